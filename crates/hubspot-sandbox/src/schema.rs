@@ -1,0 +1,570 @@
+//! Object types, property definitions and association types known to the sandbox.
+
+use serde_json::{Value, json};
+
+/// Canonical (plural) name and HubSpot object type id of the well-known types.
+const KNOWN_TYPES: &[(&str, &str, &str)] = &[
+    // (plural name, type id, singular name)
+    ("contacts", "0-1", "contact"),
+    ("companies", "0-2", "company"),
+    ("deals", "0-3", "deal"),
+    ("tickets", "0-5", "ticket"),
+    ("calls", "0-48", "call"),
+    ("emails", "0-49", "email"),
+    ("meetings", "0-47", "meeting"),
+    ("notes", "0-46", "note"),
+    ("tasks", "0-27", "task"),
+    ("communications", "0-18", "communication"),
+    ("feedback_submissions", "0-19", "feedback_submission"),
+    ("leads", "0-136", "lead"),
+];
+
+/// Maps a path segment (`leads`, `lead`, `0-136`, `LEADS`) to the canonical plural name.
+/// Unknown names are accepted as generic types if they look like identifiers.
+pub(crate) fn canonical_type(raw: &str) -> Option<String> {
+    let lower = raw.to_ascii_lowercase();
+    for (plural, id, singular) in KNOWN_TYPES {
+        if lower == *plural || lower == *id || lower == *singular {
+            return Some((*plural).to_string());
+        }
+    }
+    let ok = !lower.is_empty()
+        && lower.len() <= 64
+        && lower
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    ok.then_some(lower)
+}
+
+/// HubSpot object type id (`0-136`), or the name itself for generic types.
+pub(crate) fn type_id(plural: &str) -> String {
+    KNOWN_TYPES
+        .iter()
+        .find(|(p, _, _)| *p == plural)
+        .map(|(_, id, _)| (*id).to_string())
+        .unwrap_or_else(|| plural.to_string())
+}
+
+/// Singular name used in v3 association type names (`lead_to_contact`).
+pub(crate) fn singular(plural: &str) -> String {
+    KNOWN_TYPES
+        .iter()
+        .find(|(p, _, _)| *p == plural)
+        .map(|(_, _, s)| (*s).to_string())
+        .unwrap_or_else(|| plural.strip_suffix('s').unwrap_or(plural).to_string())
+}
+
+/// Name used in error messages (`LEAD`).
+pub(crate) fn upper_singular(plural: &str) -> String {
+    singular(plural).to_ascii_uppercase()
+}
+
+/// One property definition.
+#[derive(Debug, Clone)]
+pub(crate) struct PropDef {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub ptype: &'static str,
+    pub field_type: &'static str,
+    pub group: &'static str,
+    pub options: &'static [(&'static str, &'static str)],
+    pub read_only: bool,
+    pub calculated: bool,
+    pub unique: bool,
+    pub hidden: bool,
+    pub external_options: bool,
+}
+
+impl PropDef {
+    const fn new(
+        name: &'static str,
+        label: &'static str,
+        ptype: &'static str,
+        field_type: &'static str,
+        group: &'static str,
+    ) -> Self {
+        PropDef {
+            name,
+            label,
+            ptype,
+            field_type,
+            group,
+            options: &[],
+            read_only: false,
+            calculated: false,
+            unique: false,
+            hidden: false,
+            external_options: false,
+        }
+    }
+    const fn options(mut self, options: &'static [(&'static str, &'static str)]) -> Self {
+        self.options = options;
+        self
+    }
+    const fn read_only(mut self) -> Self {
+        self.read_only = true;
+        self
+    }
+    const fn calculated(mut self) -> Self {
+        self.calculated = true;
+        self.read_only = true;
+        self
+    }
+    const fn unique(mut self) -> Self {
+        self.unique = true;
+        self
+    }
+    const fn hidden(mut self) -> Self {
+        self.hidden = true;
+        self
+    }
+    const fn external(mut self) -> Self {
+        self.external_options = true;
+        self
+    }
+
+    /// Whether a value must be one of `options`.
+    pub fn checks_options(&self) -> bool {
+        self.ptype == "enumeration" && !self.external_options && !self.options.is_empty()
+    }
+
+    /// Whether the stored string is a date/time (compared as instants in search).
+    pub fn is_datetime(&self) -> bool {
+        self.ptype == "datetime" || self.ptype == "date"
+    }
+
+    /// JSON in the Properties API shape.
+    pub fn to_json(&self, display_order: usize, created_at: &str) -> Value {
+        let options: Vec<Value> = self
+            .options
+            .iter()
+            .enumerate()
+            .map(|(i, (value, label))| {
+                json!({"label": label, "value": value, "hidden": false, "displayOrder": i})
+            })
+            .collect();
+        let mut v = json!({
+            "name": self.name,
+            "label": self.label,
+            "type": self.ptype,
+            "fieldType": self.field_type,
+            "description": "",
+            "groupName": self.group,
+            "options": options,
+            "displayOrder": if self.hidden { -1 } else { display_order as i64 },
+            "calculated": self.calculated,
+            "externalOptions": self.external_options,
+            "hasUniqueValue": self.unique,
+            "hidden": self.hidden,
+            "hubspotDefined": !self.name.starts_with("external_"),
+            "formField": !self.read_only && !self.hidden,
+            "archived": false,
+            "createdAt": created_at,
+            "updatedAt": created_at,
+            "modificationMetadata": {
+                "archivable": !self.read_only && !self.name.starts_with("hs_lead_name"),
+                "readOnlyDefinition": self.name != "external_lead_id",
+                "readOnlyValue": self.read_only,
+            },
+        });
+        if self.name == "hubspot_owner_id" {
+            v["referencedObjectType"] = json!("OWNER");
+        }
+        v
+    }
+}
+
+const LEAD_TYPES: &[(&str, &str)] = &[
+    ("NEW_BUSINESS", "New Business"),
+    ("UPSELL", "Upsell"),
+    ("RE_ATTEMPTING", "Re-attempting"),
+];
+const LEAD_LABELS: &[(&str, &str)] = &[
+    ("NEW", "New"),
+    ("ATTEMPTING", "Attempting"),
+    ("CONNECTED", "Connected"),
+    ("QUALIFIED", "Qualified"),
+    ("UNQUALIFIED", "Unqualified"),
+    ("HOT", "Hot"),
+    ("WARM", "Warm"),
+    ("COLD", "Cold"),
+];
+const LEAD_PIPELINES: &[(&str, &str)] = &[("lead-pipeline-id", "Lead pipeline")];
+const LEAD_STAGES: &[(&str, &str)] = &[
+    ("new-stage-id", "New"),
+    ("attempting-stage-id", "Attempting"),
+    ("connected-stage-id", "Connected"),
+    ("qualified-stage-id", "Qualified"),
+    ("unqualified-stage-id", "Disqualified"),
+];
+const LIFECYCLE: &[(&str, &str)] = &[
+    ("subscriber", "Subscriber"),
+    ("lead", "Lead"),
+    ("marketingqualifiedlead", "Marketing Qualified Lead"),
+    ("salesqualifiedlead", "Sales Qualified Lead"),
+    ("opportunity", "Opportunity"),
+    ("customer", "Customer"),
+    ("evangelist", "Evangelist"),
+    ("other", "Other"),
+];
+const INDUSTRIES: &[(&str, &str)] = &[
+    ("COMPUTER_SOFTWARE", "Computer Software"),
+    ("FINANCIAL_SERVICES", "Financial Services"),
+    ("HOSPITAL_HEALTH_CARE", "Hospital & Health Care"),
+    ("RETAIL", "Retail"),
+    ("TELECOMMUNICATIONS", "Telecommunications"),
+];
+const DEAL_STAGES: &[(&str, &str)] = &[
+    ("appointmentscheduled", "Appointment Scheduled"),
+    ("qualifiedtobuy", "Qualified To Buy"),
+    ("presentationscheduled", "Presentation Scheduled"),
+    ("decisionmakerboughtin", "Decision Maker Bought-In"),
+    ("contractsent", "Contract Sent"),
+    ("closedwon", "Closed Won"),
+    ("closedlost", "Closed Lost"),
+];
+const DEAL_PIPELINES: &[(&str, &str)] = &[("default", "Sales Pipeline")];
+
+fn common(group: &'static str) -> Vec<PropDef> {
+    vec![
+        PropDef::new("hs_object_id", "Record ID", "number", "number", group).read_only(),
+        PropDef::new("hs_createdate", "Create Date", "datetime", "date", group).read_only(),
+        PropDef::new(
+            "hs_lastmodifieddate",
+            "Last Modified Date",
+            "datetime",
+            "date",
+            group,
+        )
+        .read_only(),
+    ]
+}
+
+fn lead_props() -> Vec<PropDef> {
+    let g = "lead_information";
+    let mut v = vec![
+        PropDef::new("hs_lead_name", "Lead name", "string", "text", g),
+        PropDef::new("hs_lead_type", "Lead type", "enumeration", "select", g).options(LEAD_TYPES),
+        PropDef::new("hs_lead_label", "Lead label", "enumeration", "select", g)
+            .options(LEAD_LABELS),
+        PropDef::new("hubspot_owner_id", "Lead owner", "enumeration", "select", g).external(),
+        PropDef::new("hs_pipeline", "Pipeline", "enumeration", "select", g).options(LEAD_PIPELINES),
+        PropDef::new("hs_pipeline_stage", "Lead status", "enumeration", "select", g)
+            .options(LEAD_STAGES),
+        PropDef::new("hs_lead_source", "Lead source", "string", "text", g),
+        PropDef::new("external_lead_id", "External lead ID", "string", "text", g).unique(),
+        PropDef::new(
+            "hs_associated_contact_email",
+            "Primary contact email",
+            "string",
+            "text",
+            g,
+        )
+        .calculated(),
+        PropDef::new(
+            "hs_primary_company_id",
+            "Primary company ID",
+            "number",
+            "number",
+            g,
+        )
+        .calculated()
+        .hidden(),
+    ];
+    v.extend(common(g));
+    v
+}
+
+fn contact_props() -> Vec<PropDef> {
+    let g = "contactinformation";
+    let mut v = vec![
+        PropDef::new("email", "Email", "string", "text", g).unique(),
+        PropDef::new("firstname", "First Name", "string", "text", g),
+        PropDef::new("lastname", "Last Name", "string", "text", g),
+        PropDef::new("phone", "Phone Number", "string", "phonenumber", g),
+        PropDef::new("company", "Company Name", "string", "text", g),
+        PropDef::new("jobtitle", "Job Title", "string", "text", g),
+        PropDef::new("website", "Website URL", "string", "text", g),
+        PropDef::new("city", "City", "string", "text", g),
+        PropDef::new("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", g)
+            .options(LIFECYCLE),
+        PropDef::new("hubspot_owner_id", "Contact owner", "enumeration", "select", g).external(),
+        PropDef::new("createdate", "Create Date", "datetime", "date", g).read_only(),
+        PropDef::new(
+            "lastmodifieddate",
+            "Last Modified Date",
+            "datetime",
+            "date",
+            g,
+        )
+        .read_only(),
+        PropDef::new(
+            "num_associated_deals",
+            "Number of Associated Deals",
+            "number",
+            "number",
+            g,
+        )
+        .calculated(),
+    ];
+    v.extend(common(g));
+    v
+}
+
+fn company_props() -> Vec<PropDef> {
+    let g = "companyinformation";
+    let mut v = vec![
+        PropDef::new("name", "Company name", "string", "text", g),
+        PropDef::new("domain", "Company Domain Name", "string", "text", g),
+        PropDef::new("city", "City", "string", "text", g),
+        PropDef::new("country", "Country/Region", "string", "text", g),
+        PropDef::new("phone", "Phone Number", "string", "phonenumber", g),
+        PropDef::new("industry", "Industry", "enumeration", "select", g).options(INDUSTRIES),
+        PropDef::new(
+            "numberofemployees",
+            "Number of Employees",
+            "number",
+            "number",
+            g,
+        ),
+        PropDef::new("hubspot_owner_id", "Company owner", "enumeration", "select", g).external(),
+        PropDef::new("createdate", "Create Date", "datetime", "date", g).read_only(),
+        PropDef::new(
+            "lastmodifieddate",
+            "Last Modified Date",
+            "datetime",
+            "date",
+            g,
+        )
+        .read_only(),
+    ];
+    v.extend(common(g));
+    v
+}
+
+fn deal_props() -> Vec<PropDef> {
+    let g = "dealinformation";
+    let mut v = vec![
+        PropDef::new("dealname", "Deal Name", "string", "text", g),
+        PropDef::new("amount", "Amount", "number", "number", g),
+        PropDef::new("dealstage", "Deal Stage", "enumeration", "radio", g).options(DEAL_STAGES),
+        PropDef::new("pipeline", "Pipeline", "enumeration", "select", g).options(DEAL_PIPELINES),
+        PropDef::new("closedate", "Close Date", "datetime", "date", g),
+        PropDef::new("hubspot_owner_id", "Deal owner", "enumeration", "select", g).external(),
+        PropDef::new("createdate", "Create Date", "datetime", "date", g).read_only(),
+    ];
+    v.extend(common(g));
+    v
+}
+
+/// Property definitions for a type, or `None` for generic types (any property accepted).
+pub(crate) fn properties_for(plural: &str) -> Option<Vec<PropDef>> {
+    match plural {
+        "leads" => Some(lead_props()),
+        "contacts" => Some(contact_props()),
+        "companies" => Some(company_props()),
+        "deals" => Some(deal_props()),
+        _ => None,
+    }
+}
+
+/// Properties returned when a read names none.
+pub(crate) fn default_read_props(plural: &str) -> &'static [&'static str] {
+    match plural {
+        "leads" => &[
+            "hs_lead_name",
+            "hs_createdate",
+            "hs_lastmodifieddate",
+            "hs_object_id",
+        ],
+        "contacts" => &[
+            "email",
+            "firstname",
+            "lastname",
+            "createdate",
+            "lastmodifieddate",
+            "hs_object_id",
+        ],
+        "companies" => &[
+            "name",
+            "domain",
+            "createdate",
+            "hs_lastmodifieddate",
+            "hs_object_id",
+        ],
+        "deals" => &[
+            "dealname",
+            "amount",
+            "dealstage",
+            "pipeline",
+            "closedate",
+            "createdate",
+            "hs_lastmodifieddate",
+            "hs_object_id",
+        ],
+        _ => &["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
+    }
+}
+
+/// Properties HubSpot always includes in a read, whatever was requested.
+pub(crate) fn always_read_props(plural: &str) -> &'static [&'static str] {
+    match plural {
+        "contacts" => &["createdate", "lastmodifieddate", "hs_object_id"],
+        "companies" | "deals" => &["createdate", "hs_lastmodifieddate", "hs_object_id"],
+        _ => &["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
+    }
+}
+
+/// Properties matched by a search `query`.
+pub(crate) fn query_props(plural: &str) -> &'static [&'static str] {
+    match plural {
+        "leads" => &["hs_lead_name"],
+        "contacts" => &["email", "firstname", "lastname", "phone", "company"],
+        "companies" => &["name", "domain", "website"],
+        "deals" => &["dealname"],
+        _ => &[],
+    }
+}
+
+/// Category of an association type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Category {
+    HubspotDefined,
+    UserDefined,
+    IntegratorDefined,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::HubspotDefined => "HUBSPOT_DEFINED",
+            Category::UserDefined => "USER_DEFINED",
+            Category::IntegratorDefined => "INTEGRATOR_DEFINED",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Category> {
+        match s {
+            "HUBSPOT_DEFINED" => Some(Category::HubspotDefined),
+            "USER_DEFINED" => Some(Category::UserDefined),
+            "INTEGRATOR_DEFINED" => Some(Category::IntegratorDefined),
+            _ => None,
+        }
+    }
+}
+
+/// A directed association type between two object types.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AssocDef {
+    pub from: &'static str,
+    pub to: &'static str,
+    pub type_id: u32,
+    pub category: Category,
+    pub label: Option<&'static str>,
+    /// v3 name (`lead_to_primary_contact`).
+    pub name: &'static str,
+    pub reverse: u32,
+}
+
+const H: Category = Category::HubspotDefined;
+const U: Category = Category::UserDefined;
+
+macro_rules! def {
+    ($from:literal, $to:literal, $id:literal, $cat:expr, $label:expr, $name:literal, $rev:literal) => {
+        AssocDef {
+            from: $from,
+            to: $to,
+            type_id: $id,
+            category: $cat,
+            label: $label,
+            name: $name,
+            reverse: $rev,
+        }
+    };
+}
+
+/// Association types. Reverse ids marked "sandbox" are not documented by HubSpot and
+/// were picked to keep every type paired.
+pub(crate) const ASSOC_DEFS: &[AssocDef] = &[
+    // leads -> *
+    def!("leads", "contacts", 578, H, Some("Primary"), "lead_to_primary_contact", 579),
+    def!("leads", "contacts", 608, H, None, "lead_to_contact", 609),
+    def!("leads", "companies", 610, H, None, "lead_to_company", 611),
+    def!("leads", "companies", 580, H, Some("Primary"), "lead_to_primary_company", 581),
+    def!("leads", "companies", 1001, U, Some("Decision maker's company"), "lead_to_company", 1002),
+    def!("leads", "deals", 1037, H, None, "lead_to_deal", 1038),
+    def!("leads", "deals", 582, H, Some("Primary"), "lead_to_primary_deal", 583),
+    def!("leads", "calls", 596, H, None, "lead_to_call", 597),
+    def!("leads", "emails", 598, H, None, "lead_to_email", 599),
+    def!("leads", "meetings", 600, H, None, "lead_to_meeting", 601),
+    def!("leads", "notes", 854, H, None, "lead_to_note", 855),
+    def!("leads", "tasks", 646, H, None, "lead_to_task", 647),
+    def!("leads", "communications", 602, H, None, "lead_to_communication", 603),
+    def!("leads", "feedback_submissions", 1162, H, None, "lead_to_feedback_submission", 1161),
+    // * -> leads (579, 581 and 599 are sandbox picks)
+    def!("contacts", "leads", 609, H, None, "contact_to_lead", 608),
+    def!("contacts", "leads", 579, H, Some("Primary"), "primary_contact_to_lead", 578),
+    def!("companies", "leads", 611, H, None, "company_to_lead", 610),
+    def!("companies", "leads", 581, H, Some("Primary"), "primary_company_to_lead", 580),
+    def!("companies", "leads", 1002, U, Some("Decision maker"), "company_to_lead", 1001),
+    def!("deals", "leads", 1038, H, None, "deal_to_lead", 1037),
+    def!("deals", "leads", 583, H, Some("Primary"), "primary_deal_to_lead", 582),
+    def!("calls", "leads", 597, H, None, "call_to_lead", 596),
+    def!("emails", "leads", 599, H, None, "email_to_lead", 598),
+    def!("meetings", "leads", 601, H, None, "meeting_to_lead", 600),
+    def!("notes", "leads", 855, H, None, "note_to_lead", 854),
+    def!("tasks", "leads", 647, H, None, "task_to_lead", 646),
+    def!("communications", "leads", 603, H, None, "communication_to_lead", 602),
+    def!("feedback_submissions", "leads", 1161, H, None, "feedback_submission_to_lead", 1162),
+    // contacts <-> companies
+    def!("contacts", "companies", 279, H, None, "contact_to_company_unlabeled", 280),
+    def!("contacts", "companies", 1, H, Some("Primary"), "contact_to_company", 2),
+    def!("companies", "contacts", 280, H, None, "company_to_contact_unlabeled", 279),
+    def!("companies", "contacts", 2, H, Some("Primary"), "company_to_contact", 1),
+    // deals <-> contacts / companies
+    def!("deals", "contacts", 3, H, None, "deal_to_contact", 4),
+    def!("contacts", "deals", 4, H, None, "contact_to_deal", 3),
+    def!("deals", "companies", 341, H, None, "deal_to_company_unlabeled", 342),
+    def!("deals", "companies", 5, H, Some("Primary"), "deal_to_company", 6),
+    def!("companies", "deals", 342, H, None, "company_to_deal_unlabeled", 341),
+    def!("companies", "deals", 6, H, Some("Primary"), "company_to_deal", 5),
+];
+
+/// Type id of the lead -> primary contact association.
+pub(crate) const LEAD_PRIMARY_CONTACT: u32 = 578;
+/// Type id of the lead -> contact association.
+pub(crate) const LEAD_CONTACT: u32 = 608;
+
+/// Definitions for a directed pair of types.
+pub(crate) fn assoc_defs(from: &str, to: &str) -> impl Iterator<Item = &'static AssocDef> {
+    let (from, to) = (from.to_string(), to.to_string());
+    ASSOC_DEFS
+        .iter()
+        .filter(move |d| d.from == from && d.to == to)
+}
+
+/// Finds a definition by source type and id (any target).
+pub(crate) fn assoc_def_from(from: &str, type_id: u32) -> Option<&'static AssocDef> {
+    ASSOC_DEFS
+        .iter()
+        .find(|d| d.from == from && d.type_id == type_id)
+}
+
+/// Finds a definition for a directed pair.
+pub(crate) fn assoc_def(from: &str, to: &str, type_id: u32) -> Option<&'static AssocDef> {
+    ASSOC_DEFS
+        .iter()
+        .find(|d| d.from == from && d.to == to && d.type_id == type_id)
+}
+
+/// Whether HubSpot defines association types for this pair (then only those are valid).
+pub(crate) fn pair_is_defined(from: &str, to: &str) -> bool {
+    assoc_defs(from, to).next().is_some()
+}
+
+/// The default (unlabeled HubSpot-defined) association type of a pair.
+pub(crate) fn default_assoc(from: &str, to: &str) -> (Category, u32) {
+    assoc_defs(from, to)
+        .find(|d| d.category == Category::HubspotDefined && d.label.is_none())
+        .map(|d| (d.category, d.type_id))
+        .unwrap_or((Category::HubspotDefined, 1))
+}

@@ -1,0 +1,247 @@
+//! Project tasks: `cargo xtask specs pull [--from DIR] [--base-url URL]` and
+//! `cargo xtask codegen [--check]`.
+
+mod generate;
+mod manifest;
+mod normalize;
+mod pull;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use manifest::Manifest;
+
+/// Everything that can stop a task, each naming the file or operation at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The manifest is malformed.
+    #[error("{path}: {message}")]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A downloaded or copied spec is not the pinned one.
+    #[error("{file}: sha256 mismatch: the manifest pins {expected} but the file has {actual}")]
+    HashMismatch {
+        /// Upstream path of the spec.
+        file: String,
+        /// Hash in the manifest.
+        expected: String,
+        /// Hash of the bytes received.
+        actual: String,
+    },
+    /// A download failed.
+    #[error("downloading {url}: {message}")]
+    Download {
+        /// The address.
+        url: String,
+        /// What failed.
+        message: String,
+    },
+    /// Codegen ran before `specs pull`.
+    #[error("{file} has not been pulled: run `cargo xtask specs pull` first")]
+    NotPulled {
+        /// Upstream path of the spec.
+        file: String,
+    },
+    /// A project spec fragment clashes with upstream.
+    #[error("merging {extra}: {message}")]
+    Merge {
+        /// The fragment.
+        extra: String,
+        /// What clashed.
+        message: String,
+    },
+    /// Operations without a method name in the manifest.
+    #[error(
+        "module `{module}`: no method name in specs/manifest.toml for {}",
+        operations.join(", ")
+    )]
+    UnnamedOperations {
+        /// The module.
+        module: String,
+        /// "METHOD /path" of each.
+        operations: Vec<String>,
+    },
+    /// Method-name entries that match no operation.
+    #[error(
+        "module `{module}`: specs/manifest.toml names operations the spec does not have: {}",
+        operations.join(", ")
+    )]
+    StaleMethodNames {
+        /// The module.
+        module: String,
+        /// "METHOD /path" of each.
+        operations: Vec<String>,
+    },
+    /// Two operations share a method name.
+    #[error("module `{module}`: method name `{name}` is used twice")]
+    DuplicateMethodName {
+        /// The module.
+        module: String,
+        /// The name.
+        name: String,
+    },
+    /// The generator failed.
+    #[error("generating module `{module}`: {message}")]
+    Generate {
+        /// The module.
+        module: String,
+        /// What failed.
+        message: String,
+    },
+    /// Command-line misuse.
+    #[error(
+        "{0}\n\nusage:\n  cargo xtask specs pull [--from DIR] [--base-url URL]\n  cargo xtask codegen [--check]"
+    )]
+    Usage(String),
+}
+
+impl Error {
+    fn io(path: &Path, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+/// Workspace root: the parent of this crate.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_owned()
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&workspace_root(), &args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(root: &Path, args: &[String]) -> Result<(), Error> {
+    let specs_dir = root.join("specs");
+    let manifest = Manifest::load(&specs_dir.join("manifest.toml"))?;
+    let pulled_dir = specs_dir.join(".pulled");
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["specs", "pull", rest @ ..] => {
+            let source = pull_source(&manifest, rest)?;
+            let written = pull::pull(&manifest, &source, &pulled_dir)?;
+            println!(
+                "pulled {} specs into {}",
+                written.len(),
+                pulled_dir.display()
+            );
+            Ok(())
+        }
+        ["codegen", rest @ ..] => {
+            let check = match rest {
+                [] => false,
+                ["--check"] => true,
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "unexpected arguments: {}",
+                        rest.join(" ")
+                    )));
+                }
+            };
+            let inputs = generate::Inputs {
+                manifest: &manifest,
+                specs_dir: &specs_dir,
+                pulled_dir: &pulled_dir,
+            };
+            let files = generate::generate(&inputs)?;
+            if check {
+                check_files(root, &files)
+            } else {
+                write_files(root, &files)
+            }
+        }
+        _ => Err(Error::Usage("unknown task".into())),
+    }
+}
+
+fn pull_source(manifest: &Manifest, args: &[&str]) -> Result<pull::Source, Error> {
+    match args {
+        [] => Ok(pull::Source::Http(manifest.upstream.clone())),
+        ["--from", dir] => Ok(pull::Source::Dir(PathBuf::from(dir))),
+        ["--base-url", url] => Ok(pull::Source::Http((*url).to_owned())),
+        _ => Err(Error::Usage(format!(
+            "unexpected arguments: {}",
+            args.join(" ")
+        ))),
+    }
+}
+
+fn write_files(
+    root: &Path,
+    files: &std::collections::BTreeMap<PathBuf, String>,
+) -> Result<(), Error> {
+    for leftover in generate::leftover_files(root, files) {
+        let path = root.join(&leftover);
+        std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        println!("removed {}", leftover.display());
+    }
+    let mut changed = 0;
+    for (relative, text) in files {
+        let path = root.join(relative);
+        if std::fs::read(&path).ok().as_deref() != Some(text.as_bytes()) {
+            pull::write_atomically(&path, text.as_bytes())?;
+            println!("wrote {}", relative.display());
+            changed += 1;
+        }
+    }
+    println!("{} files generated, {changed} changed", files.len());
+    Ok(())
+}
+
+fn check_files(
+    root: &Path,
+    files: &std::collections::BTreeMap<PathBuf, String>,
+) -> Result<(), Error> {
+    let mut stale: Vec<String> = files
+        .iter()
+        .filter(|(relative, text)| {
+            std::fs::read(root.join(relative)).ok().as_deref() != Some(text.as_bytes())
+        })
+        .map(|(relative, _)| relative.display().to_string())
+        .collect();
+    stale.extend(
+        generate::leftover_files(root, files)
+            .into_iter()
+            .map(|p| format!("{} (not generated)", p.display())),
+    );
+    if stale.is_empty() {
+        println!("generated code is up to date ({} files)", files.len());
+        Ok(())
+    } else {
+        Err(Error::Generate {
+            module: "*".into(),
+            message: format!(
+                "committed generated code is stale; run `cargo xtask codegen`:\n  {}",
+                stale.join("\n  ")
+            ),
+        })
+    }
+}

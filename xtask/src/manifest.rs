@@ -1,0 +1,170 @@
+//! `specs/manifest.toml`: which upstream specs the client is generated from.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::Error;
+
+/// The whole manifest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Raw-file base address; a file is at `{upstream}/{commit}/{path}`.
+    pub upstream: String,
+    /// One entry per generated module.
+    #[serde(rename = "spec")]
+    pub specs: Vec<SpecEntry>,
+}
+
+/// One pinned upstream spec and how to name its operations.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecEntry {
+    /// Rust module name in the generated crates.
+    pub module: String,
+    /// Path inside the upstream repository.
+    pub path: String,
+    /// Upstream commit the file is pinned at.
+    pub commit: String,
+    /// Expected sha256 of the file, lowercase hex.
+    pub sha256: String,
+    /// Project-owned spec fragments (relative to `specs/`) merged into this module.
+    #[serde(default)]
+    pub extra: Vec<String>,
+    /// "METHOD /path" to method name.
+    pub methods: BTreeMap<String, String>,
+}
+
+impl Manifest {
+    /// Reads and checks a manifest file.
+    pub fn load(path: &Path) -> Result<Self, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let manifest: Manifest = toml::from_str(&text).map_err(|e| Error::Manifest {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        manifest.validate(path)?;
+        Ok(manifest)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), Error> {
+        let fail = |message: String| Error::Manifest {
+            path: path.to_owned(),
+            message,
+        };
+        let mut modules = std::collections::BTreeSet::new();
+        for spec in &self.specs {
+            if !is_rust_ident(&spec.module) {
+                return Err(fail(format!(
+                    "module `{}` is not a Rust identifier",
+                    spec.module
+                )));
+            }
+            if !modules.insert(spec.module.as_str()) {
+                return Err(fail(format!("module `{}` appears twice", spec.module)));
+            }
+            if spec.sha256.len() != 64 || !spec.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(fail(format!(
+                    "module `{}`: sha256 is not 64 hex digits",
+                    spec.module
+                )));
+            }
+            if spec
+                .path
+                .split('/')
+                .any(|part| part == ".." || part.is_empty())
+            {
+                return Err(fail(format!(
+                    "module `{}`: path `{}` is not a plain relative path",
+                    spec.module, spec.path
+                )));
+            }
+            for name in spec.methods.values() {
+                if !is_rust_ident(name) {
+                    return Err(fail(format!(
+                        "module `{}`: method name `{name}` is not a Rust identifier",
+                        spec.module
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SpecEntry {
+    /// Where the pulled copy of this spec lives below `pulled_dir`.
+    pub fn pulled_path(&self, pulled_dir: &Path) -> PathBuf {
+        pulled_dir.join(&self.path)
+    }
+
+    /// The download address under `base`, with each path segment percent-encoded.
+    pub fn url(&self, base: &str) -> String {
+        let encoded: Vec<String> = self.path.split('/').map(encode_segment).collect();
+        format!(
+            "{}/{}/{}",
+            base.trim_end_matches('/'),
+            self.commit,
+            encoded.join("/")
+        )
+    }
+}
+
+fn encode_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn is_rust_ident(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_lowercase())
+        && chars.all(|c| c == '_' || c.is_ascii_lowercase() || c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_encodes_spaces_in_upstream_paths() {
+        let entry = SpecEntry {
+            module: "labels".into(),
+            path: "PublicApiSpecs/CRM/Associations Schema/v4/a.json".into(),
+            commit: "abc".into(),
+            sha256: "0".repeat(64),
+            extra: vec![],
+            methods: BTreeMap::new(),
+        };
+        assert_eq!(
+            entry.url("http://127.0.0.1:9/base/"),
+            "http://127.0.0.1:9/base/abc/PublicApiSpecs/CRM/Associations%20Schema/v4/a.json"
+        );
+    }
+
+    #[test]
+    fn the_project_manifest_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/manifest.toml");
+        let manifest = Manifest::load(&path).unwrap();
+        let modules: Vec<_> = manifest.specs.iter().map(|s| s.module.as_str()).collect();
+        assert_eq!(
+            modules,
+            [
+                "leads",
+                "associations",
+                "association_labels",
+                "properties",
+                "contacts",
+                "companies"
+            ]
+        );
+    }
+}
