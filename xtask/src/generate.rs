@@ -168,7 +168,36 @@ fn format_source(module: &str, tokens: proc_macro2::TokenStream) -> Result<Strin
         module: module.to_owned(),
         message: format!("generated code does not parse: {e}"),
     })?;
-    Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+    // prettyplease lays the code out; rustfmt then makes it what `cargo fmt` keeps.
+    rustfmt(module, &format!("{HEADER}{}", prettyplease::unparse(&file)))
+}
+
+fn rustfmt(module: &str, source: &str) -> Result<String, Error> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let fail = |message: String| Error::Generate {
+        module: module.to_owned(),
+        message: format!("rustfmt: {message}"),
+    };
+    let mut child = Command::new(std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".into()))
+        .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(e.to_string()))?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let input = source.to_owned();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().map_err(|e| fail(e.to_string()))?;
+    writer
+        .join()
+        .expect("writer thread")
+        .map_err(|e| fail(e.to_string()))?;
+    if !output.status.success() {
+        return Err(fail(String::from_utf8_lossy(&output.stderr).into_owned()));
+    }
+    String::from_utf8(output.stdout).map_err(|e| fail(e.to_string()))
 }
 
 fn api_lib(modules: &[&str]) -> Result<String, Error> {
