@@ -28,40 +28,50 @@ pub fn normalize(
     comma_separated_query_lists(&mut spec);
     open_enums_in_responses(&mut spec);
     relax_unenforced_required(&mut spec);
+    typed_search_sorts(&mut spec);
     name_operations(module, &mut spec, methods)?;
     Ok(spec)
 }
 
-/// Merges a project-owned spec fragment's paths and schemas into `spec`.
+/// Merges a project-owned spec fragment's paths and components (schemas, responses, ...) into
+/// `spec`. Redefining anything upstream defines is an error.
 pub fn merge_extra(spec: &mut Value, extra: &Value, extra_name: &str) -> Result<(), Error> {
-    let conflict = |what: String| Error::Merge {
+    let fail = |message: String| Error::Merge {
         extra: extra_name.to_owned(),
-        message: format!("{what} is already defined upstream"),
+        message,
     };
-    for (section, key) in [("paths", None), ("components", Some("schemas"))] {
-        let Some(source) = extra.get(section).and_then(|s| match key {
-            Some(k) => s.get(k),
-            None => Some(s),
-        }) else {
-            continue;
-        };
-        let target = spec
-            .as_object_mut()
-            .expect("a spec is an object")
-            .entry(section)
-            .or_insert_with(|| json!({}));
-        let target = match key {
-            Some(k) => target
+    let object = |value: &'_ Value, what: &str| {
+        value
+            .as_object()
+            .ok_or_else(|| fail(format!("{what} is not an object")))
+    };
+    // (section, subsection, entries) to add.
+    let mut merges: Vec<(&str, Option<&str>, &Map<String, Value>)> = Vec::new();
+    if let Some(paths) = extra.get("paths") {
+        merges.push(("paths", None, object(paths, "`paths`")?));
+    }
+    if let Some(components) = extra.get("components") {
+        for (kind, entries) in object(components, "`components`")? {
+            let entries = object(entries, &format!("`components.{kind}`"))?;
+            merges.push(("components", Some(kind.as_str()), entries));
+        }
+    }
+    let spec = spec.as_object_mut().expect("a spec is an object");
+    for (section, kind, entries) in merges {
+        let mut target = spec.entry(section).or_insert_with(|| json!({}));
+        if let Some(kind) = kind {
+            target = target
                 .as_object_mut()
-                .expect("sections are objects")
-                .entry(k)
-                .or_insert_with(|| json!({})),
-            None => target,
-        };
-        let target = target.as_object_mut().expect("sections are objects");
-        for (name, value) in source.as_object().into_iter().flatten() {
+                .ok_or_else(|| fail(format!("upstream `{section}` is not an object")))?
+                .entry(kind)
+                .or_insert_with(|| json!({}));
+        }
+        let target = target
+            .as_object_mut()
+            .ok_or_else(|| fail(format!("upstream `{section}` is not an object")))?;
+        for (name, value) in entries {
             if target.contains_key(name) {
-                return Err(conflict(format!("`{name}`")));
+                return Err(fail(format!("`{name}` is already defined upstream")));
             }
             target.insert(name.clone(), value.clone());
         }
@@ -107,6 +117,29 @@ pub fn drop_prose(spec: &mut Value) {
                 tag.retain(|key, _| key == "name");
             }
         });
+    }
+    // OAuth scope descriptions are text too; the scope names stay.
+    for scheme in spec
+        .pointer_mut("/components/securitySchemes")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|s| s.values_mut())
+    {
+        for flow in scheme
+            .get_mut("flows")
+            .and_then(Value::as_object_mut)
+            .into_iter()
+            .flat_map(|f| f.values_mut())
+        {
+            for description in flow
+                .get_mut("scopes")
+                .and_then(Value::as_object_mut)
+                .into_iter()
+                .flat_map(|s| s.values_mut())
+            {
+                *description = json!("");
+            }
+        }
     }
     // OpenAPI requires a description on every response object.
     for_each_response(spec, |response| {
@@ -173,10 +206,9 @@ pub fn fold_success_responses(spec: &mut Value) {
             .find(|(_, fields)| with_fields.iter().all(|(_, other)| other.is_subset(fields)))
             .or_else(|| with_fields.iter().max_by_key(|(_, fields)| fields.len()))
             .map(|(i, _)| *i);
-        let mut chosen = match widest {
-            Some(i) => candidates[i].clone(),
-            None => json!({}),
-        };
+        // With no JSON body to compare (a 204, or another media type) the first one is kept,
+        // so a body of another type is not lost.
+        let mut chosen = candidates[widest.unwrap_or(0)].clone();
         if let Some(chosen) = chosen.as_object_mut() {
             chosen.insert("description".into(), json!(""));
             // A bodiless success (204) keeps no empty content map.
@@ -313,12 +345,55 @@ pub fn relax_unenforced_required(spec: &mut Value) {
         let Some(schema) = schema.as_object_mut() else {
             continue;
         };
-        if search_bodies.contains(name) || error_schemas.contains(name) {
+        if error_schemas.contains(name) {
+            schema.remove("required");
+            // HubSpot's specs type e.g. `subCategory` as an object, but it sends strings too.
+            for field in schema.get_mut("properties").and_then(Value::as_object_mut).into_iter().flat_map(|p| p.values_mut()) {
+                if is_shapeless_object(field) {
+                    *field = json!({});
+                }
+            }
+        } else if search_bodies.contains(name) {
             schema.remove("required");
         } else if batch_read_bodies.contains(name) {
             if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
                 required
                     .retain(|field| !PROPERTY_MAPS.contains(&field.as_str().unwrap_or_default()));
+            }
+        }
+    }
+}
+
+/// An object schema that says nothing about its fields.
+fn is_shapeless_object(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("object")
+        && schema.get("properties").and_then(Value::as_object).is_none_or(Map::is_empty)
+        && schema.get("additionalProperties").is_none()
+}
+
+/// Search sorts are `{propertyName, direction}` objects, as HubSpot documents and accepts;
+/// the specs type them as plain strings.
+pub fn typed_search_sorts(spec: &mut Value) {
+    let mut bodies = BTreeSet::new();
+    for_each_operation(spec, |path, _, op| {
+        if path.ends_with("/search") {
+            if let Some(name) = op.pointer("/requestBody/content/application~1json/schema/$ref").and_then(ref_name) {
+                bodies.insert(name.to_owned());
+            }
+        }
+    });
+    for name in bodies {
+        let pointer = format!("/components/schemas/{}/properties/sorts/items", escape_pointer(&name));
+        if let Some(items) = spec.pointer_mut(&pointer) {
+            if items.get("type").and_then(Value::as_str) == Some("string") {
+                *items = json!({
+                    "type": "object",
+                    "required": ["propertyName"],
+                    "properties": {
+                        "propertyName": { "type": "string" },
+                        "direction": { "type": "string", "enum": ["ASCENDING", "DESCENDING"] }
+                    }
+                });
             }
         }
     }
@@ -529,3 +604,6 @@ fn error_schema_names(spec: &Value) -> BTreeSet<String> {
     }
     reachable_from(roots, spec)
 }
+
+#[cfg(test)]
+mod tests;

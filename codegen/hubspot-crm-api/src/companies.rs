@@ -840,11 +840,78 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub query: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub sorts: ::std::vec::Vec<::std::string::String>,
+        pub sorts: ::std::vec::Vec<PublicObjectSearchRequestSortsItem>,
     }
     impl PublicObjectSearchRequest {
         pub fn builder() -> builder::PublicObjectSearchRequest {
             Default::default()
+        }
+    }
+    ///`PublicObjectSearchRequestSortsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    pub struct PublicObjectSearchRequestSortsItem {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub direction: ::std::option::Option<PublicObjectSearchRequestSortsItemDirection>,
+        #[serde(rename = "propertyName")]
+        pub property_name: ::std::string::String,
+    }
+    impl PublicObjectSearchRequestSortsItem {
+        pub fn builder() -> builder::PublicObjectSearchRequestSortsItem {
+            Default::default()
+        }
+    }
+    ///`PublicObjectSearchRequestSortsItemDirection`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema,
+    )]
+    pub enum PublicObjectSearchRequestSortsItemDirection {
+        #[serde(rename = "ASCENDING")]
+        Ascending,
+        #[serde(rename = "DESCENDING")]
+        Descending,
+    }
+    impl ::std::fmt::Display for PublicObjectSearchRequestSortsItemDirection {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Ascending => f.write_str("ASCENDING"),
+                Self::Descending => f.write_str("DESCENDING"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for PublicObjectSearchRequestSortsItemDirection {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "ASCENDING" => Ok(Self::Ascending),
+                "DESCENDING" => Ok(Self::Descending),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PublicObjectSearchRequestSortsItemDirection {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+        for PublicObjectSearchRequestSortsItemDirection
+    {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`PublicObjectWarning`
@@ -1111,10 +1178,9 @@ pub mod types {
         pub status: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "subCategory",
-            default,
-            skip_serializing_if = "::serde_json::Map::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub sub_category: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub sub_category: ::std::option::Option<::serde_json::Value>,
     }
     impl StandardError {
         pub fn builder() -> builder::StandardError {
@@ -3209,7 +3275,7 @@ pub mod types {
                 ::std::string::String,
             >,
             sorts: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::PublicObjectSearchRequestSortsItem>,
                 ::std::string::String,
             >,
         }
@@ -3278,7 +3344,9 @@ pub mod types {
             }
             pub fn sorts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                        ::std::vec::Vec<super::PublicObjectSearchRequestSortsItem>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.sorts = value
@@ -3311,6 +3379,69 @@ pub mod types {
                     properties: Ok(value.properties),
                     query: Ok(value.query),
                     sorts: Ok(value.sorts),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PublicObjectSearchRequestSortsItem {
+            direction: ::std::result::Result<
+                ::std::option::Option<super::PublicObjectSearchRequestSortsItemDirection>,
+                ::std::string::String,
+            >,
+            property_name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for PublicObjectSearchRequestSortsItem {
+            fn default() -> Self {
+                Self {
+                    direction: Ok(Default::default()),
+                    property_name: Err("no value supplied for property_name".to_string()),
+                }
+            }
+        }
+        impl PublicObjectSearchRequestSortsItem {
+            pub fn direction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::PublicObjectSearchRequestSortsItemDirection>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.direction = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for direction: {e}"));
+                self
+            }
+            pub fn property_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.property_name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for property_name: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PublicObjectSearchRequestSortsItem>
+            for super::PublicObjectSearchRequestSortsItem
+        {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PublicObjectSearchRequestSortsItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    direction: value.direction?,
+                    property_name: value.property_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PublicObjectSearchRequestSortsItem>
+            for PublicObjectSearchRequestSortsItem
+        {
+            fn from(value: super::PublicObjectSearchRequestSortsItem) -> Self {
+                Self {
+                    direction: Ok(value.direction),
+                    property_name: Ok(value.property_name),
                 }
             }
         }
@@ -4506,7 +4637,7 @@ pub mod types {
                 ::std::string::String,
             >,
             sub_category: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
         }
@@ -4604,9 +4735,7 @@ pub mod types {
             }
             pub fn sub_category<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_category = value

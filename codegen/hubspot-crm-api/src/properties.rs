@@ -1515,10 +1515,9 @@ pub mod types {
         pub status: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "subCategory",
-            default,
-            skip_serializing_if = "::serde_json::Map::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub sub_category: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub sub_category: ::std::option::Option<::serde_json::Value>,
     }
     impl StandardError {
         pub fn builder() -> builder::StandardError {
@@ -3967,7 +3966,7 @@ pub mod types {
                 ::std::string::String,
             >,
             sub_category: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
         }
@@ -4065,9 +4064,7 @@ pub mod types {
             }
             pub fn sub_category<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_category = value

@@ -1,0 +1,385 @@
+//! The crate's one error type.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything a call can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input was rejected before anything was sent.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// HubSpot (or a proxy in front of it) answered with an error status.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// HubSpot's daily request limit for the account is used up; nothing succeeds until it
+    /// resets at midnight in the account's time zone, so the request was not retried.
+    #[error(
+        "HubSpot's daily request limit is reached; it resets at midnight in the account's time zone ({0})"
+    )]
+    DailyLimitReached(Box<ApiError>),
+    /// A create may or may not have reached HubSpot (a timeout or a 5xx after sending), so it
+    /// was not resent: resending could create duplicates. Check before creating again.
+    #[error("outcome unknown for {operation}: the request may have reached HubSpot and was not resent ({cause}); inputs: {}", inputs.join(", "))]
+    OutcomeUnknown {
+        /// The operation, e.g. `leads.batch_create`.
+        operation: String,
+        /// The inputs concerned (names or trace ids), in input order.
+        inputs: Vec<String>,
+        /// What happened.
+        cause: String,
+    },
+    /// The request could not be sent or its answer not received.
+    #[error("transport error: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// Getting an access token failed (e.g. the refresh token was rejected).
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// HubSpot answered with a success status but a body that does not parse.
+    #[error("HTTP {status}: the response body does not parse: {message}")]
+    Decode {
+        /// The status.
+        status: u16,
+        /// Why it failed.
+        message: String,
+        /// The body, truncated to a few KiB.
+        body: String,
+    },
+}
+
+impl Error {
+    /// The HTTP status, when HubSpot or a proxy answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) | Error::DailyLimitReached(e) => Some(e.status),
+            Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The HubSpot error, when the failure is one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) | Error::DailyLimitReached(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Validation(ValidationError::new(field, reason))
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        if e.is_daily_limit() {
+            Error::DailyLimitReached(Box::new(e))
+        } else {
+            Error::Api(Box::new(e))
+        }
+    }
+}
+
+/// Bad input, caught before anything was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ValidationError {
+    /// Index of the offending item in a bulk input, if the input is a list.
+    pub item: Option<usize>,
+    /// The field at fault, e.g. `hs_lead_name` or `filterGroups[2].filters`.
+    pub field: String,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+impl ValidationError {
+    /// A validation error for `field`.
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        ValidationError {
+            item: None,
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The same error, attributed to item `index` of a bulk input.
+    pub fn at_item(mut self, index: usize) -> Self {
+        self.item = Some(index);
+        self
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(item) = self.item {
+            write!(
+                f,
+                "invalid input: item {item}: {}: {}",
+                self.field, self.reason
+            )
+        } else {
+            write!(f, "invalid input: {}: {}", self.field, self.reason)
+        }
+    }
+}
+
+/// Failure to obtain an access token.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// HubSpot rejected the refresh token (revoked, or for another app).
+    #[error("HubSpot rejected the refresh token (HTTP {status}): {message}")]
+    RefreshRejected {
+        /// The status of the token endpoint's answer.
+        status: u16,
+        /// HubSpot's message.
+        message: String,
+    },
+    /// The token endpoint could not be reached or answered something unreadable.
+    #[error("refreshing the access token failed: {0}")]
+    RefreshFailed(String),
+}
+
+/// An error answer from HubSpot, or from a proxy in front of it.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: u16,
+    /// HubSpot's category, e.g. `VALIDATION_ERROR`, `OBJECT_NOT_FOUND`, `RATE_LIMITS`.
+    pub category: Option<String>,
+    /// HubSpot's subcategory, when given.
+    pub sub_category: Option<String>,
+    /// HubSpot's message.
+    pub message: Option<String>,
+    /// The id HubSpot support asks for.
+    pub correlation_id: Option<String>,
+    /// Per-field details.
+    pub errors: Vec<ApiErrorDetail>,
+    /// Context HubSpot attaches, e.g. `ids` or `objectWriteTraceId`.
+    pub context: BTreeMap<String, Vec<String>>,
+    /// The rate-limit policy of a 429: `TEN_SECONDLY_ROLLING`, `DAILY`, `SECONDLY`.
+    pub policy_name: Option<String>,
+    /// The body as received, when it is not a HubSpot error object (an HTML proxy page).
+    pub raw_body: Option<String>,
+    /// Seconds from a `Retry-After` header, when sent.
+    pub retry_after_secs: Option<u64>,
+}
+
+/// One entry of an error's `errors` list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ApiErrorDetail {
+    /// What is wrong.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// A machine-readable code, e.g. `PROPERTY_DOESNT_EXIST`.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Where: a field or property name.
+    #[serde(default, rename = "in")]
+    pub in_: Option<String>,
+    /// HubSpot's subcategory.
+    #[serde(default)]
+    pub sub_category: Option<String>,
+    /// Extra context.
+    #[serde(default)]
+    pub context: BTreeMap<String, Vec<String>>,
+}
+
+/// HubSpot's error body; every field optional, as HubSpot documents.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ErrorBody {
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub sub_category: Option<serde_json::Value>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub correlation_id: Option<String>,
+    #[serde(default)]
+    pub errors: Vec<ApiErrorDetail>,
+    #[serde(default, deserialize_with = "lenient_context")]
+    pub context: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub policy_name: Option<String>,
+    #[serde(default)]
+    pub error_type: Option<String>,
+}
+
+/// Context values are lists of strings, but a single string is accepted too.
+pub(crate) fn lenient_context<'de, D>(
+    deserializer: D,
+) -> Result<BTreeMap<String, Vec<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let raw: Option<BTreeMap<String, serde_json::Value>> = Option::deserialize(deserializer)?;
+    Ok(raw
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(key, value)| {
+            let values = match value {
+                serde_json::Value::Array(items) => items.into_iter().map(value_to_string).collect(),
+                other => vec![value_to_string(other)],
+            };
+            (key, values)
+        })
+        .collect())
+}
+
+fn value_to_string(value: serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
+const MAX_RAW_BODY: usize = 4096;
+
+impl ApiError {
+    /// Builds the error from a status and the body as received.
+    pub fn from_response(status: u16, body: &[u8], retry_after_secs: Option<u64>) -> Self {
+        let parsed = serde_json::from_slice::<ErrorBody>(body).ok().filter(|b| {
+            b.message.is_some()
+                || b.category.is_some()
+                || b.policy_name.is_some()
+                || b.status.is_some()
+        });
+        match parsed {
+            Some(body) => ApiError {
+                status,
+                category: body.category.or(body.error_type),
+                sub_category: body.sub_category.map(value_to_string),
+                message: body.message,
+                correlation_id: body.correlation_id,
+                errors: body.errors,
+                context: body.context,
+                policy_name: body.policy_name,
+                raw_body: None,
+                retry_after_secs,
+            },
+            None => ApiError {
+                status,
+                raw_body: Some(truncate(body)),
+                retry_after_secs,
+                ..ApiError::default()
+            },
+        }
+    }
+
+    /// A 429 for the daily limit: retrying cannot succeed before it resets.
+    pub fn is_daily_limit(&self) -> bool {
+        self.status == 429 && self.policy_name.as_deref() == Some("DAILY")
+    }
+
+    /// A 429 of any policy.
+    pub fn is_rate_limited(&self) -> bool {
+        self.status == 429
+    }
+
+    /// The record was not found.
+    pub fn is_not_found(&self) -> bool {
+        self.status == 404 || self.category.as_deref() == Some("OBJECT_NOT_FOUND")
+    }
+}
+
+pub(crate) fn truncate(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX_RAW_BODY)]);
+    text.into_owned()
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HubSpot answered HTTP {}", self.status)?;
+        if let Some(category) = &self.category {
+            write!(f, " {category}")?;
+        }
+        if let Some(policy) = &self.policy_name {
+            write!(f, " (policy {policy})")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        for detail in &self.errors {
+            if let Some(message) = &detail.message {
+                write!(f, "; {message}")?;
+            }
+        }
+        if let Some(raw) = &self.raw_body {
+            let snippet: String = raw.chars().take(200).collect();
+            write!(f, ": non-JSON body: {snippet}")?;
+        }
+        if let Some(id) = &self.correlation_id {
+            write!(f, " [correlationId {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hubspot_validation_body_is_typed() {
+        let body = br#"{"status":"error","message":"Property values were not valid","correlationId":"c-1","category":"VALIDATION_ERROR","errors":[{"message":"Property \"x\" does not exist","code":"PROPERTY_DOESNT_EXIST","context":{"propertyName":["x"]}}],"context":{"ids":["1"]}}"#;
+        let e = ApiError::from_response(400, body, None);
+        assert_eq!(e.category.as_deref(), Some("VALIDATION_ERROR"));
+        assert_eq!(e.correlation_id.as_deref(), Some("c-1"));
+        assert_eq!(e.errors[0].code.as_deref(), Some("PROPERTY_DOESNT_EXIST"));
+        assert_eq!(e.errors[0].context["propertyName"], ["x"]);
+        assert_eq!(e.context["ids"], ["1"]);
+        assert!(e.raw_body.is_none());
+    }
+
+    #[test]
+    fn html_from_a_proxy_keeps_status_and_body() {
+        let e = ApiError::from_response(502, b"<html><body>Bad Gateway</body></html>", None);
+        assert_eq!(e.status, 502);
+        assert_eq!(
+            e.raw_body.as_deref(),
+            Some("<html><body>Bad Gateway</body></html>")
+        );
+        assert!(e.to_string().contains("HTTP 502"));
+    }
+
+    #[test]
+    fn daily_429_is_its_own_error() {
+        let body = br#"{"status":"error","message":"You have reached your daily limit.","errorType":"RATE_LIMIT","correlationId":"c","policyName":"DAILY","groupName":"api"}"#;
+        let e = Error::from(ApiError::from_response(429, body, None));
+        assert!(matches!(e, Error::DailyLimitReached(_)));
+        assert_eq!(
+            e.api_error().unwrap().category.as_deref(),
+            Some("RATE_LIMIT")
+        );
+    }
+
+    #[test]
+    fn single_string_context_values_are_accepted() {
+        let body = br#"{"message":"m","category":"C","context":{"objectWriteTraceId":"t-1"}}"#;
+        let e = ApiError::from_response(400, body, None);
+        assert_eq!(e.context["objectWriteTraceId"], ["t-1"]);
+    }
+
+    #[test]
+    fn validation_error_names_item_and_field() {
+        let e = ValidationError::new("hs_lead_name", "must not be blank").at_item(734);
+        assert_eq!(
+            e.to_string(),
+            "invalid input: item 734: hs_lead_name: must not be blank"
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! Client-side rate limiting for HubSpot's rolling windows.
+//!
+//! HubSpot counts requests in a *rolling* window (e.g. 100 per 10 s). A token bucket (GCRA, as
+//! in `governor`) allows its burst plus its refill inside one window, up to twice the limit, so
+//! this is a sliding log of send times instead: it never lets more than `max` requests start
+//! within any `window`.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+/// The numbers of one rolling-window limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Requests allowed per window.
+    pub max: u32,
+    /// Window length.
+    pub length: Duration,
+}
+
+impl Window {
+    /// `max` requests per `length`.
+    pub const fn new(max: u32, length: Duration) -> Self {
+        Window { max, length }
+    }
+}
+
+/// Limits for the client, shared by all its clones and tasks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    /// The app's rolling window; `None` turns client-side limiting off.
+    pub general: Option<Window>,
+    /// The search endpoints' own limit; `None` turns it off.
+    pub search: Option<Window>,
+    /// Follow the `X-HubSpot-RateLimit-*` headers HubSpot sends.
+    pub follow_headers: bool,
+}
+
+impl RateLimits {
+    /// Free and Starter apps: 100 requests per 10 s.
+    pub const FREE_STARTER: Window = Window::new(100, Duration::from_secs(10));
+    /// Professional and Enterprise: 190 per 10 s.
+    pub const PROFESSIONAL: Window = Window::new(190, Duration::from_secs(10));
+    /// With the API limit increase: 250 per 10 s.
+    pub const API_LIMIT_INCREASE: Window = Window::new(250, Duration::from_secs(10));
+    /// Search: 5 requests per second.
+    pub const SEARCH: Window = Window::new(5, Duration::from_secs(1));
+
+    /// No client-side limiting (HubSpot's 429s are still retried).
+    pub const fn off() -> Self {
+        RateLimits {
+            general: None,
+            search: None,
+            follow_headers: false,
+        }
+    }
+}
+
+impl Default for RateLimits {
+    /// The common tier (100 per 10 s), search at 5 per second, following HubSpot's headers.
+    fn default() -> Self {
+        RateLimits {
+            general: Some(Self::FREE_STARTER),
+            search: Some(Self::SEARCH),
+            follow_headers: true,
+        }
+    }
+}
+
+/// A sliding-log limiter.
+#[derive(Debug)]
+pub(crate) struct SlidingWindow {
+    state: Mutex<LogState>,
+}
+
+#[derive(Debug)]
+struct LogState {
+    window: Window,
+    sent: VecDeque<Instant>,
+}
+
+impl SlidingWindow {
+    pub(crate) fn new(window: Window) -> Self {
+        SlidingWindow {
+            state: Mutex::new(LogState {
+                window: Window {
+                    max: window.max.max(1),
+                    ..window
+                },
+                sent: VecDeque::new(),
+            }),
+        }
+    }
+
+    /// Waits until a request may start, records it, and returns how long it waited.
+    pub(crate) async fn acquire(&self) -> Duration {
+        let started = Instant::now();
+        loop {
+            let mut state = self.state.lock().await;
+            let now = Instant::now();
+            state.forget_before(now);
+            if state.sent.len() < state.window.max as usize {
+                state.sent.push_back(now);
+                return now - started;
+            }
+            let free_at =
+                state.sent[state.sent.len() - state.window.max as usize] + state.window.length;
+            drop(state);
+            tokio::time::sleep_until(free_at).await;
+        }
+    }
+
+    /// Aligns with what HubSpot reports: its numbers replace ours, and requests it counted
+    /// that this client did not send (other processes of the same app) are added.
+    pub(crate) async fn observe(&self, max: u32, remaining: u32, length: Duration) {
+        let mut state = self.state.lock().await;
+        if max > 0 && !length.is_zero() {
+            state.window = Window::new(max, length);
+        }
+        let now = Instant::now();
+        state.forget_before(now);
+        let local_remaining = (state.window.max as usize).saturating_sub(state.sent.len());
+        let unseen = local_remaining.saturating_sub(remaining as usize);
+        state.sent.extend(std::iter::repeat_n(now, unseen));
+    }
+
+    /// Blocks new requests for a whole window, after HubSpot said the window is used up.
+    pub(crate) async fn exhaust(&self) {
+        let mut state = self.state.lock().await;
+        let now = Instant::now();
+        state.forget_before(now);
+        let missing = (state.window.max as usize).saturating_sub(state.sent.len());
+        state.sent.extend(std::iter::repeat_n(now, missing));
+    }
+}
+
+impl LogState {
+    fn forget_before(&mut self, now: Instant) {
+        while self
+            .sent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window.length)
+        {
+            self.sent.pop_front();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn never_more_than_max_in_any_window() {
+        let limiter =
+            std::sync::Arc::new(SlidingWindow::new(Window::new(3, Duration::from_secs(1))));
+        let start = Instant::now();
+        let mut handles = Vec::new();
+        for _ in 0..10 {
+            let limiter = limiter.clone();
+            handles.push(tokio::spawn(async move {
+                limiter.acquire().await;
+                Instant::now()
+            }));
+        }
+        let mut times = Vec::new();
+        for h in handles {
+            times.push(h.await.unwrap() - start);
+        }
+        times.sort();
+        for (i, t) in times.iter().enumerate() {
+            let in_window = times[i..]
+                .iter()
+                .filter(|u| **u - *t < Duration::from_secs(1))
+                .count();
+            assert!(
+                in_window <= 3,
+                "{in_window} requests within one window starting at {t:?}"
+            );
+        }
+        assert_eq!(times[9], Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reported_usage_by_others_is_counted() {
+        let limiter = SlidingWindow::new(Window::new(10, Duration::from_secs(10)));
+        limiter.acquire().await;
+        // HubSpot says only 1 is left: 8 were sent by someone else.
+        limiter.observe(10, 1, Duration::from_secs(10)).await;
+        assert_eq!(limiter.acquire().await, Duration::ZERO);
+        assert_eq!(limiter.acquire().await, Duration::from_secs(10));
+    }
+}
