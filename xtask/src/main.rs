@@ -5,6 +5,8 @@ mod generate;
 mod manifest;
 mod normalize;
 mod pull;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -135,18 +137,56 @@ fn main() -> ExitCode {
     }
 }
 
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Task {
+    /// `specs pull`: from `source`, or from the manifest's `upstream` when `None`.
+    Pull {
+        /// Where to fetch the specs from.
+        source: Option<pull::Source>,
+    },
+    /// `codegen`: write the generated crates, or with `check` only compare them.
+    Codegen {
+        /// `--check`.
+        check: bool,
+    },
+}
+
+/// Reads the command line (without the program name). Needs no file, so misuse is reported
+/// as such even where the manifest is missing.
+fn parse_args(args: &[String]) -> Result<Task, Error> {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let unexpected =
+        |rest: &[&str]| Error::Usage(format!("unexpected arguments: {}", rest.join(" ")));
+    match args.as_slice() {
+        [] => Err(Error::Usage("no task given".into())),
+        ["specs", "pull", rest @ ..] => {
+            let source = match rest {
+                [] => None,
+                ["--from", dir] => Some(pull::Source::Dir(PathBuf::from(dir))),
+                ["--base-url", url] => Some(pull::Source::Http((*url).to_owned())),
+                _ => return Err(unexpected(rest)),
+            };
+            Ok(Task::Pull { source })
+        }
+        ["codegen"] => Ok(Task::Codegen { check: false }),
+        ["codegen", "--check"] => Ok(Task::Codegen { check: true }),
+        ["codegen", rest @ ..] => Err(unexpected(rest)),
+        [task, ..] => Err(Error::Usage(format!("unknown task `{task}`"))),
+    }
+}
+
+/// Runs the task `args` names (the command line without the program name) in the workspace
+/// at `root`: the manifest is `root/specs/manifest.toml`, specs are pulled into
+/// `root/specs/.pulled` and the crates are generated below `root/codegen`.
 fn run(root: &Path, args: &[String]) -> Result<(), Error> {
+    let task = parse_args(args)?;
     let specs_dir = root.join("specs");
     let manifest = Manifest::load(&specs_dir.join("manifest.toml"))?;
     let pulled_dir = specs_dir.join(".pulled");
-    match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["specs", "pull", rest @ ..] => {
-            let source = pull_source(&manifest, rest)?;
+    match task {
+        Task::Pull { source } => {
+            let source = source.unwrap_or_else(|| pull::Source::Http(manifest.upstream.clone()));
             let written = pull::pull(&manifest, &source, &pulled_dir)?;
             println!(
                 "pulled {} specs into {}",
@@ -155,17 +195,7 @@ fn run(root: &Path, args: &[String]) -> Result<(), Error> {
             );
             Ok(())
         }
-        ["codegen", rest @ ..] => {
-            let check = match rest {
-                [] => false,
-                ["--check"] => true,
-                _ => {
-                    return Err(Error::Usage(format!(
-                        "unexpected arguments: {}",
-                        rest.join(" ")
-                    )));
-                }
-            };
+        Task::Codegen { check } => {
             let inputs = generate::Inputs {
                 manifest: &manifest,
                 specs_dir: &specs_dir,
@@ -178,19 +208,6 @@ fn run(root: &Path, args: &[String]) -> Result<(), Error> {
                 write_files(root, &files)
             }
         }
-        _ => Err(Error::Usage("unknown task".into())),
-    }
-}
-
-fn pull_source(manifest: &Manifest, args: &[&str]) -> Result<pull::Source, Error> {
-    match args {
-        [] => Ok(pull::Source::Http(manifest.upstream.clone())),
-        ["--from", dir] => Ok(pull::Source::Dir(PathBuf::from(dir))),
-        ["--base-url", url] => Ok(pull::Source::Http((*url).to_owned())),
-        _ => Err(Error::Usage(format!(
-            "unexpected arguments: {}",
-            args.join(" ")
-        ))),
     }
 }
 

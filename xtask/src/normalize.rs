@@ -40,19 +40,19 @@ pub fn merge_extra(spec: &mut Value, extra: &Value, extra_name: &str) -> Result<
         extra: extra_name.to_owned(),
         message,
     };
-    let object = |value: &'_ Value, what: &str| {
+    fn object<'v>(value: &'v Value, what: &str) -> Result<&'v Map<String, Value>, String> {
         value
             .as_object()
-            .ok_or_else(|| fail(format!("{what} is not an object")))
-    };
+            .ok_or_else(|| format!("{what} is not an object"))
+    }
     // (section, subsection, entries) to add.
     let mut merges: Vec<(&str, Option<&str>, &Map<String, Value>)> = Vec::new();
     if let Some(paths) = extra.get("paths") {
-        merges.push(("paths", None, object(paths, "`paths`")?));
+        merges.push(("paths", None, object(paths, "`paths`").map_err(fail)?));
     }
     if let Some(components) = extra.get("components") {
-        for (kind, entries) in object(components, "`components`")? {
-            let entries = object(entries, &format!("`components.{kind}`"))?;
+        for (kind, entries) in object(components, "`components`").map_err(fail)? {
+            let entries = object(entries, &format!("`components.{kind}`")).map_err(fail)?;
             merges.push(("components", Some(kind.as_str()), entries));
         }
     }
@@ -348,18 +348,22 @@ pub fn relax_unenforced_required(spec: &mut Value) {
         if error_schemas.contains(name) {
             schema.remove("required");
             // HubSpot's specs type e.g. `subCategory` as an object, but it sends strings too.
-            for field in schema.get_mut("properties").and_then(Value::as_object_mut).into_iter().flat_map(|p| p.values_mut()) {
+            for field in schema
+                .get_mut("properties")
+                .and_then(Value::as_object_mut)
+                .into_iter()
+                .flat_map(|p| p.values_mut())
+            {
                 if is_shapeless_object(field) {
                     *field = json!({});
                 }
             }
         } else if search_bodies.contains(name) {
             schema.remove("required");
-        } else if batch_read_bodies.contains(name) {
-            if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
-                required
-                    .retain(|field| !PROPERTY_MAPS.contains(&field.as_str().unwrap_or_default()));
-            }
+        } else if batch_read_bodies.contains(name)
+            && let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut)
+        {
+            required.retain(|field| !PROPERTY_MAPS.contains(&field.as_str().unwrap_or_default()));
         }
     }
 }
@@ -367,7 +371,10 @@ pub fn relax_unenforced_required(spec: &mut Value) {
 /// An object schema that says nothing about its fields.
 fn is_shapeless_object(schema: &Value) -> bool {
     schema.get("type").and_then(Value::as_str) == Some("object")
-        && schema.get("properties").and_then(Value::as_object).is_none_or(Map::is_empty)
+        && schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_none_or(Map::is_empty)
         && schema.get("additionalProperties").is_none()
 }
 
@@ -376,25 +383,30 @@ fn is_shapeless_object(schema: &Value) -> bool {
 pub fn typed_search_sorts(spec: &mut Value) {
     let mut bodies = BTreeSet::new();
     for_each_operation(spec, |path, _, op| {
-        if path.ends_with("/search") {
-            if let Some(name) = op.pointer("/requestBody/content/application~1json/schema/$ref").and_then(ref_name) {
-                bodies.insert(name.to_owned());
-            }
+        if path.ends_with("/search")
+            && let Some(name) = op
+                .pointer("/requestBody/content/application~1json/schema/$ref")
+                .and_then(ref_name)
+        {
+            bodies.insert(name.to_owned());
         }
     });
     for name in bodies {
-        let pointer = format!("/components/schemas/{}/properties/sorts/items", escape_pointer(&name));
-        if let Some(items) = spec.pointer_mut(&pointer) {
-            if items.get("type").and_then(Value::as_str) == Some("string") {
-                *items = json!({
-                    "type": "object",
-                    "required": ["propertyName"],
-                    "properties": {
-                        "propertyName": { "type": "string" },
-                        "direction": { "type": "string", "enum": ["ASCENDING", "DESCENDING"] }
-                    }
-                });
-            }
+        let pointer = format!(
+            "/components/schemas/{}/properties/sorts/items",
+            escape_pointer(&name)
+        );
+        if let Some(items) = spec.pointer_mut(&pointer)
+            && items.get("type").and_then(Value::as_str) == Some("string")
+        {
+            *items = json!({
+                "type": "object",
+                "required": ["propertyName"],
+                "properties": {
+                    "propertyName": { "type": "string" },
+                    "direction": { "type": "string", "enum": ["ASCENDING", "DESCENDING"] }
+                }
+            });
         }
     }
 }

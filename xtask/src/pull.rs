@@ -9,7 +9,7 @@ use crate::Error;
 use crate::manifest::Manifest;
 
 /// Where the specs come from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     /// Raw-file base address, laid out as `{base}/{commit}/{path}`.
     Http(String),
