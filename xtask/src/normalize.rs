@@ -29,6 +29,7 @@ pub fn normalize(
     open_enums_in_responses(&mut spec);
     relax_unenforced_required(&mut spec);
     typed_search_sorts(&mut spec);
+    lenient_record_ids(&mut spec);
     name_operations(module, &mut spec, methods)?;
     Ok(spec)
 }
@@ -407,6 +408,23 @@ pub fn typed_search_sorts(spec: &mut Value) {
                     "direction": { "type": "string", "enum": ["ASCENDING", "DESCENDING"] }
                 }
             });
+        }
+    }
+}
+
+/// Record ids in responses (`fromObjectId`, `toObjectId`): the v4 specs type them as strings
+/// but HubSpot sends numbers, so they accept any JSON value and callers read both.
+pub fn lenient_record_ids(spec: &mut Value) {
+    for name in response_schema_names(spec) {
+        let pointer = format!("/components/schemas/{}/properties", escape_pointer(&name));
+        let Some(fields) = spec.pointer_mut(&pointer).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for (field, schema) in fields.iter_mut() {
+            let is_string = schema.get("type").and_then(Value::as_str) == Some("string");
+            if field.ends_with("ObjectId") && is_string {
+                *schema = json!({});
+            }
         }
     }
 }

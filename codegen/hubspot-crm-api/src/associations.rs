@@ -465,12 +465,12 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct LabelsBetweenObjectPair {
         #[serde(rename = "fromObjectId")]
-        pub from_object_id: ::std::string::String,
+        pub from_object_id: ::serde_json::Value,
         #[serde(rename = "fromObjectTypeId")]
         pub from_object_type_id: ::std::string::String,
         pub labels: ::std::vec::Vec<::std::string::String>,
         #[serde(rename = "toObjectId")]
-        pub to_object_id: ::std::string::String,
+        pub to_object_id: ::serde_json::Value,
         #[serde(rename = "toObjectTypeId")]
         pub to_object_type_id: ::std::string::String,
     }
@@ -485,7 +485,7 @@ pub mod types {
         #[serde(rename = "associationTypes")]
         pub association_types: ::std::vec::Vec<AssociationSpecWithLabel>,
         #[serde(rename = "toObjectId")]
-        pub to_object_id: ::std::string::String,
+        pub to_object_id: ::serde_json::Value,
     }
     impl MultiAssociatedObjectWithLabel {
         pub fn builder() -> builder::MultiAssociatedObjectWithLabel {
@@ -2234,14 +2234,14 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct LabelsBetweenObjectPair {
-            from_object_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            from_object_id: ::std::result::Result<::serde_json::Value, ::std::string::String>,
             from_object_type_id:
                 ::std::result::Result<::std::string::String, ::std::string::String>,
             labels: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
-            to_object_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            to_object_id: ::std::result::Result<::serde_json::Value, ::std::string::String>,
             to_object_type_id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for LabelsBetweenObjectPair {
@@ -2260,7 +2260,7 @@ pub mod types {
         impl LabelsBetweenObjectPair {
             pub fn from_object_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::serde_json::Value>,
                 T::Error: ::std::fmt::Display,
             {
                 self.from_object_id = value.try_into().map_err(|e| {
@@ -2290,7 +2290,7 @@ pub mod types {
             }
             pub fn to_object_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::serde_json::Value>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to_object_id = value
@@ -2340,7 +2340,7 @@ pub mod types {
                 ::std::vec::Vec<super::AssociationSpecWithLabel>,
                 ::std::string::String,
             >,
-            to_object_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            to_object_id: ::std::result::Result<::serde_json::Value, ::std::string::String>,
         }
         impl ::std::default::Default for MultiAssociatedObjectWithLabel {
             fn default() -> Self {
@@ -2363,7 +2363,7 @@ pub mod types {
             }
             pub fn to_object_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::serde_json::Value>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to_object_id = value

@@ -1,1 +1,380 @@
-//! placeholder
+//! An in-memory, stateful HTTP server that behaves like HubSpot's CRM API for leads,
+//! contacts, companies and their associations.
+//!
+//! It reproduces the parts of HubSpot's behaviour that clients trip over: validation
+//! errors in HubSpot's shape, 207 partial batch failures, the 10,000-result search cap,
+//! association labels, leads deleted when they lose their primary contact, rate-limit
+//! headers and 429 bodies, and (opt-in, seeded) proxy errors, dropped connections and
+//! latency.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use hubspot_sandbox::{Sandbox, SandboxConfig};
+//! let sandbox = Sandbox::start(SandboxConfig::new()).await?;
+//! let contact = sandbox.seed_contact(serde_json::json!({"email": "ada@example.com"}));
+//! let leads = sandbox.seed_leads(&contact, 250);
+//! println!("{} leads at {}", leads.len(), sandbox.base_url());
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Cleared property values (written as `""`) read back as `""`, as HubSpot does; properties
+//! that were never set read back as `null`.
+
+mod api;
+mod error;
+mod limits;
+mod schema;
+mod store;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::store::Store;
+
+/// How many requests [`Sandbox::request_log`] keeps (oldest are dropped first).
+pub const REQUEST_LOG_CAPACITY: usize = 100_000;
+
+/// Locks a mutex, ignoring poisoning: the state stays usable after a failed handler.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// An OAuth app registered with the sandbox.
+#[derive(Debug, Clone)]
+pub(crate) struct OAuthClient {
+    pub client_id: String,
+    pub client_secret: String,
+    pub refresh_token: String,
+}
+
+/// Behaviour of a [`Sandbox`]: limits, faults and authentication. Everything is off by
+/// default, apart from requiring some bearer token.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxConfig {
+    pub(crate) rate_limit: Option<(u32, Duration)>,
+    pub(crate) search_rate_limit: Option<u32>,
+    pub(crate) daily_limit: Option<u64>,
+    pub(crate) fail_rate: Option<(f64, u64)>,
+    pub(crate) drop_rate: Option<(f64, u64)>,
+    pub(crate) latency: Option<Duration>,
+    pub(crate) access_token: Option<String>,
+    pub(crate) oauth_clients: Vec<OAuthClient>,
+    pub(crate) oauth_token_ttl: Option<Duration>,
+}
+
+impl SandboxConfig {
+    /// A configuration with no limits, no faults and any bearer token accepted.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Emulates HubSpot's rolling window: at most `max_requests` per `window`, then 429
+    /// with policy `TEN_SECONDLY_ROLLING`. Every response then carries the
+    /// `X-HubSpot-RateLimit-*` headers. Search requests have their own limit instead.
+    pub fn rate_limit(mut self, max_requests: u32, window: Duration) -> Self {
+        self.rate_limit = Some((max_requests, window));
+        self
+    }
+
+    /// Limits search requests to `per_second` (HubSpot: 5), then 429 with policy `SECONDLY`.
+    pub fn search_rate_limit(mut self, per_second: u32) -> Self {
+        self.search_rate_limit = Some(per_second);
+        self
+    }
+
+    /// After `max` accepted requests every request gets 429 with policy `DAILY`.
+    pub fn daily_limit(mut self, max: u64) -> Self {
+        self.daily_limit = Some(max);
+        self
+    }
+
+    /// Answers a share of requests with a proxy-style 502, 503 or 504 HTML page. The
+    /// sequence is reproducible for a given `seed` and request order.
+    pub fn fail_rate(mut self, probability: f64, seed: u64) -> Self {
+        self.fail_rate = Some((probability, seed));
+        self
+    }
+
+    /// Delays every answer by `d`.
+    pub fn latency(mut self, d: Duration) -> Self {
+        self.latency = Some(d);
+        self
+    }
+
+    /// Closes the connection without answering for a share of requests (seeded).
+    pub fn drop_rate(mut self, probability: f64, seed: u64) -> Self {
+        self.drop_rate = Some((probability, seed));
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>`; other tokens get 401. Without this (and
+    /// without [`SandboxConfig::oauth_client`]) any bearer token is accepted.
+    pub fn access_token(mut self, token: impl Into<String>) -> Self {
+        self.access_token = Some(token.into());
+        self
+    }
+
+    /// Registers an OAuth app for `POST /oauth/v1/token`. Access tokens it issues are
+    /// accepted; once an app is registered, other tokens are rejected unless they equal
+    /// [`SandboxConfig::access_token`].
+    pub fn oauth_client(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        refresh_token: impl Into<String>,
+    ) -> Self {
+        self.oauth_clients.push(OAuthClient {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            refresh_token: refresh_token.into(),
+        });
+        self
+    }
+
+    /// Lifetime of issued OAuth access tokens (HubSpot: 30 minutes). Expired tokens get
+    /// 401 `EXPIRED_AUTHENTICATION`. `expires_in` reports this value in seconds.
+    pub fn oauth_token_ttl(mut self, ttl: Duration) -> Self {
+        self.oauth_token_ttl = Some(ttl);
+        self
+    }
+}
+
+/// One request as the sandbox received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// HTTP method, e.g. `GET`.
+    pub method: String,
+    /// Path without the query, e.g. `/crm/v3/objects/leads`.
+    pub path: String,
+    /// Raw query string, if any.
+    pub query: Option<String>,
+    /// When the request arrived.
+    pub at: Instant,
+}
+
+/// State shared by all connections.
+pub(crate) struct Shared {
+    pub config: SandboxConfig,
+    pub store: Mutex<Store>,
+    pub base_url: String,
+    pub request_count: AtomicU64,
+    pub log: Mutex<VecDeque<RecordedRequest>>,
+    pub limits: limits::Limits,
+    /// Issued OAuth access tokens and their expiry.
+    pub tokens: Mutex<HashMap<String, Instant>>,
+}
+
+/// A running sandbox server. Dropping it stops the server.
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("addr", &self.addr).finish()
+    }
+}
+
+impl Sandbox {
+    /// Starts a sandbox on a free port of 127.0.0.1, served by the current tokio runtime.
+    pub async fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        Self::start_on(config, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Starts a sandbox on `addr`.
+    pub async fn start_on(config: SandboxConfig, addr: SocketAddr) -> std::io::Result<Sandbox> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            limits: limits::Limits::new(&config),
+            config,
+            store: Mutex::new(Store::default()),
+            base_url: format!("http://{addr}"),
+            request_count: AtomicU64::new(0),
+            log: Mutex::new(VecDeque::new()),
+            tokens: Mutex::new(HashMap::new()),
+        });
+        let router = api::router(shared.clone());
+        let (stop, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, shared.clone(), router, stop_rx));
+        tracing::debug!(%addr, "hubspot sandbox listening");
+        Ok(Sandbox {
+            addr,
+            shared,
+            stop,
+            task: Some(task),
+        })
+    }
+
+    /// Base URL to point a client at, e.g. `http://127.0.0.1:41234`.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Requests received so far, including rejected, failed and dropped ones.
+    pub fn request_count(&self) -> u64 {
+        self.shared.request_count.load(Ordering::Relaxed)
+    }
+
+    /// The most recent requests (up to [`REQUEST_LOG_CAPACITY`]), oldest first.
+    pub fn request_log(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.log).iter().cloned().collect()
+    }
+
+    /// Creates `count` leads named `Lead 1` … `Lead N` directly in the store, each
+    /// associated with `contact_id` as its primary contact (when that contact exists).
+    /// Returns their ids in creation order.
+    pub fn seed_leads(&self, contact_id: &str, count: usize) -> Vec<String> {
+        let mut store = lock(&self.shared.store);
+        let now = chrono::Utc::now();
+        let contact = contact_id
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|id| store.live("contacts", *id).is_some());
+        (1..=count)
+            .map(|n| {
+                let id = store.insert(
+                    "leads",
+                    vec![("hs_lead_name".into(), format!("Lead {n}"))],
+                    now,
+                );
+                if let Some(c) = contact {
+                    store.associate(
+                        id,
+                        c,
+                        schema::Category::Hubspot,
+                        schema::LEAD_PRIMARY_CONTACT,
+                    );
+                }
+                id.to_string()
+            })
+            .collect()
+    }
+
+    /// Creates a contact directly in the store (no validation) and returns its id.
+    pub fn seed_contact(&self, properties: Value) -> String {
+        self.seed_object("contacts", properties)
+    }
+
+    /// Creates an object of any type directly in the store (no validation) and returns its
+    /// id. Non-string values are stored as their JSON text.
+    pub fn seed_object(&self, object_type: &str, properties: Value) -> String {
+        let otype = schema::canonical_type(object_type).unwrap_or_else(|| object_type.to_string());
+        let props = match properties {
+            Value::Object(m) => m
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        Value::String(s) => s,
+                        Value::Null => String::new(),
+                        other => other.to_string(),
+                    };
+                    (k, v)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        lock(&self.shared.store)
+            .insert(&otype, props, chrono::Utc::now())
+            .to_string()
+    }
+
+    /// Associates two existing objects (and the reverse) with a HubSpot-defined type id,
+    /// bypassing validation.
+    pub fn seed_association(&self, from_id: &str, to_id: &str, association_type_id: u32) {
+        let (Ok(from), Ok(to)) = (from_id.trim().parse(), to_id.trim().parse()) else {
+            return;
+        };
+        lock(&self.shared.store).associate(
+            from,
+            to,
+            schema::Category::Hubspot,
+            association_type_id,
+        );
+    }
+
+    /// Stops accepting connections, lets open requests finish and waits for the server.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    router: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut conns = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    // Out of descriptors and the like: back off instead of spinning.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                conns.spawn(serve_conn(stream, shared.clone(), router.clone(), stop.clone()));
+            }
+            _ = stop.changed() => break,
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    drop(listener);
+    // Bounded wait so a stuck client cannot hang shutdown.
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while conns.join_next().await.is_some() {}
+    })
+    .await;
+    conns.abort_all();
+}
+
+async fn serve_conn(
+    stream: tokio::net::TcpStream,
+    shared: Arc<Shared>,
+    router: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) {
+    let svc =
+        hyper::service::service_fn(move |req| limits::handle(shared.clone(), router.clone(), req));
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stop.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}

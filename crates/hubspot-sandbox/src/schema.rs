@@ -162,7 +162,7 @@ impl PropDef {
             "createdAt": created_at,
             "updatedAt": created_at,
             "modificationMetadata": {
-                "archivable": !self.read_only && !self.name.starts_with("hs_lead_name"),
+                "archivable": !self.read_only && self.name != "hs_lead_name",
                 "readOnlyDefinition": self.name != "external_lead_id",
                 "readOnlyValue": self.read_only,
             },
@@ -249,8 +249,14 @@ fn lead_props() -> Vec<PropDef> {
             .options(LEAD_LABELS),
         PropDef::new("hubspot_owner_id", "Lead owner", "enumeration", "select", g).external(),
         PropDef::new("hs_pipeline", "Pipeline", "enumeration", "select", g).options(LEAD_PIPELINES),
-        PropDef::new("hs_pipeline_stage", "Lead status", "enumeration", "select", g)
-            .options(LEAD_STAGES),
+        PropDef::new(
+            "hs_pipeline_stage",
+            "Lead status",
+            "enumeration",
+            "select",
+            g,
+        )
+        .options(LEAD_STAGES),
         PropDef::new("hs_lead_source", "Lead source", "string", "text", g),
         PropDef::new("external_lead_id", "External lead ID", "string", "text", g).unique(),
         PropDef::new(
@@ -286,9 +292,22 @@ fn contact_props() -> Vec<PropDef> {
         PropDef::new("jobtitle", "Job Title", "string", "text", g),
         PropDef::new("website", "Website URL", "string", "text", g),
         PropDef::new("city", "City", "string", "text", g),
-        PropDef::new("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", g)
-            .options(LIFECYCLE),
-        PropDef::new("hubspot_owner_id", "Contact owner", "enumeration", "select", g).external(),
+        PropDef::new(
+            "lifecyclestage",
+            "Lifecycle Stage",
+            "enumeration",
+            "radio",
+            g,
+        )
+        .options(LIFECYCLE),
+        PropDef::new(
+            "hubspot_owner_id",
+            "Contact owner",
+            "enumeration",
+            "select",
+            g,
+        )
+        .external(),
         PropDef::new("createdate", "Create Date", "datetime", "date", g).read_only(),
         PropDef::new(
             "lastmodifieddate",
@@ -327,7 +346,14 @@ fn company_props() -> Vec<PropDef> {
             "number",
             g,
         ),
-        PropDef::new("hubspot_owner_id", "Company owner", "enumeration", "select", g).external(),
+        PropDef::new(
+            "hubspot_owner_id",
+            "Company owner",
+            "enumeration",
+            "select",
+            g,
+        )
+        .external(),
         PropDef::new("createdate", "Create Date", "datetime", "date", g).read_only(),
         PropDef::new(
             "lastmodifieddate",
@@ -429,24 +455,24 @@ pub(crate) fn query_props(plural: &str) -> &'static [&'static str] {
 /// Category of an association type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Category {
-    HubspotDefined,
-    UserDefined,
-    IntegratorDefined,
+    Hubspot,
+    User,
+    Integrator,
 }
 
 impl Category {
     pub fn as_str(self) -> &'static str {
         match self {
-            Category::HubspotDefined => "HUBSPOT_DEFINED",
-            Category::UserDefined => "USER_DEFINED",
-            Category::IntegratorDefined => "INTEGRATOR_DEFINED",
+            Category::Hubspot => "HUBSPOT_DEFINED",
+            Category::User => "USER_DEFINED",
+            Category::Integrator => "INTEGRATOR_DEFINED",
         }
     }
     pub fn parse(s: &str) -> Option<Category> {
         match s {
-            "HUBSPOT_DEFINED" => Some(Category::HubspotDefined),
-            "USER_DEFINED" => Some(Category::UserDefined),
-            "INTEGRATOR_DEFINED" => Some(Category::IntegratorDefined),
+            "HUBSPOT_DEFINED" => Some(Category::Hubspot),
+            "USER_DEFINED" => Some(Category::User),
+            "INTEGRATOR_DEFINED" => Some(Category::Integrator),
             _ => None,
         }
     }
@@ -465,8 +491,8 @@ pub(crate) struct AssocDef {
     pub reverse: u32,
 }
 
-const H: Category = Category::HubspotDefined;
-const U: Category = Category::UserDefined;
+const H: Category = Category::Hubspot;
+const U: Category = Category::User;
 
 macro_rules! def {
     ($from:literal, $to:literal, $id:literal, $cat:expr, $label:expr, $name:literal, $rev:literal) => {
@@ -486,51 +512,213 @@ macro_rules! def {
 /// were picked to keep every type paired.
 pub(crate) const ASSOC_DEFS: &[AssocDef] = &[
     // leads -> *
-    def!("leads", "contacts", 578, H, Some("Primary"), "lead_to_primary_contact", 579),
+    def!(
+        "leads",
+        "contacts",
+        578,
+        H,
+        Some("Primary"),
+        "lead_to_primary_contact",
+        579
+    ),
     def!("leads", "contacts", 608, H, None, "lead_to_contact", 609),
     def!("leads", "companies", 610, H, None, "lead_to_company", 611),
-    def!("leads", "companies", 580, H, Some("Primary"), "lead_to_primary_company", 581),
-    def!("leads", "companies", 1001, U, Some("Decision maker's company"), "lead_to_company", 1002),
+    def!(
+        "leads",
+        "companies",
+        580,
+        H,
+        Some("Primary"),
+        "lead_to_primary_company",
+        581
+    ),
+    def!(
+        "leads",
+        "companies",
+        1001,
+        U,
+        Some("Decision maker's company"),
+        "lead_to_company",
+        1002
+    ),
     def!("leads", "deals", 1037, H, None, "lead_to_deal", 1038),
-    def!("leads", "deals", 582, H, Some("Primary"), "lead_to_primary_deal", 583),
+    def!(
+        "leads",
+        "deals",
+        582,
+        H,
+        Some("Primary"),
+        "lead_to_primary_deal",
+        583
+    ),
     def!("leads", "calls", 596, H, None, "lead_to_call", 597),
     def!("leads", "emails", 598, H, None, "lead_to_email", 599),
     def!("leads", "meetings", 600, H, None, "lead_to_meeting", 601),
     def!("leads", "notes", 854, H, None, "lead_to_note", 855),
     def!("leads", "tasks", 646, H, None, "lead_to_task", 647),
-    def!("leads", "communications", 602, H, None, "lead_to_communication", 603),
-    def!("leads", "feedback_submissions", 1162, H, None, "lead_to_feedback_submission", 1161),
+    def!(
+        "leads",
+        "communications",
+        602,
+        H,
+        None,
+        "lead_to_communication",
+        603
+    ),
+    def!(
+        "leads",
+        "feedback_submissions",
+        1162,
+        H,
+        None,
+        "lead_to_feedback_submission",
+        1161
+    ),
     // * -> leads (579, 581 and 599 are sandbox picks)
     def!("contacts", "leads", 609, H, None, "contact_to_lead", 608),
-    def!("contacts", "leads", 579, H, Some("Primary"), "primary_contact_to_lead", 578),
+    def!(
+        "contacts",
+        "leads",
+        579,
+        H,
+        Some("Primary"),
+        "primary_contact_to_lead",
+        578
+    ),
     def!("companies", "leads", 611, H, None, "company_to_lead", 610),
-    def!("companies", "leads", 581, H, Some("Primary"), "primary_company_to_lead", 580),
-    def!("companies", "leads", 1002, U, Some("Decision maker"), "company_to_lead", 1001),
+    def!(
+        "companies",
+        "leads",
+        581,
+        H,
+        Some("Primary"),
+        "primary_company_to_lead",
+        580
+    ),
+    def!(
+        "companies",
+        "leads",
+        1002,
+        U,
+        Some("Decision maker"),
+        "company_to_lead",
+        1001
+    ),
     def!("deals", "leads", 1038, H, None, "deal_to_lead", 1037),
-    def!("deals", "leads", 583, H, Some("Primary"), "primary_deal_to_lead", 582),
+    def!(
+        "deals",
+        "leads",
+        583,
+        H,
+        Some("Primary"),
+        "primary_deal_to_lead",
+        582
+    ),
     def!("calls", "leads", 597, H, None, "call_to_lead", 596),
     def!("emails", "leads", 599, H, None, "email_to_lead", 598),
     def!("meetings", "leads", 601, H, None, "meeting_to_lead", 600),
     def!("notes", "leads", 855, H, None, "note_to_lead", 854),
     def!("tasks", "leads", 647, H, None, "task_to_lead", 646),
-    def!("communications", "leads", 603, H, None, "communication_to_lead", 602),
-    def!("feedback_submissions", "leads", 1161, H, None, "feedback_submission_to_lead", 1162),
+    def!(
+        "communications",
+        "leads",
+        603,
+        H,
+        None,
+        "communication_to_lead",
+        602
+    ),
+    def!(
+        "feedback_submissions",
+        "leads",
+        1161,
+        H,
+        None,
+        "feedback_submission_to_lead",
+        1162
+    ),
     // contacts <-> companies
-    def!("contacts", "companies", 279, H, None, "contact_to_company_unlabeled", 280),
-    def!("contacts", "companies", 1, H, Some("Primary"), "contact_to_company", 2),
-    def!("companies", "contacts", 280, H, None, "company_to_contact_unlabeled", 279),
-    def!("companies", "contacts", 2, H, Some("Primary"), "company_to_contact", 1),
+    def!(
+        "contacts",
+        "companies",
+        279,
+        H,
+        None,
+        "contact_to_company_unlabeled",
+        280
+    ),
+    def!(
+        "contacts",
+        "companies",
+        1,
+        H,
+        Some("Primary"),
+        "contact_to_company",
+        2
+    ),
+    def!(
+        "companies",
+        "contacts",
+        280,
+        H,
+        None,
+        "company_to_contact_unlabeled",
+        279
+    ),
+    def!(
+        "companies",
+        "contacts",
+        2,
+        H,
+        Some("Primary"),
+        "company_to_contact",
+        1
+    ),
     // deals <-> contacts / companies
     def!("deals", "contacts", 3, H, None, "deal_to_contact", 4),
     def!("contacts", "deals", 4, H, None, "contact_to_deal", 3),
-    def!("deals", "companies", 341, H, None, "deal_to_company_unlabeled", 342),
-    def!("deals", "companies", 5, H, Some("Primary"), "deal_to_company", 6),
-    def!("companies", "deals", 342, H, None, "company_to_deal_unlabeled", 341),
-    def!("companies", "deals", 6, H, Some("Primary"), "company_to_deal", 5),
+    def!(
+        "deals",
+        "companies",
+        341,
+        H,
+        None,
+        "deal_to_company_unlabeled",
+        342
+    ),
+    def!(
+        "deals",
+        "companies",
+        5,
+        H,
+        Some("Primary"),
+        "deal_to_company",
+        6
+    ),
+    def!(
+        "companies",
+        "deals",
+        342,
+        H,
+        None,
+        "company_to_deal_unlabeled",
+        341
+    ),
+    def!(
+        "companies",
+        "deals",
+        6,
+        H,
+        Some("Primary"),
+        "company_to_deal",
+        5
+    ),
 ];
 
 /// Type id of the lead -> primary contact association.
 pub(crate) const LEAD_PRIMARY_CONTACT: u32 = 578;
+/// Type id of the contact -> lead association paired with 578 (a sandbox pick).
+pub(crate) const CONTACT_PRIMARY_LEAD: u32 = 579;
 /// Type id of the lead -> contact association.
 pub(crate) const LEAD_CONTACT: u32 = 608;
 
@@ -564,7 +752,7 @@ pub(crate) fn pair_is_defined(from: &str, to: &str) -> bool {
 /// The default (unlabeled HubSpot-defined) association type of a pair.
 pub(crate) fn default_assoc(from: &str, to: &str) -> (Category, u32) {
     assoc_defs(from, to)
-        .find(|d| d.category == Category::HubspotDefined && d.label.is_none())
+        .find(|d| d.category == Category::Hubspot && d.label.is_none())
         .map(|d| (d.category, d.type_id))
-        .unwrap_or((Category::HubspotDefined, 1))
+        .unwrap_or((Category::Hubspot, 1))
 }

@@ -958,3 +958,31 @@ fn normalize_applies_every_rule_and_yields_openapi() {
     let parsed: openapiv3::OpenAPI = serde_json::from_value(s).expect("valid OpenAPI 3");
     assert_eq!(parsed.paths.paths.len(), 3);
 }
+
+#[test]
+fn response_record_ids_accept_numbers() {
+    let mut spec = serde_json::json!({
+        "paths": {"/a": {"get": {"responses": {"2XX": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Out"}}}}}},
+                          "post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/In"}}}}, "responses": {}}}},
+        "components": {"schemas": {
+            "Out": {"type": "object", "properties": {"toObjectId": {"type": "string"}, "name": {"type": "string"}}},
+            "In": {"type": "object", "properties": {"toObjectId": {"type": "string"}}}
+        }}
+    });
+    super::lenient_record_ids(&mut spec);
+    assert_eq!(
+        spec.pointer("/components/schemas/Out/properties/toObjectId")
+            .unwrap(),
+        &serde_json::json!({})
+    );
+    assert_eq!(
+        spec.pointer("/components/schemas/Out/properties/name/type")
+            .unwrap(),
+        "string"
+    );
+    assert_eq!(
+        spec.pointer("/components/schemas/In/properties/toObjectId/type")
+            .unwrap(),
+        "string"
+    );
+}

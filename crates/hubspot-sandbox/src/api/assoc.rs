@@ -1,0 +1,425 @@
+//! Association endpoints: v3 per-object, v4 per-object, v4 batch and labels.
+
+use std::collections::BTreeSet;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::{AppState, Query, batch_inputs, batch_response, body_json, json, now, object_type};
+use crate::error::{ApiError, ApiResult};
+use crate::lock;
+use crate::schema::{self, Category};
+use crate::store::{AssocType, ReadOpts, Store, check_assoc_type, id_value, parse_assoc_types};
+
+/// v4 pages hold at most this many associated objects.
+const V4_PAGE_MAX: u64 = 500;
+/// v4 batch read takes at most this many inputs.
+const V4_READ_LIMIT: usize = 1000;
+/// v4 batch create and archive take at most this many inputs.
+const V4_WRITE_LIMIT: usize = 2000;
+
+fn live_id(store: &Store, otype: &str, raw: &str) -> ApiResult<u64> {
+    raw.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|id| store.live(otype, *id).is_some())
+        .ok_or_else(ApiError::not_found_object)
+}
+
+fn type_json(from: &str, to: &str, (cat, tid): AssocType) -> Value {
+    let label = schema::assoc_def(from, to, tid).and_then(|d| d.label);
+    json!({"category": cat.as_str(), "typeId": tid, "label": label})
+}
+
+fn labels_between(store: &Store, from: &str, to: &str, a: u64, b: u64) -> Vec<Value> {
+    store
+        .assoc_types_between(a, b)
+        .into_iter()
+        .filter_map(|(_, t)| schema::assoc_def(from, to, t).and_then(|d| d.label))
+        .map(|l| Value::String(l.to_string()))
+        .collect()
+}
+
+fn pair_json(store: &Store, from: &str, to: &str, a: u64, b: u64) -> Value {
+    json!({
+        "fromObjectTypeId": schema::type_id(from),
+        "fromObjectId": a,
+        "toObjectTypeId": schema::type_id(to),
+        "toObjectId": b,
+        "labels": labels_between(store, from, to, a, b),
+    })
+}
+
+pub(crate) async fn v3_list(
+    State(s): State<AppState>,
+    Path((otype, id, to_type)): Path<(String, String, String)>,
+) -> ApiResult<Response> {
+    let (otype, to_type) = (object_type(&otype)?, object_type(&to_type)?);
+    let store = lock(&s.store);
+    let id = live_id(&store, &otype, &id)?;
+    let results = store.v3_assoc_results(&otype, id, &to_type);
+    Ok(json(StatusCode::OK, json!({"results": results})))
+}
+
+pub(crate) async fn v3_put(
+    State(s): State<AppState>,
+    Path((otype, id, to_type, to_id, type_id)): Path<(String, String, String, String, String)>,
+) -> ApiResult<Response> {
+    let (otype, to_type) = (object_type(&otype)?, object_type(&to_type)?);
+    let tid: u32 = type_id
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::validation(format!("Invalid association type: {type_id}")))?;
+    let mut store = lock(&s.store);
+    let from = live_id(&store, &otype, &id)?;
+    let to = live_id(&store, &to_type, &to_id)?;
+    let cat = schema::assoc_def(&otype, &to_type, tid).map_or(Category::Hubspot, |d| d.category);
+    check_assoc_type(&otype, &to_type, cat, tid)?;
+    store.associate(from, to, cat, tid);
+    let targets: BTreeSet<String> = store.assoc_target_types(from);
+    let opts = ReadOpts {
+        associations: targets.into_iter().collect(),
+        ..ReadOpts::default()
+    };
+    let obj = store
+        .get(&otype, from)
+        .ok_or_else(ApiError::not_found_object)?;
+    Ok(json(StatusCode::OK, store.object_json(&otype, obj, &opts)))
+}
+
+pub(crate) async fn v3_delete(
+    State(s): State<AppState>,
+    Path((otype, id, to_type, to_id, type_id)): Path<(String, String, String, String, String)>,
+) -> ApiResult<Response> {
+    let (otype, to_type) = (object_type(&otype)?, object_type(&to_type)?);
+    let tid: u32 = type_id
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::validation(format!("Invalid association type: {type_id}")))?;
+    let mut store = lock(&s.store);
+    let from = live_id(&store, &otype, &id)?;
+    let to = live_id(&store, &to_type, &to_id)?;
+    store.dissociate(from, to, Some(tid), now());
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub(crate) async fn v4_list(
+    State(s): State<AppState>,
+    Path((otype, id, to_type)): Path<(String, String, String)>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Response> {
+    let (otype, to_type) = (object_type(&otype)?, object_type(&to_type)?);
+    let q = Query::parse(q.as_deref());
+    let limit = q
+        .number("limit")?
+        .unwrap_or(V4_PAGE_MAX)
+        .clamp(1, V4_PAGE_MAX) as usize;
+    let after = q.number("after")?.unwrap_or(0);
+    let store = lock(&s.store);
+    let id = live_id(&store, &otype, &id)?;
+    let mut page: Vec<(u64, &[AssocType])> = store
+        .assocs_to(id, &to_type, after)
+        .take(limit + 1)
+        .collect();
+    let next = (page.len() > limit)
+        .then(|| page.pop().map(|(to, _)| to))
+        .flatten();
+    let results: Vec<Value> = page
+        .into_iter()
+        .map(|(to, types)| {
+            let types: Vec<Value> = types
+                .iter()
+                .map(|t| type_json(&otype, &to_type, *t))
+                .collect();
+            json!({"toObjectId": to, "associationTypes": types})
+        })
+        .collect();
+    let mut v = json!({"results": results});
+    if let Some(n) = next {
+        v["paging"] = json!({"next": {
+            "after": n.to_string(),
+            "link": format!("{}/crm/v4/objects/{otype}/{id}/associations/{to_type}?after={n}", s.base_url),
+        }});
+    }
+    Ok(json(StatusCode::OK, v))
+}
+
+pub(crate) async fn v4_put(
+    State(s): State<AppState>,
+    Path((otype, id, to_type, to_id)): Path<(String, String, String, String)>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let (otype, to_type) = (object_type(&otype)?, object_type(&to_type)?);
+    let body = body_json(&body)?;
+    let types = parse_assoc_types(Some(&body))?;
+    if types.is_empty() {
+        return Err(ApiError::validation(
+            "At least one association type is required",
+        ));
+    }
+    let mut store = lock(&s.store);
+    let from = live_id(&store, &otype, &id)?;
+    let to = live_id(&store, &to_type, &to_id)?;
+    for &(cat, tid) in &types {
+        check_assoc_type(&otype, &to_type, cat, tid)?;
+    }
+    for (cat, tid) in types {
+        store.associate(from, to, cat, tid);
+    }
+    Ok(json(
+        StatusCode::CREATED,
+        pair_json(&store, &otype, &to_type, from, to),
+    ))
+}
+
+pub(crate) async fn v4_delete(
+    State(s): State<AppState>,
+    Path((otype, id, to_type, to_id)): Path<(String, String, String, String)>,
+) -> ApiResult<Response> {
+    let (otype, to_type) = (object_type(&otype)?, object_type(&to_type)?);
+    let mut store = lock(&s.store);
+    let from = live_id(&store, &otype, &id)?;
+    let to = live_id(&store, &to_type, &to_id)?;
+    store.dissociate(from, to, None, now());
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn default_json(from_id: u64, to_id: u64, (cat, tid): AssocType) -> Value {
+    json!({
+        "from": {"id": from_id.to_string()},
+        "to": {"id": to_id.to_string()},
+        "associationSpec": {"associationCategory": cat.as_str(), "associationTypeId": tid},
+    })
+}
+
+pub(crate) async fn v4_put_default(
+    State(s): State<AppState>,
+    Path((otype, id, to_type, to_id)): Path<(String, String, String, String)>,
+) -> ApiResult<Response> {
+    let (otype, to_type) = (object_type(&otype)?, object_type(&to_type)?);
+    let started = now();
+    let mut store = lock(&s.store);
+    let from = live_id(&store, &otype, &id)?;
+    let to = live_id(&store, &to_type, &to_id)?;
+    let (cat, tid) = schema::default_assoc(&otype, &to_type);
+    store.associate(from, to, cat, tid);
+    Ok(batch_response(
+        StatusCode::OK,
+        started,
+        vec![default_json(from, to, (cat, tid))],
+        Vec::new(),
+    ))
+}
+
+pub(crate) async fn labels(Path((from, to)): Path<(String, String)>) -> ApiResult<Response> {
+    let (from, to) = (object_type(&from)?, object_type(&to)?);
+    let results: Vec<Value> = schema::assoc_defs(&from, &to)
+        .map(|d| json!({"category": d.category.as_str(), "typeId": d.type_id, "label": d.label}))
+        .collect();
+    Ok(json(StatusCode::OK, json!({"results": results})))
+}
+
+fn input_id(v: &Value, key: &str) -> Option<u64> {
+    v.get(key).and_then(|o| o.get("id")).and_then(id_value)
+}
+
+fn raw_input_id(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(|o| o.get("id"))
+        .and_then(super::scalar_string)
+        .unwrap_or_default()
+}
+
+pub(crate) async fn batch(
+    State(s): State<AppState>,
+    Path((from, to, op)): Path<(String, String, String)>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let (from, to) = (object_type(&from)?, object_type(&to)?);
+    let body = body_json(&body)?;
+    let started = now();
+    match op.as_str() {
+        "create" => {
+            let inputs = batch_inputs(&body, V4_WRITE_LIMIT)?;
+            let mut store = lock(&s.store);
+            let mut results = Vec::new();
+            let mut errors = Vec::new();
+            for input in inputs {
+                let outcome = (|| {
+                    let a = input_id(input, "from").filter(|id| store.live(&from, *id).is_some());
+                    let b = input_id(input, "to").filter(|id| store.live(&to, *id).is_some());
+                    let (Some(a), Some(b)) = (a, b) else {
+                        return Err(ApiError::not_found(format!(
+                            "No {} with id {} or no {} with id {} exists.",
+                            schema::singular(&from),
+                            raw_input_id(input, "from"),
+                            schema::singular(&to),
+                            raw_input_id(input, "to"),
+                        )));
+                    };
+                    let types = parse_assoc_types(input.get("types"))?;
+                    for &(cat, tid) in &types {
+                        check_assoc_type(&from, &to, cat, tid)?;
+                    }
+                    Ok((a, b, types))
+                })();
+                match outcome {
+                    Ok((a, b, types)) => {
+                        for (cat, tid) in types {
+                            store.associate(a, b, cat, tid);
+                        }
+                        results.push(pair_json(&store, &from, &to, a, b));
+                    }
+                    Err(e) => errors.push(e.to_batch_error(json!({
+                        "fromObjectId": [raw_input_id(input, "from")],
+                        "toObjectId": [raw_input_id(input, "to")],
+                    }))),
+                }
+            }
+            Ok(batch_response(
+                StatusCode::CREATED,
+                started,
+                results,
+                errors,
+            ))
+        }
+        "read" => {
+            let inputs = batch_inputs(&body, V4_READ_LIMIT)?;
+            let store = lock(&s.store);
+            let mut results = Vec::new();
+            let mut errors = Vec::new();
+            for input in inputs {
+                let raw = input
+                    .get("id")
+                    .and_then(super::scalar_string)
+                    .unwrap_or_default();
+                let Some(id) = raw
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|id| store.live(&from, *id).is_some())
+                else {
+                    errors.push(
+                        ApiError::not_found(format!(
+                            "No {} with id {raw} exists.",
+                            schema::singular(&from)
+                        ))
+                        .to_batch_error(json!({"fromObjectId": [raw]})),
+                    );
+                    continue;
+                };
+                let to_list: Vec<Value> = store
+                    .assocs_to(id, &to, 0)
+                    .map(|(b, types)| {
+                        let types: Vec<Value> =
+                            types.iter().map(|t| type_json(&from, &to, *t)).collect();
+                        json!({"toObjectId": b, "associationTypes": types})
+                    })
+                    .collect();
+                if to_list.is_empty() {
+                    // HubSpot reports objects without associations as errors.
+                    errors.push(
+                        ApiError::not_found(format!(
+                            "No {} is associated with {} {id}.",
+                            schema::singular(&to),
+                            schema::singular(&from)
+                        ))
+                        .with_sub_category("crm.associations.NO_ASSOCIATIONS_FOUND")
+                        .to_batch_error(json!({"fromObjectId": [raw]})),
+                    );
+                    continue;
+                }
+                results.push(json!({"from": {"id": id.to_string()}, "to": to_list}));
+            }
+            Ok(batch_response(StatusCode::OK, started, results, errors))
+        }
+        "archive" => {
+            let inputs = batch_inputs(&body, V4_WRITE_LIMIT)?;
+            let mut store = lock(&s.store);
+            for input in inputs {
+                let Some(a) = input_id(input, "from") else {
+                    continue;
+                };
+                let targets: Vec<u64> = input
+                    .get("to")
+                    .and_then(Value::as_array)
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|t| t.get("id").and_then(id_value))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for b in targets {
+                    if store.type_of(a) == Some(from.as_str())
+                        && store.type_of(b) == Some(to.as_str())
+                    {
+                        store.dissociate(a, b, None, started);
+                    }
+                }
+            }
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        other => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "OBJECT_NOT_FOUND",
+            format!("Unknown batch operation: {other}"),
+        )),
+    }
+}
+
+pub(crate) async fn batch_labels_archive(
+    State(s): State<AppState>,
+    Path((from, to)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let (from, to) = (object_type(&from)?, object_type(&to)?);
+    let body = body_json(&body)?;
+    let inputs = batch_inputs(&body, V4_WRITE_LIMIT)?;
+    let started = now();
+    let mut store = lock(&s.store);
+    for input in inputs {
+        let (Some(a), Some(b)) = (input_id(input, "from"), input_id(input, "to")) else {
+            continue;
+        };
+        if store.type_of(a) != Some(from.as_str()) || store.type_of(b) != Some(to.as_str()) {
+            continue;
+        }
+        for (_, tid) in parse_assoc_types(input.get("types"))? {
+            store.dissociate(a, b, Some(tid), started);
+        }
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub(crate) async fn batch_default(
+    State(s): State<AppState>,
+    Path((from, to)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let (from, to) = (object_type(&from)?, object_type(&to)?);
+    let body = body_json(&body)?;
+    let inputs = batch_inputs(&body, V4_WRITE_LIMIT)?;
+    let started = now();
+    let mut store = lock(&s.store);
+    let spec = schema::default_assoc(&from, &to);
+    let mut results = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        let a = input_id(input, "from").filter(|id| store.live(&from, *id).is_some());
+        let b = input_id(input, "to").filter(|id| store.live(&to, *id).is_some());
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                store.associate(a, b, spec.0, spec.1);
+                results.push(default_json(a, b, spec));
+            }
+            _ => errors.push(ApiError::not_found_object().to_batch_error(json!({
+                "fromObjectId": [raw_input_id(input, "from")],
+                "toObjectId": [raw_input_id(input, "to")],
+            }))),
+        }
+    }
+    Ok(batch_response(StatusCode::OK, started, results, errors))
+}

@@ -1,0 +1,321 @@
+//! HTTP routes and shared request helpers.
+
+mod assoc;
+mod misc;
+mod objects;
+mod search;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::Shared;
+use crate::error::{ApiError, ApiResult};
+use crate::schema;
+use crate::store::ReadOpts;
+
+/// State handed to every handler.
+pub(crate) type AppState = Arc<Shared>;
+
+/// All routes of the sandbox.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(
+            "/crm/v3/objects/{otype}",
+            get(objects::list).post(objects::create),
+        )
+        .route("/crm/v3/objects/{otype}/search", post(search::search))
+        .route("/crm/v3/objects/{otype}/batch/{op}", post(objects::batch))
+        .route(
+            "/crm/v3/objects/{otype}/{id}",
+            get(objects::read)
+                .patch(objects::update)
+                .delete(objects::archive),
+        )
+        .route(
+            "/crm/v3/objects/{otype}/{id}/associations/{to_type}",
+            get(assoc::v3_list),
+        )
+        .route(
+            "/crm/v3/objects/{otype}/{id}/associations/{to_type}/{to_id}/{type_id}",
+            put(assoc::v3_put).delete(assoc::v3_delete),
+        )
+        .route(
+            "/crm/v4/objects/{otype}/{id}/associations/{to_type}",
+            get(assoc::v4_list),
+        )
+        .route(
+            "/crm/v4/objects/{otype}/{id}/associations/{to_type}/{to_id}",
+            put(assoc::v4_put).delete(assoc::v4_delete),
+        )
+        .route(
+            "/crm/v4/objects/{otype}/{id}/associations/default/{to_type}/{to_id}",
+            put(assoc::v4_put_default),
+        )
+        .route(
+            "/crm/v4/associations/{from}/{to}/labels",
+            get(assoc::labels),
+        )
+        .route(
+            "/crm/v4/associations/{from}/{to}/batch/{op}",
+            post(assoc::batch),
+        )
+        .route(
+            "/crm/v4/associations/{from}/{to}/batch/labels/archive",
+            post(assoc::batch_labels_archive),
+        )
+        .route(
+            "/crm/v4/associations/{from}/{to}/batch/associate/default",
+            post(assoc::batch_default),
+        )
+        .route("/crm/v3/properties/{otype}", get(misc::properties))
+        .route("/crm/v3/properties/{otype}/{name}", get(misc::property))
+        .route("/oauth/v1/token", post(misc::oauth_token))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
+        .with_state(shared)
+}
+
+async fn not_found(method: Method, uri: Uri) -> Response {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "OBJECT_NOT_FOUND",
+        format!("Unable to find a route for {method} {}", uri.path()),
+    )
+    .into_response()
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "VALIDATION_ERROR",
+        format!("{method} is not supported on {}", uri.path()),
+    )
+    .into_response()
+}
+
+pub(crate) fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// A JSON answer.
+pub(crate) fn json(status: StatusCode, v: Value) -> Response {
+    (status, axum::Json(v)).into_response()
+}
+
+/// Canonical object type from a path segment.
+pub(crate) fn object_type(raw: &str) -> ApiResult<String> {
+    schema::canonical_type(raw)
+        .ok_or_else(|| ApiError::validation(format!("Unable to infer object type from: {raw}")))
+}
+
+/// Parses a required JSON body with HubSpot's wording for the failures.
+pub(crate) fn body_json(bytes: &Bytes) -> ApiResult<Value> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::validation(
+            "Invalid input JSON on line 1, column 1: No content to map due to end-of-input",
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::validation(format!(
+            "Invalid input JSON on line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+/// A JSON body that must be an object.
+pub(crate) fn body_object(bytes: &Bytes) -> ApiResult<Value> {
+    let v = body_json(bytes)?;
+    if v.is_object() {
+        Ok(v)
+    } else {
+        Err(ApiError::validation(
+            "Invalid input JSON: expected a JSON object",
+        ))
+    }
+}
+
+/// Query parameters; keys may repeat.
+#[derive(Debug, Default)]
+pub(crate) struct Query(Vec<(String, String)>);
+
+impl Query {
+    pub fn parse(raw: Option<&str>) -> Self {
+        Query(
+            raw.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+                .unwrap_or_default(),
+        )
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+
+    /// Comma-separated and repeated values, merged.
+    pub fn list(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    pub fn flag(&self, key: &str) -> ApiResult<bool> {
+        match self.get(key) {
+            None | Some("") => Ok(false),
+            Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+            Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+            Some(v) => Err(ApiError::validation(format!(
+                "Unable to parse \"{v}\" as a boolean for query parameter {key}"
+            ))),
+        }
+    }
+
+    pub fn number(&self, key: &str) -> ApiResult<Option<u64>> {
+        match self.get(key) {
+            None | Some("") => Ok(None),
+            Some(v) => v.trim().parse().map(Some).map_err(|_| {
+                ApiError::validation(format!(
+                    "Unable to parse \"{v}\" as a number for query parameter {key}"
+                ))
+            }),
+        }
+    }
+
+    /// `properties`, `propertiesWithHistory` and `associations` of a read.
+    pub fn read_opts(&self) -> ApiResult<ReadOpts> {
+        let properties = self.has("properties").then(|| self.list("properties"));
+        let associations = self
+            .list("associations")
+            .iter()
+            .map(|t| object_type(t))
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok(ReadOpts {
+            properties,
+            history: self.list("propertiesWithHistory"),
+            associations,
+        })
+    }
+}
+
+/// A list of names given in a JSON body as an array or a comma-separated string.
+pub(crate) fn name_list(v: Option<&Value>) -> Option<Vec<String>> {
+    match v? {
+        Value::Array(a) => Some(
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        ),
+        Value::String(s) => Some(
+            s.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// A string or number given as an id or value.
+pub(crate) fn scalar_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The `inputs` list of a batch body, checked against a size limit.
+pub(crate) fn batch_inputs(body: &Value, max: usize) -> ApiResult<&Vec<Value>> {
+    let inputs = body
+        .get("inputs")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::validation("Invalid input JSON: inputs must be a list"))?;
+    if inputs.len() > max {
+        return Err(ApiError::validation(format!(
+            "Batch input limit exceeded: {} inputs were sent, the limit is {max}.",
+            inputs.len()
+        ))
+        .with_context(
+            serde_json::json!({"limit": [max.to_string()], "size": [inputs.len().to_string()]}),
+        ));
+    }
+    Ok(inputs)
+}
+
+/// The batch response envelope.
+pub(crate) fn batch_response(
+    ok_status: StatusCode,
+    started: DateTime<Utc>,
+    results: Vec<Value>,
+    errors: Vec<Value>,
+) -> Response {
+    let mut v = serde_json::json!({
+        "status": "COMPLETE",
+        "results": results,
+        "startedAt": crate::store::fmt_time(started),
+        "completedAt": crate::store::fmt_time(now()),
+    });
+    if errors.is_empty() {
+        json(ok_status, v)
+    } else {
+        v["numErrors"] = Value::from(errors.len());
+        v["errors"] = Value::Array(errors);
+        json(StatusCode::MULTI_STATUS, v)
+    }
+}
+
+/// A page of objects, serialized without an intermediate `Value` tree.
+#[derive(serde::Serialize)]
+pub(crate) struct Page<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+    pub results: Vec<crate::store::ObjectView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paging: Option<Value>,
+}
+
+/// 200 with a serialized page.
+pub(crate) fn page_response(page: Page<'_>) -> Response {
+    let mut buf = Vec::with_capacity(256 + page.results.len() * 512);
+    if let Err(e) = serde_json::to_writer(&mut buf, &page) {
+        return ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            e.to_string(),
+        )
+        .into_response();
+    }
+    (
+        StatusCode::OK,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        buf,
+    )
+        .into_response()
+}

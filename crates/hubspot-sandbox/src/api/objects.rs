@@ -1,0 +1,431 @@
+//! CRUD and batch endpoints of `/crm/v3/objects/{type}`.
+
+use std::collections::HashSet;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::{
+    AppState, Page, Query, batch_inputs, batch_response, body_json, body_object, json, name_list,
+    now, object_type, page_response, scalar_string,
+};
+use crate::error::{ApiError, ApiResult, Detail};
+use crate::lock;
+use crate::schema;
+use crate::store::{ObjectView, ReadOpts, Store};
+
+/// Batch endpoints take at most this many inputs.
+pub(crate) const BATCH_LIMIT: usize = 100;
+const LIST_MAX: usize = 100;
+
+/// Read options that return every property the object has.
+fn all_props(store: &Store, otype: &str, id: u64) -> ReadOpts {
+    let properties = store
+        .get(otype, id)
+        .map(|o| o.props.keys().cloned().collect())
+        .unwrap_or_default();
+    ReadOpts {
+        properties: Some(properties),
+        ..ReadOpts::default()
+    }
+}
+
+/// Validates and creates one object from a `{properties, associations}` input.
+pub(crate) fn create_one(
+    store: &mut Store,
+    otype: &str,
+    input: &Value,
+    extra: Option<(String, String)>,
+    now: DateTime<Utc>,
+) -> ApiResult<u64> {
+    if !input.is_object() {
+        return Err(ApiError::validation(
+            "Invalid input JSON: expected a JSON object",
+        ));
+    }
+    let mut props = store.validate_props(otype, input.get("properties"), None)?;
+    if let Some((k, v)) = extra
+        && !props.iter().any(|(p, _)| *p == k)
+    {
+        props.push((k, v));
+    }
+    if otype == "leads" {
+        let name_ok = props
+            .iter()
+            .any(|(k, v)| k == "hs_lead_name" && !v.trim().is_empty());
+        if !name_ok {
+            return Err(ApiError::validation(
+                "Property values were not valid: hs_lead_name is required",
+            )
+            .with_errors(&[Detail {
+                message: "Property \"hs_lead_name\" is required and cannot be blank".into(),
+                code: Some("REQUIRED_PROPERTY".into()),
+                context: Some(json!({"propertyName": ["hs_lead_name"]})),
+            }]));
+        }
+    }
+    let assocs = store.validate_assocs(otype, input.get("associations"))?;
+    let id = store.insert(otype, props, now);
+    for a in assocs {
+        for (cat, tid) in a.types {
+            store.associate(id, a.to_id, cat, tid);
+        }
+    }
+    Ok(id)
+}
+
+pub(crate) async fn create(
+    State(s): State<AppState>,
+    Path(otype): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let otype = object_type(&otype)?;
+    let input = body_object(&body)?;
+    let mut store = lock(&s.store);
+    let id = create_one(&mut store, &otype, &input, None, now())?;
+    let opts = all_props(&store, &otype, id);
+    let obj = store
+        .get(&otype, id)
+        .ok_or_else(ApiError::not_found_object)?;
+    Ok(json(
+        StatusCode::CREATED,
+        store.object_json(&otype, obj, &opts),
+    ))
+}
+
+pub(crate) async fn read(
+    State(s): State<AppState>,
+    Path((otype, id)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Response> {
+    let otype = object_type(&otype)?;
+    let q = Query::parse(q.as_deref());
+    let archived = q.flag("archived")?;
+    let opts = q.read_opts()?;
+    let mut store = lock(&s.store);
+    let id = store
+        .resolve(&otype, &id, q.get("idProperty"), archived)?
+        .ok_or_else(ApiError::not_found_object)?;
+    let obj = store
+        .get(&otype, id)
+        .ok_or_else(ApiError::not_found_object)?;
+    Ok(json(StatusCode::OK, store.object_json(&otype, obj, &opts)))
+}
+
+pub(crate) async fn list(
+    State(s): State<AppState>,
+    Path(otype): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Response> {
+    let otype = object_type(&otype)?;
+    let q = Query::parse(q.as_deref());
+    let archived = q.flag("archived")?;
+    let opts = q.read_opts()?;
+    let limit = (q.number("limit")?.unwrap_or(10) as usize).clamp(1, LIST_MAX);
+    let after = match q.get("after") {
+        None | Some("") => 0,
+        Some(a) => a.trim().parse::<u64>().map_err(|_| {
+            ApiError::validation(format!("\"{a}\" is not a valid paging cursor (after)"))
+        })?,
+    };
+    let mut store = lock(&s.store);
+    store.type_store(&otype);
+    let store = &*store;
+    let ts = store
+        .type_store_ref(&otype)
+        .ok_or_else(ApiError::not_found_object)?;
+    let mut page: Vec<&crate::store::Object> = ts
+        .objects
+        .range(after..)
+        .map(|(_, o)| o)
+        .filter(|o| o.archived() == archived)
+        .take(limit + 1)
+        .collect();
+    let next = (page.len() > limit)
+        .then(|| page.pop().map(|o| o.id))
+        .flatten();
+    let paging = next.map(|n| {
+        json!({"next": {
+            "after": n.to_string(),
+            "link": format!("{}/crm/v3/objects/{otype}?after={n}", s.base_url),
+        }})
+    });
+    let results = page
+        .into_iter()
+        .map(|obj| ObjectView {
+            store,
+            otype: &otype,
+            obj,
+            opts: &opts,
+        })
+        .collect();
+    Ok(page_response(Page {
+        total: None,
+        results,
+        paging,
+    }))
+}
+
+pub(crate) async fn update(
+    State(s): State<AppState>,
+    Path((otype, id)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let otype = object_type(&otype)?;
+    let q = Query::parse(q.as_deref());
+    let input = body_object(&body)?;
+    let mut store = lock(&s.store);
+    let id = store
+        .resolve(&otype, &id, q.get("idProperty"), false)?
+        .ok_or_else(ApiError::not_found_object)?;
+    let props = store.validate_props(&otype, input.get("properties"), Some(id))?;
+    store.update(&otype, id, props, now());
+    let opts = all_props(&store, &otype, id);
+    let obj = store
+        .get(&otype, id)
+        .ok_or_else(ApiError::not_found_object)?;
+    Ok(json(StatusCode::OK, store.object_json(&otype, obj, &opts)))
+}
+
+pub(crate) async fn archive(
+    State(s): State<AppState>,
+    Path((otype, id)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Response> {
+    let otype = object_type(&otype)?;
+    let q = Query::parse(q.as_deref());
+    let mut store = lock(&s.store);
+    // Deleting something already gone is not an error at HubSpot either.
+    if let Some(id) = store.resolve(&otype, &id, q.get("idProperty"), false)? {
+        store.archive(&otype, id, now());
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub(crate) async fn batch(
+    State(s): State<AppState>,
+    Path((otype, op)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let otype = object_type(&otype)?;
+    if !matches!(
+        op.as_str(),
+        "read" | "create" | "update" | "upsert" | "archive"
+    ) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "OBJECT_NOT_FOUND",
+            format!("Unknown batch operation: {op}"),
+        ));
+    }
+    let body = body_json(&body)?;
+    let inputs = batch_inputs(&body, BATCH_LIMIT)?;
+    let q = Query::parse(q.as_deref());
+    let started = now();
+    let mut store = lock(&s.store);
+    store.type_store(&otype);
+    match op.as_str() {
+        "read" => batch_read(
+            &mut store,
+            &otype,
+            &body,
+            inputs,
+            q.flag("archived")?,
+            started,
+        ),
+        "create" => Ok(batch_create(&mut store, &otype, inputs, started)),
+        "update" => batch_update(&mut store, &otype, inputs, started),
+        "upsert" => Ok(batch_upsert(&mut store, &otype, inputs, started)),
+        _ => {
+            for input in inputs {
+                let raw = input.get("id").and_then(scalar_string).unwrap_or_default();
+                if let Ok(Some(id)) = store.resolve(&otype, &raw, None, false) {
+                    store.archive(&otype, id, started);
+                }
+            }
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+    }
+}
+
+fn trace_context(input: &Value) -> Value {
+    match input.get("objectWriteTraceId").and_then(scalar_string) {
+        Some(t) => json!({"objectWriteTraceId": [t]}),
+        None => json!({}),
+    }
+}
+
+fn not_found_message(otype: &str) -> String {
+    format!(
+        "Could not get some {} objects, they may be deleted or not exist. Check that ids are valid.",
+        schema::upper_singular(otype)
+    )
+}
+
+fn batch_read(
+    store: &mut Store,
+    otype: &str,
+    body: &Value,
+    inputs: &[Value],
+    archived: bool,
+    started: DateTime<Utc>,
+) -> ApiResult<Response> {
+    let id_property = body.get("idProperty").and_then(Value::as_str);
+    let opts = ReadOpts {
+        properties: name_list(body.get("properties")).filter(|p| !p.is_empty()),
+        history: name_list(body.get("propertiesWithHistory")).unwrap_or_default(),
+        associations: Vec::new(),
+    };
+    let mut seen = HashSet::new();
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for input in inputs {
+        let raw = input.get("id").and_then(scalar_string).unwrap_or_default();
+        match store.resolve(otype, &raw, id_property, archived)? {
+            Some(id) => {
+                if seen.insert(id) {
+                    found.push(id);
+                }
+            }
+            None => missing.push(raw),
+        }
+    }
+    let results: Vec<Value> = found
+        .iter()
+        .filter_map(|id| store.get(otype, *id))
+        .map(|o| store.object_json(otype, o, &opts))
+        .collect();
+    let errors = if missing.is_empty() {
+        Vec::new()
+    } else {
+        vec![ApiError::not_found(not_found_message(otype)).to_batch_error(json!({"ids": missing}))]
+    };
+    Ok(batch_response(StatusCode::OK, started, results, errors))
+}
+
+fn batch_create(
+    store: &mut Store,
+    otype: &str,
+    inputs: &[Value],
+    started: DateTime<Utc>,
+) -> Response {
+    let mut results = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        match create_one(store, otype, input, None, started) {
+            Ok(id) => {
+                let opts = all_props(store, otype, id);
+                if let Some(o) = store.get(otype, id) {
+                    let mut v = store.object_json(otype, o, &opts);
+                    if let Some(t) = input.get("objectWriteTraceId").and_then(scalar_string) {
+                        v["objectWriteTraceId"] = Value::String(t);
+                    }
+                    results.push(v);
+                }
+            }
+            Err(e) => errors.push(e.to_batch_error(trace_context(input))),
+        }
+    }
+    batch_response(StatusCode::CREATED, started, results, errors)
+}
+
+fn batch_update(
+    store: &mut Store,
+    otype: &str,
+    inputs: &[Value],
+    started: DateTime<Utc>,
+) -> ApiResult<Response> {
+    let mut ids = HashSet::new();
+    for input in inputs {
+        let raw = input.get("id").and_then(scalar_string).unwrap_or_default();
+        if !ids.insert(raw) {
+            return Err(ApiError::validation("Duplicate IDs found in batch input"));
+        }
+    }
+    let mut results = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        let raw = input.get("id").and_then(scalar_string).unwrap_or_default();
+        let mut ctx = trace_context(input);
+        ctx["ids"] = json!([raw]);
+        let id_property = input.get("idProperty").and_then(Value::as_str);
+        let outcome = store
+            .resolve(otype, &raw, id_property, false)
+            .and_then(|id| id.ok_or_else(|| ApiError::not_found(not_found_message(otype))))
+            .and_then(|id| {
+                let props = store.validate_props(otype, input.get("properties"), Some(id))?;
+                store.update(otype, id, props, started);
+                Ok(id)
+            });
+        match outcome {
+            Ok(id) => {
+                let opts = all_props(store, otype, id);
+                if let Some(o) = store.get(otype, id) {
+                    results.push(store.object_json(otype, o, &opts));
+                }
+            }
+            Err(e) => errors.push(e.to_batch_error(ctx)),
+        }
+    }
+    Ok(batch_response(StatusCode::OK, started, results, errors))
+}
+
+fn batch_upsert(
+    store: &mut Store,
+    otype: &str,
+    inputs: &[Value],
+    started: DateTime<Utc>,
+) -> Response {
+    let mut results = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        let raw = input.get("id").and_then(scalar_string).unwrap_or_default();
+        let id_property = input
+            .get("idProperty")
+            .and_then(Value::as_str)
+            .unwrap_or("hs_object_id")
+            .to_string();
+        let mut ctx = trace_context(input);
+        ctx["ids"] = json!([raw]);
+        let outcome = store
+            .resolve(otype, &raw, Some(&id_property), false)
+            .and_then(|existing| match existing {
+                Some(id) => {
+                    let props = store.validate_props(otype, input.get("properties"), Some(id))?;
+                    store.update(otype, id, props, started);
+                    Ok((id, false))
+                }
+                None if id_property == "hs_object_id" => {
+                    Err(ApiError::not_found(not_found_message(otype)))
+                }
+                None => {
+                    let id = create_one(
+                        store,
+                        otype,
+                        input,
+                        Some((id_property.clone(), raw.clone())),
+                        started,
+                    )?;
+                    Ok((id, true))
+                }
+            });
+        match outcome {
+            Ok((id, new)) => {
+                let opts = all_props(store, otype, id);
+                if let Some(o) = store.get(otype, id) {
+                    let mut v = store.object_json(otype, o, &opts);
+                    v["new"] = Value::Bool(new);
+                    results.push(v);
+                }
+            }
+            Err(e) => errors.push(e.to_batch_error(ctx)),
+        }
+    }
+    batch_response(StatusCode::OK, started, results, errors)
+}

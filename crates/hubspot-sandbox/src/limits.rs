@@ -1,0 +1,260 @@
+//! Per-request front door: request log, latency, faults, authentication and rate limits.
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use axum::response::IntoResponse;
+use hyper::body::Incoming;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+use tower::ServiceExt;
+
+use crate::error::{ApiError, correlation_id};
+use crate::{RecordedRequest, SandboxConfig, Shared, lock};
+
+/// Returned to hyper to make it close the connection without an answer.
+#[derive(Debug)]
+pub(crate) struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+#[derive(Debug, Default)]
+struct Counters {
+    window: VecDeque<Instant>,
+    search: VecDeque<Instant>,
+    daily_used: u64,
+}
+
+/// Limiter and fault state.
+#[derive(Debug)]
+pub(crate) struct Limits {
+    counters: Mutex<Counters>,
+    fail_rng: Option<Mutex<StdRng>>,
+    drop_rng: Option<Mutex<StdRng>>,
+}
+
+impl Limits {
+    pub fn new(config: &SandboxConfig) -> Self {
+        Limits {
+            counters: Mutex::new(Counters::default()),
+            fail_rng: config
+                .fail_rate
+                .map(|(_, seed)| Mutex::new(StdRng::seed_from_u64(seed))),
+            drop_rng: config
+                .drop_rate
+                .map(|(_, seed)| Mutex::new(StdRng::seed_from_u64(seed))),
+        }
+    }
+}
+
+const GROUP_NAME: &str = "publicapi:private-app:sandbox";
+
+/// Entry point for every request hyper reads.
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    router: axum::Router,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Dropped> {
+    shared.request_count.fetch_add(1, Ordering::Relaxed);
+    {
+        let mut log = lock(&shared.log);
+        if log.len() >= crate::REQUEST_LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(RecordedRequest {
+            method: req.method().to_string(),
+            path: req.uri().path().to_string(),
+            query: req.uri().query().map(str::to_string),
+            at: Instant::now(),
+        });
+    }
+    let cfg = &shared.config;
+    if let Some(d) = cfg.latency {
+        tokio::time::sleep(d).await;
+    }
+    if let (Some((p, _)), Some(rng)) = (cfg.drop_rate, &shared.limits.drop_rng)
+        && lock(rng).random::<f64>() < p
+    {
+        return Err(Dropped);
+    }
+    if let (Some((p, _)), Some(rng)) = (cfg.fail_rate, &shared.limits.fail_rng) {
+        let mut rng = lock(rng);
+        if rng.random::<f64>() < p {
+            let status = [502u16, 503, 504][rng.random_range(0..3)];
+            return Ok(proxy_error(status));
+        }
+    }
+    let path = req.uri().path();
+    if path.starts_with("/oauth/") {
+        return Ok(router.oneshot(req).await.unwrap_or_else(|e| match e {}));
+    }
+    if let Err(e) = check_auth(&shared, req.headers()) {
+        return Ok(e.into_response());
+    }
+    let is_search = req.method() == "POST"
+        && path.starts_with("/crm/v3/objects/")
+        && path.trim_end_matches('/').ends_with("/search");
+    let headers = match admit(&shared, is_search) {
+        Ok(h) => h,
+        Err(resp) => return Ok(*resp),
+    };
+    let mut resp = router.oneshot(req).await.unwrap_or_else(|e| match e {});
+    resp.headers_mut().extend(headers);
+    Ok(resp)
+}
+
+fn proxy_error(status: u16) -> Response<Body> {
+    let text = match status {
+        502 => "502 Bad Gateway",
+        503 => "503 Service Temporarily Unavailable",
+        _ => "504 Gateway Time-out",
+    };
+    let body = format!(
+        "<html>\r\n<head><title>{text}</title></head>\r\n<body>\r\n<center><h1>{text}</h1></center>\r\n</body>\r\n</html>\r\n"
+    );
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    resp
+}
+
+fn check_auth(shared: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
+    let token = headers
+        .get(AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        return Err(ApiError::unauthorized(
+            "Authentication credentials not found. This API supports OAuth 2.0 authentication and private app access tokens.",
+        ));
+    };
+    let cfg = &shared.config;
+    let strict = cfg.access_token.is_some() || !cfg.oauth_clients.is_empty();
+    if !strict || cfg.access_token.as_deref() == Some(token) {
+        return Ok(());
+    }
+    match lock(&shared.tokens).get(token) {
+        Some(expiry) if *expiry > Instant::now() => Ok(()),
+        Some(_) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "EXPIRED_AUTHENTICATION",
+            "The OAuth token used to make this call expired.",
+        )),
+        None => Err(ApiError::unauthorized(
+            "The access token provided is invalid or has been revoked.",
+        )),
+    }
+}
+
+/// Counts the request against the configured limits; `Err` is the 429 answer.
+fn admit(shared: &Shared, is_search: bool) -> Result<HeaderMap, Box<Response<Body>>> {
+    let cfg = &shared.config;
+    if cfg.rate_limit.is_none() && cfg.daily_limit.is_none() && cfg.search_rate_limit.is_none() {
+        return Ok(HeaderMap::new());
+    }
+    let now = Instant::now();
+    let mut c = lock(&shared.limits.counters);
+    if let Some((_, window)) = cfg.rate_limit {
+        while c
+            .window
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            c.window.pop_front();
+        }
+    }
+    while c
+        .search
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+    {
+        c.search.pop_front();
+    }
+    let headers = |c: &Counters| {
+        let mut h = HeaderMap::new();
+        if is_search {
+            return h;
+        }
+        if let Some((max, window)) = cfg.rate_limit {
+            let remaining = u64::from(max).saturating_sub(c.window.len() as u64);
+            h.insert("X-HubSpot-RateLimit-Max", max.into());
+            h.insert("X-HubSpot-RateLimit-Remaining", remaining.into());
+            h.insert(
+                "X-HubSpot-RateLimit-Interval-Milliseconds",
+                (window.as_millis() as u64).into(),
+            );
+        }
+        if let Some(max) = cfg.daily_limit {
+            h.insert("X-HubSpot-RateLimit-Daily", max.into());
+            h.insert(
+                "X-HubSpot-RateLimit-Daily-Remaining",
+                max.saturating_sub(c.daily_used).into(),
+            );
+        }
+        h
+    };
+    if let Some(max) = cfg.daily_limit
+        && c.daily_used >= max
+    {
+        return Err(too_many(
+            "You have reached your daily limit.",
+            "DAILY",
+            headers(&c),
+        ));
+    }
+    if is_search {
+        if let Some(per_sec) = cfg.search_rate_limit
+            && c.search.len() >= per_sec as usize
+        {
+            return Err(too_many(
+                "You have reached your secondly limit.",
+                "SECONDLY",
+                HeaderMap::new(),
+            ));
+        }
+        c.search.push_back(now);
+    } else if let Some((max, _)) = cfg.rate_limit {
+        if c.window.len() >= max as usize {
+            return Err(too_many(
+                "You have reached your ten_secondly_rolling limit.",
+                "TEN_SECONDLY_ROLLING",
+                headers(&c),
+            ));
+        }
+        c.window.push_back(now);
+    }
+    c.daily_used += 1;
+    Ok(headers(&c))
+}
+
+fn too_many(message: &str, policy: &str, headers: HeaderMap) -> Box<Response<Body>> {
+    let body = json!({
+        "status": "error",
+        "message": message,
+        "errorType": "RATE_LIMIT",
+        "correlationId": correlation_id(),
+        "policyName": policy,
+        "groupName": GROUP_NAME,
+    });
+    let mut resp = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+    resp.headers_mut().extend(headers);
+    Box::new(resp)
+}

@@ -1,0 +1,889 @@
+//! The in-memory CRM: objects, property history, unique indexes and associations.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::http::StatusCode;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value, json};
+
+use crate::error::{ApiError, ApiResult, Detail};
+use crate::schema::{
+    self, CONTACT_PRIMARY_LEAD, Category, LEAD_CONTACT, LEAD_PRIMARY_CONTACT, PropDef,
+};
+
+/// First id handed out; realistic-looking HubSpot ids.
+const FIRST_ID: u64 = 100_000_000_001;
+
+/// RFC 3339 with milliseconds and `Z`, as HubSpot formats instants.
+pub(crate) fn fmt_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// One historical value of a property.
+#[derive(Debug, Clone)]
+pub(crate) struct HistEntry {
+    pub value: String,
+    pub timestamp: DateTime<Utc>,
+}
+
+/// A stored CRM object.
+#[derive(Debug, Clone)]
+pub(crate) struct Object {
+    pub id: u64,
+    /// Newest value first.
+    pub props: HashMap<String, Vec<HistEntry>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+impl Object {
+    /// Current value, `None` if never set.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.props
+            .get(name)
+            .and_then(|h| h.first())
+            .map(|e| e.value.as_str())
+    }
+
+    pub fn archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
+
+    fn set(&mut self, name: &str, value: String, now: DateTime<Utc>) {
+        let hist = self.props.entry(name.to_string()).or_default();
+        hist.insert(
+            0,
+            HistEntry {
+                value,
+                timestamp: now,
+            },
+        );
+    }
+}
+
+/// Objects of one type plus its property definitions.
+#[derive(Debug)]
+pub(crate) struct TypeStore {
+    pub schema: Option<Vec<PropDef>>,
+    pub objects: BTreeMap<u64, Object>,
+    /// property -> value -> id, for unique properties; only live objects.
+    unique: HashMap<String, HashMap<String, u64>>,
+}
+
+impl TypeStore {
+    fn new(name: &str) -> Self {
+        let schema = schema::properties_for(name);
+        let mut unique = HashMap::new();
+        if let Some(s) = &schema {
+            for p in s.iter().filter(|p| p.unique) {
+                unique.insert(p.name.to_string(), HashMap::new());
+            }
+        }
+        TypeStore {
+            schema,
+            objects: BTreeMap::new(),
+            unique,
+        }
+    }
+
+    pub fn prop(&self, name: &str) -> Option<&PropDef> {
+        self.schema.as_ref()?.iter().find(|p| p.name == name)
+    }
+
+    /// Whether a property may be named in reads (generic types accept anything).
+    pub fn knows(&self, name: &str) -> bool {
+        self.schema.is_none() || self.prop(name).is_some()
+    }
+
+    fn is_unique(&self, name: &str) -> bool {
+        self.unique.contains_key(name)
+    }
+}
+
+/// Normalises unique values; emails compare case-insensitively.
+fn unique_key(prop: &str, value: &str) -> String {
+    if prop == "email" {
+        value.to_ascii_lowercase()
+    } else {
+        value.to_string()
+    }
+}
+
+/// An association type as stored on an edge.
+pub(crate) type AssocType = (Category, u32);
+
+/// What a read returns.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ReadOpts {
+    /// `None` -> the type's default set.
+    pub properties: Option<Vec<String>>,
+    pub history: Vec<String>,
+    /// Canonical type names.
+    pub associations: Vec<String>,
+}
+
+/// A validated association request from a create body.
+#[derive(Debug, Clone)]
+pub(crate) struct AssocInput {
+    pub to_id: u64,
+    pub types: Vec<AssocType>,
+}
+
+/// The whole CRM.
+#[derive(Debug)]
+pub(crate) struct Store {
+    next_id: u64,
+    types: HashMap<String, TypeStore>,
+    /// Ids are global, so an id alone names an object.
+    id_types: HashMap<u64, String>,
+    /// Symmetric: every edge is stored from both ends.
+    assocs: HashMap<u64, BTreeMap<u64, Vec<AssocType>>>,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store {
+            next_id: FIRST_ID,
+            types: HashMap::new(),
+            id_types: HashMap::new(),
+            assocs: HashMap::new(),
+        }
+    }
+}
+
+impl Store {
+    pub fn type_store(&mut self, otype: &str) -> &mut TypeStore {
+        self.types
+            .entry(otype.to_string())
+            .or_insert_with(|| TypeStore::new(otype))
+    }
+
+    pub fn type_store_ref(&self, otype: &str) -> Option<&TypeStore> {
+        self.types.get(otype)
+    }
+
+    /// Type of an object id, archived or not.
+    pub fn type_of(&self, id: u64) -> Option<&str> {
+        self.id_types.get(&id).map(String::as_str)
+    }
+
+    pub fn get(&self, otype: &str, id: u64) -> Option<&Object> {
+        self.types.get(otype)?.objects.get(&id)
+    }
+
+    /// A live (not archived) object by id.
+    pub fn live(&self, otype: &str, id: u64) -> Option<&Object> {
+        self.get(otype, id).filter(|o| !o.archived())
+    }
+
+    /// Whether an id names a live object of any type.
+    pub fn live_any(&self, id: u64) -> Option<&str> {
+        let t = self.type_of(id)?;
+        self.live(t, id).map(|_| t)
+    }
+
+    /// Resolves an id or unique property value to an object id.
+    pub fn resolve(
+        &mut self,
+        otype: &str,
+        raw: &str,
+        id_property: Option<&str>,
+        archived: bool,
+    ) -> ApiResult<Option<u64>> {
+        let ts = self.type_store(otype);
+        match id_property {
+            None | Some("") | Some("hs_object_id") => Ok(raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|id| ts.objects.get(id).is_some_and(|o| o.archived() == archived))),
+            Some(p) => {
+                if !ts.is_unique(p) {
+                    return Err(ApiError::validation(format!(
+                        "{p} is not a unique property. Use a property with unique values as idProperty."
+                    )));
+                }
+                if archived {
+                    return Ok(ts
+                        .objects
+                        .values()
+                        .find(|o| o.archived() && o.get(p) == Some(raw))
+                        .map(|o| o.id));
+                }
+                Ok(ts.unique[p].get(&unique_key(p, raw)).copied())
+            }
+        }
+    }
+
+    /// Converts and validates a `properties` map for a write.
+    pub fn validate_props(
+        &mut self,
+        otype: &str,
+        input: Option<&Value>,
+        exclude_id: Option<u64>,
+    ) -> ApiResult<Vec<(String, String)>> {
+        let map = match input {
+            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(Value::Object(m)) => m,
+            Some(_) => {
+                return Err(ApiError::validation(
+                    "Invalid input JSON: properties must be an object of property names to values",
+                ));
+            }
+        };
+        let ts = self.type_store(otype);
+        let mut out = Vec::with_capacity(map.len());
+        let mut bad: Vec<(String, String, &str)> = Vec::new();
+        for (name, value) in map {
+            let value = match value {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::Null => String::new(),
+                _ => {
+                    bad.push((
+                        name.clone(),
+                        format!("{value} is not a valid value for property \"{name}\""),
+                        "INVALID_PROPERTY_VALUE",
+                    ));
+                    continue;
+                }
+            };
+            if let Some(schema) = &ts.schema {
+                let Some(def) = schema.iter().find(|p| p.name == name) else {
+                    bad.push((
+                        name.clone(),
+                        format!("Property \"{name}\" does not exist"),
+                        "PROPERTY_DOESNT_EXIST",
+                    ));
+                    continue;
+                };
+                if def.read_only {
+                    bad.push((
+                        name.clone(),
+                        format!("\"{name}\" is a read only property; its value cannot be set."),
+                        "READ_ONLY_VALUE",
+                    ));
+                    continue;
+                }
+                if def.checks_options() && !value.is_empty() {
+                    let parts: Vec<&str> = if def.field_type == "checkbox" {
+                        value.split(';').collect()
+                    } else {
+                        vec![value.as_str()]
+                    };
+                    if let Some(wrong) = parts
+                        .iter()
+                        .find(|v| !def.options.iter().any(|(o, _)| o == *v))
+                    {
+                        let allowed: Vec<&str> = def.options.iter().map(|(o, _)| *o).collect();
+                        bad.push((
+                            name.clone(),
+                            format!(
+                                "{wrong} was not one of the allowed options: [{}]",
+                                allowed.join(", ")
+                            ),
+                            "INVALID_OPTION",
+                        ));
+                        continue;
+                    }
+                }
+            }
+            out.push((name.clone(), value));
+        }
+        if !bad.is_empty() {
+            return Err(property_error(&bad));
+        }
+        // Unique values must not collide with another live object.
+        for (name, value) in &out {
+            if value.is_empty() || !ts.is_unique(name) {
+                continue;
+            }
+            if let Some(&other) = ts.unique[name].get(&unique_key(name, value))
+                && Some(other) != exclude_id
+            {
+                let msg = if otype == "contacts" && name == "email" {
+                    format!("Contact already exists. Existing ID: {other}")
+                } else {
+                    format!(
+                        "A {} with {name} \"{value}\" already exists. Existing ID: {other}",
+                        schema::singular(otype)
+                    )
+                };
+                return Err(
+                    ApiError::conflict(msg).with_context(json!({"id": [other.to_string()]}))
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Parses and checks create-time associations.
+    pub fn validate_assocs(
+        &self,
+        from_type: &str,
+        input: Option<&Value>,
+    ) -> ApiResult<Vec<AssocInput>> {
+        let empty = Vec::new();
+        let list = match input {
+            None | Some(Value::Null) => &empty,
+            Some(Value::Array(a)) => a,
+            Some(_) => {
+                return Err(ApiError::validation(
+                    "Invalid input JSON: associations must be a list",
+                ));
+            }
+        };
+        let mut out = Vec::new();
+        for item in list {
+            let raw_id = item.get("to").and_then(|t| t.get("id"));
+            let to_id = raw_id.and_then(id_value).ok_or_else(|| {
+                ApiError::validation("Invalid input JSON: each association needs to.id")
+            })?;
+            let types = parse_assoc_types(item.get("types"))?;
+            if types.is_empty() {
+                return Err(ApiError::validation(
+                    "Invalid input JSON: each association needs at least one type",
+                ));
+            }
+            // The target type comes from the type definition when known, else from the id.
+            let target_type = match self.live_any(to_id) {
+                Some(t) => t.to_string(),
+                None => {
+                    return Err(invalid_assoc(
+                        format!("The object with id {to_id} to associate with does not exist."),
+                        "ASSOCIATION_TARGET_NOT_FOUND",
+                    ));
+                }
+            };
+            for &(cat, tid) in &types {
+                check_assoc_type(from_type, &target_type, cat, tid)?;
+            }
+            out.push(AssocInput { to_id, types });
+        }
+        if from_type == "leads" {
+            let has_contact = out.iter().any(|a| {
+                self.type_of(a.to_id) == Some("contacts")
+                    && a.types
+                        .iter()
+                        .any(|(_, t)| *t == LEAD_PRIMARY_CONTACT || *t == LEAD_CONTACT)
+            });
+            if !has_contact {
+                return Err(ApiError::validation(
+                    "A lead must be associated with an existing contact (association type 578 or 608) when it is created.",
+                )
+                .with_errors(&[Detail {
+                    message: "Missing association to a contact".into(),
+                    code: Some("MISSING_REQUIRED_ASSOCIATION".into()),
+                    context: Some(json!({"associationTypeId": ["578", "608"]})),
+                }]));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Inserts a new object; `props` must be validated.
+    pub fn insert(&mut self, otype: &str, props: Vec<(String, String)>, now: DateTime<Utc>) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut obj = Object {
+            id,
+            props: HashMap::with_capacity(props.len() + 4),
+            created_at: now,
+            updated_at: now,
+            archived_at: None,
+        };
+        let stamp = fmt_time(now);
+        obj.set("hs_object_id", id.to_string(), now);
+        obj.set("hs_createdate", stamp.clone(), now);
+        obj.set("hs_lastmodifieddate", stamp.clone(), now);
+        match otype {
+            "contacts" | "companies" => {
+                obj.set("createdate", stamp.clone(), now);
+                obj.set("lastmodifieddate", stamp, now);
+            }
+            "deals" => obj.set("createdate", stamp, now),
+            "leads" => {
+                obj.set("hs_pipeline", "lead-pipeline-id".into(), now);
+                obj.set("hs_pipeline_stage", "new-stage-id".into(), now);
+            }
+            _ => {}
+        }
+        for (k, v) in props {
+            obj.set(&k, v, now);
+        }
+        let ts = self.type_store(otype);
+        for (prop, index) in ts.unique.iter_mut() {
+            if let Some(v) = obj.get(prop).filter(|v| !v.is_empty()) {
+                index.insert(unique_key(prop, v), id);
+            }
+        }
+        ts.objects.insert(id, obj);
+        self.id_types.insert(id, otype.to_string());
+        id
+    }
+
+    /// Applies validated properties to a live object.
+    pub fn update(
+        &mut self,
+        otype: &str,
+        id: u64,
+        props: Vec<(String, String)>,
+        now: DateTime<Utc>,
+    ) {
+        let ts = self.type_store(otype);
+        let Some(obj) = ts.objects.get_mut(&id) else {
+            return;
+        };
+        for (k, v) in props {
+            if let Some(index) = ts.unique.get_mut(&k) {
+                if let Some(old) = obj.get(&k) {
+                    index.remove(&unique_key(&k, old));
+                }
+                if !v.is_empty() {
+                    index.insert(unique_key(&k, &v), id);
+                }
+            }
+            obj.set(&k, v, now);
+        }
+        obj.updated_at = now;
+        let stamp = fmt_time(now);
+        obj.set("hs_lastmodifieddate", stamp.clone(), now);
+        if otype == "contacts" || otype == "companies" {
+            obj.set("lastmodifieddate", stamp, now);
+        }
+    }
+
+    /// Moves an object to the recycle bin. Leads left without a primary contact follow.
+    pub fn archive(&mut self, otype: &str, id: u64, now: DateTime<Utc>) {
+        let ts = self.type_store(otype);
+        let Some(obj) = ts.objects.get_mut(&id) else {
+            return;
+        };
+        if obj.archived() {
+            return;
+        }
+        obj.archived_at = Some(now);
+        obj.updated_at = now;
+        for (prop, index) in ts.unique.iter_mut() {
+            if let Some(v) = obj.get(prop) {
+                let key = unique_key(prop, v);
+                if index.get(&key) == Some(&id) {
+                    index.remove(&key);
+                }
+            }
+        }
+        if otype == "contacts" {
+            let leads: Vec<u64> = self
+                .assocs
+                .get(&id)
+                .map(|m| {
+                    m.iter()
+                        .filter(|(_, ts)| ts.iter().any(|(_, t)| *t == CONTACT_PRIMARY_LEAD))
+                        .map(|(l, _)| *l)
+                        .collect()
+                })
+                .unwrap_or_default();
+            for lead in leads {
+                self.check_lead_primary(lead, now);
+            }
+        }
+    }
+
+    /// Adds an association and its reverse.
+    pub fn associate(&mut self, from: u64, to: u64, cat: Category, type_id: u32) {
+        let (Some(ft), Some(tt)) = (self.type_of(from), self.type_of(to)) else {
+            return;
+        };
+        let rev = schema::assoc_def(ft, tt, type_id)
+            .map(|d| {
+                (
+                    schema::assoc_def(tt, ft, d.reverse)
+                        .map(|r| r.category)
+                        .unwrap_or(cat),
+                    d.reverse,
+                )
+            })
+            .unwrap_or((cat, type_id));
+        add_edge(&mut self.assocs, from, to, (cat, type_id));
+        add_edge(&mut self.assocs, to, from, rev);
+    }
+
+    /// Removes one association type (or all when `which` is `None`) between a pair, both ways.
+    /// Returns whether anything was removed.
+    pub fn dissociate(
+        &mut self,
+        from: u64,
+        to: u64,
+        which: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let (Some(ft), Some(tt)) = (self.type_of(from), self.type_of(to)) else {
+            return false;
+        };
+        let (ft, tt) = (ft.to_string(), tt.to_string());
+        let removed: Vec<AssocType> = match which {
+            None => self
+                .assocs
+                .get_mut(&from)
+                .and_then(|m| m.remove(&to))
+                .unwrap_or_default(),
+            Some(t) => remove_edge(&mut self.assocs, from, to, t)
+                .into_iter()
+                .collect(),
+        };
+        if removed.is_empty() {
+            return false;
+        }
+        let reverse: Vec<AssocType> = match which {
+            None => self
+                .assocs
+                .get_mut(&to)
+                .and_then(|m| m.remove(&from))
+                .unwrap_or_default(),
+            Some(_) => removed
+                .iter()
+                .filter_map(|(_, t)| {
+                    let rev = schema::assoc_def(&ft, &tt, *t)
+                        .map(|d| d.reverse)
+                        .unwrap_or(*t);
+                    remove_edge(&mut self.assocs, to, from, rev)
+                })
+                .collect(),
+        };
+        // Only losing a primary-contact edge can orphan a lead.
+        let lost_primary = |types: &[AssocType]| {
+            types
+                .iter()
+                .any(|(_, t)| *t == LEAD_PRIMARY_CONTACT || *t == CONTACT_PRIMARY_LEAD)
+        };
+        if ft == "leads" && lost_primary(&removed) {
+            self.check_lead_primary(from, now);
+        }
+        if tt == "leads" && lost_primary(&reverse) {
+            self.check_lead_primary(to, now);
+        }
+        true
+    }
+
+    /// HubSpot deletes a lead that no longer has a primary contact.
+    fn check_lead_primary(&mut self, lead: u64, now: DateTime<Utc>) {
+        if self.live("leads", lead).is_none() {
+            return;
+        }
+        let has_primary = self.assocs.get(&lead).is_some_and(|m| {
+            m.iter().any(|(to, ts)| {
+                ts.iter().any(|(_, t)| *t == LEAD_PRIMARY_CONTACT)
+                    && self.live("contacts", *to).is_some()
+            })
+        });
+        if !has_primary {
+            self.archive("leads", lead, now);
+        }
+    }
+
+    /// Live associations of an object to objects of one type, ordered by target id.
+    pub fn assocs_to<'a>(
+        &'a self,
+        from: u64,
+        to_type: &'a str,
+        after: u64,
+    ) -> impl Iterator<Item = (u64, &'a [AssocType])> + 'a {
+        self.assocs
+            .get(&from)
+            .into_iter()
+            .flat_map(move |m| m.range(after..))
+            .filter(move |(to, types)| !types.is_empty() && self.live(to_type, **to).is_some())
+            .map(|(to, types)| (*to, types.as_slice()))
+    }
+
+    /// Association types stored between a pair.
+    pub fn assoc_types_between(&self, from: u64, to: u64) -> Vec<AssocType> {
+        self.assocs
+            .get(&from)
+            .and_then(|m| m.get(&to))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Object JSON in HubSpot's shape.
+    pub fn object_json(&self, otype: &str, obj: &Object, opts: &ReadOpts) -> Value {
+        let ts = self.types.get(otype);
+        let knows = |n: &str| ts.is_none_or(|t| t.knows(n));
+        let mut props = Map::new();
+        let value_of = |n: &str| {
+            obj.get(n)
+                .map_or(Value::Null, |v| Value::String(v.to_string()))
+        };
+        match &opts.properties {
+            None => {
+                for n in schema::default_read_props(otype) {
+                    props.insert((*n).to_string(), value_of(n));
+                }
+            }
+            Some(list) => {
+                for n in schema::always_read_props(otype) {
+                    props.insert((*n).to_string(), value_of(n));
+                }
+                for n in list.iter().filter(|n| knows(n)) {
+                    props.insert(n.clone(), value_of(n));
+                }
+            }
+        }
+        let mut v = json!({
+            "id": obj.id.to_string(),
+            "properties": props,
+            "createdAt": fmt_time(obj.created_at),
+            "updatedAt": fmt_time(obj.updated_at),
+            "archived": obj.archived(),
+        });
+        if let Some(at) = obj.archived_at {
+            v["archivedAt"] = json!(fmt_time(at));
+        }
+        if !opts.history.is_empty() {
+            let mut hist = Map::new();
+            for n in opts.history.iter().filter(|n| knows(n)) {
+                let entries: Vec<Value> = obj
+                    .props
+                    .get(n.as_str())
+                    .map(|h| {
+                        h.iter()
+                            .map(|e| {
+                                json!({"value": e.value, "timestamp": fmt_time(e.timestamp), "sourceType": "API"})
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                hist.insert(n.clone(), Value::Array(entries));
+            }
+            v["propertiesWithHistory"] = Value::Object(hist);
+        }
+        if !opts.associations.is_empty() {
+            let mut assoc = Map::new();
+            for to_type in &opts.associations {
+                let results = self.v3_assoc_results(otype, obj.id, to_type);
+                if !results.is_empty() {
+                    assoc.insert(to_type.clone(), json!({"results": results}));
+                }
+            }
+            if !assoc.is_empty() {
+                v["associations"] = Value::Object(assoc);
+            }
+        }
+        v
+    }
+
+    /// `[{id, type}]` entries of the v3 association shape.
+    pub fn v3_assoc_results(&self, otype: &str, id: u64, to_type: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        for (to, types) in self.assocs_to(id, to_type, 0) {
+            for (_, t) in types {
+                let name = schema::assoc_def(otype, to_type, *t)
+                    .map(|d| d.name.to_string())
+                    .unwrap_or_else(|| {
+                        format!(
+                            "{}_to_{}",
+                            schema::singular(otype),
+                            schema::singular(to_type)
+                        )
+                    });
+                out.push(json!({"id": to.to_string(), "type": name}));
+            }
+        }
+        out
+    }
+}
+
+fn add_edge(
+    map: &mut HashMap<u64, BTreeMap<u64, Vec<AssocType>>>,
+    from: u64,
+    to: u64,
+    t: AssocType,
+) {
+    let list = map.entry(from).or_default().entry(to).or_default();
+    if !list.iter().any(|(_, id)| *id == t.1) {
+        list.push(t);
+    }
+}
+
+fn remove_edge(
+    map: &mut HashMap<u64, BTreeMap<u64, Vec<AssocType>>>,
+    from: u64,
+    to: u64,
+    type_id: u32,
+) -> Option<AssocType> {
+    let m = map.get_mut(&from)?;
+    let list = m.get_mut(&to)?;
+    let pos = list.iter().position(|(_, t)| *t == type_id)?;
+    let removed = list.remove(pos);
+    if list.is_empty() {
+        m.remove(&to);
+    }
+    Some(removed)
+}
+
+/// An id given as a JSON string or number.
+pub(crate) fn id_value(v: &Value) -> Option<u64> {
+    match v {
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
+}
+
+/// Parses `[{associationCategory, associationTypeId}]`.
+pub(crate) fn parse_assoc_types(v: Option<&Value>) -> ApiResult<Vec<AssocType>> {
+    let Some(Value::Array(list)) = v else {
+        return Err(ApiError::validation(
+            "Invalid input JSON: association types must be a list of {associationCategory, associationTypeId}",
+        ));
+    };
+    list.iter()
+        .map(|t| {
+            let cat = t
+                .get("associationCategory")
+                .and_then(Value::as_str)
+                .and_then(Category::parse)
+                .ok_or_else(|| {
+                    ApiError::validation(
+                        "Invalid input JSON: associationCategory must be one of HUBSPOT_DEFINED, USER_DEFINED, INTEGRATOR_DEFINED",
+                    )
+                })?;
+            let tid = t
+                .get("associationTypeId")
+                .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| ApiError::validation("Invalid input JSON: associationTypeId must be an integer"))?;
+            Ok((cat, tid))
+        })
+        .collect()
+}
+
+/// Checks that an association type exists for a pair of types.
+pub(crate) fn check_assoc_type(from: &str, to: &str, cat: Category, tid: u32) -> ApiResult<()> {
+    if let Some(d) = schema::assoc_def(from, to, tid) {
+        if d.category == cat {
+            return Ok(());
+        }
+    } else if !schema::pair_is_defined(from, to) && schema::assoc_def_from(from, tid).is_none() {
+        // Pairs the sandbox has no table for accept any type id.
+        return Ok(());
+    }
+    Err(invalid_assoc(
+        format!(
+            "{cat} {tid} is not a valid association type between {} and {}.",
+            schema::singular(from),
+            schema::singular(to),
+            cat = cat.as_str()
+        ),
+        "INVALID_ASSOCIATION_TYPE",
+    ))
+}
+
+fn invalid_assoc(message: String, code: &str) -> ApiError {
+    ApiError::validation(message.clone()).with_errors(&[Detail {
+        message,
+        code: Some(code.into()),
+        context: None,
+    }])
+}
+
+fn property_error(bad: &[(String, String, &str)]) -> ApiError {
+    let inner: Vec<Value> = bad
+        .iter()
+        .map(|(name, msg, code)| {
+            json!({"isValid": false, "message": msg, "error": code, "name": name, "localizedErrorMessage": msg})
+        })
+        .collect();
+    let details: Vec<Detail> = bad
+        .iter()
+        .map(|(name, msg, code)| Detail {
+            message: msg.clone(),
+            code: Some((*code).to_string()),
+            context: Some(json!({"propertyName": [name]})),
+        })
+        .collect();
+    let mut e = ApiError::validation(format!(
+        "Property values were not valid: {}",
+        Value::Array(inner)
+    ))
+    .with_errors(&details);
+    e.status = StatusCode::BAD_REQUEST;
+    e
+}
+
+impl Store {
+    /// Types of the live objects an object is associated with.
+    pub fn assoc_target_types(&self, from: u64) -> std::collections::BTreeSet<String> {
+        self.assocs
+            .get(&from)
+            .into_iter()
+            .flat_map(|m| m.keys())
+            .filter_map(|to| self.live_any(*to))
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// Serializes an object straight from the store. List and search pages use it: building
+/// `Value` trees for thousands of objects is allocation-bound.
+pub(crate) struct ObjectView<'a> {
+    pub store: &'a Store,
+    pub otype: &'a str,
+    pub obj: &'a Object,
+    pub opts: &'a ReadOpts,
+}
+
+impl serde::Serialize for ObjectView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        if !self.opts.history.is_empty() || !self.opts.associations.is_empty() {
+            return self
+                .store
+                .object_json(self.otype, self.obj, self.opts)
+                .serialize(s);
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &self.obj.id.to_string())?;
+        m.serialize_entry("properties", &PropsView(self))?;
+        m.serialize_entry("createdAt", &fmt_time(self.obj.created_at))?;
+        m.serialize_entry("updatedAt", &fmt_time(self.obj.updated_at))?;
+        m.serialize_entry("archived", &self.obj.archived())?;
+        if let Some(at) = self.obj.archived_at {
+            m.serialize_entry("archivedAt", &fmt_time(at))?;
+        }
+        m.end()
+    }
+}
+
+struct PropsView<'v, 'a>(&'v ObjectView<'a>);
+
+impl serde::Serialize for PropsView<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let v = self.0;
+        let ts = v.store.types.get(v.otype);
+        let mut m = s.serialize_map(None)?;
+        match &v.opts.properties {
+            None => {
+                for n in schema::default_read_props(v.otype) {
+                    m.serialize_entry(n, &v.obj.get(n))?;
+                }
+            }
+            Some(list) => {
+                let always = schema::always_read_props(v.otype);
+                for n in always {
+                    m.serialize_entry(n, &v.obj.get(n))?;
+                }
+                for (i, n) in list.iter().enumerate() {
+                    let dup = always.contains(&n.as_str()) || list[..i].contains(n);
+                    if !dup && ts.is_none_or(|t| t.knows(n)) {
+                        m.serialize_entry(n, &v.obj.get(n))?;
+                    }
+                }
+            }
+        }
+        m.end()
+    }
+}

@@ -1,0 +1,114 @@
+//! Shared helpers for the sandbox tests.
+#![allow(dead_code)]
+
+use hubspot_sandbox::{Sandbox, SandboxConfig};
+use serde_json::{Value, json};
+
+pub struct Api {
+    pub sandbox: Sandbox,
+    pub http: reqwest::Client,
+    pub token: String,
+}
+
+impl Api {
+    pub async fn start() -> Api {
+        Self::with(SandboxConfig::new()).await
+    }
+
+    pub async fn with(config: SandboxConfig) -> Api {
+        let sandbox = Sandbox::start(config).await.expect("sandbox starts");
+        Api {
+            sandbox,
+            http: reqwest::Client::new(),
+            token: "test-token".into(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.sandbox.base_url())
+    }
+
+    pub async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let (status, _, body) = self.send_full(method, path, body).await;
+        (status, body)
+    }
+
+    pub async fn send_full(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request succeeds");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, headers, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.send("GET", path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send("POST", path, Some(body)).await
+    }
+
+    pub async fn contact(&self, email: &str) -> String {
+        let (status, body) = self
+            .post(
+                "/crm/v3/objects/contacts",
+                json!({"properties": {"email": email, "firstname": "Ada", "lastname": "Lovelace"}}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn lead(&self, name: &str, contact: &str) -> String {
+        let (status, body) = self
+            .post("/crm/v3/objects/leads", lead_body(name, contact))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+}
+
+pub fn lead_body(name: &str, contact: &str) -> Value {
+    json!({
+        "properties": {"hs_lead_name": name},
+        "associations": [{
+            "to": {"id": contact},
+            "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]
+        }]
+    })
+}
+
+/// Checks HubSpot's error envelope and returns the category.
+pub fn assert_error(body: &Value, category: &str) {
+    assert_eq!(body["status"], "error", "{body}");
+    assert_eq!(body["category"], category, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert!(
+        body["correlationId"]
+            .as_str()
+            .is_some_and(|c| c.len() == 36),
+        "{body}"
+    );
+}
