@@ -158,6 +158,7 @@ pub fn generate_module(module: &str, spec: &openapiv3::OpenAPI) -> Result<(Strin
     let mock = quote! {
         #![doc = #mock_doc]
         #![allow(missing_docs)]
+        #![allow(clippy::all)]
         #mock
     };
     Ok((format_source(module, client)?, format_source(module, mock)?))
