@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -77,6 +78,23 @@ type RefreshCallback = Arc<dyn Fn(&RefreshedTokens) + Send + Sync>;
 
 /// OAuth access tokens obtained with a refresh token (`POST /oauth/v1/token`), refreshed ahead
 /// of `expires_in`, with one refresh shared by all concurrent requests.
+///
+/// Once HubSpot rejects the refresh token ([`AuthError::RefreshRejected`]), every later call
+/// fails with that error without asking HubSpot again: build a new client with a new token.
+///
+/// ```no_run
+/// use hubspot_crm::{Client, OAuthRefresh};
+///
+/// # async fn run() -> hubspot_crm::Result<()> {
+/// let oauth = OAuthRefresh::new("client-id", "client-secret", "stored-refresh-token")
+///     .on_refresh(|tokens| {
+///         // Persist tokens.refresh_token.expose() for the next start.
+///         let _ = tokens;
+///     });
+/// let client = Client::builder().oauth(oauth).build()?;
+/// let lead = client.leads().get("123456").await?;
+/// # let _ = lead; Ok(()) }
+/// ```
 pub struct OAuthRefresh {
     client_id: String,
     client_secret: Secret,
@@ -85,11 +103,35 @@ pub struct OAuthRefresh {
     http: reqwest::Client,
     on_refresh: Option<RefreshCallback>,
     state: Mutex<OAuthState>,
+    /// Refreshes finished, so that callers that queued behind a failed one share its error
+    /// instead of each asking HubSpot again.
+    refreshes_done: AtomicU64,
 }
 
 struct OAuthState {
     refresh_token: Secret,
-    access: Option<(Secret, Instant)>,
+    access: Option<AccessToken>,
+    last_failure: Option<AuthError>,
+    /// Set for good once HubSpot rejected the refresh token.
+    rejected: Option<AuthError>,
+}
+
+struct AccessToken {
+    token: Secret,
+    expires_at: Instant,
+    /// The lifetime HubSpot granted, when this client refreshed it.
+    lifetime: Option<Duration>,
+}
+
+impl AccessToken {
+    /// Whether the token is still good for `margin`. The margin is capped at half the token's
+    /// lifetime, so that short-lived tokens are not refreshed on every call.
+    fn fresh(&self, now: Instant, margin: Duration) -> bool {
+        let margin = self
+            .lifetime
+            .map_or(margin, |lifetime| margin.min(lifetime / 2));
+        now + margin < self.expires_at
+    }
 }
 
 impl fmt::Debug for OAuthRefresh {
@@ -129,12 +171,18 @@ impl OAuthRefresh {
             client_secret: Secret::new(client_secret),
             token_url: Self::DEFAULT_TOKEN_URL.to_owned(),
             refresh_margin: Duration::from_secs(60),
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap_or_default(),
             on_refresh: None,
             state: Mutex::new(OAuthState {
                 refresh_token: Secret::new(refresh_token),
                 access: None,
+                last_failure: None,
+                rejected: None,
             }),
+            refreshes_done: AtomicU64::new(0),
         }
     }
 
@@ -143,7 +191,11 @@ impl OAuthRefresh {
         let state = self.state.into_inner();
         OAuthRefresh {
             state: Mutex::new(OAuthState {
-                access: Some((Secret::new(access_token), Instant::now() + expires_in)),
+                access: Some(AccessToken {
+                    token: Secret::new(access_token),
+                    expires_at: Instant::now() + expires_in,
+                    lifetime: None,
+                }),
                 ..state
             }),
             ..self
@@ -156,13 +208,13 @@ impl OAuthRefresh {
         self
     }
 
-    /// How long before expiry to refresh (default 60 s).
+    /// How long before expiry to refresh (default 60 s; at most half a token's lifetime).
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = margin;
         self
     }
 
-    /// The HTTP client for the token endpoint.
+    /// The HTTP client for the token endpoint (default: a 30 s timeout).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = client;
         self
@@ -197,11 +249,25 @@ impl OAuthRefresh {
             .await
             .map_err(|e| AuthError::RefreshFailed(e.without_url().to_string()))?;
         if !status.is_success() {
-            let message = serde_json::from_slice::<TokenError>(&body)
-                .ok()
-                .and_then(|e| e.message.or(e.status))
-                .unwrap_or_else(|| crate::error::truncate(&body));
-            return Err(if status.is_client_error() {
+            let message = match serde_json::from_slice::<TokenError>(&body) {
+                Ok(TokenError {
+                    status: Some(code),
+                    message: Some(message),
+                }) => format!("{code}: {message}"),
+                Ok(
+                    TokenError {
+                        message: Some(text),
+                        ..
+                    }
+                    | TokenError {
+                        status: Some(text), ..
+                    },
+                ) => text,
+                _ => crate::error::truncate(&body),
+            };
+            // A timeout or a rate limit says nothing about the refresh token.
+            let transient = matches!(status.as_u16(), 408 | 429);
+            return Err(if status.is_client_error() && !transient {
                 AuthError::RefreshRejected {
                     status: status.as_u16(),
                     message,
@@ -221,10 +287,11 @@ impl OAuthRefresh {
             expires_in: Duration::from_secs(tokens.expires_in),
         };
         state.refresh_token = refreshed.refresh_token.clone();
-        state.access = Some((
-            refreshed.access_token.clone(),
-            Instant::now() + refreshed.expires_in,
-        ));
+        state.access = Some(AccessToken {
+            token: refreshed.access_token.clone(),
+            expires_at: Instant::now() + refreshed.expires_in,
+            lifetime: Some(refreshed.expires_in),
+        });
         tracing::debug!(
             expires_in_secs = tokens.expires_in,
             "refreshed HubSpot access token"
@@ -239,14 +306,38 @@ impl OAuthRefresh {
 impl TokenProvider for OAuthRefresh {
     fn token(&self) -> BoxFuture<'_, Result<Secret, AuthError>> {
         Box::pin(async move {
+            let done_before = self.refreshes_done.load(Ordering::Acquire);
             // Holding the lock across the refresh makes concurrent callers wait for one refresh.
             let mut state = self.state.lock().await;
-            if let Some((token, expires_at)) = &state.access {
-                if Instant::now() + self.refresh_margin < *expires_at {
-                    return Ok(token.clone());
+            if let Some(rejected) = &state.rejected {
+                return Err(rejected.clone());
+            }
+            if let Some(access) = &state.access
+                && access.fresh(Instant::now(), self.refresh_margin)
+            {
+                return Ok(access.token.clone());
+            }
+            if self.refreshes_done.load(Ordering::Acquire) != done_before
+                && let Some(failure) = &state.last_failure
+            {
+                return Err(failure.clone());
+            }
+            let result = self.refresh(&mut state).await;
+            self.refreshes_done.fetch_add(1, Ordering::Release);
+            match result {
+                Ok(token) => {
+                    state.last_failure = None;
+                    Ok(token)
+                }
+                Err(error) => {
+                    if matches!(error, AuthError::RefreshRejected { .. }) {
+                        state.rejected = Some(error.clone());
+                    }
+                    tracing::warn!(%error, "refreshing the HubSpot access token failed");
+                    state.last_failure = Some(error.clone());
+                    Err(error)
                 }
             }
-            self.refresh(&mut state).await
         })
     }
 }
@@ -254,6 +345,30 @@ impl TokenProvider for OAuthRefresh {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refresh_margin_is_capped_at_half_the_lifetime() {
+        let now = Instant::now();
+        let margin = Duration::from_secs(60);
+        let granted = |lifetime: u64| AccessToken {
+            token: Secret::new("t"),
+            expires_at: now + Duration::from_secs(lifetime),
+            lifetime: Some(Duration::from_secs(lifetime)),
+        };
+        // HubSpot's 30 minutes: refreshed 60 s ahead.
+        assert!(granted(1800).fresh(now + Duration::from_secs(1739), margin));
+        assert!(!granted(1800).fresh(now + Duration::from_secs(1740), margin));
+        // A 40 s token is used for its first 20 s, not refreshed on every call.
+        assert!(granted(40).fresh(now + Duration::from_secs(19), margin));
+        assert!(!granted(40).fresh(now + Duration::from_secs(20), margin));
+        assert!(!granted(0).fresh(now, margin));
+        // A token handed in from outside: the full margin.
+        let given = AccessToken {
+            lifetime: None,
+            ..granted(40)
+        };
+        assert!(!given.fresh(now, margin));
+    }
 
     #[test]
     fn secrets_never_print() {

@@ -73,6 +73,11 @@ impl Client {
         self.shared.limits
     }
 
+    /// Leads: every generic object operation plus lead-specific ones.
+    pub fn leads(&self) -> crate::leads::Leads {
+        crate::leads::Leads::new(self.clone())
+    }
+
     /// Contacts (enough to create, read and search them).
     pub fn contacts(&self) -> Objects<Contact> {
         Objects::new(self.clone())
@@ -81,6 +86,20 @@ impl Client {
     /// Companies (enough to create, read and search them).
     pub fn companies(&self) -> Objects<Company> {
         Objects::new(self.clone())
+    }
+
+    /// Association types, labels and the v4 associations API.
+    pub fn associations(&self) -> crate::associations::Associations {
+        crate::associations::Associations::new(self.clone())
+    }
+
+    /// Property definitions, and checks of values against them.
+    pub fn properties(&self) -> crate::properties::Properties {
+        crate::properties::Properties::new(self.clone())
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
     }
 
     /// Any object type implemented with [`crm_object!`](crate::crm_object).

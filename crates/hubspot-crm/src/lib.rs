@@ -7,30 +7,46 @@
 //!
 //! Built on the generated `hubspot-crm-api` crate, re-exported as [`api`].
 
+mod associations;
 mod auth;
+mod bulk;
 mod client;
 mod error;
 mod leads;
 mod limit;
 mod model;
 mod objects;
+mod properties;
 mod retry;
 mod search;
+mod stream;
 mod transport;
 
+pub use associations::{
+    AssociationBatch, AssociationInput, AssociationLabel, AssociationLink, AssociationRemoval,
+    AssociationTarget, Associations, DefaultAssociation, LeadAssociation, RecordAssociations,
+    ToLeadAssociation, hubspot_defined, limits as association_limits,
+};
 pub use auth::{OAuthRefresh, RefreshedTokens, Secret, StaticToken, TokenProvider};
+pub use bulk::{
+    Bulk, BulkError, BulkOptions, BulkResult, DEFAULT_CONCURRENCY, FailureCause, ItemError,
+    ItemOutcome, MAX_BATCH_INPUTS,
+};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use error::{ApiError, ApiErrorDetail, AuthError, Error, Result, ValidationError};
+pub use leads::{Leads, NewLead, properties as lead_properties};
 pub use limit::{RateLimits, Window};
 pub use model::{
     AssociatedRecord, AssociationCategory, AssociationType, BatchItemError, BatchResponse,
     NewAssociation, NewRecord, Page, PropertyValue, ReadOptions, Record, RecordUpdate,
 };
 pub use objects::{Company, Contact, CrmObject, Lead, Objects, validate_record_id};
+pub use properties::{Properties, PropertyDefinition, PropertyDefinitions, PropertyOption};
 pub use retry::RetryPolicy;
 pub use search::{
     Direction, Filter, FilterGroup, Operator, SearchRequest, Sort, limits as search_limits,
 };
+pub use stream::{MAX_LIST_PAGE_SIZE, OBJECT_ID_PROPERTY, RecordStream, StreamOptions};
 
 /// The generated low-level client.
 pub use hubspot_crm_api as api;

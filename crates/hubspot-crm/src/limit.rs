@@ -28,13 +28,32 @@ impl Window {
 }
 
 /// Limits for the client, shared by all its clones and tasks.
+///
+/// ```
+/// use hubspot_crm::{RateLimits, Window};
+/// use std::time::Duration;
+///
+/// // A Professional account, keeping 40 requests per window for other processes.
+/// let limits = RateLimits {
+///     general: Some(Window::new(150, Duration::from_secs(10))),
+///     follow_headers: false,
+///     ..RateLimits::default()
+/// };
+/// let client = hubspot_crm::Client::builder()
+///     .access_token("pat-na1-...")
+///     .rate_limits(limits)
+///     .build()?;
+/// # Ok::<(), hubspot_crm::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimits {
     /// The app's rolling window; `None` turns client-side limiting off.
     pub general: Option<Window>,
     /// The search endpoints' own limit; `None` turns it off.
     pub search: Option<Window>,
-    /// Follow the `X-HubSpot-RateLimit-*` headers HubSpot sends.
+    /// Follow the `X-HubSpot-RateLimit-*` headers HubSpot sends: its `Max` and
+    /// `Interval-Milliseconds` replace the numbers of `general`, and requests it counted that
+    /// this client did not send (other processes of the same app) are waited for too.
     pub follow_headers: bool,
 }
 
@@ -43,6 +62,8 @@ impl RateLimits {
     pub const FREE_STARTER: Window = Window::new(100, Duration::from_secs(10));
     /// Professional and Enterprise: 190 per 10 s.
     pub const PROFESSIONAL: Window = Window::new(190, Duration::from_secs(10));
+    /// Public OAuth apps: 110 per 10 s for each installing account.
+    pub const PUBLIC_APP: Window = Window::new(110, Duration::from_secs(10));
     /// With the API limit increase: 250 per 10 s.
     pub const API_LIMIT_INCREASE: Window = Window::new(250, Duration::from_secs(10));
     /// Search: 5 requests per second.
@@ -69,7 +90,9 @@ impl Default for RateLimits {
     }
 }
 
-/// A sliding-log limiter.
+const MAX_OBSERVED: u64 = 10_000;
+
+/// A sliding-log limiter: the send times of the last `max` requests.
 #[derive(Debug)]
 pub(crate) struct SlidingWindow {
     state: Mutex<LogState>,
@@ -79,6 +102,8 @@ pub(crate) struct SlidingWindow {
 struct LogState {
     window: Window,
     sent: VecDeque<Instant>,
+    /// No request starts before this (HubSpot answered 429).
+    blocked_until: Option<Instant>,
 }
 
 impl SlidingWindow {
@@ -90,6 +115,7 @@ impl SlidingWindow {
                     ..window
                 },
                 sent: VecDeque::new(),
+                blocked_until: None,
             }),
         }
     }
@@ -101,12 +127,14 @@ impl SlidingWindow {
             let mut state = self.state.lock().await;
             let now = Instant::now();
             state.forget_before(now);
-            if state.sent.len() < state.window.max as usize {
-                state.sent.push_back(now);
-                return now - started;
-            }
-            let free_at =
-                state.sent[state.sent.len() - state.window.max as usize] + state.window.length;
+            let free_at = match state.blocked_until {
+                Some(until) if until > now => until,
+                _ if state.sent.len() < state.window.max as usize => {
+                    state.sent.push_back(now);
+                    return now - started;
+                }
+                _ => state.sent[state.sent.len() - state.window.max as usize] + state.window.length,
+            };
             drop(state);
             tokio::time::sleep_until(free_at).await;
         }
@@ -114,7 +142,9 @@ impl SlidingWindow {
 
     /// Aligns with what HubSpot reports: its numbers replace ours, and requests it counted
     /// that this client did not send (other processes of the same app) are added.
-    pub(crate) async fn observe(&self, max: u32, remaining: u32, length: Duration) {
+    pub(crate) async fn observe(&self, max: u64, remaining: u64, length: Duration) {
+        // Bounds the log whatever a proxy sends (HubSpot's largest tier is 250).
+        let max = max.min(MAX_OBSERVED) as u32;
         let mut state = self.state.lock().await;
         if max > 0 && !length.is_zero() {
             state.window = Window::new(max, length);
@@ -122,17 +152,18 @@ impl SlidingWindow {
         let now = Instant::now();
         state.forget_before(now);
         let local_remaining = (state.window.max as usize).saturating_sub(state.sent.len());
-        let unseen = local_remaining.saturating_sub(remaining as usize);
+        let unseen = local_remaining.saturating_sub(remaining.min(MAX_OBSERVED) as usize);
         state.sent.extend(std::iter::repeat_n(now, unseen));
     }
 
-    /// Blocks new requests for a whole window, after HubSpot said the window is used up.
-    pub(crate) async fn exhaust(&self) {
+    /// Holds back every request for `wait`, after HubSpot answered 429: other tasks pause too
+    /// instead of each running into the limit.
+    pub(crate) async fn block_for(&self, wait: Duration) {
         let mut state = self.state.lock().await;
-        let now = Instant::now();
-        state.forget_before(now);
-        let missing = (state.window.max as usize).saturating_sub(state.sent.len());
-        state.sent.extend(std::iter::repeat_n(now, missing));
+        let until = Instant::now() + wait;
+        if state.blocked_until.is_none_or(|t| t < until) {
+            state.blocked_until = Some(until);
+        }
     }
 }
 
@@ -191,5 +222,39 @@ mod tests {
         limiter.observe(10, 1, Duration::from_secs(10)).await;
         assert_eq!(limiter.acquire().await, Duration::ZERO);
         assert_eq!(limiter.acquire().await, Duration::from_secs(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn remaining_zero_holds_the_next_request_for_a_window() {
+        let limiter = SlidingWindow::new(Window::new(100, Duration::from_secs(10)));
+        limiter.acquire().await;
+        limiter.observe(100, 0, Duration::from_millis(500)).await;
+        assert_eq!(limiter.acquire().await, Duration::from_millis(500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reported_max_and_interval_replace_the_configured_window() {
+        let limiter = SlidingWindow::new(Window::new(100, Duration::from_secs(10)));
+        limiter.acquire().await;
+        limiter.observe(2, 1, Duration::from_secs(1)).await;
+        assert_eq!(limiter.acquire().await, Duration::ZERO);
+        assert_eq!(limiter.acquire().await, Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn absurd_headers_stay_bounded() {
+        let limiter = SlidingWindow::new(Window::new(100, Duration::from_secs(10)));
+        limiter.observe(u64::MAX, 0, Duration::from_secs(10)).await;
+        assert_eq!(limiter.state.lock().await.sent.len(), MAX_OBSERVED as usize);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_block_holds_every_request_then_lifts() {
+        let limiter = SlidingWindow::new(Window::new(100, Duration::from_secs(10)));
+        limiter.block_for(Duration::from_secs(3)).await;
+        // A shorter block does not shorten the longer one.
+        limiter.block_for(Duration::from_secs(1)).await;
+        assert_eq!(limiter.acquire().await, Duration::from_secs(3));
+        assert_eq!(limiter.acquire().await, Duration::ZERO);
     }
 }

@@ -7,22 +7,39 @@ use rand::Rng;
 use crate::error::ApiError;
 
 /// Retry settings. Retries never resend a create that may have reached HubSpot.
+///
+/// Change single fields with struct update syntax:
+///
+/// ```
+/// use std::time::Duration;
+/// use hubspot_crm::RetryPolicy;
+///
+/// let patient = RetryPolicy {
+///     max_attempts: 8,
+///     max_elapsed: Duration::from_secs(300),
+///     ..RetryPolicy::default()
+/// };
+/// assert_eq!(patient.base_delay, Duration::from_millis(500));
+/// assert_eq!(RetryPolicy::disabled().max_attempts, 1);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included; 1 means no retries.
     pub max_attempts: u32,
-    /// Give up once this much time has passed since the first attempt.
+    /// No attempt starts, and no wait begins, that would end later than this after the first
+    /// attempt started.
     pub max_elapsed: Duration,
     /// First backoff delay for 5xx and connection failures; doubles each attempt, with jitter.
     pub base_delay: Duration,
     /// Longest single backoff delay.
     pub max_delay: Duration,
-    /// Used for a 429 that names no window length (no `X-HubSpot-RateLimit-Interval-Milliseconds`).
+    /// Wait after a 429 that says neither how long to wait (`Retry-After`) nor how long the
+    /// window is (`X-HubSpot-RateLimit-Interval-Milliseconds`).
     pub rate_limit_wait: Duration,
 }
 
 impl Default for RetryPolicy {
-    /// 5 attempts within 2 minutes; backoff from 500 ms up to 30 s.
+    /// 5 attempts within 2 minutes; backoff from 500 ms up to 30 s; 10 s after a bare 429.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 5,
@@ -35,7 +52,7 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// No retries at all.
+    /// No retries at all: every error is returned as HubSpot sent it.
     pub const fn disabled() -> Self {
         RetryPolicy {
             max_attempts: 1,
@@ -46,7 +63,8 @@ impl RetryPolicy {
         }
     }
 
-    /// Exponential backoff with full jitter for the given attempt (1-based).
+    /// Exponential backoff with jitter for the given attempt (1-based): a random delay between
+    /// half and all of `base_delay * 2^(attempt - 1)`, capped at `max_delay`.
     pub(crate) fn backoff(&self, attempt: u32) -> Duration {
         let exp = self
             .base_delay
@@ -58,6 +76,9 @@ impl RetryPolicy {
         rand::rng().random_range(cap / 2..=cap)
     }
 }
+
+/// HubSpot's minimum pause after a 423 (locked).
+pub(crate) const LOCKED_WAIT: Duration = Duration::from_secs(2);
 
 /// What to do after an error status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,9 +95,11 @@ pub(crate) enum StatusVerdict {
     Fail,
 }
 
+/// Decides what follows an error status. `window` is the length of the rate-limit window the
+/// request counted against, when known (from HubSpot's headers, or the search limit).
 pub(crate) fn judge_status(
     error: &ApiError,
-    interval: Option<Duration>,
+    window: Option<Duration>,
     policy: &RetryPolicy,
     attempt: u32,
 ) -> StatusVerdict {
@@ -84,11 +107,11 @@ pub(crate) fn judge_status(
     match error.status {
         429 if error.is_daily_limit() => StatusVerdict::Fail,
         429 => StatusVerdict::RetryRejected {
-            wait: retry_after.or(interval).unwrap_or(policy.rate_limit_wait),
+            wait: retry_after.or(window).unwrap_or(policy.rate_limit_wait),
             window_exhausted: true,
         },
         423 => StatusVerdict::RetryRejected {
-            wait: retry_after.unwrap_or_default().max(Duration::from_secs(2)),
+            wait: retry_after.unwrap_or_default().max(LOCKED_WAIT),
             window_exhausted: false,
         },
         477 => StatusVerdict::RetryRejected {
@@ -100,6 +123,12 @@ pub(crate) fn judge_status(
         },
         _ => StatusVerdict::Fail,
     }
+}
+
+/// Whether an error status leaves open that HubSpot carried the request out: a server or
+/// gateway failure may come after the work was done.
+pub(crate) fn may_have_been_processed(status: u16) -> bool {
+    (500..600).contains(&status)
 }
 
 /// Parses `Retry-After` in seconds (HubSpot sends seconds; an HTTP date is read too).
@@ -179,8 +208,68 @@ mod tests {
     }
 
     #[test]
+    fn locked_waits_at_least_two_seconds() {
+        let p = RetryPolicy::default();
+        let wait = |retry_after| match judge_status(&error(423, "", retry_after), None, &p, 1) {
+            StatusVerdict::RetryRejected { wait, .. } => wait,
+            other => panic!("423 must be retried, got {other:?}"),
+        };
+        assert_eq!(wait(None), Duration::from_secs(2));
+        assert_eq!(wait(Some(0)), Duration::from_secs(2));
+        assert_eq!(wait(Some(5)), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn retry_after_beats_backoff_and_window() {
+        let p = RetryPolicy::default();
+        let ten = Some(Duration::from_secs(10));
+        assert_eq!(
+            judge_status(&error(503, "", Some(3)), None, &p, 1),
+            StatusVerdict::RetryIfIdempotent {
+                wait: Duration::from_secs(3)
+            }
+        );
+        let rolling = r#"{"message":"m","policyName":"TEN_SECONDLY_ROLLING"}"#;
+        assert_eq!(
+            judge_status(&error(429, rolling, Some(4)), ten, &p, 1),
+            StatusVerdict::RetryRejected {
+                wait: Duration::from_secs(4),
+                window_exhausted: true
+            }
+        );
+        // Neither header: the configured wait.
+        assert_eq!(
+            judge_status(&error(429, "", None), None, &p, 1),
+            StatusVerdict::RetryRejected {
+                wait: p.rate_limit_wait,
+                window_exhausted: true
+            }
+        );
+    }
+
+    #[test]
+    fn rate_limit_category_without_policy_is_retried() {
+        let body = r#"{"status":"error","message":"You have reached your ten_secondly_rolling limit.","category":"RATE_LIMITS","correlationId":"c"}"#;
+        assert!(matches!(
+            judge_status(&error(429, body, None), None, &RetryPolicy::default(), 1),
+            StatusVerdict::RetryRejected { .. }
+        ));
+    }
+
+    #[test]
+    fn only_server_errors_leave_the_outcome_open() {
+        for status in [500, 502, 503, 504, 524] {
+            assert!(may_have_been_processed(status), "{status}");
+        }
+        for status in [400, 404, 409, 423, 429, 477] {
+            assert!(!may_have_been_processed(status), "{status}");
+        }
+    }
+
+    #[test]
     fn retry_after_in_seconds() {
         assert_eq!(parse_retry_after(" 12 "), Some(12));
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(0));
     }
 }

@@ -13,7 +13,9 @@ use tracing::Instrument;
 use crate::auth::{Secret, TokenProvider};
 use crate::error::{ApiError, Error, Result, truncate};
 use crate::limit::{RateLimits, SlidingWindow};
-use crate::retry::{RetryPolicy, StatusVerdict, judge_status, parse_retry_after};
+use crate::retry::{
+    RetryPolicy, StatusVerdict, judge_status, may_have_been_processed, parse_retry_after,
+};
 
 /// State shared by a client and all its clones.
 #[derive(Debug)]
@@ -25,6 +27,10 @@ pub(crate) struct Shared {
     pub(crate) limits: RateLimits,
     general: Option<SlidingWindow>,
     search: Option<SlidingWindow>,
+    /// Association labels per pair of object types (per account, so per client).
+    pub(crate) labels: crate::associations::LabelCache,
+    /// Property definitions per object type.
+    pub(crate) definitions: crate::properties::DefinitionCache,
 }
 
 impl Shared {
@@ -42,16 +48,19 @@ impl Shared {
             retry,
             general: limits.general.map(SlidingWindow::new),
             search: limits.search.map(SlidingWindow::new),
+            labels: Default::default(),
+            definitions: Default::default(),
             limits,
         }
     }
 
+    /// Waits for room in the limiters `operation` counts against; returns how long it waited.
     async fn acquire(&self, operation: Operation) -> Duration {
         let mut waited = Duration::ZERO;
-        if operation.name == "search" {
-            if let Some(search) = &self.search {
-                waited += search.acquire().await;
-            }
+        if is_search(operation)
+            && let Some(search) = &self.search
+        {
+            waited += search.acquire().await;
         }
         if let Some(general) = &self.general {
             waited += general.acquire().await;
@@ -59,10 +68,13 @@ impl Shared {
         waited
     }
 
+    /// Feeds HubSpot's rate-limit headers to the general limiter; returns the window length
+    /// HubSpot reported, if it did.
     async fn observe(&self, headers: &HeaderMap) -> Option<Duration> {
         let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
-        let interval =
-            number("x-hubspot-ratelimit-interval-milliseconds").map(Duration::from_millis);
+        let interval = number("x-hubspot-ratelimit-interval-milliseconds")
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis);
         if let (true, Some(general), Some(max), Some(remaining), Some(interval)) = (
             self.limits.follow_headers,
             &self.general,
@@ -70,24 +82,51 @@ impl Shared {
             number("x-hubspot-ratelimit-remaining"),
             interval,
         ) {
-            general
-                .observe(max as u32, remaining as u32, interval)
-                .await;
+            general.observe(max, remaining, interval).await;
         }
         interval
     }
+
+    /// The limiter a 429 concerns, and the length of its window when known. Search has its own
+    /// per-second limit and sends no rate-limit headers: a 429 on search that names neither
+    /// the ten-secondly policy nor a window is that limit.
+    fn rate_limited(
+        &self,
+        operation: Operation,
+        error: &ApiError,
+        reported: Option<Duration>,
+    ) -> (Option<&SlidingWindow>, Option<Duration>) {
+        let search_limit = is_search(operation)
+            && reported.is_none()
+            && error.policy_name.as_deref() != Some("TEN_SECONDLY_ROLLING");
+        if search_limit {
+            (self.search.as_ref(), self.limits.search.map(|w| w.length))
+        } else {
+            (self.general.as_ref(), reported)
+        }
+    }
 }
 
-/// Whether resending `operation` after it may have reached HubSpot is harmless.
+fn is_search(operation: Operation) -> bool {
+    operation.name == "search"
+}
+
+/// Whether resending `operation` after it may have reached HubSpot is harmless: reads,
+/// updates, upserts and archives are; creates are not (a second copy would be created).
 pub(crate) fn is_idempotent(operation: Operation) -> bool {
-    match operation.module {
+    match (operation.module, operation.name) {
+        // Each request starts another report.
+        ("associations", "request_high_usage_report") => false,
         // Creating an association that exists is a no-op.
-        "associations" => true,
-        _ => !matches!(
-            operation.name,
-            "create" | "batch_create" | "merge" | "create_group"
-        ),
+        ("associations", _) => true,
+        (_, name) => !matches!(name, "create" | "batch_create" | "merge" | "create_group"),
     }
+}
+
+/// Whether a failed attempt may have reached HubSpot. A failed connect never did, so even a
+/// create can be resent; a timeout or a connection lost later may have.
+pub(crate) fn may_have_reached_hubspot(error: &reqwest::Error) -> bool {
+    !(error.is_connect() || error.is_builder())
 }
 
 /// What the transport learned while sending one call's request.
@@ -99,6 +138,8 @@ pub(crate) struct CallRecord {
     pub(crate) error: Option<ApiError>,
     /// Set when a non-idempotent request failed after it may have reached HubSpot.
     pub(crate) outcome_unknown: bool,
+    /// Whether the request may be resent after reaching HubSpot.
+    pub(crate) idempotent: bool,
     /// Attempts made.
     pub(crate) attempts: u32,
 }
@@ -115,6 +156,12 @@ pub struct Call {
 impl Call {
     pub(crate) async fn start(shared: &Arc<Shared>) -> Result<Arc<Call>> {
         let token = shared.auth.token().await?;
+        if bearer(&token).is_none() {
+            return Err(Error::validation(
+                "access_token",
+                "contains characters not allowed in an HTTP header",
+            ));
+        }
         Ok(Arc::new(Call {
             shared: shared.clone(),
             token,
@@ -128,7 +175,8 @@ impl Call {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Turns the generated method's result into this crate's result.
+    /// Turns the generated method's result into this crate's result. `inputs` names what was
+    /// sent, for an [`Error::OutcomeUnknown`].
     pub fn finish<T, E>(
         &self,
         operation: &str,
@@ -153,11 +201,22 @@ impl Call {
             });
         }
         match error {
-            progenitor_client::Error::CommunicationError(e)
-            | progenitor_client::Error::ResponseBodyError(e) => {
+            progenitor_client::Error::CommunicationError(e) => {
                 let e = e.without_url();
                 if record.outcome_unknown {
                     Err(unknown(e.to_string()))
+                } else {
+                    Err(Error::Transport(e))
+                }
+            }
+            progenitor_client::Error::ResponseBodyError(e) => {
+                let e = e.without_url();
+                // HubSpot did the work; only its answer was lost.
+                if !record.idempotent {
+                    Err(unknown(format!(
+                        "HTTP {} but the answer could not be read: {e}",
+                        record.status.unwrap_or_default()
+                    )))
                 } else {
                     Err(Error::Transport(e))
                 }
@@ -181,6 +240,9 @@ impl Call {
         }
     }
 
+    /// Sends `request`, waiting for the rate limiters and retrying what is safe to retry.
+    /// Error answers are read here in full and kept in the record; the response handed back
+    /// carries the same body.
     async fn send(
         &self,
         client: &reqwest::Client,
@@ -188,18 +250,25 @@ impl Call {
         operation: Operation,
     ) -> reqwest::Result<reqwest::Response> {
         let shared = &self.shared;
+        let policy = &shared.retry;
         let idempotent = is_idempotent(operation);
-        let started = Instant::now();
+        *self.record() = CallRecord {
+            idempotent,
+            ..CallRecord::default()
+        };
+        let span = tracing::Span::current();
+        // Reset once the first attempt clears the limiters: queueing is not retrying.
+        let mut started = Instant::now();
+        let mut waited_total = Duration::ZERO;
         let mut token = self.token.clone();
         let mut attempt = 0;
         let mut original = Some(request);
         loop {
             attempt += 1;
             self.record().attempts = attempt;
-            let span = tracing::Span::current();
             span.record("attempt", attempt);
             let retries_left =
-                attempt < shared.retry.max_attempts && started.elapsed() < shared.retry.max_elapsed;
+                attempt < policy.max_attempts && started.elapsed() < policy.max_elapsed;
             // Keep the original for another attempt while one may follow.
             let copy = if retries_left {
                 original.as_ref().and_then(reqwest::Request::try_clone)
@@ -210,33 +279,38 @@ impl Call {
             let Some(mut this_try) = copy.or_else(|| original.take()) else {
                 unreachable!("the last attempt always ends the loop")
             };
-            if attempt > 1 {
+            let waited = shared.acquire(operation).await;
+            if attempt == 1 {
+                started = Instant::now();
+            }
+            waited_total += waited;
+            span.record("wait_ms", waited_total.as_millis() as u64);
+            if attempt > 1 || !waited.is_zero() {
                 // A long wait can outlive the token: ask again, keep the old one if that fails.
-                if let Ok(fresh) = shared.auth.token().await {
+                if let Ok(fresh) = shared.auth.token().await
+                    && bearer(&fresh).is_some()
+                {
                     token = fresh;
                 }
             }
-            let mut bearer = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-                .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid-token"));
-            bearer.set_sensitive(true);
-            this_try.headers_mut().insert(AUTHORIZATION, bearer);
-            let waited = shared.acquire(operation).await;
-            span.record("wait_ms", waited.as_millis() as u64);
-            let sent_at = Instant::now();
+            if let Some(value) = bearer(&token) {
+                this_try.headers_mut().insert(AUTHORIZATION, value);
+            }
             match client.execute(this_try).await {
                 Ok(response) => {
                     let status = response.status();
-                    let interval = shared.observe(response.headers()).await;
+                    let reported_window = shared.observe(response.headers()).await;
                     span.record("status", status.as_u16());
                     if let Some(id) = response
                         .headers()
                         .get("x-hubspot-correlation-id")
                         .and_then(|v| v.to_str().ok())
                     {
-                        span.record("correlation_id", id);
+                        span.record("correlation_id", tracing::field::display(id));
                     }
                     if status.is_success() {
                         self.record().status = Some(status.as_u16());
+                        tracing::debug!("HubSpot answered");
                         return Ok(response);
                     }
                     let headers = response.headers().clone();
@@ -244,41 +318,35 @@ impl Call {
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(parse_retry_after);
-                    let body = match response.bytes().await {
-                        Ok(body) => body,
-                        Err(e) => {
-                            self.record().outcome_unknown = !idempotent;
-                            return Err(e);
-                        }
-                    };
+                    // The status decides; a body cut short only loses HubSpot's explanation.
+                    let body = response.bytes().await.unwrap_or_default();
                     let error = ApiError::from_response(status.as_u16(), &body, retry_after);
                     if let Some(id) = &error.correlation_id {
-                        span.record("correlation_id", id.as_str());
+                        span.record("correlation_id", tracing::field::display(id));
                     }
-                    let verdict = judge_status(&error, interval, &shared.retry, attempt);
-                    let wait = match verdict {
+                    let (limiter, window) = if status.as_u16() == 429 {
+                        shared.rate_limited(operation, &error, reported_window)
+                    } else {
+                        (None, None)
+                    };
+                    let wait = match judge_status(&error, window, policy, attempt) {
                         StatusVerdict::RetryRejected {
                             wait,
                             window_exhausted,
                         } => {
-                            if window_exhausted {
-                                if let Some(general) = &shared.general {
-                                    general.exhaust().await;
-                                }
+                            if let (true, Some(limiter)) = (window_exhausted, limiter) {
+                                // Others pause too, for at most one window whatever
+                                // `Retry-After` says.
+                                let window = window.unwrap_or(policy.rate_limit_wait);
+                                limiter.block_for(wait.min(window)).await;
                             }
                             Some(wait)
                         }
                         StatusVerdict::RetryIfIdempotent { wait } if idempotent => Some(wait),
-                        StatusVerdict::RetryIfIdempotent { .. } => {
-                            self.record().outcome_unknown = true;
-                            None
-                        }
-                        StatusVerdict::Fail => None,
+                        StatusVerdict::RetryIfIdempotent { .. } | StatusVerdict::Fail => None,
                     };
                     match wait {
-                        Some(wait)
-                            if spare && started.elapsed() + wait <= shared.retry.max_elapsed =>
-                        {
+                        Some(wait) if spare && started.elapsed() + wait <= policy.max_elapsed => {
                             tracing::warn!(
                                 status = status.as_u16(),
                                 attempt,
@@ -286,26 +354,38 @@ impl Call {
                                 "HubSpot answered an error; retrying"
                             );
                             tokio::time::sleep(wait).await;
+                            waited_total += wait;
+                            span.record("wait_ms", waited_total.as_millis() as u64);
                         }
                         _ => {
+                            tracing::debug!("HubSpot answered an error");
                             let mut record = self.record();
                             record.status = Some(status.as_u16());
+                            record.outcome_unknown =
+                                !idempotent && may_have_been_processed(status.as_u16());
                             record.error = Some(error);
                             return Ok(rebuild(status, headers, body));
                         }
                     }
                 }
                 Err(e) => {
-                    // A refused connection never reached HubSpot; anything later might have.
-                    let maybe_sent = !e.is_connect() || sent_at.elapsed() > Duration::from_secs(30);
+                    let maybe_sent = may_have_reached_hubspot(&e);
                     if spare && (idempotent || !maybe_sent) {
-                        let wait = shared.retry.backoff(attempt);
-                        if started.elapsed() + wait <= shared.retry.max_elapsed {
-                            tracing::warn!(error = %e.without_url_ref(), attempt, wait_ms = wait.as_millis() as u64, "request failed; retrying");
+                        let wait = policy.backoff(attempt);
+                        if started.elapsed() + wait <= policy.max_elapsed {
+                            tracing::warn!(
+                                error = %e.without_url_ref(),
+                                attempt,
+                                wait_ms = wait.as_millis() as u64,
+                                "request failed; retrying"
+                            );
                             tokio::time::sleep(wait).await;
+                            waited_total += wait;
+                            span.record("wait_ms", waited_total.as_millis() as u64);
                             continue;
                         }
                     }
+                    tracing::debug!(error = %e.without_url_ref(), "request failed");
                     if maybe_sent && !idempotent {
                         self.record().outcome_unknown = true;
                     }
@@ -314,6 +394,14 @@ impl Call {
             }
         }
     }
+}
+
+/// The `Authorization` value for `token`, marked sensitive so it is never logged; `None` when
+/// the token cannot be a header value.
+fn bearer(token: &Secret) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose())).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 trait WithoutUrlRef {
@@ -360,5 +448,89 @@ impl hubspot_crm_api::Transport for Call {
             correlation_id = tracing::field::Empty,
         );
         Box::pin(self.send(client, request, operation).instrument(span))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(module: &'static str, name: &'static str) -> Operation {
+        Operation { module, name }
+    }
+
+    #[test]
+    fn creates_are_never_blindly_resent() {
+        for module in [
+            "leads",
+            "contacts",
+            "companies",
+            "properties",
+            "association_labels",
+        ] {
+            assert!(!is_idempotent(op(module, "create")), "{module}.create");
+            assert!(
+                !is_idempotent(op(module, "batch_create")),
+                "{module}.batch_create"
+            );
+        }
+        assert!(!is_idempotent(op("contacts", "merge")));
+        assert!(!is_idempotent(op("properties", "create_group")));
+        assert!(!is_idempotent(op(
+            "associations",
+            "request_high_usage_report"
+        )));
+        for name in [
+            "get",
+            "list",
+            "search",
+            "update",
+            "archive",
+            "batch_read",
+            "batch_update",
+            "batch_upsert",
+            "batch_archive",
+            "associate",
+            "remove_association",
+        ] {
+            assert!(is_idempotent(op("leads", name)), "leads.{name}");
+        }
+        // Associating twice leaves one association.
+        assert!(is_idempotent(op("associations", "create")));
+        assert!(is_idempotent(op("associations", "batch_create")));
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_never_reached_hubspot() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let error = reqwest::Client::new()
+            .get(format!("http://{addr}/"))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(!may_have_reached_hubspot(&error), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn a_timeout_may_have_reached_hubspot() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Accepts and never answers.
+        let server = tokio::spawn(async move {
+            let (_socket, _) = listener.accept().await.unwrap();
+            std::future::pending::<()>().await;
+        });
+        let error = reqwest::Client::new()
+            .post(format!("http://{addr}/"))
+            .timeout(Duration::from_millis(100))
+            .body("{}")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(error.is_timeout());
+        assert!(may_have_reached_hubspot(&error));
+        server.abort();
     }
 }

@@ -134,6 +134,11 @@ fn millis(v: &str) -> Option<i64> {
 }
 
 /// Numeric when both sides are numbers (or instants), else case-insensitive text.
+/// A property's value for sorting; empty counts as unset.
+fn sort_value<'o>(object: &'o Object, property: &str) -> Option<&'o str> {
+    object.get(property).filter(|v| !v.is_empty())
+}
+
 fn compare(a: &str, b: &str, datetime: bool) -> Ordering {
     if datetime && let (Some(x), Some(y)) = (millis(a), millis(b)) {
         return x.cmp(&y);
@@ -375,18 +380,17 @@ pub(crate) async fn search(
             })
         })
         .collect();
-    if let Some((prop, desc)) = sorts.first() {
+    if let Some((_, desc)) = sorts.first().filter(|(prop, _)| prop == "hs_object_id") {
+        // Ids are numbers: compare them as such, without building strings per comparison.
+        hits.sort_by_key(|o| o.id);
+        if *desc {
+            hits.reverse();
+        }
+    } else if let Some((prop, desc)) = sorts.first() {
         let datetime = ts.prop(prop).is_some_and(|p| p.is_datetime());
-        let key = |o: &Object| -> Option<String> {
-            if prop == "hs_object_id" {
-                Some(o.id.to_string())
-            } else {
-                o.get(prop).filter(|v| !v.is_empty()).map(str::to_string)
-            }
-        };
         hits.sort_by(|a, b| {
-            let ord = match (key(a), key(b)) {
-                (Some(x), Some(y)) => compare(&x, &y, datetime),
+            let ord = match (sort_value(a, prop), sort_value(b, prop)) {
+                (Some(x), Some(y)) => compare(x, y, datetime),
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
                 (None, None) => Ordering::Equal,

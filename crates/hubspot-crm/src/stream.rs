@@ -1,0 +1,479 @@
+//! Streams over every record of a list or a search, one page in memory at a time.
+//!
+//! Pages are fetched only as the stream is read, so dropping it stops the fetching. An error
+//! is yielded once and ends the stream. A search reads past HubSpot's 10,000-result window by
+//! restarting, sorted by `hs_object_id`, after the last id seen; where that is impossible the
+//! stream ends with an error saying why, never silently short.
+
+use std::marker::PhantomData;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+
+use crate::client::Client;
+use crate::error::{Error, Result, ValidationError};
+use crate::model::{ReadOptions, Record};
+use crate::objects::{CrmObject, Objects};
+use crate::search::{Direction, Filter, FilterGroup, SearchRequest, Sort, limits};
+
+/// The record id property search sorts and filters on to read past 10,000 results.
+pub const OBJECT_ID_PROPERTY: &str = "hs_object_id";
+
+/// Records per page of a list: HubSpot's maximum.
+pub const MAX_LIST_PAGE_SIZE: u32 = 100;
+
+/// A stream of records; each item is a record or the error that ended the stream.
+pub type RecordStream = BoxStream<'static, Result<Record>>;
+
+/// How a list stream pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamOptions {
+    /// Records per request, 1 to 100 (default 100).
+    pub page_size: u32,
+    /// Stop after this many records.
+    pub max_items: Option<usize>,
+}
+
+impl Default for StreamOptions {
+    fn default() -> Self {
+        StreamOptions {
+            page_size: MAX_LIST_PAGE_SIZE,
+            max_items: None,
+        }
+    }
+}
+
+impl StreamOptions {
+    /// Pages of 100, no cap.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records per request, 1 to 100.
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// Stop after `max_items` records.
+    pub fn max_items(mut self, max_items: usize) -> Self {
+        self.max_items = Some(max_items);
+        self
+    }
+}
+
+impl<O: CrmObject> Objects<O> {
+    /// Every record, page after page (`paging.next.after`), fetched as the stream is read.
+    ///
+    /// ```no_run
+    /// # async fn run(client: hubspot_crm::Client) -> hubspot_crm::Result<()> {
+    /// use futures::StreamExt;
+    /// use hubspot_crm::{Lead, ReadOptions, StreamOptions};
+    /// let mut leads = client
+    ///     .objects::<Lead>()
+    ///     .list_stream(ReadOptions::new().properties(["hs_lead_name"]), StreamOptions::new());
+    /// while let Some(lead) = leads.next().await {
+    ///     println!("{:?}", lead?.property("hs_lead_name"));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list_stream(&self, options: ReadOptions, stream: StreamOptions) -> RecordStream {
+        if stream.page_size == 0 || stream.page_size > MAX_LIST_PAGE_SIZE {
+            let error = ValidationError::new(
+                "page_size",
+                format!("{} is outside 1..={MAX_LIST_PAGE_SIZE}", stream.page_size),
+            );
+            return failed(error);
+        }
+        let state = ListState::<O> {
+            client: self.client().clone(),
+            options,
+            page_size: stream.page_size,
+            after: None,
+            pages: Pages::new(stream.max_items),
+            _object: PhantomData,
+        };
+        futures::stream::unfold(state, next_listed).boxed()
+    }
+
+    /// Every match of a search, page after page, fetched as the stream is read; at most
+    /// `max_items` when given.
+    ///
+    /// Without a sort, results come in `hs_object_id` order, which lets the stream go on past
+    /// HubSpot's 10,000-result window: it restarts with an added `hs_object_id > last id`
+    /// filter in each filter group. With another sort, or filter groups too full to take that
+    /// filter, the stream ends with a [`ValidationError`] at the window instead of stopping
+    /// short. Pages default to 200 results (`request.limit` sets another size).
+    ///
+    /// ```no_run
+    /// # async fn run(client: hubspot_crm::Client) -> hubspot_crm::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use hubspot_crm::{Filter, Lead, SearchRequest};
+    /// let warm: Vec<_> = client
+    ///     .objects::<Lead>()
+    ///     .search_stream(SearchRequest::new().filter(Filter::eq("hs_lead_label", "WARM")), None)
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn search_stream(&self, request: SearchRequest, max_items: Option<usize>) -> RecordStream {
+        if let Err(error) = request.validate() {
+            return failed(error);
+        }
+        let mut base = request;
+        if base.sorts.is_empty() {
+            base.sorts = vec![Sort::ascending(OBJECT_ID_PROPERTY)];
+        }
+        let by_ascending_id = matches!(
+            base.sorts.as_slice(),
+            [Sort { property_name, direction: Direction::Ascending }] if property_name == OBJECT_ID_PROPERTY
+        );
+        let keyset = keyset_possible(&base, by_ascending_id);
+        let page_size = base.limit.unwrap_or(limits::MAX_LIMIT);
+        let next = base.clone();
+        base.after = None;
+        let state = SearchState::<O> {
+            client: self.client().clone(),
+            base,
+            next,
+            page_size,
+            by_ascending_id,
+            keyset,
+            last_id: None,
+            restarted_after: None,
+            total: None,
+            pages: Pages::new(max_items),
+            _object: PhantomData,
+        };
+        futures::stream::unfold(state, next_found).boxed()
+    }
+}
+
+/// A stream that yields `error` and ends, having sent nothing.
+fn failed(error: ValidationError) -> RecordStream {
+    futures::stream::once(async move { Err(Error::Validation(error)) }).boxed()
+}
+
+/// The page in hand and what is left to read.
+struct Pages {
+    page: std::vec::IntoIter<Record>,
+    remaining: Option<usize>,
+    more: bool,
+    /// Yielded once the page in hand is used up.
+    pending_error: Option<Error>,
+}
+
+impl Pages {
+    fn new(max_items: Option<usize>) -> Self {
+        Pages {
+            page: Vec::new().into_iter(),
+            remaining: max_items,
+            more: true,
+            pending_error: None,
+        }
+    }
+
+    /// Records per request: the page size, or fewer when the cap is near.
+    fn limit(&self, page_size: u32) -> u32 {
+        match self.remaining {
+            Some(left) => page_size.min(u32::try_from(left).unwrap_or(u32::MAX)),
+            None => page_size,
+        }
+    }
+
+    fn take_one(&mut self, record: Record) -> Record {
+        if let Some(left) = &mut self.remaining {
+            *left = left.saturating_sub(1);
+        }
+        record
+    }
+
+    fn end_with(&mut self, error: Error) -> Option<Error> {
+        self.more = false;
+        Some(error)
+    }
+}
+
+/// Follows a cursor; a cursor that does not move would fetch the same page forever.
+fn advance(after: &mut Option<String>, next: Option<String>, pages: &mut Pages) {
+    match next {
+        None => pages.more = false,
+        Some(next) if after.as_deref() == Some(next.as_str()) => {
+            pages.more = false;
+            pages.pending_error = Some(Error::Decode {
+                status: 200,
+                message: format!("paging did not advance: `after` {next} was returned again"),
+                body: String::new(),
+            });
+        }
+        Some(next) => *after = Some(next),
+    }
+}
+
+struct ListState<O> {
+    client: Client,
+    options: ReadOptions,
+    page_size: u32,
+    after: Option<String>,
+    pages: Pages,
+    _object: PhantomData<fn() -> O>,
+}
+
+async fn next_listed<O: CrmObject>(mut s: ListState<O>) -> Option<(Result<Record>, ListState<O>)> {
+    loop {
+        if s.pages.remaining == Some(0) {
+            return None;
+        }
+        if let Some(record) = s.pages.page.next() {
+            let record = s.pages.take_one(record);
+            return Some((Ok(record), s));
+        }
+        if let Some(error) = s.pages.pending_error.take() {
+            s.pages.more = false;
+            return Some((Err(error), s));
+        }
+        if !s.pages.more {
+            return None;
+        }
+        let limit = s.pages.limit(s.page_size);
+        match O::list(&s.client, &s.options, Some(limit), s.after.as_deref()).await {
+            Ok(page) => {
+                s.pages.page = page.results.into_iter();
+                advance(&mut s.after, page.next_after, &mut s.pages);
+            }
+            Err(error) => {
+                let error = s.pages.end_with(error);
+                return error.map(|e| (Err(e), s));
+            }
+        }
+    }
+}
+
+struct SearchState<O> {
+    client: Client,
+    /// The caller's search with the effective sort, before any restart.
+    base: SearchRequest,
+    /// The request of the next page.
+    next: SearchRequest,
+    page_size: u32,
+    by_ascending_id: bool,
+    /// Whether the stream can restart past the window, or why not.
+    keyset: std::result::Result<(), ValidationError>,
+    /// The highest record id yielded, when sorted by id.
+    last_id: Option<u64>,
+    /// The id the latest restart started after.
+    restarted_after: Option<u64>,
+    /// HubSpot's latest `total`.
+    total: Option<u64>,
+    pages: Pages,
+    _object: PhantomData<fn() -> O>,
+}
+
+/// Whether a search can go on past the window by restarting after the last id, or why not.
+fn keyset_possible(
+    request: &SearchRequest,
+    by_ascending_id: bool,
+) -> std::result::Result<(), ValidationError> {
+    let window = limits::MAX_RESULTS;
+    if !by_ascending_id {
+        return Err(ValidationError::new(
+            "sorts",
+            format!(
+                "the search has more than {window} results, which HubSpot only pages through when sorted by {OBJECT_ID_PROPERTY} ascending (or unsorted); sort that way, narrow the filters or set max_items"
+            ),
+        ));
+    }
+    for (g, group) in request.filter_groups.iter().enumerate() {
+        if group.filters.len() >= limits::MAX_FILTERS_PER_GROUP {
+            return Err(ValidationError::new(
+                format!("filterGroups[{g}].filters"),
+                format!(
+                    "the search has more than {window} results; reading past them adds a {OBJECT_ID_PROPERTY} filter to each group, and this group already has HubSpot's maximum of {} filters",
+                    limits::MAX_FILTERS_PER_GROUP
+                ),
+            ));
+        }
+    }
+    let filters: usize = request.filter_groups.iter().map(|g| g.filters.len()).sum();
+    let added = request.filter_groups.len().max(1);
+    if filters + added > limits::MAX_FILTERS_TOTAL {
+        return Err(ValidationError::new(
+            "filterGroups",
+            format!(
+                "the search has more than {window} results; reading past them adds a {OBJECT_ID_PROPERTY} filter to each group, which would make {} filters, over HubSpot's {}",
+                filters + added,
+                limits::MAX_FILTERS_TOTAL
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The base search restricted to ids above `last_id`, from its first page.
+fn restart_after(base: &SearchRequest, last_id: u64) -> SearchRequest {
+    let above = Filter::gt(OBJECT_ID_PROPERTY, last_id.to_string());
+    let mut request = base.clone();
+    if request.filter_groups.is_empty() {
+        request.filter_groups.push(FilterGroup::new([above]));
+    } else {
+        for group in &mut request.filter_groups {
+            group.filters.push(above.clone());
+        }
+    }
+    request.after = None;
+    request
+}
+
+async fn next_found<O: CrmObject>(
+    mut s: SearchState<O>,
+) -> Option<(Result<Record>, SearchState<O>)> {
+    loop {
+        if s.pages.remaining == Some(0) {
+            return None;
+        }
+        if let Some(record) = s.pages.page.next() {
+            if s.by_ascending_id
+                && let Ok(id) = record.id.parse::<u64>()
+            {
+                // Records shifting between offset pages can repeat one already yielded.
+                if s.last_id.is_some_and(|last| id <= last) {
+                    tracing::debug!(id, "skipping a search result already yielded");
+                    continue;
+                }
+                s.last_id = Some(id);
+            }
+            let record = s.pages.take_one(record);
+            return Some((Ok(record), s));
+        }
+        if let Some(error) = s.pages.pending_error.take() {
+            s.pages.more = false;
+            return Some((Err(error), s));
+        }
+        if !s.pages.more {
+            return None;
+        }
+        let offset = s.next.after.as_deref().and_then(|a| a.parse::<u64>().ok());
+        if offset.is_some_and(|o| o >= limits::MAX_RESULTS) {
+            // The next page is past the window: HubSpot would answer 400.
+            match (&s.keyset, s.last_id) {
+                (Ok(()), Some(last_id)) if s.restarted_after == Some(last_id) => {
+                    // A whole window without a new id: the id filter is not being applied.
+                    let error = Error::Decode {
+                        status: 200,
+                        message: format!(
+                            "search returned no record above {OBJECT_ID_PROPERTY} {last_id} in {} results after filtering on it",
+                            limits::MAX_RESULTS
+                        ),
+                        body: String::new(),
+                    };
+                    let error = s.pages.end_with(error);
+                    return error.map(|e| (Err(e), s));
+                }
+                (Ok(()), Some(last_id)) => {
+                    s.restarted_after = Some(last_id);
+                    tracing::debug!(
+                        last_id,
+                        "search reached the 10,000-result window; restarting after the last id"
+                    );
+                    s.next = restart_after(&s.base, last_id);
+                    continue;
+                }
+                _ if s.total.is_some_and(|t| t <= limits::MAX_RESULTS) => return None,
+                (Ok(()), None) => {
+                    let error = ValidationError::new(
+                        "after",
+                        format!(
+                            "starts at or past HubSpot's {}-result window",
+                            limits::MAX_RESULTS
+                        ),
+                    );
+                    let error = s.pages.end_with(error.into());
+                    return error.map(|e| (Err(e), s));
+                }
+                (Err(reason), _) => {
+                    let error = s.pages.end_with(reason.clone().into());
+                    return error.map(|e| (Err(e), s));
+                }
+            }
+        }
+        let mut limit = s.pages.limit(s.page_size);
+        if let Some(offset) = offset {
+            // Stay inside the window.
+            limit = limit.min(u32::try_from(limits::MAX_RESULTS - offset).unwrap_or(u32::MAX));
+        }
+        s.next.limit = Some(limit);
+        match O::search(&s.client, &s.next).await {
+            Ok(page) => {
+                s.total = page.total;
+                s.pages.page = page.results.into_iter();
+                advance(&mut s.next.after, page.next_after, &mut s.pages);
+            }
+            Err(error) => {
+                let error = s.pages.end_with(error);
+                return error.map(|e| (Err(e), s));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::Filter;
+
+    #[test]
+    fn restart_ands_the_id_filter_into_every_group() {
+        let base = SearchRequest::new()
+            .filter(Filter::eq("hs_lead_label", "WARM"))
+            .filter_group(FilterGroup::new([
+                Filter::eq("hs_lead_label", "HOT"),
+                Filter::has_property("hubspot_owner_id"),
+            ]))
+            .after("9800");
+        let restarted = restart_after(&base, 41);
+        assert_eq!(restarted.after, None);
+        for group in &restarted.filter_groups {
+            assert_eq!(
+                group.filters.last(),
+                Some(&Filter::gt("hs_object_id", "41"))
+            );
+        }
+        assert_eq!(restarted.filter_groups[1].filters.len(), 3);
+        let unfiltered = restart_after(&SearchRequest::new(), 7);
+        assert_eq!(
+            unfiltered.filter_groups,
+            [FilterGroup::new([Filter::gt("hs_object_id", "7")])]
+        );
+    }
+
+    #[test]
+    fn keyset_needs_room_for_one_more_filter_per_group() {
+        let five = FilterGroup::new((0..5).map(|i| Filter::eq(format!("p{i}"), "x")));
+        let six = FilterGroup::new((0..6).map(|i| Filter::eq(format!("p{i}"), "x")));
+        let fits = SearchRequest::new().filter_group(five.clone());
+        assert_eq!(keyset_possible(&fits, true), Ok(()));
+        let full = SearchRequest::new()
+            .filter_group(five.clone())
+            .filter_group(six);
+        assert_eq!(
+            keyset_possible(&full, true).unwrap_err().field,
+            "filterGroups[1].filters"
+        );
+        // 3 groups of 5 make 15; adding 3 makes 18: allowed. 4 groups of 5 are invalid anyway.
+        let three = (0..3).fold(SearchRequest::new(), |r, _| r.filter_group(five.clone()));
+        assert_eq!(keyset_possible(&three, true), Ok(()));
+        let mut over = three.clone();
+        over.filter_groups[0].filters.pop();
+        over = over.filter_group(FilterGroup::new([
+            Filter::eq("a", "1"),
+            Filter::eq("b", "1"),
+            Filter::eq("c", "1"),
+        ]));
+        // 14 + 3 = 17 filters in 4 groups; adding 4 makes 21.
+        assert_eq!(
+            keyset_possible(&over, true).unwrap_err().field,
+            "filterGroups"
+        );
+        assert_eq!(keyset_possible(&fits, false).unwrap_err().field, "sorts");
+    }
+}

@@ -1,0 +1,355 @@
+//! Association labels: parsing HubSpot's label list, the per-client cache (shared by clones,
+//! never by separate clients), lookups by name, and associating a lead by label.
+
+use httpmock::prelude::*;
+use hubspot_crm::{
+    AssociationCategory, AssociationLabel, AssociationType, Client, Error, RateLimits, RetryPolicy,
+    ValidationError,
+};
+use serde_json::json;
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .access_token("pat-na1-labels-test")
+        .base_url(server.base_url())
+        .retry(RetryPolicy::disabled())
+        .rate_limits(RateLimits::off())
+        .build()
+        .unwrap()
+}
+
+fn validation<T: std::fmt::Debug>(result: hubspot_crm::Result<T>) -> ValidationError {
+    match result {
+        Err(Error::Validation(e)) => e,
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+/// HubSpot's answer for leads → companies in an account with two custom labels.
+fn lead_company_labels() -> serde_json::Value {
+    json!({"results": [
+        {"category": "HUBSPOT_DEFINED", "typeId": 610, "label": null},
+        {"category": "HUBSPOT_DEFINED", "typeId": 580, "label": "Primary"},
+        {"category": "USER_DEFINED", "typeId": 37, "label": "Decision maker's company"},
+        {"category": "USER_DEFINED", "typeId": 39, "label": "Billing"},
+        {"category": "PARTNER_DEFINED", "typeId": 4001, "label": "Reseller"}
+    ]})
+}
+
+async fn labels_mock(server: &MockServer) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/crm/v4/associations/leads/companies/labels")
+                .header("authorization", "Bearer pat-na1-labels-test")
+                .query_param_count(".*", ".*", 0);
+            then.status(200).json_body(lead_company_labels());
+        })
+        .await
+}
+
+fn user_defined(type_id: i32) -> AssociationType {
+    AssociationType {
+        category: AssociationCategory::UserDefined,
+        type_id,
+    }
+}
+
+#[tokio::test]
+async fn labels_are_typed_with_null_labels_and_unknown_categories() {
+    let server = MockServer::start_async().await;
+    let mock = labels_mock(&server).await;
+    let labels = client(&server)
+        .associations()
+        .labels("leads", "companies")
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(
+        labels,
+        [
+            AssociationLabel {
+                category: AssociationCategory::HubSpotDefined,
+                type_id: 610,
+                label: None
+            },
+            AssociationLabel {
+                category: AssociationCategory::HubSpotDefined,
+                type_id: 580,
+                label: Some("Primary".into())
+            },
+            AssociationLabel {
+                category: AssociationCategory::UserDefined,
+                type_id: 37,
+                label: Some("Decision maker's company".into())
+            },
+            AssociationLabel {
+                category: AssociationCategory::UserDefined,
+                type_id: 39,
+                label: Some("Billing".into())
+            },
+            AssociationLabel {
+                category: AssociationCategory::Other("PARTNER_DEFINED".into()),
+                type_id: 4001,
+                label: Some("Reseller".into())
+            },
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_second_lookup_of_a_pair_sends_nothing_even_from_a_clone() {
+    let server = MockServer::start_async().await;
+    let mock = labels_mock(&server).await;
+    let client = client(&server);
+    let first = client
+        .associations()
+        .labels("leads", "companies")
+        .await
+        .unwrap();
+    let again = client
+        .associations()
+        .labels("leads", "companies")
+        .await
+        .unwrap();
+    let from_clone = client
+        .clone()
+        .associations()
+        .type_for_label("leads", "companies", "Billing")
+        .await
+        .unwrap();
+    // Singular names and type ids name the same pair.
+    let by_other_names = client.associations().labels("lead", "0-2").await.unwrap();
+    mock.assert_calls_async(1).await;
+    assert_eq!(first, again);
+    assert_eq!(first, by_other_names);
+    assert_eq!(from_clone, user_defined(39));
+}
+
+#[tokio::test]
+async fn concurrent_lookups_share_one_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/crm/v4/associations/leads/companies/labels");
+            then.status(200)
+                .delay(std::time::Duration::from_millis(50))
+                .json_body(lead_company_labels());
+        })
+        .await;
+    let client = client(&server);
+    let (first, second, third) = (
+        client.associations(),
+        client.clone().associations(),
+        client.associations(),
+    );
+    let (a, b, c) = tokio::join!(
+        first.labels("leads", "companies"),
+        second.labels("leads", "companies"),
+        third.type_for_label("leads", "companies", "primary"),
+    );
+    mock.assert_calls_async(1).await;
+    assert_eq!(a.unwrap(), b.unwrap());
+    assert_eq!(c.unwrap(), AssociationType::hubspot(580));
+}
+
+#[tokio::test]
+async fn separate_clients_do_not_share_labels() {
+    // Custom labels differ per account: two clients may hold tokens of two accounts.
+    let server = MockServer::start_async().await;
+    let mock = labels_mock(&server).await;
+    client(&server)
+        .associations()
+        .labels("leads", "companies")
+        .await
+        .unwrap();
+    client(&server)
+        .associations()
+        .labels("leads", "companies")
+        .await
+        .unwrap();
+    mock.assert_calls_async(2).await;
+}
+
+#[tokio::test]
+async fn each_pair_is_cached_on_its_own_and_refresh_asks_again() {
+    let server = MockServer::start_async().await;
+    let companies = labels_mock(&server).await;
+    let contacts = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/crm/v4/associations/leads/contacts/labels");
+            then.status(200).json_body(json!({"results": [
+                {"category": "HUBSPOT_DEFINED", "typeId": 578, "label": "Primary"},
+                {"category": "HUBSPOT_DEFINED", "typeId": 608, "label": null}
+            ]}));
+        })
+        .await;
+    let associations = client(&server).associations();
+    associations.labels("leads", "companies").await.unwrap();
+    let contact_labels = associations.labels("leads", "contacts").await.unwrap();
+    associations.labels("leads", "contacts").await.unwrap();
+    assert_eq!(contact_labels.len(), 2);
+    companies.assert_calls_async(1).await;
+    contacts.assert_calls_async(1).await;
+
+    associations
+        .refresh_labels("leads", "companies")
+        .await
+        .unwrap();
+    associations.labels("leads", "companies").await.unwrap();
+    companies.assert_calls_async(2).await;
+    contacts.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn type_for_label_ignores_case_and_names_the_known_labels() {
+    let server = MockServer::start_async().await;
+    let mock = labels_mock(&server).await;
+    let associations = client(&server).associations();
+    assert_eq!(
+        associations
+            .type_for_label("leads", "companies", "DECISION MAKER'S COMPANY")
+            .await
+            .unwrap(),
+        user_defined(37)
+    );
+    assert_eq!(
+        associations
+            .type_for_label("leads", "companies", "Primary")
+            .await
+            .unwrap(),
+        AssociationType::hubspot(580)
+    );
+    let e = validation(
+        associations
+            .type_for_label("leads", "companies", "Champion")
+            .await,
+    );
+    assert_eq!(e.field, "label");
+    assert_eq!(
+        e.reason,
+        "`Champion` is not an association label from leads to companies; labels are \
+         `Primary`, `Decision maker's company`, `Billing`, `Reseller`"
+    );
+    let e = validation(
+        associations
+            .type_for_label("leads", "companies", "  ")
+            .await,
+    );
+    assert_eq!(e.field, "label");
+    mock.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_failed_lookup_is_not_cached() {
+    let server = MockServer::start_async().await;
+    let failing = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/crm/v4/associations/leads/companies/labels");
+            then.status(403).json_body(json!({
+                "status": "error",
+                "message": "This app hasn't been granted all required scopes to make this call.",
+                "correlationId": "0b6a3c4e-1111-4e8e-9d55-3f0c2f9f1c11",
+                "errors": [{"message": "One or more of the following scopes are required.",
+                            "context": {"requiredGranularScopes": ["crm.schemas.leads.read"]}}],
+                "category": "MISSING_SCOPES"
+            }));
+        })
+        .await;
+    let associations = client(&server).associations();
+    let err = associations.labels("leads", "companies").await.unwrap_err();
+    assert_eq!(
+        err.api_error().unwrap().category.as_deref(),
+        Some("MISSING_SCOPES")
+    );
+    failing.assert_calls_async(1).await;
+    failing.delete_async().await;
+
+    let working = labels_mock(&server).await;
+    let labels = associations.labels("leads", "companies").await.unwrap();
+    assert_eq!(labels.len(), 5);
+    working.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn associate_lead_by_label_looks_up_once_then_puts_the_type() {
+    let server = MockServer::start_async().await;
+    let labels = labels_mock(&server).await;
+    let put = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path("/crm/v4/objects/leads/901/associations/companies/5791")
+                .json_body(json!([
+                    {"associationCategory": "USER_DEFINED", "associationTypeId": 37}
+                ]));
+            then.status(200).json_body(json!({
+                "fromObjectTypeId": "0-136", "fromObjectId": 901,
+                "toObjectTypeId": "0-2", "toObjectId": 5791,
+                "labels": ["Decision maker's company"]
+            }));
+        })
+        .await;
+    let associations = client(&server).associations();
+    for _ in 0..2 {
+        let link = associations
+            .associate_lead_by_label("901", "companies", "5791", "decision maker's company")
+            .await
+            .unwrap();
+        assert_eq!(link.labels, ["Decision maker's company"]);
+    }
+    labels.assert_calls_async(1).await;
+    put.assert_calls_async(2).await;
+}
+
+#[tokio::test]
+async fn associate_lead_by_label_checks_ids_and_labels_before_writing() {
+    let server = MockServer::start_async().await;
+    let labels = labels_mock(&server).await;
+    let anything_else = server
+        .mock_async(|when, then| {
+            when.method(PUT);
+            then.status(500);
+        })
+        .await;
+    let associations = client(&server).associations();
+
+    // A bad id is caught before even the label lookup.
+    let e = validation(
+        associations
+            .associate_lead_by_label("901", "companies", "not-an-id", "Billing")
+            .await,
+    );
+    assert_eq!(e.field, "toObjectId");
+    labels.assert_calls_async(0).await;
+
+    let e = validation(
+        associations
+            .associate_lead_by_label("901", "companies", "5791", "Champion")
+            .await,
+    );
+    assert_eq!(e.field, "label");
+    assert!(e.reason.contains("`Billing`"), "{e}");
+    labels.assert_calls_async(1).await;
+    anything_else.assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn label_lookups_check_object_types_before_sending() {
+    let server = MockServer::start_async().await;
+    let nothing = server
+        .mock_async(|_when, then| {
+            then.status(500);
+        })
+        .await;
+    let associations = client(&server).associations();
+    let e = validation(associations.labels("", "companies").await);
+    assert_eq!(e.field, "fromObjectType");
+    let e = validation(associations.refresh_labels("leads", "com panies").await);
+    assert_eq!(e.field, "toObjectType");
+    let e = validation(associations.type_for_label("leads", "/", "Billing").await);
+    assert_eq!(e.field, "toObjectType");
+    nothing.assert_calls_async(0).await;
+}

@@ -1,0 +1,278 @@
+//! What lead calls do with HubSpot's and proxies' failures: rate limits (rolling and daily),
+//! HTML bodies, unparsable successes, and the token staying out of logs and messages.
+
+use std::time::Duration;
+
+use httpmock::prelude::*;
+use hubspot_crm::{Client, Error, RateLimits, RetryPolicy};
+use serde_json::json;
+
+const TOKEN: &str = "pat-na1-c0ffee-secret-4444";
+
+fn client_with(server: &MockServer, retry: RetryPolicy) -> Client {
+    Client::builder()
+        .access_token(TOKEN)
+        .base_url(server.base_url())
+        .retry(retry)
+        .rate_limits(RateLimits::off())
+        .build()
+        .unwrap()
+}
+
+/// Retries with waits of a millisecond or two, so counting attempts stays fast.
+fn tiny_retries(max_attempts: u32) -> RetryPolicy {
+    RetryPolicy {
+        max_attempts,
+        max_elapsed: Duration::from_secs(30),
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(2),
+        rate_limit_wait: Duration::from_millis(1),
+    }
+}
+
+fn rolling_429() -> serde_json::Value {
+    json!({
+        "status": "error",
+        "message": "You have reached your ten_secondly_rolling limit.",
+        "errorType": "RATE_LIMIT",
+        "correlationId": "11111111-2222-4333-8444-555555555555",
+        "policyName": "TEN_SECONDLY_ROLLING",
+        "groupName": "publicapi:app-id:12345"
+    })
+}
+
+#[tokio::test]
+async fn rolling_429_without_retries_is_an_api_error() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/crm/v3/objects/leads/1001");
+            then.status(429).json_body(rolling_429());
+        })
+        .await;
+    let err = client_with(&server, RetryPolicy::disabled())
+        .leads()
+        .get("1001")
+        .await
+        .unwrap_err();
+    mock.assert_calls_async(1).await;
+    let Error::Api(api) = &err else {
+        panic!("expected Error::Api, got {err:?}")
+    };
+    assert_eq!(api.status, 429);
+    assert!(api.is_rate_limited());
+    assert!(!api.is_daily_limit());
+    assert_eq!(api.policy_name.as_deref(), Some("TEN_SECONDLY_ROLLING"));
+    assert_eq!(api.category.as_deref(), Some("RATE_LIMIT"));
+    assert!(err.to_string().contains("TEN_SECONDLY_ROLLING"), "{err}");
+}
+
+#[tokio::test]
+async fn rolling_429_is_retried_up_to_the_policy() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/crm/v3/objects/leads/search");
+            then.status(429).json_body(json!({
+                "status": "error",
+                "message": "You have reached your secondly limit.",
+                "category": "RATE_LIMITS",
+                "policyName": "TEN_SECONDLY_ROLLING",
+                "correlationId": "c"
+            }));
+        })
+        .await;
+    let err = client_with(&server, tiny_retries(3))
+        .leads()
+        .search_page(&hubspot_crm::SearchRequest::new())
+        .await
+        .unwrap_err();
+    mock.assert_calls_async(3).await;
+    assert_eq!(err.status(), Some(429));
+    assert!(matches!(err, Error::Api(_)));
+}
+
+#[tokio::test]
+async fn daily_429_is_its_own_error_and_never_retried() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(PATCH).path("/crm/v3/objects/leads/1001");
+            then.status(429).json_body(json!({
+                "status": "error",
+                "message": "You have reached your daily limit.",
+                "errorType": "RATE_LIMIT",
+                "correlationId": "22222222-3333-4444-8555-666666666666",
+                "policyName": "DAILY",
+                "groupName": "publicapi:portal-id:12345"
+            }));
+        })
+        .await;
+    let change = hubspot_crm::RecordUpdate {
+        id: "1001".into(),
+        properties: [("hs_lead_label".to_owned(), "HOT".to_owned())].into(),
+        ..Default::default()
+    };
+    let err = client_with(&server, tiny_retries(5))
+        .leads()
+        .update(change)
+        .await
+        .unwrap_err();
+    mock.assert_calls_async(1).await;
+    let Error::DailyLimitReached(api) = &err else {
+        panic!("expected DailyLimitReached, got {err:?}")
+    };
+    assert_eq!(api.policy_name.as_deref(), Some("DAILY"));
+    assert_eq!(
+        api.correlation_id.as_deref(),
+        Some("22222222-3333-4444-8555-666666666666")
+    );
+    assert!(err.to_string().contains("daily"), "{err}");
+}
+
+#[tokio::test]
+async fn html_error_page_keeps_status_and_body() {
+    let server = MockServer::start_async().await;
+    let page = "<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1></body></html>";
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/crm/v3/objects/leads/1001");
+            then.status(503)
+                .header("content-type", "text/html; charset=utf-8")
+                .body(page);
+        })
+        .await;
+    let err = client_with(&server, RetryPolicy::disabled())
+        .leads()
+        .get("1001")
+        .await
+        .unwrap_err();
+    mock.assert_calls_async(1).await;
+    let Error::Api(api) = &err else {
+        panic!("expected Error::Api, got {err:?}")
+    };
+    assert_eq!(api.status, 503);
+    assert_eq!(api.raw_body.as_deref(), Some(page));
+    assert_eq!(api.category, None);
+    let text = err.to_string();
+    assert!(text.contains("HTTP 503"), "{text}");
+    assert!(text.contains("Service Unavailable"), "{text}");
+}
+
+#[tokio::test]
+async fn html_gateway_error_on_a_read_is_retried() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/crm/v3/objects/leads/batch/read");
+            then.status(502)
+                .body("<html><body>Bad Gateway</body></html>");
+        })
+        .await;
+    let err = client_with(&server, tiny_retries(2))
+        .leads()
+        .batch_read(["1001"], &hubspot_crm::ReadOptions::new())
+        .await
+        .unwrap_err();
+    // A read is safe to resend.
+    mock.assert_calls_async(2).await;
+    assert_eq!(
+        err.api_error().unwrap().raw_body.as_deref(),
+        Some("<html><body>Bad Gateway</body></html>")
+    );
+}
+
+#[tokio::test]
+async fn unparsable_success_is_a_decode_error_with_the_body() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/crm/v3/objects/leads/1001");
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(r#"{"id": "1001", "properties": "#);
+        })
+        .await;
+    let err = client_with(&server, RetryPolicy::disabled())
+        .leads()
+        .get("1001")
+        .await
+        .unwrap_err();
+    mock.assert_async().await;
+    match err {
+        Error::Decode { status, body, .. } => {
+            assert_eq!(status, 200);
+            assert_eq!(body, r#"{"id": "1001", "properties": "#);
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_token_never_shows_in_debug_output() {
+    let server = MockServer::start_async().await;
+    let client = client_with(&server, RetryPolicy::disabled());
+    let leads = client.leads();
+    let builder = leads.new_lead("Acme").contact("51");
+    for text in [
+        format!("{client:?}"),
+        format!("{client:#?}"),
+        format!("{leads:?}"),
+        format!("{builder:?}"),
+    ] {
+        assert!(!text.contains(TOKEN), "{text}");
+        assert!(!text.contains("c0ffee"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn the_token_never_shows_in_errors() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/crm/v3/objects/leads/1001")
+                .header("authorization", format!("Bearer {TOKEN}"));
+            then.status(401).json_body(json!({
+                "status": "error",
+                "message": "Authentication credentials not found. This API supports OAuth 2.0 authentication.",
+                "correlationId": "33333333-4444-4555-8666-777777777777",
+                "category": "INVALID_AUTHENTICATION"
+            }));
+        })
+        .await;
+    let client = client_with(&server, RetryPolicy::disabled());
+    let err = client.leads().get("1001").await.unwrap_err();
+    mock.assert_async().await;
+    assert_eq!(
+        err.api_error().unwrap().category.as_deref(),
+        Some("INVALID_AUTHENTICATION")
+    );
+    let validation = client.leads().get("abc").await.unwrap_err();
+    // Nothing listens on port 9 (discard): a transport error.
+    let unreachable = client_with_url("http://127.0.0.1:9")
+        .leads()
+        .get("1001")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unreachable, Error::Transport(_)),
+        "{unreachable:?}"
+    );
+    for e in [&err, &validation, &unreachable] {
+        for text in [e.to_string(), format!("{e:?}")] {
+            assert!(!text.contains(TOKEN), "{text}");
+            assert!(!text.contains("c0ffee"), "{text}");
+        }
+    }
+}
+
+fn client_with_url(url: &str) -> Client {
+    Client::builder()
+        .access_token(TOKEN)
+        .base_url(url)
+        .retry(RetryPolicy::disabled())
+        .rate_limits(RateLimits::off())
+        .build()
+        .unwrap()
+}

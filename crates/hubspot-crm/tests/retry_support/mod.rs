@@ -1,0 +1,350 @@
+//! A tiny HTTP/1.1 server answering a scripted sequence of replies, one per request in arrival
+//! order, recording each request and when it arrived. Lets a test give different answers to
+//! successive attempts of one call and count requests per time window on the server side.
+
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// One scripted answer.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+    delay: Duration,
+    hang_up: bool,
+}
+
+impl Reply {
+    /// A JSON answer.
+    pub fn json(status: u16, body: serde_json::Value) -> Self {
+        Reply {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.to_string(),
+            delay: Duration::ZERO,
+            hang_up: false,
+        }
+    }
+
+    /// An HTML page, as a proxy in front of HubSpot sends.
+    pub fn html(status: u16, body: &str) -> Self {
+        Reply {
+            status,
+            headers: vec![("content-type".into(), "text/html".into())],
+            body: body.into(),
+            delay: Duration::ZERO,
+            hang_up: false,
+        }
+    }
+
+    /// Reads the request, then closes the connection without answering.
+    pub fn hang_up() -> Self {
+        Reply {
+            hang_up: true,
+            ..Reply::html(500, "")
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Answers only after `delay`.
+    pub fn delay(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+}
+
+/// A request as the server received it.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub at: Instant,
+}
+
+impl Received {
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or_default()
+    }
+
+    pub fn query(&self) -> Option<&str> {
+        self.target.split_once('?').map(|(_, q)| q)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("request body is JSON")
+    }
+}
+
+/// The server; stops when dropped.
+pub struct ScriptServer {
+    addr: SocketAddr,
+    script: Arc<Mutex<VecDeque<Reply>>>,
+    received: Arc<Mutex<Vec<Received>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ScriptServer {
+    /// Answers `replies` in order, then `fallback` to every further request.
+    pub async fn start(replies: Vec<Reply>, fallback: Reply) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::from_listener(listener, replies, fallback)
+    }
+
+    /// Serves on a listener bound elsewhere.
+    pub fn from_listener(listener: TcpListener, replies: Vec<Reply>, fallback: Reply) -> Self {
+        let addr = listener.local_addr().unwrap();
+        let script = Arc::new(Mutex::new(VecDeque::from(replies)));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let task = tokio::spawn({
+            let script = script.clone();
+            let received = received.clone();
+            async move {
+                loop {
+                    let Ok((socket, _)) = listener.accept().await else {
+                        return;
+                    };
+                    tokio::spawn(serve(
+                        socket,
+                        script.clone(),
+                        received.clone(),
+                        fallback.clone(),
+                    ));
+                }
+            }
+        });
+        ScriptServer {
+            addr,
+            script,
+            received,
+            task,
+        }
+    }
+
+    /// Answers every request with `reply`.
+    pub async fn always(reply: Reply) -> Self {
+        Self::start(Vec::new(), reply).await
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    pub fn hits(&self) -> usize {
+        self.received.lock().unwrap().len()
+    }
+
+    /// Replies of the script not used yet.
+    pub fn unused(&self) -> usize {
+        self.script.lock().unwrap().len()
+    }
+
+    /// Arrival times, sorted.
+    pub fn arrivals(&self) -> Vec<Instant> {
+        let mut times: Vec<Instant> = self.received().iter().map(|r| r.at).collect();
+        times.sort();
+        times
+    }
+}
+
+impl Drop for ScriptServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn serve(
+    mut socket: TcpStream,
+    script: Arc<Mutex<VecDeque<Reply>>>,
+    received: Arc<Mutex<Vec<Received>>>,
+    fallback: Reply,
+) {
+    let mut buffer = Vec::new();
+    loop {
+        let Some(request) = read_request(&mut socket, &mut buffer).await else {
+            return;
+        };
+        let reply = {
+            // One lock for both, so that the n-th recorded request gets the n-th reply.
+            let mut script = script.lock().unwrap();
+            received.lock().unwrap().push(request);
+            script.pop_front().unwrap_or_else(|| fallback.clone())
+        };
+        if !reply.delay.is_zero() {
+            tokio::time::sleep(reply.delay).await;
+        }
+        if reply.hang_up {
+            return;
+        }
+        let mut head = format!(
+            "HTTP/1.1 {} Scripted\r\ncontent-length: {}\r\n",
+            reply.status,
+            reply.body.len()
+        );
+        for (name, value) in &reply.headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(reply.body.as_bytes());
+        if socket.write_all(&bytes).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn read_request(socket: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Received> {
+    let head_end = loop {
+        if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let mut chunk = [0u8; 4096];
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next()?.split(' ');
+    let method = request_line.next()?.to_owned();
+    let target = request_line.next()?.to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let length = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let body_start = head_end + 4;
+    while buffer.len() < body_start + length {
+        let mut chunk = [0u8; 4096];
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    }
+    let body = buffer[body_start..body_start + length].to_vec();
+    buffer.drain(..body_start + length);
+    Some(Received {
+        method,
+        target,
+        headers,
+        body,
+        at: Instant::now(),
+    })
+}
+
+/// A lead as HubSpot returns it, with a property that has no value.
+pub fn lead_json(id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "properties": {"hs_lead_name": "Acme renewal", "hs_lead_label": null},
+        "createdAt": "2026-11-26T10:00:00.000Z",
+        "updatedAt": "2026-11-26T10:00:00.000Z",
+        "archived": false
+    })
+}
+
+/// A lead that was just answered with 200.
+pub fn lead_ok(id: &str) -> Reply {
+    Reply::json(200, lead_json(id))
+}
+
+/// HubSpot's 429 for the ten-secondly rolling window.
+pub fn rolling_429() -> Reply {
+    Reply::json(
+        429,
+        serde_json::json!({
+            "status": "error",
+            "message": "You have reached your ten_secondly_rolling limit.",
+            "errorType": "RATE_LIMIT",
+            "correlationId": "c5a9f7b4-1b7f-4c55-9a33-6f0c1c8e2b10",
+            "policyName": "TEN_SECONDLY_ROLLING",
+            "groupName": "api"
+        }),
+    )
+}
+
+/// A gateway error page.
+pub fn bad_gateway(status: u16) -> Reply {
+    Reply::html(
+        status,
+        "<html><head><title>Service Unavailable</title></head><body>upstream error</body></html>",
+    )
+}
+
+/// A retry policy with millisecond backoff, so tests of retries are quick.
+pub fn quick_retries() -> hubspot_crm::RetryPolicy {
+    hubspot_crm::RetryPolicy {
+        max_attempts: 5,
+        max_elapsed: Duration::from_secs(20),
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        rate_limit_wait: Duration::from_secs(60),
+    }
+}
+
+/// A client for `base_url` with quick retries and no client-side limits.
+pub fn client(base_url: &str) -> hubspot_crm::Client {
+    hubspot_crm::Client::builder()
+        .access_token("pat-na1-test-token")
+        .base_url(base_url)
+        .retry(quick_retries())
+        .rate_limits(hubspot_crm::RateLimits::off())
+        .build()
+        .unwrap()
+}
+
+/// A valid lead to create: a name and its primary contact.
+pub fn new_lead(name: &str, trace_id: Option<&str>) -> hubspot_crm::NewRecord {
+    hubspot_crm::NewRecord {
+        properties: [("hs_lead_name".to_owned(), name.to_owned())].into(),
+        associations: vec![hubspot_crm::NewAssociation {
+            to_id: "51".into(),
+            types: vec![hubspot_crm::AssociationType::hubspot(578)],
+        }],
+        object_write_trace_id: trace_id.map(str::to_owned),
+    }
+}
+
+/// The JSON HubSpot expects for [`new_lead`] in a single create.
+pub fn new_lead_body(name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "properties": {"hs_lead_name": name},
+        "associations": [{
+            "to": {"id": "51"},
+            "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]
+        }]
+    })
+}

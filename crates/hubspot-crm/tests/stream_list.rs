@@ -1,0 +1,262 @@
+//! `list_stream`: pages followed through `paging.next.after`, each record once, lazily, with
+//! errors ending the stream.
+
+use futures::StreamExt;
+use httpmock::prelude::*;
+use hubspot_crm::{Client, Error, Lead, RateLimits, ReadOptions, Record, StreamOptions};
+use serde_json::{Value, json};
+
+const LIST: &str = "/crm/v3/objects/leads";
+const FIRST_ID: u64 = 5000;
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .access_token("pat-test")
+        .base_url(server.base_url())
+        .rate_limits(RateLimits::off())
+        .build()
+        .unwrap()
+}
+
+fn lead(id: u64) -> Value {
+    json!({
+        "id": id.to_string(),
+        "properties": {"hs_lead_name": format!("Lead {id}"), "hs_lead_label": null},
+        "createdAt": "2026-11-20T08:00:00.000Z",
+        "updatedAt": "2026-11-26T10:00:00.000Z",
+        "archived": false
+    })
+}
+
+/// One page of HubSpot's list answer: records `from..to`, and the cursor of the next page
+/// (HubSpot's list cursors are the next record id) unless it is the last.
+fn page(from: u64, to: u64, next: Option<u64>) -> Value {
+    let results: Vec<Value> = (from..to).map(lead).collect();
+    match next {
+        Some(after) => json!({
+            "results": results,
+            "paging": {"next": {
+                "after": after.to_string(),
+                "link": format!("https://api.hubapi.com/crm/v3/objects/leads?after={after}")
+            }}
+        }),
+        None => json!({"results": results}),
+    }
+}
+
+/// Serves `total` leads in pages of `size`; one mock per page, matched on `after` and `limit`.
+async fn serve_pages(server: &MockServer, total: u64, size: u64) -> Vec<httpmock::Mock<'_>> {
+    let mut mocks = Vec::new();
+    let mut from = FIRST_ID;
+    let end = FIRST_ID + total;
+    while from < end {
+        let to = (from + size).min(end);
+        let next = (to < end).then_some(to);
+        let mock = server
+            .mock_async(|when, then| {
+                let when = when
+                    .method(GET)
+                    .path(LIST)
+                    .query_param("limit", size.to_string())
+                    .query_param("archived", "false")
+                    .query_param("properties", "hs_lead_name,hs_lead_label");
+                if from == FIRST_ID {
+                    when.query_param_missing("after");
+                } else {
+                    when.query_param("after", from.to_string());
+                }
+                then.status(200).json_body(page(from, to, next));
+            })
+            .await;
+        mocks.push(mock);
+        from = to;
+    }
+    mocks
+}
+
+fn options() -> ReadOptions {
+    ReadOptions::new().properties(["hs_lead_name", "hs_lead_label"])
+}
+
+fn ids(records: &[Record]) -> Vec<u64> {
+    records.iter().map(|r| r.id.parse().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn yields_every_record_of_11_pages_exactly_once_in_order() {
+    let server = MockServer::start_async().await;
+    let pages = serve_pages(&server, 1050, 100).await;
+
+    let records: Vec<Record> = client(&server)
+        .objects::<Lead>()
+        .list_stream(options(), StreamOptions::new())
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+
+    assert_eq!(
+        ids(&records),
+        (FIRST_ID..FIRST_ID + 1050).collect::<Vec<_>>()
+    );
+    assert_eq!(records[0].properties["hs_lead_label"], None);
+    assert_eq!(pages.len(), 11);
+    for page in &pages {
+        page.assert_calls_async(1).await;
+    }
+}
+
+#[tokio::test]
+async fn fetches_nothing_until_read_and_stops_when_dropped() {
+    let server = MockServer::start_async().await;
+    let pages = serve_pages(&server, 1050, 100).await;
+    let leads = client(&server).objects::<Lead>();
+
+    let mut stream = leads.list_stream(options(), StreamOptions::new());
+    tokio::task::yield_now().await;
+    pages[0].assert_calls_async(0).await;
+
+    let mut taken = Vec::new();
+    while taken.len() < 150 {
+        taken.push(stream.next().await.unwrap().unwrap());
+    }
+    drop(stream);
+
+    assert_eq!(ids(&taken), (FIRST_ID..FIRST_ID + 150).collect::<Vec<_>>());
+    pages[0].assert_calls_async(1).await;
+    pages[1].assert_calls_async(1).await;
+    for page in &pages[2..] {
+        page.assert_calls_async(0).await;
+    }
+}
+
+#[tokio::test]
+async fn max_items_stops_early_and_asks_only_for_what_is_left() {
+    let server = MockServer::start_async().await;
+    let full = serve_pages(&server, 1050, 100).await;
+    // The third request asks for the 50 records still wanted.
+    let last = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(LIST)
+                .query_param("limit", "50")
+                .query_param("after", (FIRST_ID + 200).to_string());
+            then.status(200)
+                .json_body(page(FIRST_ID + 200, FIRST_ID + 250, Some(FIRST_ID + 250)));
+        })
+        .await;
+
+    let records: Vec<Record> = client(&server)
+        .objects::<Lead>()
+        .list_stream(options(), StreamOptions::new().max_items(250))
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+
+    assert_eq!(
+        ids(&records),
+        (FIRST_ID..FIRST_ID + 250).collect::<Vec<_>>()
+    );
+    full[0].assert_calls_async(1).await;
+    full[1].assert_calls_async(1).await;
+    last.assert_calls_async(1).await;
+    for page in &full[2..] {
+        page.assert_calls_async(0).await;
+    }
+}
+
+#[tokio::test]
+async fn an_error_is_yielded_once_and_ends_the_stream() {
+    let server = MockServer::start_async().await;
+    // Page 3 hits the daily limit (not retried); registered first, so it takes precedence.
+    let daily = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(LIST)
+                .query_param("after", (FIRST_ID + 200).to_string());
+            then.status(429)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "status": "error",
+                    "message": "You have reached your daily limit.",
+                    "errorType": "RATE_LIMIT",
+                    "correlationId": "c7a2b0f3-0000-1111-2222-333344445555",
+                    "policyName": "DAILY",
+                    "groupName": "publicapi"
+                }));
+        })
+        .await;
+    let pages = serve_pages(&server, 400, 100).await;
+
+    let items: Vec<hubspot_crm::Result<Record>> = client(&server)
+        .objects::<Lead>()
+        .list_stream(options(), StreamOptions::new())
+        .collect()
+        .await;
+
+    assert_eq!(items.len(), 201);
+    assert!(items[..200].iter().all(Result::is_ok));
+    assert!(matches!(items[200], Err(Error::DailyLimitReached(_))));
+    daily.assert_calls_async(1).await;
+    pages[3].assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn a_page_size_outside_1_to_100_is_rejected_without_a_request() {
+    let server = MockServer::start_async().await;
+    let anything = server
+        .mock_async(|_, then| {
+            then.status(500);
+        })
+        .await;
+    let leads = client(&server).objects::<Lead>();
+    for size in [0, 101] {
+        let items: Vec<_> = leads
+            .list_stream(options(), StreamOptions::new().page_size(size))
+            .collect()
+            .await;
+        assert_eq!(items.len(), 1);
+        assert!(
+            matches!(&items[0], Err(Error::Validation(v)) if v.field == "page_size"),
+            "{items:?}"
+        );
+    }
+    anything.assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn a_cursor_that_does_not_move_ends_the_stream_with_an_error() {
+    let server = MockServer::start_async().await;
+    let first = server
+        .mock_async(|when, then| {
+            when.method(GET).path(LIST).query_param_missing("after");
+            then.status(200).json_body(page(1, 3, Some(7)));
+        })
+        .await;
+    let stuck = server
+        .mock_async(|when, then| {
+            when.method(GET).path(LIST).query_param("after", "7");
+            then.status(200).json_body(page(7, 9, Some(7)));
+        })
+        .await;
+
+    let items: Vec<_> = client(&server)
+        .objects::<Lead>()
+        .list_stream(ReadOptions::new(), StreamOptions::new().page_size(2))
+        .collect()
+        .await;
+
+    let ids: Vec<&str> = items
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(ids, ["1", "2", "7", "8"]);
+    assert_eq!(items.len(), 5);
+    assert!(
+        matches!(&items[4], Err(Error::Decode { message, .. }) if message.contains("did not advance")),
+        "{:?}",
+        items[4]
+    );
+    first.assert_calls_async(1).await;
+    stuck.assert_calls_async(1).await;
+}

@@ -1,0 +1,399 @@
+//! `search_stream`: paging, and reading past HubSpot's 10,000-result window by restarting
+//! after the last `hs_object_id`, with the request bodies that prove it.
+
+use std::sync::{Arc, Mutex};
+
+use futures::StreamExt;
+use httpmock::prelude::*;
+use hubspot_crm::{
+    Client, Error, Filter, FilterGroup, Lead, RateLimits, Record, SearchRequest, Sort,
+};
+use serde_json::{Value, json};
+
+const SEARCH: &str = "/crm/v3/objects/leads/search";
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .access_token("pat-test")
+        .base_url(server.base_url())
+        .rate_limits(RateLimits::off())
+        .build()
+        .unwrap()
+}
+
+/// Sparse ids, so that an offset can never pass for an id.
+fn dataset(n: u64) -> Arc<Vec<u64>> {
+    Arc::new((0..n).map(|i| 100_000 + 7 * i).collect())
+}
+
+fn lead(id: u64) -> Value {
+    json!({
+        "id": id.to_string(),
+        "properties": {
+            "hs_lead_name": format!("Lead {id}"),
+            "hs_object_id": id.to_string(),
+            "hs_createdate": "2026-11-20T08:00:00.000Z",
+            "hs_lastmodifieddate": "2026-11-26T10:00:00.000Z"
+        },
+        "createdAt": "2026-11-20T08:00:00.000Z",
+        "updatedAt": "2026-11-26T10:00:00.000Z",
+        "archived": false
+    })
+}
+
+fn respond(status: u16, body: Value) -> HttpMockResponse {
+    HttpMockResponse::builder()
+        .status(status)
+        .header("content-type", "application/json;charset=utf-8")
+        .body(serde_json::to_vec(&body).unwrap())
+        .build()
+}
+
+/// A search endpoint over `ids` (all matching) that behaves like HubSpot's at the window:
+/// offsets past 10,000 are a 400. It applies an `hs_object_id GT` filter, which must be the
+/// same in every group, and logs every request body.
+fn fake_search(
+    ids: Arc<Vec<u64>>,
+    log: Arc<Mutex<Vec<Value>>>,
+    honour_id_filter: bool,
+) -> impl Fn(&HttpMockRequest) -> HttpMockResponse {
+    move |req| {
+        let body: Value = serde_json::from_slice(req.body_ref()).unwrap();
+        log.lock().unwrap().push(body.clone());
+        let after: usize = body
+            .get("after")
+            .map(|a| a.as_str().unwrap().parse().unwrap())
+            .unwrap_or(0);
+        let limit = body["limit"].as_u64().unwrap_or(10) as usize;
+        if after + limit > 10_000 {
+            return respond(
+                400,
+                json!({
+                    "status": "error",
+                    "message": "The maximum number of results a search can return is 10000.",
+                    "correlationId": "9a7e1f00-0000-4000-8000-000000000000",
+                    "category": "VALIDATION_ERROR"
+                }),
+            );
+        }
+        let groups = body["filterGroups"].as_array().cloned().unwrap_or_default();
+        let above: Vec<Option<u64>> = groups
+            .iter()
+            .map(|g| {
+                g["filters"].as_array().unwrap().iter().find_map(|f| {
+                    (f["propertyName"] == "hs_object_id" && f["operator"] == "GT")
+                        .then(|| f["value"].as_str().unwrap().parse().unwrap())
+                })
+            })
+            .collect();
+        if above.windows(2).any(|w| w[0] != w[1]) {
+            return respond(400, json!({"message": "id filter differs between groups"}));
+        }
+        let above = above
+            .first()
+            .copied()
+            .flatten()
+            .filter(|_| honour_id_filter);
+        let matching: Vec<u64> = ids
+            .iter()
+            .copied()
+            .filter(|id| above.is_none_or(|a| *id > a))
+            .collect();
+        let end = (after + limit).min(matching.len());
+        let results: Vec<Value> = matching[after.min(end)..end]
+            .iter()
+            .copied()
+            .map(lead)
+            .collect();
+        let mut answer = json!({"total": matching.len(), "results": results});
+        if end < matching.len() {
+            answer["paging"] =
+                json!({"next": {"after": end.to_string(), "link": format!("?after={end}")}});
+        }
+        respond(200, answer)
+    }
+}
+
+async fn serve(
+    server: &MockServer,
+    ids: Arc<Vec<u64>>,
+) -> (httpmock::Mock<'_>, Arc<Mutex<Vec<Value>>>) {
+    serve_with(server, ids, true).await
+}
+
+async fn serve_with(
+    server: &MockServer,
+    ids: Arc<Vec<u64>>,
+    honour_id_filter: bool,
+) -> (httpmock::Mock<'_>, Arc<Mutex<Vec<Value>>>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(SEARCH)
+                .header("authorization", "Bearer pat-test");
+            then.respond_with(fake_search(ids, log.clone(), honour_id_filter));
+        })
+        .await;
+    (mock, log)
+}
+
+fn ids(records: &[Record]) -> Vec<u64> {
+    records.iter().map(|r| r.id.parse().unwrap()).collect()
+}
+
+fn warm_or_hot() -> SearchRequest {
+    SearchRequest::new()
+        .filter(Filter::eq("hs_lead_label", "WARM"))
+        .filter(Filter::eq("hs_lead_label", "HOT"))
+        .properties(["hs_lead_name"])
+}
+
+fn label_group(value: &str, extra: Option<Value>) -> Value {
+    let mut filters =
+        vec![json!({"propertyName": "hs_lead_label", "operator": "EQ", "value": value})];
+    filters.extend(extra);
+    json!({"filters": filters})
+}
+
+#[tokio::test]
+async fn crosses_the_10000_window_with_an_id_filter_in_every_group() {
+    let server = MockServer::start_async().await;
+    let data = dataset(10_450);
+    let (endpoint, log) = serve(&server, data.clone()).await;
+
+    let records: Vec<Record> = client(&server)
+        .objects::<Lead>()
+        .search_stream(warm_or_hot(), None)
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+
+    // Every match exactly once, in id order.
+    assert_eq!(ids(&records), *data);
+    // 50 pages to the window, then 3 after the restart.
+    endpoint.assert_calls_async(53).await;
+    let log = log.lock().unwrap();
+    let sort = json!([{"propertyName": "hs_object_id", "direction": "ASCENDING"}]);
+    assert_eq!(
+        log[0],
+        json!({
+            "filterGroups": [label_group("WARM", None), label_group("HOT", None)],
+            "sorts": sort,
+            "limit": 200,
+            "properties": ["hs_lead_name"]
+        })
+    );
+    assert_eq!(log[49]["after"], "9800");
+    assert!(
+        log[..50]
+            .iter()
+            .all(|b| b["filterGroups"] == log[0]["filterGroups"])
+    );
+    let last_before_window = data[9_999];
+    assert_eq!(last_before_window, 169_993);
+    let above = json!({"propertyName": "hs_object_id", "operator": "GT", "value": "169993"});
+    let restart = json!({
+        "filterGroups": [label_group("WARM", Some(above.clone())), label_group("HOT", Some(above))],
+        "sorts": sort,
+        "limit": 200,
+        "properties": ["hs_lead_name"]
+    });
+    assert_eq!(
+        log[50], restart,
+        "restart: id filter in each group, sorted by id, no `after`"
+    );
+    let mut second = restart.clone();
+    second["after"] = json!("200");
+    assert_eq!(log[51], second);
+    assert_eq!(log[52]["after"], "400");
+}
+
+#[tokio::test]
+async fn a_page_size_not_dividing_10000_is_shortened_at_the_window() {
+    let server = MockServer::start_async().await;
+    let data = dataset(10_100);
+    let (_endpoint, log) = serve(&server, data.clone()).await;
+
+    let records: Vec<Record> = client(&server)
+        .objects::<Lead>()
+        .search_stream(SearchRequest::new().limit(150), None)
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+
+    assert_eq!(ids(&records), *data);
+    let log = log.lock().unwrap();
+    // 66 pages of 150 reach 9,900; the 67th asks for the last 100 inside the window.
+    assert_eq!(log[66]["after"], "9900");
+    assert_eq!(log[66]["limit"], 100);
+    assert_eq!(
+        log[67],
+        json!({
+            "filterGroups": [{"filters": [{"propertyName": "hs_object_id", "operator": "GT", "value": data[9_999].to_string()}]}],
+            "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+            "limit": 150
+        })
+    );
+    assert_eq!(log.len(), 68);
+}
+
+#[tokio::test]
+async fn another_sort_past_the_window_ends_with_an_error_saying_why() {
+    let server = MockServer::start_async().await;
+    let (_endpoint, log) = serve(&server, dataset(10_450)).await;
+
+    let items: Vec<hubspot_crm::Result<Record>> = client(&server)
+        .objects::<Lead>()
+        .search_stream(warm_or_hot().sort(Sort::descending("hs_createdate")), None)
+        .collect()
+        .await;
+
+    assert_eq!(items.len(), 10_001);
+    assert!(items[..10_000].iter().all(Result::is_ok));
+    let Err(Error::Validation(v)) = &items[10_000] else {
+        panic!("expected a validation error, got {:?}", items[10_000]);
+    };
+    assert_eq!(v.field, "sorts");
+    assert!(v.reason.contains("10000 results"), "{}", v.reason);
+    let log = log.lock().unwrap();
+    assert_eq!(log.len(), 50, "nothing was asked past the window");
+    assert_eq!(
+        log[0]["sorts"],
+        json!([{"propertyName": "hs_createdate", "direction": "DESCENDING"}])
+    );
+}
+
+#[tokio::test]
+async fn a_full_filter_group_past_the_window_ends_with_an_error_saying_why() {
+    let server = MockServer::start_async().await;
+    let (_endpoint, log) = serve(&server, dataset(10_001)).await;
+    let six = FilterGroup::new(
+        [
+            "hs_lead_name",
+            "hs_lead_type",
+            "hs_lead_label",
+            "hubspot_owner_id",
+            "hs_pipeline",
+            "hs_pipeline_stage",
+        ]
+        .map(Filter::has_property),
+    );
+
+    let items: Vec<hubspot_crm::Result<Record>> = client(&server)
+        .objects::<Lead>()
+        .search_stream(SearchRequest::new().filter_group(six), None)
+        .collect()
+        .await;
+
+    assert_eq!(items.len(), 10_001);
+    let Err(Error::Validation(v)) = &items[10_000] else {
+        panic!("expected a validation error, got {:?}", items[10_000]);
+    };
+    assert_eq!(v.field, "filterGroups[0].filters");
+    assert_eq!(log.lock().unwrap().len(), 50);
+}
+
+#[tokio::test]
+async fn a_server_ignoring_the_id_filter_cannot_make_the_stream_repeat_forever() {
+    let server = MockServer::start_async().await;
+    let (_endpoint, log) = serve_with(&server, dataset(10_450), false).await;
+
+    let items: Vec<hubspot_crm::Result<Record>> = client(&server)
+        .objects::<Lead>()
+        .search_stream(SearchRequest::new(), None)
+        .collect()
+        .await;
+
+    // The first window, no repeats from the second, then an error instead of a third.
+    assert_eq!(items.len(), 10_001);
+    assert!(items[..10_000].iter().all(Result::is_ok));
+    assert!(
+        matches!(&items[10_000], Err(Error::Decode { message, .. }) if message.contains("169993")),
+        "{:?}",
+        items[10_000]
+    );
+    assert_eq!(log.lock().unwrap().len(), 100);
+}
+
+#[tokio::test]
+async fn max_items_asks_only_for_what_is_left() {
+    let server = MockServer::start_async().await;
+    let (_endpoint, log) = serve(&server, dataset(1_000)).await;
+
+    let records: Vec<Record> = client(&server)
+        .objects::<Lead>()
+        .search_stream(SearchRequest::new(), Some(250))
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+
+    assert_eq!(records.len(), 250);
+    let log = log.lock().unwrap();
+    let limits: Vec<&Value> = log.iter().map(|b| &b["limit"]).collect();
+    assert_eq!(limits, [&json!(200), &json!(50)]);
+    assert_eq!(log[1]["after"], "200");
+}
+
+#[tokio::test]
+async fn a_record_repeated_by_shifting_pages_is_yielded_once() {
+    let server = MockServer::start_async().await;
+    let second = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(SEARCH)
+                .json_body_includes(r#"{"after": "3"}"#);
+            // A record was deleted meanwhile: offset 3 now starts at the third record again.
+            then.status(200)
+                .json_body(json!({"total": 5, "results": [lead(3), lead(4), lead(5)]}));
+        })
+        .await;
+    let first = server
+        .mock_async(|when, then| {
+            when.method(POST).path(SEARCH).json_body(json!({
+                "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+                "limit": 3
+            }));
+            then.status(200).json_body(json!({
+                "total": 6,
+                "results": [lead(1), lead(2), lead(3)],
+                "paging": {"next": {"after": "3"}}
+            }));
+        })
+        .await;
+
+    let records: Vec<Record> = client(&server)
+        .objects::<Lead>()
+        .search_stream(SearchRequest::new().limit(3), None)
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+
+    assert_eq!(ids(&records), [1, 2, 3, 4, 5]);
+    first.assert_calls_async(1).await;
+    second.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn an_invalid_search_is_rejected_without_a_request() {
+    let server = MockServer::start_async().await;
+    let anything = server
+        .mock_async(|_, then| {
+            then.status(500);
+        })
+        .await;
+    let seven = FilterGroup::new((0..7).map(|i| Filter::eq(format!("p{i}"), "x")));
+
+    let items: Vec<_> = client(&server)
+        .objects::<Lead>()
+        .search_stream(SearchRequest::new().filter_group(seven), None)
+        .collect()
+        .await;
+
+    assert_eq!(items.len(), 1);
+    assert!(
+        matches!(&items[0], Err(Error::Validation(v)) if v.field == "filterGroups[0].filters"),
+        "{items:?}"
+    );
+    anything.assert_calls_async(0).await;
+}

@@ -1,0 +1,228 @@
+//! What the client logs: one `hubspot_request` span per request with its operation, status,
+//! attempt, wait and correlation id, and never a token or the client secret.
+
+mod retry_support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use hubspot_crm::{Client, OAuthRefresh, RateLimits};
+use retry_support::{Reply, ScriptServer, bad_gateway, lead_ok, quick_retries};
+use serde_json::json;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::FmtSpan;
+
+const TOKEN: &str = "pat-na1-6f1c2d3e-secret-token";
+const CLIENT_SECRET: &str = "oauth-client-secret-7d8e9f";
+const REFRESH_TOKEN: &str = "oauth-refresh-token-1a2b3c";
+const ACCESS_TOKEN: &str = "oauth-access-token-4d5e6f";
+
+/// Everything written, kept in memory.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Captures every event and span of this thread (the test's runtime runs on it), at TRACE
+/// level: the client's own logs and those of reqwest and hyper.
+fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::NEW | FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    (captured, guard)
+}
+
+fn assert_no_secrets(logs: &str) {
+    for secret in [TOKEN, CLIENT_SECRET, REFRESH_TOKEN, ACCESS_TOKEN] {
+        assert!(
+            !logs.contains(secret),
+            "`{secret}` appears in the logs:\n{logs}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_retried_request_is_one_span_with_status_attempt_and_correlation_id() {
+    let server = ScriptServer::start(
+        vec![
+            bad_gateway(503),
+            lead_ok("123").header("X-HubSpot-Correlation-Id", "5b4c3d2e-corr-200"),
+        ],
+        bad_gateway(500),
+    )
+    .await;
+    let client = Client::builder()
+        .access_token(TOKEN)
+        .base_url(server.url())
+        .retry(quick_retries())
+        .rate_limits(RateLimits::default())
+        .build()
+        .unwrap();
+    let (captured, _guard) = capture();
+
+    client.leads().get("123").await.unwrap();
+
+    let logs = captured.text();
+    assert_no_secrets(&logs);
+    assert!(!format!("{client:?}").contains(TOKEN));
+    let closed = logs
+        .lines()
+        .find(|line| line.contains("hubspot_request{") && line.contains("close"))
+        .unwrap_or_else(|| panic!("no closed hubspot_request span in:\n{logs}"));
+    for field in [
+        "operation=leads.get",
+        "method=GET",
+        "path=/crm/v3/objects/leads/123",
+        "status=200",
+        "attempt=2",
+        "wait_ms=",
+        "correlation_id=5b4c3d2e-corr-200",
+    ] {
+        assert!(closed.contains(field), "`{field}` missing in: {closed}");
+    }
+    // The retry is logged with the failed status.
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("retrying") && l.contains("status=503") && l.contains("attempt=1")),
+        "{logs}"
+    );
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn an_error_answer_records_hubspots_correlation_id_from_the_body() {
+    let server = ScriptServer::always(Reply::json(
+        404,
+        json!({
+            "status": "error",
+            "message": "Object not found.  objectId are usually numeric.",
+            "correlationId": "9e8d7c6b-corr-404",
+            "category": "OBJECT_NOT_FOUND"
+        }),
+    ))
+    .await;
+    let client = Client::builder()
+        .access_token(TOKEN)
+        .base_url(server.url())
+        .retry(quick_retries())
+        .build()
+        .unwrap();
+    let (captured, _guard) = capture();
+
+    let error = client.leads().get("123").await.unwrap_err();
+
+    assert!(error.api_error().unwrap().is_not_found());
+    let logs = captured.text();
+    assert_no_secrets(&logs);
+    let closed = logs
+        .lines()
+        .find(|line| line.contains("hubspot_request{") && line.contains("close"))
+        .unwrap_or_else(|| panic!("no closed hubspot_request span in:\n{logs}"));
+    for field in [
+        "status=404",
+        "attempt=1",
+        "correlation_id=9e8d7c6b-corr-404",
+    ] {
+        assert!(closed.contains(field), "`{field}` missing in: {closed}");
+    }
+}
+
+#[tokio::test]
+async fn oauth_refreshes_log_no_secret() {
+    let server = ScriptServer::start(
+        vec![
+            Reply::json(
+                200,
+                json!({
+                    "token_type": "bearer",
+                    "access_token": ACCESS_TOKEN,
+                    "refresh_token": REFRESH_TOKEN,
+                    "expires_in": 1800
+                }),
+            ),
+            lead_ok("123"),
+        ],
+        bad_gateway(500),
+    )
+    .await;
+    let oauth = OAuthRefresh::new("app-client-id", CLIENT_SECRET, REFRESH_TOKEN)
+        .token_url(format!("{}/oauth/v1/token", server.url()));
+    let client = Client::builder()
+        .oauth(oauth)
+        .base_url(server.url())
+        .retry(quick_retries())
+        .build()
+        .unwrap();
+    let (captured, _guard) = capture();
+
+    client.leads().get("123").await.unwrap();
+
+    let received = server.received();
+    assert_eq!(received[0].path(), "/oauth/v1/token");
+    let form = String::from_utf8(received[0].body.clone()).unwrap();
+    assert!(
+        form.contains(&format!("client_secret={CLIENT_SECRET}")),
+        "{form}"
+    );
+    assert_eq!(
+        received[1].header("authorization"),
+        Some(format!("Bearer {ACCESS_TOKEN}").as_str())
+    );
+    let logs = captured.text();
+    assert!(logs.contains("refreshed HubSpot access token"), "{logs}");
+    assert!(logs.contains("operation=leads.get"), "{logs}");
+    assert_no_secrets(&logs);
+    assert!(!format!("{client:?}").contains(CLIENT_SECRET));
+}
+
+#[tokio::test]
+async fn a_rejected_refresh_logs_no_secret() {
+    let server = ScriptServer::always(Reply::json(
+        400,
+        json!({"status": "BAD_REFRESH_TOKEN", "message": "missing or unknown refresh token"}),
+    ))
+    .await;
+    let oauth = OAuthRefresh::new("app-client-id", CLIENT_SECRET, REFRESH_TOKEN)
+        .token_url(format!("{}/oauth/v1/token", server.url()));
+    let client = Client::builder()
+        .oauth(oauth)
+        .base_url(server.url())
+        .build()
+        .unwrap();
+    let (captured, _guard) = capture();
+
+    let error = client.leads().get("123").await.unwrap_err();
+
+    let logs = captured.text();
+    assert!(logs.contains("BAD_REFRESH_TOKEN"), "{logs}");
+    assert_no_secrets(&logs);
+    assert_no_secrets(&format!("{error} {error:?}"));
+}
