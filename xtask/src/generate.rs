@@ -170,7 +170,48 @@ fn format_source(module: &str, tokens: proc_macro2::TokenStream) -> Result<Strin
         message: format!("generated code does not parse: {e}"),
     })?;
     // prettyplease lays the code out; rustfmt then makes it what `cargo fmt` keeps.
-    rustfmt(module, &format!("{HEADER}{}", prettyplease::unparse(&file)))
+    let source = line_doc_comments(&prettyplease::unparse(&file));
+    rustfmt(module, &format!("{HEADER}{source}"))
+}
+
+/// Rewrites `/** ... */` doc blocks as `///` lines. Inside an indented block, rustfmt indents
+/// the continuation lines, which turns the generator's code fences into indented code that
+/// rustdoc would compile as doc tests.
+pub fn line_doc_comments(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut lines = source.lines();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim_start();
+        let Some(first) = trimmed.strip_prefix("/**") else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let indent = &line[..line.len() - trimmed.len()];
+        let mut body = vec![first.to_owned()];
+        if !first.contains("*/") {
+            for next in lines.by_ref() {
+                body.push(next.to_owned());
+                if next.contains("*/") {
+                    break;
+                }
+            }
+        }
+        if let Some(last) = body.last_mut() {
+            if let Some(end) = last.rfind("*/") {
+                last.truncate(end);
+            }
+        }
+        for text in body {
+            let text = text.trim_end();
+            if text.is_empty() {
+                out.push_str(&format!("{indent}///\n"));
+            } else {
+                out.push_str(&format!("{indent}/// {text}\n"));
+            }
+        }
+    }
+    out
 }
 
 fn rustfmt(module: &str, source: &str) -> Result<String, Error> {
@@ -343,4 +384,18 @@ pub fn leftover_files(root: &Path, files: &BTreeMap<PathBuf, String>) -> Vec<Pat
     }
     leftovers.sort();
     leftovers
+}
+
+#[cfg(test)]
+mod doc_comment_tests {
+    use super::line_doc_comments;
+
+    #[test]
+    fn block_docs_become_line_docs_keeping_fences_unindented() {
+        let source = "impl C {\n    /**Sends a `GET`\n\n```ignore\nlet r = c.get();\n```*/\n    pub fn get() {}\n}\n/**One line*/\nstruct S;\n";
+        assert_eq!(
+            line_doc_comments(source),
+            "impl C {\n    /// Sends a `GET`\n    ///\n    /// ```ignore\n    /// let r = c.get();\n    /// ```\n    pub fn get() {}\n}\n/// One line\nstruct S;\n"
+        );
+    }
 }

@@ -661,9 +661,9 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Associations Schema
-
-Version: v4*/
+/// Client for Associations Schema
+///
+/// Version: v4
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -724,54 +724,54 @@ const _: () = {
     }
 };
 impl Client {
-    /**Sends a `GET` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/labels`
-
-    ```ignore
-    let response = client.list()
-        .from_object_type(from_object_type)
-        .to_object_type(to_object_type)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `GET` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/labels`
+    ///
+    /// ```ignore
+    /// let response = client.list()
+    ///     .from_object_type(from_object_type)
+    ///     .to_object_type(to_object_type)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn list(&self) -> builder::List<'_> {
         builder::List::new(self)
     }
-    /**Sends a `PUT` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/labels`
-
-    ```ignore
-    let response = client.update()
-        .from_object_type(from_object_type)
-        .to_object_type(to_object_type)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `PUT` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/labels`
+    ///
+    /// ```ignore
+    /// let response = client.update()
+    ///     .from_object_type(from_object_type)
+    ///     .to_object_type(to_object_type)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn update(&self) -> builder::Update<'_> {
         builder::Update::new(self)
     }
-    /**Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/labels`
-
-    ```ignore
-    let response = client.create()
-        .from_object_type(from_object_type)
-        .to_object_type(to_object_type)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/labels`
+    ///
+    /// ```ignore
+    /// let response = client.create()
+    ///     .from_object_type(from_object_type)
+    ///     .to_object_type(to_object_type)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn create(&self) -> builder::Create<'_> {
         builder::Create::new(self)
     }
-    /**Sends a `DELETE` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/labels/{associationTypeId}`
-
-    ```ignore
-    let response = client.delete()
-        .from_object_type(from_object_type)
-        .to_object_type(to_object_type)
-        .association_type_id(association_type_id)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `DELETE` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/labels/{associationTypeId}`
+    ///
+    /// ```ignore
+    /// let response = client.delete()
+    ///     .from_object_type(from_object_type)
+    ///     .to_object_type(to_object_type)
+    ///     .association_type_id(association_type_id)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn delete(&self) -> builder::Delete<'_> {
         builder::Delete::new(self)
     }
@@ -785,9 +785,9 @@ pub mod builder {
         ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
         ResponseValue, encode_path,
     };
-    /**Builder for [`Client::list`]
-
-    [`Client::list`]: super::Client::list*/
+    /// Builder for [`Client::list`]
+    ///
+    /// [`Client::list`]: super::Client::list
     #[derive(Debug, Clone)]
     pub struct List<'a> {
         client: &'a super::Client,
@@ -870,9 +870,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::update`]
-
-    [`Client::update`]: super::Client::update*/
+    /// Builder for [`Client::update`]
+    ///
+    /// [`Client::update`]: super::Client::update
     #[derive(Debug, Clone)]
     pub struct Update<'a> {
         client: &'a super::Client,
@@ -980,9 +980,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::create`]
-
-    [`Client::create`]: super::Client::create*/
+    /// Builder for [`Client::create`]
+    ///
+    /// [`Client::create`]: super::Client::create
     #[derive(Debug, Clone)]
     pub struct Create<'a> {
         client: &'a super::Client,
@@ -1099,9 +1099,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::delete`]
-
-    [`Client::delete`]: super::Client::delete*/
+    /// Builder for [`Client::delete`]
+    ///
+    /// [`Client::delete`]: super::Client::delete
     #[derive(Debug, Clone)]
     pub struct Delete<'a> {
         client: &'a super::Client,

@@ -3265,9 +3265,9 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Associations
-
-Version: v4*/
+/// Client for Associations
+///
+/// Version: v4
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -3328,137 +3328,137 @@ const _: () = {
     }
 };
 impl Client {
-    /**Sends a `POST` request to `/crm/v4/associations/usage/high-usage-report/{userId}`
-
-    ```ignore
-    let response = client.request_high_usage_report()
-        .user_id(user_id)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v4/associations/usage/high-usage-report/{userId}`
+    ///
+    /// ```ignore
+    /// let response = client.request_high_usage_report()
+    ///     .user_id(user_id)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn request_high_usage_report(&self) -> builder::RequestHighUsageReport<'_> {
         builder::RequestHighUsageReport::new(self)
     }
-    /**Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/archive`
-
-    ```ignore
-    let response = client.batch_archive()
-        .from_object_type(from_object_type)
-        .to_object_type(to_object_type)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/archive`
+    ///
+    /// ```ignore
+    /// let response = client.batch_archive()
+    ///     .from_object_type(from_object_type)
+    ///     .to_object_type(to_object_type)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn batch_archive(&self) -> builder::BatchArchive<'_> {
         builder::BatchArchive::new(self)
     }
-    /**Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/associate/default`
-
-    ```ignore
-    let response = client.batch_create_default()
-        .from_object_type(from_object_type)
-        .to_object_type(to_object_type)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/associate/default`
+    ///
+    /// ```ignore
+    /// let response = client.batch_create_default()
+    ///     .from_object_type(from_object_type)
+    ///     .to_object_type(to_object_type)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn batch_create_default(&self) -> builder::BatchCreateDefault<'_> {
         builder::BatchCreateDefault::new(self)
     }
-    /**Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create`
-
-    ```ignore
-    let response = client.batch_create()
-        .from_object_type(from_object_type)
-        .to_object_type(to_object_type)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create`
+    ///
+    /// ```ignore
+    /// let response = client.batch_create()
+    ///     .from_object_type(from_object_type)
+    ///     .to_object_type(to_object_type)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn batch_create(&self) -> builder::BatchCreate<'_> {
         builder::BatchCreate::new(self)
     }
-    /**Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/labels/archive`
-
-    ```ignore
-    let response = client.batch_archive_labels()
-        .from_object_type(from_object_type)
-        .to_object_type(to_object_type)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/labels/archive`
+    ///
+    /// ```ignore
+    /// let response = client.batch_archive_labels()
+    ///     .from_object_type(from_object_type)
+    ///     .to_object_type(to_object_type)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn batch_archive_labels(&self) -> builder::BatchArchiveLabels<'_> {
         builder::BatchArchiveLabels::new(self)
     }
-    /**Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read`
-
-    ```ignore
-    let response = client.batch_read()
-        .from_object_type(from_object_type)
-        .to_object_type(to_object_type)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read`
+    ///
+    /// ```ignore
+    /// let response = client.batch_read()
+    ///     .from_object_type(from_object_type)
+    ///     .to_object_type(to_object_type)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn batch_read(&self) -> builder::BatchRead<'_> {
         builder::BatchRead::new(self)
     }
-    /**Sends a `PUT` request to `/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}`
-
-    ```ignore
-    let response = client.create_default()
-        .from_object_type(from_object_type)
-        .from_object_id(from_object_id)
-        .to_object_type(to_object_type)
-        .to_object_id(to_object_id)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `PUT` request to `/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}`
+    ///
+    /// ```ignore
+    /// let response = client.create_default()
+    ///     .from_object_type(from_object_type)
+    ///     .from_object_id(from_object_id)
+    ///     .to_object_type(to_object_type)
+    ///     .to_object_id(to_object_id)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn create_default(&self) -> builder::CreateDefault<'_> {
         builder::CreateDefault::new(self)
     }
-    /**Sends a `GET` request to `/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}`
-
-    ```ignore
-    let response = client.list()
-        .object_type(object_type)
-        .object_id(object_id)
-        .to_object_type(to_object_type)
-        .after(after)
-        .limit(limit)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `GET` request to `/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}`
+    ///
+    /// ```ignore
+    /// let response = client.list()
+    ///     .object_type(object_type)
+    ///     .object_id(object_id)
+    ///     .to_object_type(to_object_type)
+    ///     .after(after)
+    ///     .limit(limit)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn list(&self) -> builder::List<'_> {
         builder::List::new(self)
     }
-    /**Sends a `PUT` request to `/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}`
-
-    ```ignore
-    let response = client.create()
-        .object_type(object_type)
-        .object_id(object_id)
-        .to_object_type(to_object_type)
-        .to_object_id(to_object_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `PUT` request to `/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}`
+    ///
+    /// ```ignore
+    /// let response = client.create()
+    ///     .object_type(object_type)
+    ///     .object_id(object_id)
+    ///     .to_object_type(to_object_type)
+    ///     .to_object_id(to_object_id)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn create(&self) -> builder::Create<'_> {
         builder::Create::new(self)
     }
-    /**Sends a `DELETE` request to `/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}`
-
-    ```ignore
-    let response = client.archive()
-        .object_type(object_type)
-        .object_id(object_id)
-        .to_object_type(to_object_type)
-        .to_object_id(to_object_id)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `DELETE` request to `/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}`
+    ///
+    /// ```ignore
+    /// let response = client.archive()
+    ///     .object_type(object_type)
+    ///     .object_id(object_id)
+    ///     .to_object_type(to_object_type)
+    ///     .to_object_id(to_object_id)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn archive(&self) -> builder::Archive<'_> {
         builder::Archive::new(self)
     }
@@ -3472,9 +3472,9 @@ pub mod builder {
         ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
         ResponseValue, encode_path,
     };
-    /**Builder for [`Client::request_high_usage_report`]
-
-    [`Client::request_high_usage_report`]: super::Client::request_high_usage_report*/
+    /// Builder for [`Client::request_high_usage_report`]
+    ///
+    /// [`Client::request_high_usage_report`]: super::Client::request_high_usage_report
     #[derive(Debug, Clone)]
     pub struct RequestHighUsageReport<'a> {
         client: &'a super::Client,
@@ -3537,9 +3537,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::batch_archive`]
-
-    [`Client::batch_archive`]: super::Client::batch_archive*/
+    /// Builder for [`Client::batch_archive`]
+    ///
+    /// [`Client::batch_archive`]: super::Client::batch_archive
     #[derive(Debug, Clone)]
     pub struct BatchArchive<'a> {
         client: &'a super::Client,
@@ -3647,9 +3647,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::batch_create_default`]
-
-    [`Client::batch_create_default`]: super::Client::batch_create_default*/
+    /// Builder for [`Client::batch_create_default`]
+    ///
+    /// [`Client::batch_create_default`]: super::Client::batch_create_default
     #[derive(Debug, Clone)]
     pub struct BatchCreateDefault<'a> {
         client: &'a super::Client,
@@ -3767,9 +3767,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::batch_create`]
-
-    [`Client::batch_create`]: super::Client::batch_create*/
+    /// Builder for [`Client::batch_create`]
+    ///
+    /// [`Client::batch_create`]: super::Client::batch_create
     #[derive(Debug, Clone)]
     pub struct BatchCreate<'a> {
         client: &'a super::Client,
@@ -3886,9 +3886,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::batch_archive_labels`]
-
-    [`Client::batch_archive_labels`]: super::Client::batch_archive_labels*/
+    /// Builder for [`Client::batch_archive_labels`]
+    ///
+    /// [`Client::batch_archive_labels`]: super::Client::batch_archive_labels
     #[derive(Debug, Clone)]
     pub struct BatchArchiveLabels<'a> {
         client: &'a super::Client,
@@ -3996,9 +3996,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::batch_read`]
-
-    [`Client::batch_read`]: super::Client::batch_read*/
+    /// Builder for [`Client::batch_read`]
+    ///
+    /// [`Client::batch_read`]: super::Client::batch_read
     #[derive(Debug, Clone)]
     pub struct BatchRead<'a> {
         client: &'a super::Client,
@@ -4121,9 +4121,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::create_default`]
-
-    [`Client::create_default`]: super::Client::create_default*/
+    /// Builder for [`Client::create_default`]
+    ///
+    /// [`Client::create_default`]: super::Client::create_default
     #[derive(Debug, Clone)]
     pub struct CreateDefault<'a> {
         client: &'a super::Client,
@@ -4232,9 +4232,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::list`]
-
-    [`Client::list`]: super::Client::list*/
+    /// Builder for [`Client::list`]
+    ///
+    /// [`Client::list`]: super::Client::list
     #[derive(Debug, Clone)]
     pub struct List<'a> {
         client: &'a super::Client,
@@ -4360,9 +4360,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::create`]
-
-    [`Client::create`]: super::Client::create*/
+    /// Builder for [`Client::create`]
+    ///
+    /// [`Client::create`]: super::Client::create
     #[derive(Debug, Clone)]
     pub struct Create<'a> {
         client: &'a super::Client,
@@ -4485,9 +4485,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::archive`]
-
-    [`Client::archive`]: super::Client::archive*/
+    /// Builder for [`Client::archive`]
+    ///
+    /// [`Client::archive`]: super::Client::archive
     #[derive(Debug, Clone)]
     pub struct Archive<'a> {
         client: &'a super::Client,

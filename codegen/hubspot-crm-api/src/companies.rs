@@ -4924,9 +4924,9 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Companies
-
-Version: v3*/
+/// Client for Companies
+///
+/// Version: v3
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -4987,148 +4987,148 @@ const _: () = {
     }
 };
 impl Client {
-    /**Sends a `GET` request to `/crm/v3/objects/companies`
-
-    ```ignore
-    let response = client.list()
-        .after(after)
-        .archived(archived)
-        .associations(associations)
-        .limit(limit)
-        .properties(properties)
-        .properties_with_history(properties_with_history)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `GET` request to `/crm/v3/objects/companies`
+    ///
+    /// ```ignore
+    /// let response = client.list()
+    ///     .after(after)
+    ///     .archived(archived)
+    ///     .associations(associations)
+    ///     .limit(limit)
+    ///     .properties(properties)
+    ///     .properties_with_history(properties_with_history)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn list(&self) -> builder::List<'_> {
         builder::List::new(self)
     }
-    /**Sends a `POST` request to `/crm/v3/objects/companies`
-
-    ```ignore
-    let response = client.create()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v3/objects/companies`
+    ///
+    /// ```ignore
+    /// let response = client.create()
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn create(&self) -> builder::Create<'_> {
         builder::Create::new(self)
     }
-    /**Sends a `POST` request to `/crm/v3/objects/companies/batch/archive`
-
-    ```ignore
-    let response = client.batch_archive()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v3/objects/companies/batch/archive`
+    ///
+    /// ```ignore
+    /// let response = client.batch_archive()
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn batch_archive(&self) -> builder::BatchArchive<'_> {
         builder::BatchArchive::new(self)
     }
-    /**Sends a `POST` request to `/crm/v3/objects/companies/batch/create`
-
-    ```ignore
-    let response = client.batch_create()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v3/objects/companies/batch/create`
+    ///
+    /// ```ignore
+    /// let response = client.batch_create()
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn batch_create(&self) -> builder::BatchCreate<'_> {
         builder::BatchCreate::new(self)
     }
-    /**Sends a `POST` request to `/crm/v3/objects/companies/batch/read`
-
-    ```ignore
-    let response = client.batch_read()
-        .archived(archived)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v3/objects/companies/batch/read`
+    ///
+    /// ```ignore
+    /// let response = client.batch_read()
+    ///     .archived(archived)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn batch_read(&self) -> builder::BatchRead<'_> {
         builder::BatchRead::new(self)
     }
-    /**Sends a `POST` request to `/crm/v3/objects/companies/batch/update`
-
-    ```ignore
-    let response = client.batch_update()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v3/objects/companies/batch/update`
+    ///
+    /// ```ignore
+    /// let response = client.batch_update()
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn batch_update(&self) -> builder::BatchUpdate<'_> {
         builder::BatchUpdate::new(self)
     }
-    /**Sends a `POST` request to `/crm/v3/objects/companies/batch/upsert`
-
-    ```ignore
-    let response = client.batch_upsert()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v3/objects/companies/batch/upsert`
+    ///
+    /// ```ignore
+    /// let response = client.batch_upsert()
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn batch_upsert(&self) -> builder::BatchUpsert<'_> {
         builder::BatchUpsert::new(self)
     }
-    /**Sends a `POST` request to `/crm/v3/objects/companies/merge`
-
-    ```ignore
-    let response = client.merge()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v3/objects/companies/merge`
+    ///
+    /// ```ignore
+    /// let response = client.merge()
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn merge(&self) -> builder::Merge<'_> {
         builder::Merge::new(self)
     }
-    /**Sends a `POST` request to `/crm/v3/objects/companies/search`
-
-    ```ignore
-    let response = client.search()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v3/objects/companies/search`
+    ///
+    /// ```ignore
+    /// let response = client.search()
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn search(&self) -> builder::Search<'_> {
         builder::Search::new(self)
     }
-    /**Sends a `GET` request to `/crm/v3/objects/companies/{companyId}`
-
-    ```ignore
-    let response = client.get()
-        .company_id(company_id)
-        .archived(archived)
-        .associations(associations)
-        .id_property(id_property)
-        .properties(properties)
-        .properties_with_history(properties_with_history)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `GET` request to `/crm/v3/objects/companies/{companyId}`
+    ///
+    /// ```ignore
+    /// let response = client.get()
+    ///     .company_id(company_id)
+    ///     .archived(archived)
+    ///     .associations(associations)
+    ///     .id_property(id_property)
+    ///     .properties(properties)
+    ///     .properties_with_history(properties_with_history)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn get(&self) -> builder::Get<'_> {
         builder::Get::new(self)
     }
-    /**Sends a `DELETE` request to `/crm/v3/objects/companies/{companyId}`
-
-    ```ignore
-    let response = client.archive()
-        .company_id(company_id)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `DELETE` request to `/crm/v3/objects/companies/{companyId}`
+    ///
+    /// ```ignore
+    /// let response = client.archive()
+    ///     .company_id(company_id)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn archive(&self) -> builder::Archive<'_> {
         builder::Archive::new(self)
     }
-    /**Sends a `PATCH` request to `/crm/v3/objects/companies/{companyId}`
-
-    ```ignore
-    let response = client.update()
-        .company_id(company_id)
-        .id_property(id_property)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `PATCH` request to `/crm/v3/objects/companies/{companyId}`
+    ///
+    /// ```ignore
+    /// let response = client.update()
+    ///     .company_id(company_id)
+    ///     .id_property(id_property)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn update(&self) -> builder::Update<'_> {
         builder::Update::new(self)
     }
@@ -5142,9 +5142,9 @@ pub mod builder {
         ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
         ResponseValue, encode_path,
     };
-    /**Builder for [`Client::list`]
-
-    [`Client::list`]: super::Client::list*/
+    /// Builder for [`Client::list`]
+    ///
+    /// [`Client::list`]: super::Client::list
     #[derive(Debug, Clone)]
     pub struct List<'a> {
         client: &'a super::Client,
@@ -5292,9 +5292,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::create`]
-
-    [`Client::create`]: super::Client::create*/
+    /// Builder for [`Client::create`]
+    ///
+    /// [`Client::create`]: super::Client::create
     #[derive(Debug, Clone)]
     pub struct Create<'a> {
         client: &'a super::Client,
@@ -5373,9 +5373,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::batch_archive`]
-
-    [`Client::batch_archive`]: super::Client::batch_archive*/
+    /// Builder for [`Client::batch_archive`]
+    ///
+    /// [`Client::batch_archive`]: super::Client::batch_archive
     #[derive(Debug, Clone)]
     pub struct BatchArchive<'a> {
         client: &'a super::Client,
@@ -5447,9 +5447,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::batch_create`]
-
-    [`Client::batch_create`]: super::Client::batch_create*/
+    /// Builder for [`Client::batch_create`]
+    ///
+    /// [`Client::batch_create`]: super::Client::batch_create
     #[derive(Debug, Clone)]
     pub struct BatchCreate<'a> {
         client: &'a super::Client,
@@ -5538,9 +5538,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::batch_read`]
-
-    [`Client::batch_read`]: super::Client::batch_read*/
+    /// Builder for [`Client::batch_read`]
+    ///
+    /// [`Client::batch_read`]: super::Client::batch_read
     #[derive(Debug, Clone)]
     pub struct BatchRead<'a> {
         client: &'a super::Client,
@@ -5641,9 +5641,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::batch_update`]
-
-    [`Client::batch_update`]: super::Client::batch_update*/
+    /// Builder for [`Client::batch_update`]
+    ///
+    /// [`Client::batch_update`]: super::Client::batch_update
     #[derive(Debug, Clone)]
     pub struct BatchUpdate<'a> {
         client: &'a super::Client,
@@ -5726,9 +5726,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::batch_upsert`]
-
-    [`Client::batch_upsert`]: super::Client::batch_upsert*/
+    /// Builder for [`Client::batch_upsert`]
+    ///
+    /// [`Client::batch_upsert`]: super::Client::batch_upsert
     #[derive(Debug, Clone)]
     pub struct BatchUpsert<'a> {
         client: &'a super::Client,
@@ -5817,9 +5817,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::merge`]
-
-    [`Client::merge`]: super::Client::merge*/
+    /// Builder for [`Client::merge`]
+    ///
+    /// [`Client::merge`]: super::Client::merge
     #[derive(Debug, Clone)]
     pub struct Merge<'a> {
         client: &'a super::Client,
@@ -5892,9 +5892,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::search`]
-
-    [`Client::search`]: super::Client::search*/
+    /// Builder for [`Client::search`]
+    ///
+    /// [`Client::search`]: super::Client::search
     #[derive(Debug, Clone)]
     pub struct Search<'a> {
         client: &'a super::Client,
@@ -5975,9 +5975,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::get`]
-
-    [`Client::get`]: super::Client::get*/
+    /// Builder for [`Client::get`]
+    ///
+    /// [`Client::get`]: super::Client::get
     #[derive(Debug, Clone)]
     pub struct Get<'a> {
         client: &'a super::Client,
@@ -6128,9 +6128,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::archive`]
-
-    [`Client::archive`]: super::Client::archive*/
+    /// Builder for [`Client::archive`]
+    ///
+    /// [`Client::archive`]: super::Client::archive
     #[derive(Debug, Clone)]
     pub struct Archive<'a> {
         client: &'a super::Client,
@@ -6183,9 +6183,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::update`]
-
-    [`Client::update`]: super::Client::update*/
+    /// Builder for [`Client::update`]
+    ///
+    /// [`Client::update`]: super::Client::update
     #[derive(Debug, Clone)]
     pub struct Update<'a> {
         client: &'a super::Client,

@@ -4133,9 +4133,9 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Properties
-
-Version: v3*/
+/// Client for Properties
+///
+/// Version: v3
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -4196,170 +4196,170 @@ const _: () = {
     }
 };
 impl Client {
-    /**Sends a `GET` request to `/crm/v3/properties/{objectType}`
-
-    ```ignore
-    let response = client.list()
-        .object_type(object_type)
-        .archived(archived)
-        .data_sensitivity(data_sensitivity)
-        .locale(locale)
-        .properties(properties)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `GET` request to `/crm/v3/properties/{objectType}`
+    ///
+    /// ```ignore
+    /// let response = client.list()
+    ///     .object_type(object_type)
+    ///     .archived(archived)
+    ///     .data_sensitivity(data_sensitivity)
+    ///     .locale(locale)
+    ///     .properties(properties)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn list(&self) -> builder::List<'_> {
         builder::List::new(self)
     }
-    /**Sends a `POST` request to `/crm/v3/properties/{objectType}`
-
-    ```ignore
-    let response = client.create()
-        .object_type(object_type)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v3/properties/{objectType}`
+    ///
+    /// ```ignore
+    /// let response = client.create()
+    ///     .object_type(object_type)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn create(&self) -> builder::Create<'_> {
         builder::Create::new(self)
     }
-    /**Sends a `POST` request to `/crm/v3/properties/{objectType}/batch/archive`
-
-    ```ignore
-    let response = client.batch_archive()
-        .object_type(object_type)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v3/properties/{objectType}/batch/archive`
+    ///
+    /// ```ignore
+    /// let response = client.batch_archive()
+    ///     .object_type(object_type)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn batch_archive(&self) -> builder::BatchArchive<'_> {
         builder::BatchArchive::new(self)
     }
-    /**Sends a `POST` request to `/crm/v3/properties/{objectType}/batch/create`
-
-    ```ignore
-    let response = client.batch_create()
-        .object_type(object_type)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v3/properties/{objectType}/batch/create`
+    ///
+    /// ```ignore
+    /// let response = client.batch_create()
+    ///     .object_type(object_type)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn batch_create(&self) -> builder::BatchCreate<'_> {
         builder::BatchCreate::new(self)
     }
-    /**Sends a `POST` request to `/crm/v3/properties/{objectType}/batch/read`
-
-    ```ignore
-    let response = client.batch_read()
-        .object_type(object_type)
-        .locale(locale)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v3/properties/{objectType}/batch/read`
+    ///
+    /// ```ignore
+    /// let response = client.batch_read()
+    ///     .object_type(object_type)
+    ///     .locale(locale)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn batch_read(&self) -> builder::BatchRead<'_> {
         builder::BatchRead::new(self)
     }
-    /**Sends a `GET` request to `/crm/v3/properties/{objectType}/groups`
-
-    ```ignore
-    let response = client.list_groups()
-        .object_type(object_type)
-        .locale(locale)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `GET` request to `/crm/v3/properties/{objectType}/groups`
+    ///
+    /// ```ignore
+    /// let response = client.list_groups()
+    ///     .object_type(object_type)
+    ///     .locale(locale)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn list_groups(&self) -> builder::ListGroups<'_> {
         builder::ListGroups::new(self)
     }
-    /**Sends a `POST` request to `/crm/v3/properties/{objectType}/groups`
-
-    ```ignore
-    let response = client.create_group()
-        .object_type(object_type)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `POST` request to `/crm/v3/properties/{objectType}/groups`
+    ///
+    /// ```ignore
+    /// let response = client.create_group()
+    ///     .object_type(object_type)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn create_group(&self) -> builder::CreateGroup<'_> {
         builder::CreateGroup::new(self)
     }
-    /**Sends a `GET` request to `/crm/v3/properties/{objectType}/groups/{groupName}`
-
-    ```ignore
-    let response = client.get_group()
-        .object_type(object_type)
-        .group_name(group_name)
-        .locale(locale)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `GET` request to `/crm/v3/properties/{objectType}/groups/{groupName}`
+    ///
+    /// ```ignore
+    /// let response = client.get_group()
+    ///     .object_type(object_type)
+    ///     .group_name(group_name)
+    ///     .locale(locale)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn get_group(&self) -> builder::GetGroup<'_> {
         builder::GetGroup::new(self)
     }
-    /**Sends a `DELETE` request to `/crm/v3/properties/{objectType}/groups/{groupName}`
-
-    ```ignore
-    let response = client.archive_group()
-        .object_type(object_type)
-        .group_name(group_name)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `DELETE` request to `/crm/v3/properties/{objectType}/groups/{groupName}`
+    ///
+    /// ```ignore
+    /// let response = client.archive_group()
+    ///     .object_type(object_type)
+    ///     .group_name(group_name)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn archive_group(&self) -> builder::ArchiveGroup<'_> {
         builder::ArchiveGroup::new(self)
     }
-    /**Sends a `PATCH` request to `/crm/v3/properties/{objectType}/groups/{groupName}`
-
-    ```ignore
-    let response = client.update_group()
-        .object_type(object_type)
-        .group_name(group_name)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `PATCH` request to `/crm/v3/properties/{objectType}/groups/{groupName}`
+    ///
+    /// ```ignore
+    /// let response = client.update_group()
+    ///     .object_type(object_type)
+    ///     .group_name(group_name)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn update_group(&self) -> builder::UpdateGroup<'_> {
         builder::UpdateGroup::new(self)
     }
-    /**Sends a `GET` request to `/crm/v3/properties/{objectType}/{propertyName}`
-
-    ```ignore
-    let response = client.get()
-        .object_type(object_type)
-        .property_name(property_name)
-        .archived(archived)
-        .data_sensitivity(data_sensitivity)
-        .locale(locale)
-        .properties(properties)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `GET` request to `/crm/v3/properties/{objectType}/{propertyName}`
+    ///
+    /// ```ignore
+    /// let response = client.get()
+    ///     .object_type(object_type)
+    ///     .property_name(property_name)
+    ///     .archived(archived)
+    ///     .data_sensitivity(data_sensitivity)
+    ///     .locale(locale)
+    ///     .properties(properties)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn get(&self) -> builder::Get<'_> {
         builder::Get::new(self)
     }
-    /**Sends a `DELETE` request to `/crm/v3/properties/{objectType}/{propertyName}`
-
-    ```ignore
-    let response = client.archive()
-        .object_type(object_type)
-        .property_name(property_name)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `DELETE` request to `/crm/v3/properties/{objectType}/{propertyName}`
+    ///
+    /// ```ignore
+    /// let response = client.archive()
+    ///     .object_type(object_type)
+    ///     .property_name(property_name)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn archive(&self) -> builder::Archive<'_> {
         builder::Archive::new(self)
     }
-    /**Sends a `PATCH` request to `/crm/v3/properties/{objectType}/{propertyName}`
-
-    ```ignore
-    let response = client.update()
-        .object_type(object_type)
-        .property_name(property_name)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    /// Sends a `PATCH` request to `/crm/v3/properties/{objectType}/{propertyName}`
+    ///
+    /// ```ignore
+    /// let response = client.update()
+    ///     .object_type(object_type)
+    ///     .property_name(property_name)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn update(&self) -> builder::Update<'_> {
         builder::Update::new(self)
     }
@@ -4373,9 +4373,9 @@ pub mod builder {
         ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
         ResponseValue, encode_path,
     };
-    /**Builder for [`Client::list`]
-
-    [`Client::list`]: super::Client::list*/
+    /// Builder for [`Client::list`]
+    ///
+    /// [`Client::list`]: super::Client::list
     #[derive(Debug, Clone)]
     pub struct List<'a> {
         client: &'a super::Client,
@@ -4505,9 +4505,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::create`]
-
-    [`Client::create`]: super::Client::create*/
+    /// Builder for [`Client::create`]
+    ///
+    /// [`Client::create`]: super::Client::create
     #[derive(Debug, Clone)]
     pub struct Create<'a> {
         client: &'a super::Client,
@@ -4596,9 +4596,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::batch_archive`]
-
-    [`Client::batch_archive`]: super::Client::batch_archive*/
+    /// Builder for [`Client::batch_archive`]
+    ///
+    /// [`Client::batch_archive`]: super::Client::batch_archive
     #[derive(Debug, Clone)]
     pub struct BatchArchive<'a> {
         client: &'a super::Client,
@@ -4687,9 +4687,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::batch_create`]
-
-    [`Client::batch_create`]: super::Client::batch_create*/
+    /// Builder for [`Client::batch_create`]
+    ///
+    /// [`Client::batch_create`]: super::Client::batch_create
     #[derive(Debug, Clone)]
     pub struct BatchCreate<'a> {
         client: &'a super::Client,
@@ -4787,9 +4787,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::batch_read`]
-
-    [`Client::batch_read`]: super::Client::batch_read*/
+    /// Builder for [`Client::batch_read`]
+    ///
+    /// [`Client::batch_read`]: super::Client::batch_read
     #[derive(Debug, Clone)]
     pub struct BatchRead<'a> {
         client: &'a super::Client,
@@ -4902,9 +4902,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::list_groups`]
-
-    [`Client::list_groups`]: super::Client::list_groups*/
+    /// Builder for [`Client::list_groups`]
+    ///
+    /// [`Client::list_groups`]: super::Client::list_groups
     #[derive(Debug, Clone)]
     pub struct ListGroups<'a> {
         client: &'a super::Client,
@@ -4985,9 +4985,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::create_group`]
-
-    [`Client::create_group`]: super::Client::create_group*/
+    /// Builder for [`Client::create_group`]
+    ///
+    /// [`Client::create_group`]: super::Client::create_group
     #[derive(Debug, Clone)]
     pub struct CreateGroup<'a> {
         client: &'a super::Client,
@@ -5078,9 +5078,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::get_group`]
-
-    [`Client::get_group`]: super::Client::get_group*/
+    /// Builder for [`Client::get_group`]
+    ///
+    /// [`Client::get_group`]: super::Client::get_group
     #[derive(Debug, Clone)]
     pub struct GetGroup<'a> {
         client: &'a super::Client,
@@ -5172,9 +5172,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::archive_group`]
-
-    [`Client::archive_group`]: super::Client::archive_group*/
+    /// Builder for [`Client::archive_group`]
+    ///
+    /// [`Client::archive_group`]: super::Client::archive_group
     #[derive(Debug, Clone)]
     pub struct ArchiveGroup<'a> {
         client: &'a super::Client,
@@ -5244,9 +5244,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::update_group`]
-
-    [`Client::update_group`]: super::Client::update_group*/
+    /// Builder for [`Client::update_group`]
+    ///
+    /// [`Client::update_group`]: super::Client::update_group
     #[derive(Debug, Clone)]
     pub struct UpdateGroup<'a> {
         client: &'a super::Client,
@@ -5351,9 +5351,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::get`]
-
-    [`Client::get`]: super::Client::get*/
+    /// Builder for [`Client::get`]
+    ///
+    /// [`Client::get`]: super::Client::get
     #[derive(Debug, Clone)]
     pub struct Get<'a> {
         client: &'a super::Client,
@@ -5494,9 +5494,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::archive`]
-
-    [`Client::archive`]: super::Client::archive*/
+    /// Builder for [`Client::archive`]
+    ///
+    /// [`Client::archive`]: super::Client::archive
     #[derive(Debug, Clone)]
     pub struct Archive<'a> {
         client: &'a super::Client,
@@ -5566,9 +5566,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::update`]
-
-    [`Client::update`]: super::Client::update*/
+    /// Builder for [`Client::update`]
+    ///
+    /// [`Client::update`]: super::Client::update
     #[derive(Debug, Clone)]
     pub struct Update<'a> {
         client: &'a super::Client,
