@@ -87,3 +87,8 @@ pub mod __private {
         }
     }
 }
+
+/// The README's examples compile.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;
