@@ -197,10 +197,10 @@ pub fn line_doc_comments(source: &str) -> String {
                 }
             }
         }
-        if let Some(last) = body.last_mut() {
-            if let Some(end) = last.rfind("*/") {
-                last.truncate(end);
-            }
+        if let Some(last) = body.last_mut()
+            && let Some(end) = last.rfind("*/")
+        {
+            last.truncate(end);
         }
         for text in body {
             let text = text.trim_end();

@@ -120,9 +120,8 @@ impl SlidingWindow {
         }
     }
 
-    /// Waits until a request may start, records it, and returns how long it waited.
-    pub(crate) async fn acquire(&self) -> Duration {
-        let started = Instant::now();
+    /// Waits until a request may start, records it, and returns the time recorded.
+    pub(crate) async fn acquire(&self) -> Instant {
         loop {
             let mut state = self.state.lock().await;
             let now = Instant::now();
@@ -131,7 +130,7 @@ impl SlidingWindow {
                 Some(until) if until > now => until,
                 _ if state.sent.len() < state.window.max as usize => {
                     state.sent.push_back(now);
-                    return now - started;
+                    return now;
                 }
                 _ => state.sent[state.sent.len() - state.window.max as usize] + state.window.length,
             };
@@ -154,6 +153,18 @@ impl SlidingWindow {
         let local_remaining = (state.window.max as usize).saturating_sub(state.sent.len());
         let unseen = local_remaining.saturating_sub(remaining.min(MAX_OBSERVED) as usize);
         state.sent.extend(std::iter::repeat_n(now, unseen));
+    }
+
+    /// Moves the slot recorded at `sent` to now, when the answer arrived.
+    pub(crate) async fn settle(&self, sent: Instant) {
+        let mut state = self.state.lock().await;
+        let now = Instant::now();
+        if let Some(slot) = state.sent.iter().rposition(|t| *t == sent) {
+            state.sent.remove(slot);
+        }
+        let position = state.sent.partition_point(|t| *t <= now);
+        state.sent.insert(position, now);
+        state.forget_before(now);
     }
 
     /// Holds back every request for `wait`, after HubSpot answered 429: other tasks pause too
@@ -182,6 +193,22 @@ impl LogState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// How long `acquire` waited.
+    async fn waited(limiter: &SlidingWindow) -> Duration {
+        let start = Instant::now();
+        limiter.acquire().await - start
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slot_counts_from_when_the_answer_came() {
+        let limiter = SlidingWindow::new(Window::new(1, Duration::from_secs(1)));
+        let sent = limiter.acquire().await;
+        // The answer takes 300 ms: the request may have arrived at any point until then.
+        tokio::time::advance(Duration::from_millis(300)).await;
+        limiter.settle(sent).await;
+        assert_eq!(waited(&limiter).await, Duration::from_secs(1));
+    }
 
     #[tokio::test(start_paused = true)]
     async fn never_more_than_max_in_any_window() {
@@ -220,8 +247,8 @@ mod tests {
         limiter.acquire().await;
         // HubSpot says only 1 is left: 8 were sent by someone else.
         limiter.observe(10, 1, Duration::from_secs(10)).await;
-        assert_eq!(limiter.acquire().await, Duration::ZERO);
-        assert_eq!(limiter.acquire().await, Duration::from_secs(10));
+        assert_eq!(waited(&limiter).await, Duration::ZERO);
+        assert_eq!(waited(&limiter).await, Duration::from_secs(10));
     }
 
     #[tokio::test(start_paused = true)]
@@ -229,7 +256,7 @@ mod tests {
         let limiter = SlidingWindow::new(Window::new(100, Duration::from_secs(10)));
         limiter.acquire().await;
         limiter.observe(100, 0, Duration::from_millis(500)).await;
-        assert_eq!(limiter.acquire().await, Duration::from_millis(500));
+        assert_eq!(waited(&limiter).await, Duration::from_millis(500));
     }
 
     #[tokio::test(start_paused = true)]
@@ -237,8 +264,8 @@ mod tests {
         let limiter = SlidingWindow::new(Window::new(100, Duration::from_secs(10)));
         limiter.acquire().await;
         limiter.observe(2, 1, Duration::from_secs(1)).await;
-        assert_eq!(limiter.acquire().await, Duration::ZERO);
-        assert_eq!(limiter.acquire().await, Duration::from_secs(1));
+        assert_eq!(waited(&limiter).await, Duration::ZERO);
+        assert_eq!(waited(&limiter).await, Duration::from_secs(1));
     }
 
     #[tokio::test(start_paused = true)]
@@ -254,7 +281,7 @@ mod tests {
         limiter.block_for(Duration::from_secs(3)).await;
         // A shorter block does not shorten the longer one.
         limiter.block_for(Duration::from_secs(1)).await;
-        assert_eq!(limiter.acquire().await, Duration::from_secs(3));
-        assert_eq!(limiter.acquire().await, Duration::ZERO);
+        assert_eq!(waited(&limiter).await, Duration::from_secs(3));
+        assert_eq!(waited(&limiter).await, Duration::ZERO);
     }
 }

@@ -537,12 +537,12 @@ impl<O: CrmObject> Objects<O> {
         limit: Option<u32>,
         after: Option<&str>,
     ) -> Result<Page<Record>> {
-        if let Some(limit) = limit {
-            if limit == 0 || limit > 100 {
-                return Err(
-                    ValidationError::new("limit", format!("{limit} is outside 1..=100")).into(),
-                );
-            }
+        if let Some(limit) = limit
+            && !(1..=100).contains(&limit)
+        {
+            return Err(
+                ValidationError::new("limit", format!("{limit} is outside 1..=100")).into(),
+            );
         }
         O::list(&self.client, options, limit, after).await
     }

@@ -375,13 +375,13 @@ impl SearchRequest {
                 format!("{} sorts; HubSpot allows {MAX_SORTS}", self.sorts.len()),
             ));
         }
-        if let Some(limit) = self.limit {
-            if limit == 0 || limit > MAX_LIMIT {
-                return Err(ValidationError::new(
-                    "limit",
-                    format!("{limit} is outside 1..={MAX_LIMIT}"),
-                ));
-            }
+        if let Some(limit) = self.limit
+            && !(1..=MAX_LIMIT).contains(&limit)
+        {
+            return Err(ValidationError::new(
+                "limit",
+                format!("{limit} is outside 1..={MAX_LIMIT}"),
+            ));
         }
         if let Some(query) = &self.query {
             let chars = query.chars().count();

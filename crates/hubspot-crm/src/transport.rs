@@ -54,18 +54,31 @@ impl Shared {
         }
     }
 
-    /// Waits for room in the limiters `operation` counts against; returns how long it waited.
-    async fn acquire(&self, operation: Operation) -> Duration {
-        let mut waited = Duration::ZERO;
-        if is_search(operation)
-            && let Some(search) = &self.search
-        {
-            waited += search.acquire().await;
+    /// Waits for room in the limiters `operation` counts against; returns how long it waited
+    /// and the slots taken, to be settled when the answer arrives.
+    async fn acquire(&self, operation: Operation) -> (Duration, Slots) {
+        let started = Instant::now();
+        let search = match &self.search {
+            Some(search) if is_search(operation) => Some(search.acquire().await),
+            _ => None,
+        };
+        let general = match &self.general {
+            Some(general) => Some(general.acquire().await),
+            None => None,
+        };
+        (started.elapsed(), Slots { search, general })
+    }
+
+    /// HubSpot counts a request when it arrives, which can be well after the limiter let it go
+    /// (a new connection, a slow network): the slots move to when the answer came, a time
+    /// after the arrival, so the next window never overlaps HubSpot's.
+    async fn settle(&self, slots: Slots) {
+        if let (Some(search), Some(at)) = (&self.search, slots.search) {
+            search.settle(at).await;
         }
-        if let Some(general) = &self.general {
-            waited += general.acquire().await;
+        if let (Some(general), Some(at)) = (&self.general, slots.general) {
+            general.settle(at).await;
         }
-        waited
     }
 
     /// Feeds HubSpot's rate-limit headers to the general limiter; returns the window length
@@ -109,6 +122,13 @@ impl Shared {
 
 fn is_search(operation: Operation) -> bool {
     operation.name == "search"
+}
+
+/// The limiter slots one attempt took.
+#[derive(Debug, Clone, Copy)]
+struct Slots {
+    search: Option<Instant>,
+    general: Option<Instant>,
 }
 
 /// Whether resending `operation` after it may have reached HubSpot is harmless: reads,
@@ -279,7 +299,7 @@ impl Call {
             let Some(mut this_try) = copy.or_else(|| original.take()) else {
                 unreachable!("the last attempt always ends the loop")
             };
-            let waited = shared.acquire(operation).await;
+            let (waited, slots) = shared.acquire(operation).await;
             if attempt == 1 {
                 started = Instant::now();
             }
@@ -296,7 +316,9 @@ impl Call {
             if let Some(value) = bearer(&token) {
                 this_try.headers_mut().insert(AUTHORIZATION, value);
             }
-            match client.execute(this_try).await {
+            let sent = client.execute(this_try).await;
+            shared.settle(slots).await;
+            match sent {
                 Ok(response) => {
                     let status = response.status();
                     let reported_window = shared.observe(response.headers()).await;

@@ -13,7 +13,20 @@ use serde_json::json;
 /// arrival (0-based) comes at least `k / max` windows after `start`. Delays on the way (a busy
 /// machine) only make arrivals later, so this cannot fail by chance; without a limiter every
 /// request arrives within milliseconds.
+/// Also, as HubSpot counts: never more than `max` arrivals within any `window`.
 fn assert_paced(start: Instant, arrivals: &[Instant], max: usize, window: Duration) {
+    let mut sorted = arrivals.to_vec();
+    sorted.sort();
+    for (i, first) in sorted.iter().enumerate() {
+        let in_window = sorted[i..]
+            .iter()
+            .take_while(|a| **a - *first < window)
+            .count();
+        assert!(
+            in_window <= max,
+            "{in_window} requests arrived within {window:?} ({max} allowed)"
+        );
+    }
     for (k, arrival) in arrivals.iter().enumerate() {
         let earliest = window * (k / max) as u32;
         let after = *arrival - start;
