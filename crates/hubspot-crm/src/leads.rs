@@ -147,6 +147,7 @@ impl Leads {
         NewLead {
             leads: self.clone(),
             record,
+            check_definitions: false,
         }
     }
 
@@ -428,6 +429,7 @@ fn record_with_associations(o: api::types::SimplePublicObjectWithAssociations) -
 pub struct NewLead {
     leads: Leads,
     record: NewRecord,
+    check_definitions: bool,
 }
 
 impl NewLead {
@@ -521,8 +523,25 @@ impl NewLead {
         self.record
     }
 
+    /// Before sending, also checks the values against the account's lead property
+    /// definitions: properties exist, are not read-only, and dropdowns such as `hs_lead_type`
+    /// and `hs_lead_label` hold one of the account's options. The definitions are read once
+    /// and cached by the client.
+    pub fn check_against_definitions(mut self) -> Self {
+        self.check_definitions = true;
+        self
+    }
+
     /// Checks the lead and creates it.
     pub async fn send(self) -> Result<Record> {
+        if self.check_definitions {
+            validate_new_lead(&self.record)?;
+            self.leads
+                .client()
+                .properties()
+                .check_new_record(Lead::OBJECT_TYPE, &self.record)
+                .await?;
+        }
         self.leads.create(self.record).await
     }
 }

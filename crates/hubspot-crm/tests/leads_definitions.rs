@@ -1,0 +1,148 @@
+//! Creating a lead checked against the account's property definitions, on request.
+
+use httpmock::prelude::*;
+use hubspot_crm::{Client, Error, RateLimits, RetryPolicy};
+use serde_json::json;
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .access_token("pat-na1-definitions")
+        .base_url(server.base_url())
+        .retry(RetryPolicy::disabled())
+        .rate_limits(RateLimits::off())
+        .build()
+        .unwrap()
+}
+
+fn enumeration(name: &str, values: &[&str]) -> serde_json::Value {
+    let options: Vec<_> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| json!({"label": v.to_lowercase(), "value": v, "hidden": false, "displayOrder": i}))
+        .collect();
+    json!({
+        "name": name, "label": name, "type": "enumeration", "fieldType": "select",
+        "groupName": "lead_information", "options": options, "hidden": false, "calculated": false,
+        "hasUniqueValue": false, "formField": true, "displayOrder": 1,
+        "modificationMetadata": {"readOnlyValue": false, "readOnlyDefinition": true, "archivable": false}
+    })
+}
+
+fn text(name: &str, read_only: bool) -> serde_json::Value {
+    json!({
+        "name": name, "label": name, "type": "string", "fieldType": "text",
+        "groupName": "lead_information", "options": [], "hidden": false, "calculated": false,
+        "hasUniqueValue": false, "formField": true, "displayOrder": 2,
+        "modificationMetadata": {"readOnlyValue": read_only, "readOnlyDefinition": true, "archivable": false}
+    })
+}
+
+#[tokio::test]
+async fn values_outside_the_accounts_options_are_rejected_before_the_create() {
+    let server = MockServer::start_async().await;
+    let definitions = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/crm/v3/properties/leads");
+            then.status(200).json_body(json!({"results": [
+                text("hs_lead_name", false),
+                text("hs_object_id", true),
+                enumeration("hs_lead_type", &["NEW_BUSINESS", "UPSELL"]),
+                enumeration("hs_lead_label", &["WARM", "HOT"]),
+            ]}));
+        })
+        .await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/crm/v3/objects/leads").json_body(json!({
+                "properties": {"hs_lead_name": "Acme", "hs_lead_type": "UPSELL", "hs_lead_label": "HOT"},
+                "associations": [{"to": {"id": "51"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]}]
+            }));
+            then.status(201).json_body(json!({
+                "id": "9001", "archived": false,
+                "createdAt": "2026-11-26T10:00:00Z", "updatedAt": "2026-11-26T10:00:00Z",
+                "properties": {"hs_lead_name": "Acme", "hs_lead_type": "UPSELL", "hs_lead_label": "HOT"}
+            }));
+        })
+        .await;
+    let leads = client(&server).leads();
+
+    let unknown_label = leads
+        .new_lead("Acme")
+        .contact("51")
+        .label("LUKEWARM")
+        .check_against_definitions()
+        .send()
+        .await;
+    match unknown_label {
+        Err(Error::Validation(e)) => {
+            assert_eq!(e.field, "hs_lead_label");
+            assert!(
+                e.reason.contains("WARM") && e.reason.contains("HOT"),
+                "{}",
+                e.reason
+            );
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    let read_only = leads
+        .new_lead("Acme")
+        .contact("51")
+        .property("hs_object_id", "1")
+        .check_against_definitions()
+        .send()
+        .await;
+    assert!(
+        matches!(read_only, Err(Error::Validation(ref e)) if e.field == "hs_object_id"),
+        "{read_only:?}"
+    );
+    create.assert_hits_async(0).await;
+
+    let lead = leads
+        .new_lead("Acme")
+        .contact("51")
+        .lead_type("UPSELL")
+        .label("HOT")
+        .check_against_definitions()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lead.id, "9001");
+    create.assert_hits_async(1).await;
+    // Three checked creates, one read of the definitions.
+    definitions.assert_hits_async(1).await;
+}
+
+#[tokio::test]
+async fn without_the_option_no_definitions_are_read() {
+    let server = MockServer::start_async().await;
+    let definitions = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/crm/v3/properties/leads");
+            then.status(200).json_body(json!({"results": []}));
+        })
+        .await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/crm/v3/objects/leads");
+            then.status(400).json_body(json!({
+                "status": "error", "message": "Property values were not valid", "correlationId": "c-9",
+                "category": "VALIDATION_ERROR",
+                "errors": [{"message": "LUKEWARM was not one of the allowed options", "code": "INVALID_OPTION", "context": {"propertyName": ["hs_lead_label"]}}]
+            }));
+        })
+        .await;
+    let result = client(&server)
+        .leads()
+        .new_lead("Acme")
+        .contact("51")
+        .label("LUKEWARM")
+        .send()
+        .await;
+    let api = result.unwrap_err();
+    assert_eq!(
+        api.api_error().unwrap().errors[0].code.as_deref(),
+        Some("INVALID_OPTION")
+    );
+    create.assert_hits_async(1).await;
+    definitions.assert_hits_async(0).await;
+}
