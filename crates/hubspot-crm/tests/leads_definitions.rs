@@ -95,7 +95,7 @@ async fn values_outside_the_accounts_options_are_rejected_before_the_create() {
         matches!(read_only, Err(Error::Validation(ref e)) if e.field == "hs_object_id"),
         "{read_only:?}"
     );
-    create.assert_hits_async(0).await;
+    create.assert_calls_async(0).await;
 
     let lead = leads
         .new_lead("Acme")
@@ -107,9 +107,9 @@ async fn values_outside_the_accounts_options_are_rejected_before_the_create() {
         .await
         .unwrap();
     assert_eq!(lead.id, "9001");
-    create.assert_hits_async(1).await;
+    create.assert_calls_async(1).await;
     // Three checked creates, one read of the definitions.
-    definitions.assert_hits_async(1).await;
+    definitions.assert_calls_async(1).await;
 }
 
 #[tokio::test]
@@ -143,6 +143,6 @@ async fn without_the_option_no_definitions_are_read() {
         api.api_error().unwrap().errors[0].code.as_deref(),
         Some("INVALID_OPTION")
     );
-    create.assert_hits_async(1).await;
-    definitions.assert_hits_async(0).await;
+    create.assert_calls_async(1).await;
+    definitions.assert_calls_async(0).await;
 }
