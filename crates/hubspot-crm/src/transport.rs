@@ -282,23 +282,20 @@ impl Call {
         let mut waited_total = Duration::ZERO;
         let mut token = self.token.clone();
         let mut attempt = 0;
-        let mut original = Some(request);
+        let mut request = request;
         loop {
             attempt += 1;
             self.record().attempts = attempt;
             span.record("attempt", attempt);
             let retries_left =
                 attempt < policy.max_attempts && started.elapsed() < policy.max_elapsed;
-            // Keep the original for another attempt while one may follow.
-            let copy = if retries_left {
-                original.as_ref().and_then(reqwest::Request::try_clone)
+            // A copy for another attempt, while one may follow.
+            let next_try = if retries_left {
+                request.try_clone()
             } else {
                 None
             };
-            let spare = copy.is_some();
-            let Some(mut this_try) = copy.or_else(|| original.take()) else {
-                unreachable!("the last attempt always ends the loop")
-            };
+            let mut this_try = request;
             let (waited, slots) = shared.acquire(operation).await;
             if attempt == 1 {
                 started = Instant::now();
@@ -367,8 +364,10 @@ impl Call {
                         StatusVerdict::RetryIfIdempotent { wait } if idempotent => Some(wait),
                         StatusVerdict::RetryIfIdempotent { .. } | StatusVerdict::Fail => None,
                     };
-                    match wait {
-                        Some(wait) if spare && started.elapsed() + wait <= policy.max_elapsed => {
+                    match (wait, next_try) {
+                        (Some(wait), Some(next_try))
+                            if started.elapsed() + wait <= policy.max_elapsed =>
+                        {
                             tracing::warn!(
                                 status = status.as_u16(),
                                 attempt,
@@ -378,6 +377,7 @@ impl Call {
                             tokio::time::sleep(wait).await;
                             waited_total += wait;
                             span.record("wait_ms", waited_total.as_millis() as u64);
+                            request = next_try;
                         }
                         _ => {
                             tracing::debug!("HubSpot answered an error");
@@ -392,20 +392,22 @@ impl Call {
                 }
                 Err(e) => {
                     let maybe_sent = may_have_reached_hubspot(&e);
-                    if spare && (idempotent || !maybe_sent) {
-                        let wait = policy.backoff(attempt);
-                        if started.elapsed() + wait <= policy.max_elapsed {
-                            tracing::warn!(
-                                error = %e.without_url_ref(),
-                                attempt,
-                                wait_ms = wait.as_millis() as u64,
-                                "request failed; retrying"
-                            );
-                            tokio::time::sleep(wait).await;
-                            waited_total += wait;
-                            span.record("wait_ms", waited_total.as_millis() as u64);
-                            continue;
-                        }
+                    let wait = policy.backoff(attempt);
+                    if let Some(next_try) = next_try
+                        && (idempotent || !maybe_sent)
+                        && started.elapsed() + wait <= policy.max_elapsed
+                    {
+                        tracing::warn!(
+                            error = %e.without_url_ref(),
+                            attempt,
+                            wait_ms = wait.as_millis() as u64,
+                            "request failed; retrying"
+                        );
+                        tokio::time::sleep(wait).await;
+                        waited_total += wait;
+                        span.record("wait_ms", waited_total.as_millis() as u64);
+                        request = next_try;
+                        continue;
                     }
                     tracing::debug!(error = %e.without_url_ref(), "request failed");
                     if maybe_sent && !idempotent {
