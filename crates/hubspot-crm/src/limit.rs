@@ -120,8 +120,11 @@ impl SlidingWindow {
         }
     }
 
-    /// Waits until a request may start, records it, and returns the time recorded.
-    pub(crate) async fn acquire(&self) -> Instant {
+    /// Waits until a request may start and records it; returns the time recorded and how
+    /// long it waited (zero when there was room at once).
+    pub(crate) async fn acquire(&self) -> (Instant, Duration) {
+        let started = Instant::now();
+        let mut slept = false;
         loop {
             let mut state = self.state.lock().await;
             let now = Instant::now();
@@ -130,11 +133,13 @@ impl SlidingWindow {
                 Some(until) if until > now => until,
                 _ if state.sent.len() < state.window.max as usize => {
                     state.sent.push_back(now);
-                    return now;
+                    let waited = if slept { now - started } else { Duration::ZERO };
+                    return (now, waited);
                 }
                 _ => state.sent[state.sent.len() - state.window.max as usize] + state.window.length,
             };
             drop(state);
+            slept = true;
             tokio::time::sleep_until(free_at).await;
         }
     }
@@ -196,14 +201,13 @@ mod tests {
 
     /// How long `acquire` waited.
     async fn waited(limiter: &SlidingWindow) -> Duration {
-        let start = Instant::now();
-        limiter.acquire().await - start
+        limiter.acquire().await.1
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_slot_counts_from_when_the_answer_came() {
         let limiter = SlidingWindow::new(Window::new(1, Duration::from_secs(1)));
-        let sent = limiter.acquire().await;
+        let (sent, _) = limiter.acquire().await;
         // The answer takes 300 ms: the request may have arrived at any point until then.
         tokio::time::advance(Duration::from_millis(300)).await;
         limiter.settle(sent).await;

@@ -57,16 +57,24 @@ impl Shared {
     /// Waits for room in the limiters `operation` counts against; returns how long it waited
     /// and the slots taken, to be settled when the answer arrives.
     async fn acquire(&self, operation: Operation) -> (Duration, Slots) {
-        let started = Instant::now();
-        let search = match &self.search {
-            Some(search) if is_search(operation) => Some(search.acquire().await),
-            _ => None,
+        let mut waited = Duration::ZERO;
+        let mut slots = Slots {
+            search: None,
+            general: None,
         };
-        let general = match &self.general {
-            Some(general) => Some(general.acquire().await),
-            None => None,
-        };
-        (started.elapsed(), Slots { search, general })
+        if let Some(search) = &self.search
+            && is_search(operation)
+        {
+            let (at, wait) = search.acquire().await;
+            slots.search = Some(at);
+            waited += wait;
+        }
+        if let Some(general) = &self.general {
+            let (at, wait) = general.acquire().await;
+            slots.general = Some(at);
+            waited += wait;
+        }
+        (waited, slots)
     }
 
     /// HubSpot counts a request when it arrives, which can be well after the limiter let it go
