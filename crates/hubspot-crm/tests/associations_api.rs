@@ -2,47 +2,15 @@
 //! (numeric ids, null labels, 207 partial failures, error bodies), and input checked before
 //! anything is sent.
 
+mod support;
+
 use httpmock::prelude::*;
 use hubspot_crm::{
     AssociationCategory, AssociationInput, AssociationLabel, AssociationRemoval, AssociationType,
-    Client, Error, LeadAssociation, RateLimits, RetryPolicy, ValidationError,
+    Error, LeadAssociation,
 };
 use serde_json::json;
-
-const TOKEN: &str = "pat-na1-assoc-test";
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .access_token(TOKEN)
-        .base_url(server.base_url())
-        .retry(RetryPolicy::disabled())
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
-}
-
-/// Answers anything with a 500, so a test can assert that nothing was sent.
-async fn catch_all(server: &MockServer) -> httpmock::Mock<'_> {
-    server
-        .mock_async(|_when, then| {
-            then.status(500);
-        })
-        .await
-}
-
-fn validation<T: std::fmt::Debug>(result: hubspot_crm::Result<T>) -> ValidationError {
-    match result {
-        Err(Error::Validation(e)) => e,
-        other => panic!("expected a validation error, got {other:?}"),
-    }
-}
-
-fn user_defined(type_id: i32) -> AssociationType {
-    AssociationType {
-        category: AssociationCategory::UserDefined,
-        type_id,
-    }
-}
+use support::{TOKEN, catch_all, client, expect_validation, user_defined};
 
 #[tokio::test]
 async fn associate_puts_the_type_list_and_reads_numeric_ids() {
@@ -652,7 +620,7 @@ async fn record_ids_object_types_and_types_are_checked_before_sending() {
     let associations = client(&server).associations();
     let company = [LeadAssociation::Company.association_type()];
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .associate("leads", "abc", "companies", "5791", &company)
             .await,
@@ -660,35 +628,35 @@ async fn record_ids_object_types_and_types_are_checked_before_sending() {
     assert_eq!(e.field, "objectId");
     assert!(e.reason.contains("`abc`"), "{e}");
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .associate("leads", "901", "companies", "0", &company)
             .await,
     );
     assert_eq!(e.field, "toObjectId");
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .associate("leads", "901", "companies", "-5", &company)
             .await,
     );
     assert_eq!(e.field, "toObjectId");
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .associate(" ", "901", "companies", "5791", &company)
             .await,
     );
     assert_eq!(e.field, "objectType");
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .associate("leads", "901", "companies/5791", "5791", &company)
             .await,
     );
     assert_eq!(e.field, "toObjectType");
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .associate("leads", "901", "companies", "5791", &[])
             .await,
@@ -696,7 +664,7 @@ async fn record_ids_object_types_and_types_are_checked_before_sending() {
     assert_eq!(e.field, "types");
     assert!(e.reason.contains("at least one"), "{e}");
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .associate(
                 "leads",
@@ -709,21 +677,21 @@ async fn record_ids_object_types_and_types_are_checked_before_sending() {
     );
     assert_eq!(e.field, "types[1].associationTypeId");
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .associate_lead_as("", LeadAssociation::Company, "5791")
             .await,
     );
     assert_eq!(e.field, "objectId");
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .associate_default("leads", "901", "companies", "x1")
             .await,
     );
     assert_eq!(e.field, "toObjectId");
 
-    let e = validation(associations.remove_all("leads", "901", "", "5791").await);
+    let e = expect_validation(associations.remove_all("leads", "901", "", "5791").await);
     assert_eq!(e.field, "toObjectType");
 
     nothing.assert_calls_async(0).await;
@@ -735,7 +703,7 @@ async fn list_arguments_are_checked_before_sending() {
     let nothing = catch_all(&server).await;
     let associations = client(&server).associations();
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .list_page("leads", "901", "contacts", Some(501), None)
             .await,
@@ -743,21 +711,21 @@ async fn list_arguments_are_checked_before_sending() {
     assert_eq!(e.field, "limit");
     assert!(e.reason.contains("1..=500"), "{e}");
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .list_page("leads", "901", "contacts", Some(0), None)
             .await,
     );
     assert_eq!(e.field, "limit");
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .list_page("leads", "901", "contacts", None, Some(" "))
             .await,
     );
     assert_eq!(e.field, "after");
 
-    let e = validation(associations.list_all("leads", "9x", "contacts").await);
+    let e = expect_validation(associations.list_all("leads", "9x", "contacts").await);
     assert_eq!(e.field, "objectId");
 
     nothing.assert_calls_async(0).await;
@@ -773,7 +741,7 @@ async fn batch_limits_and_items_are_checked_before_sending() {
     let too_many: Vec<AssociationInput> = (1..=2001)
         .map(|i| AssociationInput::new(i.to_string(), "51", contact()))
         .collect();
-    let e = validation(
+    let e = expect_validation(
         associations
             .batch_create("leads", "contacts", &too_many)
             .await,
@@ -784,14 +752,14 @@ async fn batch_limits_and_items_are_checked_before_sending() {
         "{e}"
     );
 
-    let e = validation(associations.batch_create("leads", "contacts", &[]).await);
+    let e = expect_validation(associations.batch_create("leads", "contacts", &[]).await);
     assert_eq!(e.field, "inputs");
 
     let mut inputs: Vec<AssociationInput> = (1..=5)
         .map(|i| AssociationInput::new(i.to_string(), "51", contact()))
         .collect();
     inputs[3].to_id = "fifty".into();
-    let e = validation(
+    let e = expect_validation(
         associations
             .batch_create("leads", "contacts", &inputs)
             .await,
@@ -800,14 +768,14 @@ async fn batch_limits_and_items_are_checked_before_sending() {
 
     inputs[3].to_id = "51".into();
     inputs[4].types.clear();
-    let e = validation(
+    let e = expect_validation(
         associations
             .batch_create("leads", "contacts", &inputs)
             .await,
     );
     assert_eq!((e.field.as_str(), e.item), ("types", Some(4)));
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .batch_read("leads", "contacts", (1..=1001).map(|i| i.to_string()))
             .await,
@@ -815,21 +783,21 @@ async fn batch_limits_and_items_are_checked_before_sending() {
     assert_eq!(e.field, "inputs");
     assert!(e.reason.contains("1000"), "{e}");
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .batch_read("leads", "contacts", ["901", "", "903"])
             .await,
     );
     assert_eq!((e.field.as_str(), e.item), ("id", Some(1)));
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .batch_read("leads", "contacts", Vec::<String>::new())
             .await,
     );
     assert_eq!(e.field, "inputs");
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .batch_remove(
                 "leads",
@@ -843,7 +811,7 @@ async fn batch_limits_and_items_are_checked_before_sending() {
     );
     assert_eq!((e.field.as_str(), e.item), ("to", Some(1)));
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .batch_remove(
                 "leads",

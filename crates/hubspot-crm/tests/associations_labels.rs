@@ -1,29 +1,12 @@
 //! Association labels: parsing HubSpot's label list, the per-client cache (shared by clones,
 //! never by separate clients), lookups by name, and associating a lead by label.
 
+mod support;
+
 use httpmock::prelude::*;
-use hubspot_crm::{
-    AssociationCategory, AssociationLabel, AssociationType, Client, Error, RateLimits, RetryPolicy,
-    ValidationError,
-};
+use hubspot_crm::{AssociationCategory, AssociationLabel, AssociationType};
 use serde_json::json;
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .access_token("pat-na1-labels-test")
-        .base_url(server.base_url())
-        .retry(RetryPolicy::disabled())
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
-}
-
-fn validation<T: std::fmt::Debug>(result: hubspot_crm::Result<T>) -> ValidationError {
-    match result {
-        Err(Error::Validation(e)) => e,
-        other => panic!("expected a validation error, got {other:?}"),
-    }
-}
+use support::{TOKEN, catch_all, client, expect_validation, user_defined};
 
 /// HubSpot's answer for leads → companies in an account with two custom labels.
 fn lead_company_labels() -> serde_json::Value {
@@ -41,18 +24,11 @@ async fn labels_mock(server: &MockServer) -> httpmock::Mock<'_> {
         .mock_async(|when, then| {
             when.method(GET)
                 .path("/crm/v4/associations/leads/companies/labels")
-                .header("authorization", "Bearer pat-na1-labels-test")
+                .header("authorization", format!("Bearer {TOKEN}"))
                 .query_param_count(".*", ".*", 0);
             then.status(200).json_body(lead_company_labels());
         })
         .await
-}
-
-fn user_defined(type_id: i32) -> AssociationType {
-    AssociationType {
-        category: AssociationCategory::UserDefined,
-        type_id,
-    }
 }
 
 #[tokio::test]
@@ -222,7 +198,7 @@ async fn type_for_label_ignores_case_and_names_the_known_labels() {
             .unwrap(),
         AssociationType::hubspot(580)
     );
-    let e = validation(
+    let e = expect_validation(
         associations
             .type_for_label("leads", "companies", "Champion")
             .await,
@@ -233,7 +209,7 @@ async fn type_for_label_ignores_case_and_names_the_known_labels() {
         "`Champion` is not an association label from leads to companies; labels are \
          `Primary`, `Decision maker's company`, `Billing`, `Reseller`"
     );
-    let e = validation(
+    let e = expect_validation(
         associations
             .type_for_label("leads", "companies", "  ")
             .await,
@@ -317,7 +293,7 @@ async fn associate_lead_by_label_checks_ids_and_labels_before_writing() {
     let associations = client(&server).associations();
 
     // A bad id is caught before even the label lookup.
-    let e = validation(
+    let e = expect_validation(
         associations
             .associate_lead_by_label("901", "companies", "not-an-id", "Billing")
             .await,
@@ -325,7 +301,7 @@ async fn associate_lead_by_label_checks_ids_and_labels_before_writing() {
     assert_eq!(e.field, "toObjectId");
     labels.assert_calls_async(0).await;
 
-    let e = validation(
+    let e = expect_validation(
         associations
             .associate_lead_by_label("901", "companies", "5791", "Champion")
             .await,
@@ -339,17 +315,13 @@ async fn associate_lead_by_label_checks_ids_and_labels_before_writing() {
 #[tokio::test]
 async fn label_lookups_check_object_types_before_sending() {
     let server = MockServer::start_async().await;
-    let nothing = server
-        .mock_async(|_when, then| {
-            then.status(500);
-        })
-        .await;
+    let nothing = catch_all(&server).await;
     let associations = client(&server).associations();
-    let e = validation(associations.labels("", "companies").await);
+    let e = expect_validation(associations.labels("", "companies").await);
     assert_eq!(e.field, "fromObjectType");
-    let e = validation(associations.refresh_labels("leads", "com panies").await);
+    let e = expect_validation(associations.refresh_labels("leads", "com panies").await);
     assert_eq!(e.field, "toObjectType");
-    let e = validation(associations.type_for_label("leads", "/", "Billing").await);
+    let e = expect_validation(associations.type_for_label("leads", "/", "Billing").await);
     assert_eq!(e.field, "toObjectType");
     nothing.assert_calls_async(0).await;
 }

@@ -1,44 +1,14 @@
 //! `update_many`, `upsert_many`, `read_many`, `archive_many`: chunking, tying HubSpot's answer
 //! back by id or unique property, failed chunks, and validation before anything is sent.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
 use httpmock::prelude::*;
-use hubspot_crm::{
-    Client, Contact, Error, FailureCause, ItemOutcome, Lead, RateLimits, ReadOptions, RecordUpdate,
-};
+use hubspot_crm::{Contact, Error, FailureCause, ItemOutcome, Lead, ReadOptions, RecordUpdate};
 use serde_json::{Value, json};
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .access_token("pat-test")
-        .base_url(server.base_url())
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
-}
-
-fn json_response(status: u16, body: &Value) -> HttpMockResponse {
-    HttpMockResponse::builder()
-        .status(status)
-        .header("content-type", "application/json;charset=utf-8")
-        .body(serde_json::to_vec(body).unwrap())
-        .build()
-}
-
-fn body_of(req: &HttpMockRequest) -> Value {
-    serde_json::from_slice(req.body_ref()).unwrap()
-}
-
-fn record(id: &str, properties: Value) -> Value {
-    json!({
-        "id": id,
-        "properties": properties,
-        "createdAt": "2026-11-20T08:00:00.000Z",
-        "updatedAt": "2026-11-26T10:00:00.000Z",
-        "archived": false
-    })
-}
+use support::{catch_all, default_retry_client, json_response, record_json, request_json};
 
 fn label(id: u64) -> RecordUpdate {
     RecordUpdate {
@@ -46,15 +16,6 @@ fn label(id: u64) -> RecordUpdate {
         properties: [("hs_lead_label".to_owned(), "WARM".to_owned())].into(),
         ..RecordUpdate::default()
     }
-}
-
-/// Fails on any request; for tests that must send nothing.
-async fn nothing_expected(server: &MockServer) -> httpmock::Mock<'_> {
-    server
-        .mock_async(|_, then| {
-            then.status(500);
-        })
-        .await
 }
 
 #[tokio::test]
@@ -68,7 +29,7 @@ async fn update_many_ties_results_and_one_error_naming_two_ids_back_by_id() {
                 .path("/crm/v3/objects/leads/batch/update")
                 .header("content-type", "application/json");
             then.respond_with(move |req: &HttpMockRequest| {
-                let body = body_of(req);
+                let body = request_json(req);
                 seen.lock().unwrap().push(body.clone());
                 let ids: Vec<&str> = body["inputs"]
                     .as_array()
@@ -81,7 +42,7 @@ async fn update_many_ties_results_and_one_error_naming_two_ids_back_by_id() {
                     .iter()
                     .rev()
                     .filter(|id| !missing.contains(id))
-                    .map(|id| record(id, json!({"hs_lead_label": "WARM", "hs_lead_type": null})))
+                    .map(|id| record_json(id, json!({"hs_lead_label": "WARM", "hs_lead_type": null})))
                     .collect();
                 if !ids.contains(&"1110") {
                     return json_response(
@@ -110,7 +71,7 @@ async fn update_many_ties_results_and_one_error_naming_two_ids_back_by_id() {
         })
         .await;
 
-    let result = client(&server)
+    let result = default_retry_client(&server)
         .objects::<Lead>()
         .update_many((1001..=1250).map(label).collect())
         .await
@@ -156,8 +117,8 @@ async fn update_many_ties_results_and_one_error_naming_two_ids_back_by_id() {
 #[tokio::test]
 async fn update_many_rejects_bad_input_before_sending() {
     let server = MockServer::start_async().await;
-    let anything = nothing_expected(&server).await;
-    let leads = client(&server).objects::<Lead>();
+    let anything = catch_all(&server).await;
+    let leads = default_retry_client(&server).objects::<Lead>();
 
     let mut duplicate: Vec<RecordUpdate> = (1..=300).map(label).collect();
     duplicate[250].id = "41".into();
@@ -221,11 +182,11 @@ async fn upsert_many_ties_results_by_the_unique_property_and_keeps_the_new_flag(
                     {"id": "carol@example.com", "idProperty": "email", "properties": {"firstname": "Carol"}}
                 ]}));
             // HubSpot lowercases emails; Carol's result does not echo hers.
-            let mut bob = record("702", json!({"email": "bob@example.com", "firstname": "Bob"}));
+            let mut bob = record_json("702", json!({"email": "bob@example.com", "firstname": "Bob"}));
             bob["new"] = json!(false);
-            let mut carol = record("703", json!({"firstname": "Carol"}));
+            let mut carol = record_json("703", json!({"firstname": "Carol"}));
             carol["new"] = json!(true);
-            let mut alice = record("701", json!({"email": "alice@example.com", "firstname": "Alice"}));
+            let mut alice = record_json("701", json!({"email": "alice@example.com", "firstname": "Alice"}));
             alice["new"] = json!(true);
             then.status(200).json_body(json!({
                 "status": "COMPLETE",
@@ -236,7 +197,7 @@ async fn upsert_many_ties_results_by_the_unique_property_and_keeps_the_new_flag(
         })
         .await;
 
-    let result = client(&server)
+    let result = default_retry_client(&server)
         .objects::<Contact>()
         .upsert_many(vec![
             by_email("Alice@Example.com", "Alice"),
@@ -263,7 +224,7 @@ async fn upsert_many_ties_results_by_the_unique_property_and_keeps_the_new_flag(
 async fn read_many_sends_100_per_request_and_reports_missing_records_as_failed() {
     let server = MockServer::start_async().await;
     let responder = |req: &HttpMockRequest| {
-        let body = body_of(req);
+        let body = request_json(req);
         let results: Vec<Value> = body["inputs"]
             .as_array()
             .unwrap()
@@ -271,7 +232,7 @@ async fn read_many_sends_100_per_request_and_reports_missing_records_as_failed()
             .map(|i| i["id"].as_str().unwrap())
             .filter(|id| !["3003", "3007"].contains(id))
             .map(|id| {
-                record(
+                record_json(
                     id,
                     json!({"hs_lead_name": format!("Lead {id}"), "hs_lead_label": null}),
                 )
@@ -328,7 +289,7 @@ async fn read_many_sends_100_per_request_and_reports_missing_records_as_failed()
         .properties(["hs_lead_name", "hs_lead_label"])
         .properties_with_history(["hs_lead_label"]);
     let ids: Vec<String> = (3001..=3150).map(|id| id.to_string()).collect();
-    let result = client(&server)
+    let result = default_retry_client(&server)
         .objects::<Lead>()
         .read_many(ids, &options)
         .await
@@ -371,8 +332,8 @@ async fn read_many_by_unique_property_asks_for_it_and_ties_by_it() {
             then.status(200).json_body(json!({
                 "status": "COMPLETE",
                 "results": [
-                    record("11", json!({"email": "a@example.com", "firstname": "Ann"})),
-                    record("12", json!({"email": "b@example.com", "firstname": "Ben"}))
+                    record_json("11", json!({"email": "a@example.com", "firstname": "Ann"})),
+                    record_json("12", json!({"email": "b@example.com", "firstname": "Ben"}))
                 ],
                 "startedAt": "2026-11-26T10:00:00Z",
                 "completedAt": "2026-11-26T10:00:01Z"
@@ -380,7 +341,7 @@ async fn read_many_by_unique_property_asks_for_it_and_ties_by_it() {
         })
         .await;
 
-    let records = client(&server)
+    let records = default_retry_client(&server)
         .objects::<Contact>()
         .read_many(
             ["b@example.com", "a@example.com"],
@@ -401,8 +362,8 @@ async fn read_many_by_unique_property_asks_for_it_and_ties_by_it() {
 #[tokio::test]
 async fn read_many_refuses_what_it_could_not_answer_faithfully() {
     let server = MockServer::start_async().await;
-    let anything = nothing_expected(&server).await;
-    let contacts = client(&server).objects::<Contact>();
+    let anything = catch_all(&server).await;
+    let contacts = default_retry_client(&server).objects::<Contact>();
 
     let no_properties = ReadOptions::new().id_property("email");
     let Error::Validation(v) = contacts
@@ -442,7 +403,7 @@ async fn archive_many_reports_each_id_and_a_refused_chunk_fails_only_its_ids() {
         .mock_async(|when, then| {
             when.method(POST).path("/crm/v3/objects/leads/batch/archive");
             then.respond_with(move |req: &HttpMockRequest| {
-                let body = body_of(req);
+                let body = request_json(req);
                 seen.lock().unwrap().push(body.clone());
                 if body["inputs"][0]["id"] == "2101" {
                     return json_response(
@@ -463,7 +424,7 @@ async fn archive_many_reports_each_id_and_a_refused_chunk_fails_only_its_ids() {
         .await;
 
     let ids: Vec<String> = (2001..=2250).map(|id| id.to_string()).collect();
-    let result = client(&server)
+    let result = default_retry_client(&server)
         .objects::<Lead>()
         .archive_many(ids)
         .await
@@ -507,8 +468,8 @@ async fn archive_many_reports_each_id_and_a_refused_chunk_fails_only_its_ids() {
 #[tokio::test]
 async fn archive_many_rejects_bad_and_repeated_ids_before_sending() {
     let server = MockServer::start_async().await;
-    let anything = nothing_expected(&server).await;
-    let leads = client(&server).objects::<Lead>();
+    let anything = catch_all(&server).await;
+    let leads = default_retry_client(&server).objects::<Lead>();
 
     let Error::Validation(v) = leads.archive_many(["1", "0", "3"]).await.unwrap_err() else {
         panic!("expected a validation error");

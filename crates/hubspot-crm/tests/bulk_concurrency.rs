@@ -3,11 +3,14 @@
 //! A bare HTTP/1.1 server holds each request for a moment and counts how many are open at
 //! once; it answers batch archives with 204, as HubSpot does.
 
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use hubspot_crm::{BulkOptions, Client, DEFAULT_CONCURRENCY, Lead, RateLimits};
+use hubspot_crm::{BulkOptions, DEFAULT_CONCURRENCY, Lead};
+use support::default_retry_client;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -77,15 +80,6 @@ async fn serve(socket: TcpStream, counts: Arc<Counts>) {
     }
 }
 
-fn client(url: &str) -> Client {
-    Client::builder()
-        .access_token("pat-test")
-        .base_url(url)
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
-}
-
 fn ids(n: u64) -> Vec<String> {
     (1..=n).map(|id| id.to_string()).collect()
 }
@@ -93,7 +87,7 @@ fn ids(n: u64) -> Vec<String> {
 #[tokio::test]
 async fn no_more_than_the_chosen_number_of_requests_are_in_flight() {
     let (url, counts) = start().await;
-    let result = client(&url)
+    let result = default_retry_client(&url)
         .objects::<Lead>()
         .bulk(BulkOptions::new().concurrency(3))
         .archive(ids(1000))
@@ -111,7 +105,7 @@ async fn no_more_than_the_chosen_number_of_requests_are_in_flight() {
 #[tokio::test]
 async fn the_default_keeps_a_small_number_in_flight() {
     let (url, counts) = start().await;
-    let result = client(&url)
+    let result = default_retry_client(&url)
         .objects::<Lead>()
         .archive_many(ids(1500))
         .await

@@ -1,26 +1,19 @@
 //! `create_many`: chunking, input order, 207 partial failures tied back by
 //! `objectWriteTraceId`, failed chunks, and validation before anything is sent.
 
+mod support;
+
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use httpmock::prelude::*;
 use hubspot_crm::{
-    AssociationType, Client, Error, FailureCause, ItemOutcome, Lead, NewAssociation, NewRecord,
-    RateLimits, RetryPolicy,
+    AssociationType, Error, FailureCause, ItemOutcome, Lead, NewAssociation, NewRecord,
 };
 use serde_json::{Value, json};
+use support::{TOKEN, catch_all, client, default_retry_client, json_response, request_json};
 
 const BATCH_CREATE: &str = "/crm/v3/objects/leads/batch/create";
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .access_token("pat-test")
-        .base_url(server.base_url())
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
-}
 
 fn lead(i: usize) -> NewRecord {
     NewRecord {
@@ -64,17 +57,8 @@ fn created(input: &Value) -> Value {
     })
 }
 
-fn json_response(status: u16, body: &Value) -> HttpMockResponse {
-    HttpMockResponse::builder()
-        .status(status)
-        .header("content-type", "application/json;charset=utf-8")
-        .body(serde_json::to_vec(body).unwrap())
-        .build()
-}
-
 fn inputs_of(req: &HttpMockRequest) -> Vec<Value> {
-    let body: Value = serde_json::from_slice(req.body_ref()).unwrap();
-    body["inputs"].as_array().unwrap().clone()
+    request_json(req)["inputs"].as_array().unwrap().clone()
 }
 
 /// A batch-create endpoint that creates every input, answering in reverse order, and records
@@ -106,14 +90,14 @@ async fn creates_1050_leads_in_11_requests_all_accounted_for_in_input_order() {
         .mock_async(|when, then| {
             when.method(POST)
                 .path(BATCH_CREATE)
-                .header("authorization", "Bearer pat-test");
+                .header("authorization", format!("Bearer {TOKEN}"));
             then.respond_with(creating_endpoint(seen.clone()));
         })
         .await;
     let mut inputs: Vec<NewRecord> = (0..1050).map(lead).collect();
     inputs[5].object_write_trace_id = Some("caller-trace-5".to_owned());
 
-    let result = client(&server)
+    let result = default_retry_client(&server)
         .objects::<Lead>()
         .create_many(inputs)
         .await
@@ -234,7 +218,7 @@ async fn a_207_ties_each_error_to_its_input_by_trace_id() {
         })
         .await;
 
-    let result = client(&server)
+    let result = default_retry_client(&server)
         .objects::<Lead>()
         .create_many((0..250).map(lead).collect())
         .await
@@ -318,7 +302,7 @@ async fn a_chunk_rejected_with_400_fails_only_its_own_inputs() {
         })
         .await;
 
-    let result = client(&server)
+    let result = default_retry_client(&server)
         .objects::<Lead>()
         .create_many((0..300).map(lead).collect())
         .await
@@ -368,13 +352,7 @@ async fn an_html_502_fails_its_chunk_as_outcome_unknown_and_is_not_resent() {
             then.respond_with(one_chunk_fails(200, 502, "text/html", html));
         })
         .await;
-    let client = Client::builder()
-        .access_token("pat-test")
-        .base_url(server.base_url())
-        .rate_limits(RateLimits::off())
-        .retry(RetryPolicy::disabled())
-        .build()
-        .unwrap();
+    let client = client(&server);
 
     let result = client
         .objects::<Lead>()
@@ -417,17 +395,13 @@ async fn an_html_502_fails_its_chunk_as_outcome_unknown_and_is_not_resent() {
 #[tokio::test]
 async fn an_invalid_item_734_of_5000_is_named_and_nothing_is_sent() {
     let server = MockServer::start_async().await;
-    let anything = server
-        .mock_async(|_, then| {
-            then.status(500);
-        })
-        .await;
+    let anything = catch_all(&server).await;
     let mut inputs: Vec<NewRecord> = (0..5000).map(lead).collect();
     inputs[734]
         .properties
         .insert("hs_lead_name".into(), "  ".into());
 
-    let error = client(&server)
+    let error = default_retry_client(&server)
         .objects::<Lead>()
         .create_many(inputs)
         .await
@@ -444,15 +418,11 @@ async fn an_invalid_item_734_of_5000_is_named_and_nothing_is_sent() {
 #[tokio::test]
 async fn a_lead_without_a_contact_is_rejected_before_sending() {
     let server = MockServer::start_async().await;
-    let anything = server
-        .mock_async(|_, then| {
-            then.status(500);
-        })
-        .await;
+    let anything = catch_all(&server).await;
     let mut inputs: Vec<NewRecord> = (0..3).map(lead).collect();
     inputs[2].associations.clear();
 
-    let error = client(&server)
+    let error = default_retry_client(&server)
         .objects::<Lead>()
         .create_many(inputs)
         .await
@@ -468,16 +438,12 @@ async fn a_lead_without_a_contact_is_rejected_before_sending() {
 #[tokio::test]
 async fn a_repeated_trace_id_names_both_items_and_nothing_is_sent() {
     let server = MockServer::start_async().await;
-    let anything = server
-        .mock_async(|_, then| {
-            then.status(500);
-        })
-        .await;
+    let anything = catch_all(&server).await;
     let mut inputs: Vec<NewRecord> = (0..10).map(lead).collect();
     inputs[3].object_write_trace_id = Some("import-17".into());
     inputs[9].object_write_trace_id = Some("import-17".into());
 
-    let error = client(&server)
+    let error = default_retry_client(&server)
         .objects::<Lead>()
         .create_many(inputs)
         .await
@@ -518,7 +484,7 @@ async fn what_hubspot_did_not_confirm_is_not_reported_done_and_nothing_is_duplic
         })
         .await;
 
-    let result = client(&server)
+    let result = default_retry_client(&server)
         .objects::<Lead>()
         .create_many((0..4).map(lead).collect())
         .await
@@ -549,12 +515,8 @@ async fn what_hubspot_did_not_confirm_is_not_reported_done_and_nothing_is_duplic
 #[tokio::test]
 async fn no_inputs_send_nothing() {
     let server = MockServer::start_async().await;
-    let anything = server
-        .mock_async(|_, then| {
-            then.status(500);
-        })
-        .await;
-    let result = client(&server)
+    let anything = catch_all(&server).await;
+    let result = default_retry_client(&server)
         .objects::<Lead>()
         .create_many(Vec::new())
         .await

@@ -1,54 +1,27 @@
 //! Creating leads: the typed builder's exact request, lead rules checked before sending, and
 //! HubSpot's answers.
 
+mod support;
+
 use httpmock::prelude::*;
 use hubspot_crm::api::leads::types as api;
 use hubspot_crm::{
-    AssociationCategory, AssociationType, Client, Error, Lead, NewAssociation, NewRecord,
-    RateLimits, RetryPolicy, lead_properties as p,
+    AssociationCategory, AssociationType, Error, Lead, NewAssociation, NewRecord,
+    lead_properties as p,
 };
 use hubspot_crm_mock::leads::operations::{CreateThen, CreateWhen};
 use serde_json::json;
+use support::{
+    TOKEN, catch_all, client, client_with, expect_validation, record_json, tiny_retries,
+};
 
-const TOKEN: &str = "pat-na1-test-token-1111";
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .access_token(TOKEN)
-        .base_url(server.base_url())
-        .retry(RetryPolicy::disabled())
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
-}
-
-/// Answers anything with a 500, so a test can assert that nothing was sent.
-async fn catch_all(server: &MockServer) -> httpmock::Mock<'_> {
-    server
-        .mock_async(|_when, then| {
-            then.status(500);
-        })
-        .await
-}
-
+/// HubSpot's answer to a create: the record and a link to it in HubSpot's app.
 fn created(id: &str, properties: serde_json::Value) -> serde_json::Value {
-    json!({
-        "id": id,
-        "properties": properties,
-        "createdAt": "2026-11-26T10:00:00.000Z",
-        "updatedAt": "2026-11-26T10:00:00.125Z",
-        "archived": false,
-        "url": "https://app.hubspot.com/contacts/1/record/0-136/1001"
-    })
-}
-
-fn expect_validation(
-    result: hubspot_crm::Result<impl std::fmt::Debug>,
-) -> hubspot_crm::ValidationError {
-    match result {
-        Err(Error::Validation(e)) => e,
-        other => panic!("expected a validation error, got {other:?}"),
-    }
+    let mut record = record_json(id, properties);
+    record["url"] = json!(format!(
+        "https://app.hubspot.com/contacts/1/record/0-136/{id}"
+    ));
+    record
 }
 
 #[tokio::test]
@@ -368,19 +341,7 @@ async fn a_create_that_hits_a_gateway_error_is_not_resent() {
             );
         })
         .await;
-    let client = Client::builder()
-        .access_token(TOKEN)
-        .base_url(server.base_url())
-        .retry(RetryPolicy {
-            max_attempts: 4,
-            max_elapsed: std::time::Duration::from_secs(30),
-            base_delay: std::time::Duration::from_millis(1),
-            max_delay: std::time::Duration::from_millis(2),
-            rate_limit_wait: std::time::Duration::from_millis(1),
-        })
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap();
+    let client = client_with(&server, |b| b.retry(tiny_retries(4)));
     let err = client
         .leads()
         .new_lead("Acme")

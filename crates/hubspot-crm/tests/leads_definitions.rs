@@ -1,18 +1,11 @@
 //! Creating a lead checked against the account's property definitions, on request.
 
-use httpmock::prelude::*;
-use hubspot_crm::{Client, Error, RateLimits, RetryPolicy};
-use serde_json::json;
+mod support;
 
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .access_token("pat-na1-definitions")
-        .base_url(server.base_url())
-        .retry(RetryPolicy::disabled())
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
-}
+use httpmock::prelude::*;
+use hubspot_crm::Error;
+use serde_json::json;
+use support::client;
 
 fn enumeration(name: &str, values: &[&str]) -> serde_json::Value {
     let options: Vec<_> = values

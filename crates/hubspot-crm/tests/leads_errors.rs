@@ -1,44 +1,18 @@
 //! What lead calls do with HubSpot's and proxies' failures: rate limits (rolling and daily),
 //! HTML bodies, unparsable successes, and the token staying out of logs and messages.
 
-use std::time::Duration;
+mod support;
 
 use httpmock::prelude::*;
-use hubspot_crm::{Client, Error, RateLimits, RetryPolicy};
+use hubspot_crm::{Client, Error, RetryPolicy};
 use serde_json::json;
+use support::{Endpoint, client_with, rolling_429_body, tiny_retries};
 
 const TOKEN: &str = "pat-na1-c0ffee-secret-4444";
 
-fn client_with(server: &MockServer, retry: RetryPolicy) -> Client {
-    Client::builder()
-        .access_token(TOKEN)
-        .base_url(server.base_url())
-        .retry(retry)
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
-}
-
-/// Retries with waits of a millisecond or two, so counting attempts stays fast.
-fn tiny_retries(max_attempts: u32) -> RetryPolicy {
-    RetryPolicy {
-        max_attempts,
-        max_elapsed: Duration::from_secs(30),
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(2),
-        rate_limit_wait: Duration::from_millis(1),
-    }
-}
-
-fn rolling_429() -> serde_json::Value {
-    json!({
-        "status": "error",
-        "message": "You have reached your ten_secondly_rolling limit.",
-        "errorType": "RATE_LIMIT",
-        "correlationId": "11111111-2222-4333-8444-555555555555",
-        "policyName": "TEN_SECONDLY_ROLLING",
-        "groupName": "publicapi:app-id:12345"
-    })
+/// A client with a token easy to spot in any text it leaks into.
+fn client_with_retry(endpoint: &(impl Endpoint + ?Sized), retry: RetryPolicy) -> Client {
+    client_with(endpoint, |b| b.access_token(TOKEN).retry(retry))
 }
 
 #[tokio::test]
@@ -47,10 +21,10 @@ async fn rolling_429_without_retries_is_an_api_error() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/crm/v3/objects/leads/1001");
-            then.status(429).json_body(rolling_429());
+            then.status(429).json_body(rolling_429_body());
         })
         .await;
-    let err = client_with(&server, RetryPolicy::disabled())
+    let err = client_with_retry(&server, RetryPolicy::disabled())
         .leads()
         .get("1001")
         .await
@@ -82,7 +56,7 @@ async fn rolling_429_is_retried_up_to_the_policy() {
             }));
         })
         .await;
-    let err = client_with(&server, tiny_retries(3))
+    let err = client_with_retry(&server, tiny_retries(3))
         .leads()
         .search_page(&hubspot_crm::SearchRequest::new())
         .await
@@ -113,7 +87,7 @@ async fn daily_429_is_its_own_error_and_never_retried() {
         properties: [("hs_lead_label".to_owned(), "HOT".to_owned())].into(),
         ..Default::default()
     };
-    let err = client_with(&server, tiny_retries(5))
+    let err = client_with_retry(&server, tiny_retries(5))
         .leads()
         .update(change)
         .await
@@ -142,7 +116,7 @@ async fn html_error_page_keeps_status_and_body() {
                 .body(page);
         })
         .await;
-    let err = client_with(&server, RetryPolicy::disabled())
+    let err = client_with_retry(&server, RetryPolicy::disabled())
         .leads()
         .get("1001")
         .await
@@ -169,7 +143,7 @@ async fn html_gateway_error_on_a_read_is_retried() {
                 .body("<html><body>Bad Gateway</body></html>");
         })
         .await;
-    let err = client_with(&server, tiny_retries(2))
+    let err = client_with_retry(&server, tiny_retries(2))
         .leads()
         .batch_read(["1001"], &hubspot_crm::ReadOptions::new())
         .await
@@ -193,7 +167,7 @@ async fn unparsable_success_is_a_decode_error_with_the_body() {
                 .body(r#"{"id": "1001", "properties": "#);
         })
         .await;
-    let err = client_with(&server, RetryPolicy::disabled())
+    let err = client_with_retry(&server, RetryPolicy::disabled())
         .leads()
         .get("1001")
         .await
@@ -211,7 +185,7 @@ async fn unparsable_success_is_a_decode_error_with_the_body() {
 #[tokio::test]
 async fn the_token_never_shows_in_debug_output() {
     let server = MockServer::start_async().await;
-    let client = client_with(&server, RetryPolicy::disabled());
+    let client = client_with_retry(&server, RetryPolicy::disabled());
     let leads = client.leads();
     let builder = leads.new_lead("Acme").contact("51");
     for text in [
@@ -241,7 +215,7 @@ async fn the_token_never_shows_in_errors() {
             }));
         })
         .await;
-    let client = client_with(&server, RetryPolicy::disabled());
+    let client = client_with_retry(&server, RetryPolicy::disabled());
     let err = client.leads().get("1001").await.unwrap_err();
     mock.assert_async().await;
     assert_eq!(
@@ -250,7 +224,7 @@ async fn the_token_never_shows_in_errors() {
     );
     let validation = client.leads().get("abc").await.unwrap_err();
     // Nothing listens on port 9 (discard): a transport error.
-    let unreachable = client_with_url("http://127.0.0.1:9")
+    let unreachable = client_with_retry("http://127.0.0.1:9", RetryPolicy::disabled())
         .leads()
         .get("1001")
         .await
@@ -265,14 +239,4 @@ async fn the_token_never_shows_in_errors() {
             assert!(!text.contains("c0ffee"), "{text}");
         }
     }
-}
-
-fn client_with_url(url: &str) -> Client {
-    Client::builder()
-        .access_token(TOKEN)
-        .base_url(url)
-        .retry(RetryPolicy::disabled())
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
 }

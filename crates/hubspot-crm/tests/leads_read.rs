@@ -1,50 +1,21 @@
 //! Reading leads: single reads by id or unique property, list pages, batch reads and search,
 //! with exact query strings and bodies, realistic answers, and limits checked before sending.
 
+mod support;
+
 use httpmock::prelude::*;
 use hubspot_crm::{
-    Client, Error, Filter, FilterGroup, Operator, RateLimits, ReadOptions, RetryPolicy,
-    SearchRequest, Sort, lead_properties as p,
+    Error, Filter, FilterGroup, Operator, ReadOptions, SearchRequest, Sort, lead_properties as p,
 };
 use serde_json::json;
+use support::{TOKEN, catch_all, client, expect_validation, record_json};
 
-const TOKEN: &str = "pat-na1-test-token-2222";
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .access_token(TOKEN)
-        .base_url(server.base_url())
-        .retry(RetryPolicy::disabled())
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
-}
-
-async fn catch_all(server: &MockServer) -> httpmock::Mock<'_> {
-    server
-        .mock_async(|_when, then| {
-            then.status(500);
-        })
-        .await
-}
-
-fn expect_validation<T: std::fmt::Debug>(
-    result: hubspot_crm::Result<T>,
-) -> hubspot_crm::ValidationError {
-    match result {
-        Err(Error::Validation(e)) => e,
-        other => panic!("expected a validation error, got {other:?}"),
-    }
-}
-
-fn lead_json(id: &str, name: &str) -> serde_json::Value {
-    json!({
-        "id": id,
-        "properties": {"hs_lead_name": name, "hs_lead_label": null, "hs_object_id": id},
-        "createdAt": "2026-10-01T08:30:00.000Z",
-        "updatedAt": "2026-11-20T16:45:12.345Z",
-        "archived": false
-    })
+/// A lead named `name` with an unset label.
+fn lead_named(id: &str, name: &str) -> serde_json::Value {
+    record_json(
+        id,
+        json!({"hs_lead_name": name, "hs_lead_label": null, "hs_object_id": id}),
+    )
 }
 
 #[tokio::test]
@@ -127,7 +98,7 @@ async fn get_without_options_sends_only_archived() {
                 .path("/crm/v3/objects/leads/1001")
                 .query_param("archived", "false")
                 .query_param_count(".*", ".*", 1);
-            then.status(200).json_body(lead_json("1001", "Acme"));
+            then.status(200).json_body(lead_named("1001", "Acme"));
         })
         .await;
     let lead = client(&server).leads().get("1001").await.unwrap();
@@ -148,7 +119,7 @@ async fn get_by_unique_property_sends_id_property() {
                 .query_param("properties", "hs_lead_name")
                 .query_param("archived", "false")
                 .query_param_count(".*", ".*", 3);
-            then.status(200).json_body(lead_json("1001", "Acme"));
+            then.status(200).json_body(lead_named("1001", "Acme"));
         })
         .await;
     let options = ReadOptions::new()

@@ -1,44 +1,16 @@
 //! Changing leads: update, archive, single-request batches and the v3 per-lead association
 //! endpoints, with exact requests, 207 partial failures, and bad input stopped before sending.
 
+mod support;
+
 use httpmock::prelude::*;
 use hubspot_crm::api::leads::types as api;
-use hubspot_crm::{
-    AssociationType, Client, Error, NewRecord, RateLimits, RecordUpdate, RetryPolicy,
-};
+use hubspot_crm::{AssociationType, Client, Error, NewRecord, RecordUpdate};
 use hubspot_crm_mock::leads::operations::{
     AssociateThen, AssociateWhen, RemoveAssociationThen, RemoveAssociationWhen,
 };
 use serde_json::json;
-
-const TOKEN: &str = "pat-na1-test-token-3333";
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .access_token(TOKEN)
-        .base_url(server.base_url())
-        .retry(RetryPolicy::disabled())
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
-}
-
-async fn catch_all(server: &MockServer) -> httpmock::Mock<'_> {
-    server
-        .mock_async(|_when, then| {
-            then.status(500);
-        })
-        .await
-}
-
-fn expect_validation<T: std::fmt::Debug>(
-    result: hubspot_crm::Result<T>,
-) -> hubspot_crm::ValidationError {
-    match result {
-        Err(Error::Validation(e)) => e,
-        other => panic!("expected a validation error, got {other:?}"),
-    }
-}
+use support::{TOKEN, catch_all, client, expect_validation, record_json};
 
 fn update(id: &str, properties: &[(&str, &str)]) -> RecordUpdate {
     RecordUpdate {
@@ -49,16 +21,6 @@ fn update(id: &str, properties: &[(&str, &str)]) -> RecordUpdate {
             .collect(),
         ..RecordUpdate::default()
     }
-}
-
-fn record_json(id: &str, properties: serde_json::Value) -> serde_json::Value {
-    json!({
-        "id": id,
-        "properties": properties,
-        "createdAt": "2026-10-01T08:30:00Z",
-        "updatedAt": "2026-11-26T10:00:00Z",
-        "archived": false
-    })
 }
 
 #[tokio::test]

@@ -1,13 +1,14 @@
 //! The client-side rate limiters, seen from the server: requests counted per window on
 //! arrival.
 
-mod retry_support;
+mod support;
 
 use std::time::{Duration, Instant};
 
 use hubspot_crm::{Client, Lead, RateLimits, SearchRequest, Window};
-use retry_support::{Reply, ScriptServer, lead_ok, quick_retries};
 use serde_json::json;
+use support::script_server::{Reply, ScriptServer, lead_ok, rolling_429};
+use support::{client_with, quick_retries};
 
 /// Asserts the server saw requests no faster than `max` per `window` since `start`: the k-th
 /// arrival (0-based) comes at least `k / max` windows after `start`. Delays on the way (a busy
@@ -37,14 +38,8 @@ fn assert_paced(start: Instant, arrivals: &[Instant], max: usize, window: Durati
     }
 }
 
-fn limited_client(base_url: &str, limits: RateLimits) -> Client {
-    Client::builder()
-        .access_token("pat-na1-test-token")
-        .base_url(base_url)
-        .retry(quick_retries())
-        .rate_limits(limits)
-        .build()
-        .unwrap()
+fn limited_client(server: &ScriptServer, limits: RateLimits) -> Client {
+    client_with(server, |b| b.retry(quick_retries()).rate_limits(limits))
 }
 
 fn search_page() -> Reply {
@@ -69,7 +64,7 @@ async fn concurrent_tasks_on_clones_share_one_window() {
     let server = ScriptServer::always(lead_ok("123")).await;
     let window = Window::new(3, Duration::from_millis(400));
     let client = limited_client(
-        &server.url(),
+        &server,
         RateLimits {
             general: Some(window),
             search: None,
@@ -98,7 +93,7 @@ async fn searches_have_their_own_window() {
     let server = ScriptServer::always(search_page()).await;
     let search_window = Window::new(2, Duration::from_millis(400));
     let client = limited_client(
-        &server.url(),
+        &server,
         RateLimits {
             general: None,
             search: Some(search_window),
@@ -144,7 +139,7 @@ async fn remaining_zero_makes_the_next_request_wait_for_the_window() {
         lead_ok("123"),
     )
     .await;
-    let client = limited_client(&server.url(), RateLimits::default());
+    let client = limited_client(&server, RateLimits::default());
 
     let start = Instant::now();
     client.leads().get("123").await.unwrap();
@@ -169,7 +164,7 @@ async fn the_reported_max_and_interval_replace_the_configured_window() {
         lead_ok("123"),
     )
     .await;
-    let client = limited_client(&server.url(), RateLimits::default());
+    let client = limited_client(&server, RateLimits::default());
 
     let start = Instant::now();
     client.leads().get("123").await.unwrap();
@@ -192,14 +187,12 @@ async fn the_reported_max_and_interval_replace_the_configured_window() {
 async fn a_rolling_429_holds_back_the_other_tasks_too() {
     // The first request is turned away for a 400 ms window; the rest wait it out with it.
     let server = ScriptServer::start(
-        vec![
-            retry_support::rolling_429().header("X-HubSpot-RateLimit-Interval-Milliseconds", "400"),
-        ],
+        vec![rolling_429().header("X-HubSpot-RateLimit-Interval-Milliseconds", "400")],
         lead_ok("123"),
     )
     .await;
     let client = limited_client(
-        &server.url(),
+        &server,
         RateLimits {
             general: Some(Window::new(100, Duration::from_secs(10))),
             search: None,

@@ -1,38 +1,27 @@
 //! OAuth: refresh ahead of expiry, one refresh for many concurrent calls, rejected refresh
 //! tokens, and rotated refresh tokens handed to the callback.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use httpmock::prelude::*;
-use hubspot_crm::{AuthError, Client, Error, OAuthRefresh, RateLimits, RefreshedTokens};
+use hubspot_crm::{AuthError, Client, Error, OAuthRefresh, RefreshedTokens, RetryPolicy};
 use serde_json::json;
+use support::{client_with, lead_json};
 
 const TOKEN_PATH: &str = "/oauth/v1/token";
 const LEAD_PATH: &str = "/crm/v3/objects/leads/123";
-
-fn lead() -> serde_json::Value {
-    json!({
-        "id": "123",
-        "properties": {"hs_lead_name": "Acme renewal", "hs_lead_label": null},
-        "createdAt": "2026-11-26T10:00:00.000Z",
-        "updatedAt": "2026-11-26T10:00:00.000Z",
-        "archived": false
-    })
-}
 
 fn oauth(server: &MockServer, refresh_token: &str) -> OAuthRefresh {
     OAuthRefresh::new("app-client-id", "app-client-secret", refresh_token)
         .token_url(server.url(TOKEN_PATH))
 }
 
+/// A client authenticated by `oauth`, retrying as an ordinary client does.
 fn client(server: &MockServer, oauth: OAuthRefresh) -> Client {
-    Client::builder()
-        .oauth(oauth)
-        .base_url(server.base_url())
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
+    client_with(server, |b| b.oauth(oauth).retry(RetryPolicy::default()))
 }
 
 /// The token endpoint answering a refresh with `refresh_token` by a new pair.
@@ -71,7 +60,7 @@ async fn lead_endpoint<'a>(server: &'a MockServer, access: &str) -> httpmock::Mo
             when.method(GET)
                 .path(LEAD_PATH)
                 .header("authorization", format!("Bearer {access}"));
-            then.status(200).json_body(lead());
+            then.status(200).json_body(lead_json("123"));
         })
         .await
 }

@@ -1,31 +1,17 @@
 //! Property definitions through `client.properties()`: parsing HubSpot's answers, the
 //! per-client cache, and checking values to write against the account's definitions.
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use httpmock::prelude::*;
 use hubspot_crm::{
-    Client, Error, LeadAssociation, NewRecord, PropertyDefinition, PropertyDefinitions,
-    PropertyOption, RateLimits, RecordUpdate, RetryPolicy, ValidationError,
+    LeadAssociation, NewRecord, PropertyDefinition, PropertyDefinitions, PropertyOption,
+    RecordUpdate,
 };
 use serde_json::json;
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .access_token("pat-na1-props-test")
-        .base_url(server.base_url())
-        .retry(RetryPolicy::disabled())
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
-}
-
-fn validation<T: std::fmt::Debug>(result: hubspot_crm::Result<T>) -> ValidationError {
-    match result {
-        Err(Error::Validation(e)) => e,
-        other => panic!("expected a validation error, got {other:?}"),
-    }
-}
+use support::{TOKEN, catch_all, client, expect_validation};
 
 fn metadata(read_only_value: bool) -> serde_json::Value {
     json!({"archivable": false, "readOnlyDefinition": true, "readOnlyValue": read_only_value})
@@ -183,7 +169,7 @@ async fn list_mock(server: &MockServer) -> httpmock::Mock<'_> {
         .mock_async(|when, then| {
             when.method(GET)
                 .path("/crm/v3/properties/leads")
-                .header("authorization", "Bearer pat-na1-props-test")
+                .header("authorization", format!("Bearer {TOKEN}"))
                 .query_param_count(".*", ".*", 0);
             then.status(200).json_body(lead_properties());
         })
@@ -397,7 +383,7 @@ async fn refresh_and_list_read_again_and_update_the_cache() {
         })
         .await;
     let frozen = BTreeMap::from([("hs_lead_label".to_owned(), "FROZEN".to_owned())]);
-    let e = validation(properties.validate_values("leads", &frozen).await);
+    let e = expect_validation(properties.validate_values("leads", &frozen).await);
     assert_eq!(e.field, "hs_lead_label");
     after.assert_calls_async(0).await;
 
@@ -445,19 +431,19 @@ async fn values_are_checked_against_the_definitions() {
         .await
         .unwrap();
 
-    let e = validation(check(&[("hs_lead_nmae", "Acme")]).await);
+    let e = expect_validation(check(&[("hs_lead_nmae", "Acme")]).await);
     assert_eq!(e.field, "hs_lead_nmae");
     assert_eq!(e.reason, "is not a property of leads");
 
-    let e = validation(check(&[("hs_createdate", "2026-01-01")]).await);
+    let e = expect_validation(check(&[("hs_createdate", "2026-01-01")]).await);
     assert_eq!(e.field, "hs_createdate");
     assert_eq!(e.reason, "is read-only and cannot be written");
 
-    let e = validation(check(&[("hs_days_open", "3")]).await);
+    let e = expect_validation(check(&[("hs_days_open", "3")]).await);
     assert_eq!(e.field, "hs_days_open");
     assert!(e.reason.contains("calculated"), "{e}");
 
-    let e = validation(check(&[("hs_lead_label", "Lukewarm")]).await);
+    let e = expect_validation(check(&[("hs_lead_label", "Lukewarm")]).await);
     assert_eq!(e.field, "hs_lead_label");
     assert_eq!(
         e.reason,
@@ -465,13 +451,13 @@ async fn values_are_checked_against_the_definitions() {
     );
 
     // Values are case-sensitive; a label given for a value gets a hint.
-    let e = validation(check(&[("hs_lead_label", "Warm")]).await);
+    let e = expect_validation(check(&[("hs_lead_label", "Warm")]).await);
     assert_eq!(
         e.reason,
         "`Warm` is not an option (`Warm` is the label of `WARM`); allowed values: `COLD`, `WARM`, `HOT`, `LEGACY`"
     );
 
-    let e = validation(check(&[("interests", "analytics;support")]).await);
+    let e = expect_validation(check(&[("interests", "analytics;support")]).await);
     assert_eq!(e.field, "interests");
     assert!(
         e.reason
@@ -480,7 +466,7 @@ async fn values_are_checked_against_the_definitions() {
     );
 
     // A single-select value is not split on `;`.
-    let e = validation(check(&[("hs_lead_type", "NEW BUSINESS;EXISTING BUSINESS")]).await);
+    let e = expect_validation(check(&[("hs_lead_type", "NEW BUSINESS;EXISTING BUSINESS")]).await);
     assert_eq!(e.field, "hs_lead_type");
 
     mock.assert_calls_async(1).await;
@@ -503,7 +489,7 @@ async fn new_records_and_updates_can_be_checked() {
     properties.check_new_record("leads", &lead).await.unwrap();
     lead.properties
         .insert("hs_lead_type".to_owned(), "RENEWAL".to_owned());
-    let e = validation(properties.check_new_record("leads", &lead).await);
+    let e = expect_validation(properties.check_new_record("leads", &lead).await);
     assert_eq!(e.field, "hs_lead_type");
     assert!(
         e.reason.contains("`NEW BUSINESS`, `EXISTING BUSINESS`"),
@@ -515,7 +501,7 @@ async fn new_records_and_updates_can_be_checked() {
         properties: BTreeMap::from([("hs_object_id".to_owned(), "902".to_owned())]),
         ..RecordUpdate::default()
     };
-    let e = validation(properties.check_update("leads", &update).await);
+    let e = expect_validation(properties.check_update("leads", &update).await);
     assert_eq!(e.field, "hs_object_id");
     mock.assert_calls_async(1).await;
 }
@@ -523,19 +509,15 @@ async fn new_records_and_updates_can_be_checked() {
 #[tokio::test]
 async fn arguments_are_checked_before_sending() {
     let server = MockServer::start_async().await;
-    let nothing = server
-        .mock_async(|_when, then| {
-            then.status(500);
-        })
-        .await;
+    let nothing = catch_all(&server).await;
     let properties = client(&server).properties();
-    let e = validation(properties.list(" ").await);
+    let e = expect_validation(properties.list(" ").await);
     assert_eq!(e.field, "objectType");
-    let e = validation(properties.definitions("leads/x").await);
+    let e = expect_validation(properties.definitions("leads/x").await);
     assert_eq!(e.field, "objectType");
-    let e = validation(properties.get("leads", "").await);
+    let e = expect_validation(properties.get("leads", "").await);
     assert_eq!(e.field, "propertyName");
-    let e = validation(properties.validate_values("", &BTreeMap::new()).await);
+    let e = expect_validation(properties.validate_values("", &BTreeMap::new()).await);
     assert_eq!(e.field, "objectType");
     nothing.assert_calls_async(0).await;
 }

@@ -1,13 +1,14 @@
 //! A create whose connection was refused never reached HubSpot, so it is sent again.
 
-mod retry_support;
+mod support;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
-use hubspot_crm::{AuthError, Client, Lead, RateLimits, Secret, TokenProvider};
-use retry_support::{Reply, ScriptServer, lead_json, new_lead, new_lead_body, quick_retries};
+use hubspot_crm::{AuthError, Lead, RateLimits, RetryPolicy, Secret, TokenProvider};
+use support::script_server::{Reply, ScriptServer};
+use support::{TOKEN, client_with, lead_json, new_lead, new_lead_body, quick_retries};
 use tokio::sync::oneshot;
 
 /// Hands out a fixed token and, when asked a second time (the transport asks again before a
@@ -30,7 +31,7 @@ impl TokenProvider for OpensPortOnRetry {
                     opened.send(listener).unwrap();
                 }
             }
-            Ok(Secret::new("pat-na1-test-token"))
+            Ok(Secret::new(TOKEN))
         })
     }
 }
@@ -48,13 +49,9 @@ async fn a_refused_create_is_sent_again() {
         asked: Mutex::new(0),
         opened: Mutex::new(Some(opened)),
     });
-    let client = Client::builder()
-        .token_provider(provider.clone())
-        .base_url(format!("http://{addr}"))
-        .retry(quick_retries())
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap();
+    let client = client_with(&format!("http://{addr}"), |b| {
+        b.token_provider(provider.clone()).retry(quick_retries())
+    });
     let server = tokio::spawn(async move {
         let listener = listener.await.unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -91,15 +88,13 @@ async fn a_refused_create_reports_a_transport_error_once_attempts_run_out() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let client = Client::builder()
-        .access_token("pat-na1-test-token")
-        .base_url(format!("http://{addr}"))
-        .retry(hubspot_crm::RetryPolicy {
+    let client = client_with(&format!("http://{addr}"), |b| {
+        b.retry(RetryPolicy {
             max_attempts: 2,
             ..quick_retries()
         })
-        .build()
-        .unwrap();
+        .rate_limits(RateLimits::default())
+    });
 
     let error = client
         .objects::<Lead>()

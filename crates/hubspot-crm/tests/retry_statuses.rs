@@ -1,16 +1,14 @@
 //! Retries by status: what is retried, how long the client waits, and what is never resent.
 
-mod retry_support;
+mod support;
 
 use std::time::Duration;
 
 use httpmock::prelude::*;
-use hubspot_crm::{Client, CrmObject, Error, Lead, RateLimits, RecordUpdate, RetryPolicy};
-use retry_support::{
-    Reply, ScriptServer, bad_gateway, client, lead_json, lead_ok, new_lead, new_lead_body,
-    quick_retries, rolling_429,
-};
+use hubspot_crm::{CrmObject, Error, Lead, RateLimits, RecordUpdate, RetryPolicy};
 use serde_json::json;
+use support::script_server::{Reply, ScriptServer, bad_gateway, lead_ok, rolling_429};
+use support::{client_with, lead_json, new_lead, new_lead_body, quick_retries, retrying_client};
 
 const LEAD_PATH: &str = "/crm/v3/objects/leads/123";
 
@@ -28,16 +26,14 @@ async fn rolling_429_waits_for_the_reported_window_then_succeeds() {
     )
     .await;
     // Without the header the wait would be 60 s, past the 5 s budget: the call would fail.
-    let client = Client::builder()
-        .access_token("pat-na1-test-token")
-        .base_url(server.url())
-        .retry(RetryPolicy {
+    let client = client_with(&server, |b| {
+        b.retry(RetryPolicy {
             max_elapsed: Duration::from_secs(5),
             rate_limit_wait: Duration::from_secs(60),
             ..quick_retries()
         })
-        .build()
-        .unwrap();
+        .rate_limits(RateLimits::default())
+    });
 
     let lead = client.leads().get("123").await.unwrap();
 
@@ -68,7 +64,7 @@ async fn a_429_on_a_create_is_resent_because_hubspot_turned_it_away() {
         bad_gateway(500),
     )
     .await;
-    let client = client(&server.url());
+    let client = retrying_client(&server);
 
     let created = client
         .objects::<Lead>()
@@ -107,15 +103,13 @@ async fn daily_429_is_not_retried() {
         })
         .await;
     // A ten-secondly 429 would be retried after 10 ms with this policy.
-    let client = Client::builder()
-        .access_token("pat-na1-test-token")
-        .base_url(server.base_url())
-        .retry(RetryPolicy {
+    let client = client_with(&server, |b| {
+        b.retry(RetryPolicy {
             rate_limit_wait: Duration::from_millis(10),
             ..quick_retries()
         })
-        .build()
-        .unwrap();
+        .rate_limits(RateLimits::default())
+    });
 
     let error = client.leads().get("123").await.unwrap_err();
 
@@ -145,7 +139,7 @@ async fn gateway_errors_are_retried_for_a_read() {
         bad_gateway(500),
     )
     .await;
-    let client = client(&server.url());
+    let client = retrying_client(&server);
 
     let lead = client.leads().get("123").await.unwrap();
 
@@ -161,7 +155,7 @@ async fn gateway_errors_are_retried_for_an_update() {
         bad_gateway(500),
     )
     .await;
-    let client = client(&server.url());
+    let client = retrying_client(&server);
 
     let updated = client
         .leads()
@@ -197,16 +191,12 @@ async fn retries_stop_at_max_attempts_with_the_last_answer() {
                 .body("<html><body>Service Unavailable</body></html>");
         })
         .await;
-    let client = Client::builder()
-        .access_token("pat-na1-test-token")
-        .base_url(server.base_url())
-        .retry(RetryPolicy {
+    let client = client_with(&server, |b| {
+        b.retry(RetryPolicy {
             max_attempts: 3,
             ..quick_retries()
         })
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap();
+    });
 
     let error = client.leads().get("123").await.unwrap_err();
 
@@ -228,12 +218,10 @@ async fn disabled_retries_send_once() {
             then.status(503).body("unavailable");
         })
         .await;
-    let client = Client::builder()
-        .access_token("pat-na1-test-token")
-        .base_url(server.base_url())
-        .retry(RetryPolicy::disabled())
-        .build()
-        .unwrap();
+    let client = client_with(&server, |b| {
+        b.retry(RetryPolicy::disabled())
+            .rate_limits(RateLimits::default())
+    });
 
     let error = client.leads().get("123").await.unwrap_err();
 
@@ -250,7 +238,7 @@ async fn a_wait_past_the_time_budget_gives_up_at_once() {
             then.status(503).header("Retry-After", "3600").body("");
         })
         .await;
-    let client = client(&server.base_url());
+    let client = retrying_client(&server);
 
     let error = client.leads().get("123").await.unwrap_err();
 
@@ -273,7 +261,7 @@ async fn a_503_on_a_create_is_not_resent_and_the_outcome_is_unknown() {
                 .body("<html><body>Service Unavailable</body></html>");
         })
         .await;
-    let client = client(&server.base_url());
+    let client = retrying_client(&server);
 
     let error = client
         .objects::<Lead>()
@@ -306,7 +294,7 @@ async fn a_503_on_a_batch_create_names_every_input() {
             then.status(503).body("");
         })
         .await;
-    let client = client(&server.base_url());
+    let client = retrying_client(&server);
 
     let error = <Lead as CrmObject>::batch_create(
         &client,
@@ -346,13 +334,11 @@ async fn a_timed_out_create_is_not_resent() {
                 .delay(Duration::from_secs(2));
         })
         .await;
-    let client = Client::builder()
-        .access_token("pat-na1-test-token")
-        .base_url(server.base_url())
-        .timeout(Duration::from_millis(300))
-        .retry(quick_retries())
-        .build()
-        .unwrap();
+    let client = client_with(&server, |b| {
+        b.timeout(Duration::from_millis(300))
+            .retry(quick_retries())
+            .rate_limits(RateLimits::default())
+    });
 
     let error = client
         .objects::<Lead>()
@@ -378,13 +364,11 @@ async fn a_timed_out_read_is_resent() {
         bad_gateway(500),
     )
     .await;
-    let client = Client::builder()
-        .access_token("pat-na1-test-token")
-        .base_url(server.url())
-        .timeout(Duration::from_millis(300))
-        .retry(quick_retries())
-        .build()
-        .unwrap();
+    let client = client_with(&server, |b| {
+        b.timeout(Duration::from_millis(300))
+            .retry(quick_retries())
+            .rate_limits(RateLimits::default())
+    });
 
     let lead = client.leads().get("123").await.unwrap();
 
@@ -395,7 +379,7 @@ async fn a_timed_out_read_is_resent() {
 #[tokio::test]
 async fn a_connection_lost_after_sending_a_create_is_not_resent() {
     let server = ScriptServer::start(vec![Reply::hang_up()], lead_ok("901")).await;
-    let client = client(&server.url());
+    let client = retrying_client(&server);
 
     let error = <Lead as CrmObject>::batch_create(&client, vec![new_lead("Acme", Some("trace-a"))])
         .await
@@ -423,7 +407,7 @@ async fn an_error_a_create_was_refused_with_is_reported_as_is() {
             }));
         })
         .await;
-    let client = client(&server.base_url());
+    let client = retrying_client(&server);
 
     let error = client
         .objects::<Lead>()
@@ -453,7 +437,7 @@ async fn retry_after_is_honoured_on_477() {
     )
     .await;
     // Backoff alone would wait at most 20 ms.
-    let client = client(&server.url());
+    let client = retrying_client(&server);
 
     // A 477 means the request was turned away: even a create is sent again.
     let created = client
@@ -475,7 +459,7 @@ async fn retry_after_is_honoured_on_503() {
         bad_gateway(500),
     )
     .await;
-    let client = client(&server.url());
+    let client = retrying_client(&server);
 
     client.leads().get("123").await.unwrap();
 
@@ -497,7 +481,7 @@ async fn locked_423_waits_at_least_two_seconds() {
         bad_gateway(500),
     )
     .await;
-    let client = client(&server.url());
+    let client = retrying_client(&server);
 
     client.leads().get("123").await.unwrap();
 

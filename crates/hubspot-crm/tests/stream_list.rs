@@ -1,31 +1,22 @@
 //! `list_stream`: pages followed through `paging.next.after`, each record once, lazily, with
 //! errors ending the stream.
 
+mod support;
+
 use futures::StreamExt;
 use httpmock::prelude::*;
-use hubspot_crm::{Client, Error, Lead, RateLimits, ReadOptions, Record, StreamOptions};
+use hubspot_crm::{Error, Lead, ReadOptions, Record, StreamOptions};
 use serde_json::{Value, json};
+use support::{catch_all, default_retry_client, record_ids, record_json};
 
 const LIST: &str = "/crm/v3/objects/leads";
 const FIRST_ID: u64 = 5000;
 
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .access_token("pat-test")
-        .base_url(server.base_url())
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
-}
-
 fn lead(id: u64) -> Value {
-    json!({
-        "id": id.to_string(),
-        "properties": {"hs_lead_name": format!("Lead {id}"), "hs_lead_label": null},
-        "createdAt": "2026-11-20T08:00:00.000Z",
-        "updatedAt": "2026-11-26T10:00:00.000Z",
-        "archived": false
-    })
+    record_json(
+        &id.to_string(),
+        json!({"hs_lead_name": format!("Lead {id}"), "hs_lead_label": null}),
+    )
 }
 
 /// One page of HubSpot's list answer: records `from..to`, and the cursor of the next page
@@ -78,16 +69,12 @@ fn options() -> ReadOptions {
     ReadOptions::new().properties(["hs_lead_name", "hs_lead_label"])
 }
 
-fn ids(records: &[Record]) -> Vec<u64> {
-    records.iter().map(|r| r.id.parse().unwrap()).collect()
-}
-
 #[tokio::test]
 async fn yields_every_record_of_11_pages_exactly_once_in_order() {
     let server = MockServer::start_async().await;
     let pages = serve_pages(&server, 1050, 100).await;
 
-    let records: Vec<Record> = client(&server)
+    let records: Vec<Record> = default_retry_client(&server)
         .objects::<Lead>()
         .list_stream(options(), StreamOptions::new())
         .map(|r| r.unwrap())
@@ -95,7 +82,7 @@ async fn yields_every_record_of_11_pages_exactly_once_in_order() {
         .await;
 
     assert_eq!(
-        ids(&records),
+        record_ids(&records),
         (FIRST_ID..FIRST_ID + 1050).collect::<Vec<_>>()
     );
     assert_eq!(records[0].properties["hs_lead_label"], None);
@@ -109,7 +96,7 @@ async fn yields_every_record_of_11_pages_exactly_once_in_order() {
 async fn fetches_nothing_until_read_and_stops_when_dropped() {
     let server = MockServer::start_async().await;
     let pages = serve_pages(&server, 1050, 100).await;
-    let leads = client(&server).objects::<Lead>();
+    let leads = default_retry_client(&server).objects::<Lead>();
 
     let mut stream = leads.list_stream(options(), StreamOptions::new());
     tokio::task::yield_now().await;
@@ -121,7 +108,10 @@ async fn fetches_nothing_until_read_and_stops_when_dropped() {
     }
     drop(stream);
 
-    assert_eq!(ids(&taken), (FIRST_ID..FIRST_ID + 150).collect::<Vec<_>>());
+    assert_eq!(
+        record_ids(&taken),
+        (FIRST_ID..FIRST_ID + 150).collect::<Vec<_>>()
+    );
     pages[0].assert_calls_async(1).await;
     pages[1].assert_calls_async(1).await;
     for page in &pages[2..] {
@@ -145,7 +135,7 @@ async fn max_items_stops_early_and_asks_only_for_what_is_left() {
         })
         .await;
 
-    let records: Vec<Record> = client(&server)
+    let records: Vec<Record> = default_retry_client(&server)
         .objects::<Lead>()
         .list_stream(options(), StreamOptions::new().max_items(250))
         .map(|r| r.unwrap())
@@ -153,7 +143,7 @@ async fn max_items_stops_early_and_asks_only_for_what_is_left() {
         .await;
 
     assert_eq!(
-        ids(&records),
+        record_ids(&records),
         (FIRST_ID..FIRST_ID + 250).collect::<Vec<_>>()
     );
     full[0].assert_calls_async(1).await;
@@ -187,7 +177,7 @@ async fn an_error_is_yielded_once_and_ends_the_stream() {
         .await;
     let pages = serve_pages(&server, 400, 100).await;
 
-    let items: Vec<hubspot_crm::Result<Record>> = client(&server)
+    let items: Vec<hubspot_crm::Result<Record>> = default_retry_client(&server)
         .objects::<Lead>()
         .list_stream(options(), StreamOptions::new())
         .collect()
@@ -203,12 +193,8 @@ async fn an_error_is_yielded_once_and_ends_the_stream() {
 #[tokio::test]
 async fn a_page_size_outside_1_to_100_is_rejected_without_a_request() {
     let server = MockServer::start_async().await;
-    let anything = server
-        .mock_async(|_, then| {
-            then.status(500);
-        })
-        .await;
-    let leads = client(&server).objects::<Lead>();
+    let anything = catch_all(&server).await;
+    let leads = default_retry_client(&server).objects::<Lead>();
     for size in [0, 101] {
         let items: Vec<_> = leads
             .list_stream(options(), StreamOptions::new().page_size(size))
@@ -239,7 +225,7 @@ async fn a_cursor_that_does_not_move_ends_the_stream_with_an_error() {
         })
         .await;
 
-    let items: Vec<_> = client(&server)
+    let items: Vec<_> = default_retry_client(&server)
         .objects::<Lead>()
         .list_stream(ReadOptions::new(), StreamOptions::new().page_size(2))
         .collect()

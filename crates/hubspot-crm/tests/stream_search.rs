@@ -1,25 +1,19 @@
 //! `search_stream`: paging, and reading past HubSpot's 10,000-result window by restarting
 //! after the last `hs_object_id`, with the request bodies that prove it.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use httpmock::prelude::*;
-use hubspot_crm::{
-    Client, Error, Filter, FilterGroup, Lead, RateLimits, Record, SearchRequest, Sort,
-};
+use hubspot_crm::{Error, Filter, FilterGroup, Lead, Record, SearchRequest, Sort};
 use serde_json::{Value, json};
+use support::{
+    TOKEN, catch_all, default_retry_client, json_response, record_ids, record_json, request_json,
+};
 
 const SEARCH: &str = "/crm/v3/objects/leads/search";
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .access_token("pat-test")
-        .base_url(server.base_url())
-        .rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
-}
 
 /// Sparse ids, so that an offset can never pass for an id.
 fn dataset(n: u64) -> Arc<Vec<u64>> {
@@ -27,26 +21,15 @@ fn dataset(n: u64) -> Arc<Vec<u64>> {
 }
 
 fn lead(id: u64) -> Value {
-    json!({
-        "id": id.to_string(),
-        "properties": {
+    record_json(
+        &id.to_string(),
+        json!({
             "hs_lead_name": format!("Lead {id}"),
             "hs_object_id": id.to_string(),
             "hs_createdate": "2026-11-20T08:00:00.000Z",
             "hs_lastmodifieddate": "2026-11-26T10:00:00.000Z"
-        },
-        "createdAt": "2026-11-20T08:00:00.000Z",
-        "updatedAt": "2026-11-26T10:00:00.000Z",
-        "archived": false
-    })
-}
-
-fn respond(status: u16, body: Value) -> HttpMockResponse {
-    HttpMockResponse::builder()
-        .status(status)
-        .header("content-type", "application/json;charset=utf-8")
-        .body(serde_json::to_vec(&body).unwrap())
-        .build()
+        }),
+    )
 }
 
 /// A search endpoint over `ids` (all matching) that behaves like HubSpot's at the window:
@@ -58,7 +41,7 @@ fn fake_search(
     honour_id_filter: bool,
 ) -> impl Fn(&HttpMockRequest) -> HttpMockResponse {
     move |req| {
-        let body: Value = serde_json::from_slice(req.body_ref()).unwrap();
+        let body = request_json(req);
         log.lock().unwrap().push(body.clone());
         let after: usize = body
             .get("after")
@@ -66,9 +49,9 @@ fn fake_search(
             .unwrap_or(0);
         let limit = body["limit"].as_u64().unwrap_or(10) as usize;
         if after + limit > 10_000 {
-            return respond(
+            return json_response(
                 400,
-                json!({
+                &json!({
                     "status": "error",
                     "message": "The maximum number of results a search can return is 10000.",
                     "correlationId": "9a7e1f00-0000-4000-8000-000000000000",
@@ -87,7 +70,7 @@ fn fake_search(
             })
             .collect();
         if above.windows(2).any(|w| w[0] != w[1]) {
-            return respond(400, json!({"message": "id filter differs between groups"}));
+            return json_response(400, &json!({"message": "id filter differs between groups"}));
         }
         let above = above
             .first()
@@ -110,7 +93,7 @@ fn fake_search(
             answer["paging"] =
                 json!({"next": {"after": end.to_string(), "link": format!("?after={end}")}});
         }
-        respond(200, answer)
+        json_response(200, &answer)
     }
 }
 
@@ -131,15 +114,11 @@ async fn serve_with(
         .mock_async(|when, then| {
             when.method(POST)
                 .path(SEARCH)
-                .header("authorization", "Bearer pat-test");
+                .header("authorization", format!("Bearer {TOKEN}"));
             then.respond_with(fake_search(ids, log.clone(), honour_id_filter));
         })
         .await;
     (mock, log)
-}
-
-fn ids(records: &[Record]) -> Vec<u64> {
-    records.iter().map(|r| r.id.parse().unwrap()).collect()
 }
 
 fn warm_or_hot() -> SearchRequest {
@@ -162,7 +141,7 @@ async fn crosses_the_10000_window_with_an_id_filter_in_every_group() {
     let data = dataset(10_450);
     let (endpoint, log) = serve(&server, data.clone()).await;
 
-    let records: Vec<Record> = client(&server)
+    let records: Vec<Record> = default_retry_client(&server)
         .objects::<Lead>()
         .search_stream(warm_or_hot(), None)
         .map(|r| r.unwrap())
@@ -170,7 +149,7 @@ async fn crosses_the_10000_window_with_an_id_filter_in_every_group() {
         .await;
 
     // Every match exactly once, in id order.
-    assert_eq!(ids(&records), *data);
+    assert_eq!(record_ids(&records), *data);
     // 50 pages to the window, then 3 after the restart.
     endpoint.assert_calls_async(53).await;
     let log = log.lock().unwrap();
@@ -215,14 +194,14 @@ async fn a_page_size_not_dividing_10000_is_shortened_at_the_window() {
     let data = dataset(10_100);
     let (_endpoint, log) = serve(&server, data.clone()).await;
 
-    let records: Vec<Record> = client(&server)
+    let records: Vec<Record> = default_retry_client(&server)
         .objects::<Lead>()
         .search_stream(SearchRequest::new().limit(150), None)
         .map(|r| r.unwrap())
         .collect()
         .await;
 
-    assert_eq!(ids(&records), *data);
+    assert_eq!(record_ids(&records), *data);
     let log = log.lock().unwrap();
     // 66 pages of 150 reach 9,900; the 67th asks for the last 100 inside the window.
     assert_eq!(log[66]["after"], "9900");
@@ -243,7 +222,7 @@ async fn another_sort_past_the_window_ends_with_an_error_saying_why() {
     let server = MockServer::start_async().await;
     let (_endpoint, log) = serve(&server, dataset(10_450)).await;
 
-    let items: Vec<hubspot_crm::Result<Record>> = client(&server)
+    let items: Vec<hubspot_crm::Result<Record>> = default_retry_client(&server)
         .objects::<Lead>()
         .search_stream(warm_or_hot().sort(Sort::descending("hs_createdate")), None)
         .collect()
@@ -280,7 +259,7 @@ async fn a_full_filter_group_past_the_window_ends_with_an_error_saying_why() {
         .map(Filter::has_property),
     );
 
-    let items: Vec<hubspot_crm::Result<Record>> = client(&server)
+    let items: Vec<hubspot_crm::Result<Record>> = default_retry_client(&server)
         .objects::<Lead>()
         .search_stream(SearchRequest::new().filter_group(six), None)
         .collect()
@@ -299,7 +278,7 @@ async fn a_server_ignoring_the_id_filter_cannot_make_the_stream_repeat_forever()
     let server = MockServer::start_async().await;
     let (_endpoint, log) = serve_with(&server, dataset(10_450), false).await;
 
-    let items: Vec<hubspot_crm::Result<Record>> = client(&server)
+    let items: Vec<hubspot_crm::Result<Record>> = default_retry_client(&server)
         .objects::<Lead>()
         .search_stream(SearchRequest::new(), None)
         .collect()
@@ -321,7 +300,7 @@ async fn max_items_asks_only_for_what_is_left() {
     let server = MockServer::start_async().await;
     let (_endpoint, log) = serve(&server, dataset(1_000)).await;
 
-    let records: Vec<Record> = client(&server)
+    let records: Vec<Record> = default_retry_client(&server)
         .objects::<Lead>()
         .search_stream(SearchRequest::new(), Some(250))
         .map(|r| r.unwrap())
@@ -362,14 +341,14 @@ async fn a_record_repeated_by_shifting_pages_is_yielded_once() {
         })
         .await;
 
-    let records: Vec<Record> = client(&server)
+    let records: Vec<Record> = default_retry_client(&server)
         .objects::<Lead>()
         .search_stream(SearchRequest::new().limit(3), None)
         .map(|r| r.unwrap())
         .collect()
         .await;
 
-    assert_eq!(ids(&records), [1, 2, 3, 4, 5]);
+    assert_eq!(record_ids(&records), [1, 2, 3, 4, 5]);
     first.assert_calls_async(1).await;
     second.assert_calls_async(1).await;
 }
@@ -377,14 +356,10 @@ async fn a_record_repeated_by_shifting_pages_is_yielded_once() {
 #[tokio::test]
 async fn an_invalid_search_is_rejected_without_a_request() {
     let server = MockServer::start_async().await;
-    let anything = server
-        .mock_async(|_, then| {
-            then.status(500);
-        })
-        .await;
+    let anything = catch_all(&server).await;
     let seven = FilterGroup::new((0..7).map(|i| Filter::eq(format!("p{i}"), "x")));
 
-    let items: Vec<_> = client(&server)
+    let items: Vec<_> = default_retry_client(&server)
         .objects::<Lead>()
         .search_stream(SearchRequest::new().filter_group(seven), None)
         .collect()

@@ -1,14 +1,15 @@
 //! What the client logs: one `hubspot_request` span per request with its operation, status,
 //! attempt, wait and correlation id, and never a token or the client secret.
 
-mod retry_support;
+mod support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use hubspot_crm::{Client, OAuthRefresh, RateLimits};
-use retry_support::{Reply, ScriptServer, bad_gateway, lead_ok, quick_retries};
+use hubspot_crm::{Client, OAuthRefresh, RateLimits, RetryPolicy};
 use serde_json::json;
+use support::script_server::{Reply, ScriptServer, bad_gateway, lead_ok};
+use support::{client_with, quick_retries};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -60,6 +61,15 @@ fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
     (captured, guard)
 }
 
+/// A client with a token the logs must not show, quick retries and the default rate limits.
+fn client(server: &ScriptServer) -> Client {
+    client_with(server, |b| {
+        b.access_token(TOKEN)
+            .retry(quick_retries())
+            .rate_limits(RateLimits::default())
+    })
+}
+
 fn assert_no_secrets(logs: &str) {
     for secret in [TOKEN, CLIENT_SECRET, REFRESH_TOKEN, ACCESS_TOKEN] {
         assert!(
@@ -79,13 +89,7 @@ async fn a_retried_request_is_one_span_with_status_attempt_and_correlation_id() 
         bad_gateway(500),
     )
     .await;
-    let client = Client::builder()
-        .access_token(TOKEN)
-        .base_url(server.url())
-        .retry(quick_retries())
-        .rate_limits(RateLimits::default())
-        .build()
-        .unwrap();
+    let client = client(&server);
     let (captured, _guard) = capture();
 
     client.leads().get("123").await.unwrap();
@@ -129,12 +133,7 @@ async fn an_error_answer_records_hubspots_correlation_id_from_the_body() {
         }),
     ))
     .await;
-    let client = Client::builder()
-        .access_token(TOKEN)
-        .base_url(server.url())
-        .retry(quick_retries())
-        .build()
-        .unwrap();
+    let client = client(&server);
     let (captured, _guard) = capture();
 
     let error = client.leads().get("123").await.unwrap_err();
@@ -175,12 +174,11 @@ async fn oauth_refreshes_log_no_secret() {
     .await;
     let oauth = OAuthRefresh::new("app-client-id", CLIENT_SECRET, REFRESH_TOKEN)
         .token_url(format!("{}/oauth/v1/token", server.url()));
-    let client = Client::builder()
-        .oauth(oauth)
-        .base_url(server.url())
-        .retry(quick_retries())
-        .build()
-        .unwrap();
+    let client = client_with(&server, |b| {
+        b.oauth(oauth)
+            .retry(quick_retries())
+            .rate_limits(RateLimits::default())
+    });
     let (captured, _guard) = capture();
 
     client.leads().get("123").await.unwrap();
@@ -212,11 +210,11 @@ async fn a_rejected_refresh_logs_no_secret() {
     .await;
     let oauth = OAuthRefresh::new("app-client-id", CLIENT_SECRET, REFRESH_TOKEN)
         .token_url(format!("{}/oauth/v1/token", server.url()));
-    let client = Client::builder()
-        .oauth(oauth)
-        .base_url(server.url())
-        .build()
-        .unwrap();
+    let client = client_with(&server, |b| {
+        b.oauth(oauth)
+            .retry(RetryPolicy::default())
+            .rate_limits(RateLimits::default())
+    });
     let (captured, _guard) = capture();
 
     let error = client.leads().get("123").await.unwrap_err();

@@ -1,8 +1,7 @@
 //! A tiny HTTP/1.1 server answering a scripted sequence of replies, one per request in arrival
 //! order, recording each request and when it arrived. Lets a test give different answers to
-//! successive attempts of one call and count requests per time window on the server side.
-
-#![allow(dead_code)]
+//! successive attempts of one call and count requests per time window on the server side,
+//! which httpmock cannot do.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -11,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+use super::{Endpoint, lead_json, rolling_429_body};
 
 /// One scripted answer.
 #[derive(Clone, Debug)]
@@ -69,23 +70,30 @@ impl Reply {
 /// A request as the server received it.
 #[derive(Clone, Debug)]
 pub struct Received {
+    /// The HTTP method, e.g. `GET`.
     pub method: String,
     /// Path and query, as sent.
     pub target: String,
+    /// Header names and values, in the order sent.
     pub headers: Vec<(String, String)>,
+    /// The request body.
     pub body: Vec<u8>,
+    /// When the request was read in full.
     pub at: Instant,
 }
 
 impl Received {
+    /// The path, without the query.
     pub fn path(&self) -> &str {
         self.target.split('?').next().unwrap_or_default()
     }
 
+    /// The query string, if any.
     pub fn query(&self) -> Option<&str> {
         self.target.split_once('?').map(|(_, q)| q)
     }
 
+    /// The value of header `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -93,6 +101,7 @@ impl Received {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The body parsed as JSON; panics if it is not.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).expect("request body is JSON")
     }
@@ -148,14 +157,17 @@ impl ScriptServer {
         Self::start(Vec::new(), reply).await
     }
 
+    /// The base URL to point a client at.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
+    /// Every request so far, in arrival order.
     pub fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 
+    /// How many requests arrived.
     pub fn hits(&self) -> usize {
         self.received.lock().unwrap().len()
     }
@@ -170,6 +182,12 @@ impl ScriptServer {
         let mut times: Vec<Instant> = self.received().iter().map(|r| r.at).collect();
         times.sort();
         times
+    }
+}
+
+impl Endpoint for ScriptServer {
+    fn endpoint(&self) -> String {
+        self.url()
     }
 }
 
@@ -265,35 +283,14 @@ async fn read_request(socket: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Re
     })
 }
 
-/// A lead as HubSpot returns it, with a property that has no value.
-pub fn lead_json(id: &str) -> serde_json::Value {
-    serde_json::json!({
-        "id": id,
-        "properties": {"hs_lead_name": "Acme renewal", "hs_lead_label": null},
-        "createdAt": "2026-11-26T10:00:00.000Z",
-        "updatedAt": "2026-11-26T10:00:00.000Z",
-        "archived": false
-    })
-}
-
-/// A lead that was just answered with 200.
+/// [`lead_json`] answered with 200.
 pub fn lead_ok(id: &str) -> Reply {
     Reply::json(200, lead_json(id))
 }
 
 /// HubSpot's 429 for the ten-secondly rolling window.
 pub fn rolling_429() -> Reply {
-    Reply::json(
-        429,
-        serde_json::json!({
-            "status": "error",
-            "message": "You have reached your ten_secondly_rolling limit.",
-            "errorType": "RATE_LIMIT",
-            "correlationId": "c5a9f7b4-1b7f-4c55-9a33-6f0c1c8e2b10",
-            "policyName": "TEN_SECONDLY_ROLLING",
-            "groupName": "api"
-        }),
-    )
+    Reply::json(429, rolling_429_body())
 }
 
 /// A gateway error page.
@@ -302,49 +299,4 @@ pub fn bad_gateway(status: u16) -> Reply {
         status,
         "<html><head><title>Service Unavailable</title></head><body>upstream error</body></html>",
     )
-}
-
-/// A retry policy with millisecond backoff, so tests of retries are quick.
-pub fn quick_retries() -> hubspot_crm::RetryPolicy {
-    hubspot_crm::RetryPolicy {
-        max_attempts: 5,
-        max_elapsed: Duration::from_secs(20),
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        rate_limit_wait: Duration::from_secs(60),
-    }
-}
-
-/// A client for `base_url` with quick retries and no client-side limits.
-pub fn client(base_url: &str) -> hubspot_crm::Client {
-    hubspot_crm::Client::builder()
-        .access_token("pat-na1-test-token")
-        .base_url(base_url)
-        .retry(quick_retries())
-        .rate_limits(hubspot_crm::RateLimits::off())
-        .build()
-        .unwrap()
-}
-
-/// A valid lead to create: a name and its primary contact.
-pub fn new_lead(name: &str, trace_id: Option<&str>) -> hubspot_crm::NewRecord {
-    hubspot_crm::NewRecord {
-        properties: [("hs_lead_name".to_owned(), name.to_owned())].into(),
-        associations: vec![hubspot_crm::NewAssociation {
-            to_id: "51".into(),
-            types: vec![hubspot_crm::AssociationType::hubspot(578)],
-        }],
-        object_write_trace_id: trace_id.map(str::to_owned),
-    }
-}
-
-/// The JSON HubSpot expects for [`new_lead`] in a single create.
-pub fn new_lead_body(name: &str) -> serde_json::Value {
-    serde_json::json!({
-        "properties": {"hs_lead_name": name},
-        "associations": [{
-            "to": {"id": "51"},
-            "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]
-        }]
-    })
 }
