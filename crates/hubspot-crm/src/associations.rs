@@ -53,118 +53,99 @@ fn standard_object_type(name: &str) -> Option<&'static str> {
         .map(|(plural, _, _)| *plural)
 }
 
-/// HubSpot-defined association types from a lead to another record.
-///
-/// The ids are the same in every account. Pass one where an [`AssociationType`] is expected
-/// (`.into()`), or build a create input with [`LeadAssociation::to`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LeadAssociation {
-    /// Lead → its primary contact (578). Every lead needs one at creation.
-    PrimaryContact,
-    /// Lead → contact (608).
-    Contact,
-    /// Lead → company (610).
-    Company,
-    /// Lead → its primary company (580).
-    PrimaryCompany,
-    /// Lead → deal (1037).
-    Deal,
-    /// Lead → its primary deal (582).
-    PrimaryDeal,
-    /// Lead → call (596).
-    Call,
-    /// Lead → email (598).
-    Email,
-    /// Lead → meeting (600).
-    Meeting,
-    /// Lead → note (854).
-    Note,
-    /// Lead → task (646).
-    Task,
-    /// Lead → communication (602).
-    Communication,
-    /// Lead → feedback submission (1162).
-    FeedbackSubmission,
+/// Declares an enum of HubSpot-defined association types, one line per type: its id, this
+/// crate's name for it, and the object type at the other end.
+macro_rules! defined_association_types {
+    (
+        $(#[$meta:meta])*
+        pub enum $enum:ident {
+            other_end: $other_end:ident,
+            $($(#[$variant_meta:meta])* $variant:ident = $id:literal, $name:literal, $object:literal;)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $enum {
+            $($(#[$variant_meta])* $variant,)*
+        }
+
+        impl $enum {
+            /// Every variant, in HubSpot's documented order.
+            pub const ALL: &'static [$enum] = &[$($enum::$variant),*];
+
+            /// HubSpot's association type id.
+            pub const fn type_id(self) -> i32 {
+                match self {
+                    $($enum::$variant => $id,)*
+                }
+            }
+
+            /// The object type at the other end of the association, e.g. `contacts`.
+            pub const fn $other_end(self) -> &'static str {
+                match self {
+                    $($enum::$variant => $object,)*
+                }
+            }
+
+            /// This crate's name for the type, e.g. `lead_to_primary_contact` or `contact_to_lead`.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $($enum::$variant => $name,)*
+                }
+            }
+
+            /// The type as sent to HubSpot (category `HUBSPOT_DEFINED`).
+            pub const fn association_type(self) -> AssociationType {
+                AssociationType::hubspot(self.type_id())
+            }
+        }
+
+        impl From<$enum> for AssociationType {
+            fn from(association: $enum) -> Self {
+                association.association_type()
+            }
+        }
+    };
+}
+
+defined_association_types! {
+    /// HubSpot-defined association types from a lead to another record.
+    ///
+    /// The ids are the same in every account. Pass one where an [`AssociationType`] is
+    /// expected (`.into()`), or build a create input with [`LeadAssociation::to`].
+    pub enum LeadAssociation {
+        other_end: to_object_type,
+        /// Lead → its primary contact (578). Every lead needs one at creation.
+        PrimaryContact = 578, "lead_to_primary_contact", "contacts";
+        /// Lead → contact (608).
+        Contact = 608, "lead_to_contact", "contacts";
+        /// Lead → company (610).
+        Company = 610, "lead_to_company", "companies";
+        /// Lead → its primary company (580).
+        PrimaryCompany = 580, "lead_to_primary_company", "companies";
+        /// Lead → deal (1037).
+        Deal = 1037, "lead_to_deal", "deals";
+        /// Lead → its primary deal (582).
+        PrimaryDeal = 582, "lead_to_primary_deal", "deals";
+        /// Lead → call (596).
+        Call = 596, "lead_to_call", "calls";
+        /// Lead → email (598).
+        Email = 598, "lead_to_email", "emails";
+        /// Lead → meeting (600).
+        Meeting = 600, "lead_to_meeting", "meetings";
+        /// Lead → note (854).
+        Note = 854, "lead_to_note", "notes";
+        /// Lead → task (646).
+        Task = 646, "lead_to_task", "tasks";
+        /// Lead → communication (602).
+        Communication = 602, "lead_to_communication", "communications";
+        /// Lead → feedback submission (1162).
+        FeedbackSubmission = 1162, "lead_to_feedback_submission", "feedback_submissions";
+    }
 }
 
 impl LeadAssociation {
-    /// Every variant, in HubSpot's documented order.
-    pub const ALL: [LeadAssociation; 13] = [
-        LeadAssociation::PrimaryContact,
-        LeadAssociation::Contact,
-        LeadAssociation::Company,
-        LeadAssociation::PrimaryCompany,
-        LeadAssociation::Deal,
-        LeadAssociation::PrimaryDeal,
-        LeadAssociation::Call,
-        LeadAssociation::Email,
-        LeadAssociation::Meeting,
-        LeadAssociation::Note,
-        LeadAssociation::Task,
-        LeadAssociation::Communication,
-        LeadAssociation::FeedbackSubmission,
-    ];
-
-    /// HubSpot's association type id.
-    pub const fn type_id(self) -> i32 {
-        match self {
-            LeadAssociation::PrimaryContact => 578,
-            LeadAssociation::Contact => 608,
-            LeadAssociation::Company => 610,
-            LeadAssociation::PrimaryCompany => 580,
-            LeadAssociation::Deal => 1037,
-            LeadAssociation::PrimaryDeal => 582,
-            LeadAssociation::Call => 596,
-            LeadAssociation::Email => 598,
-            LeadAssociation::Meeting => 600,
-            LeadAssociation::Note => 854,
-            LeadAssociation::Task => 646,
-            LeadAssociation::Communication => 602,
-            LeadAssociation::FeedbackSubmission => 1162,
-        }
-    }
-
-    /// The object type the lead is associated with, e.g. `contacts`.
-    pub const fn to_object_type(self) -> &'static str {
-        match self {
-            LeadAssociation::PrimaryContact | LeadAssociation::Contact => "contacts",
-            LeadAssociation::Company | LeadAssociation::PrimaryCompany => "companies",
-            LeadAssociation::Deal | LeadAssociation::PrimaryDeal => "deals",
-            LeadAssociation::Call => "calls",
-            LeadAssociation::Email => "emails",
-            LeadAssociation::Meeting => "meetings",
-            LeadAssociation::Note => "notes",
-            LeadAssociation::Task => "tasks",
-            LeadAssociation::Communication => "communications",
-            LeadAssociation::FeedbackSubmission => "feedback_submissions",
-        }
-    }
-
-    /// This crate's name for the type, e.g. `lead_to_primary_contact`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            LeadAssociation::PrimaryContact => "lead_to_primary_contact",
-            LeadAssociation::Contact => "lead_to_contact",
-            LeadAssociation::Company => "lead_to_company",
-            LeadAssociation::PrimaryCompany => "lead_to_primary_company",
-            LeadAssociation::Deal => "lead_to_deal",
-            LeadAssociation::PrimaryDeal => "lead_to_primary_deal",
-            LeadAssociation::Call => "lead_to_call",
-            LeadAssociation::Email => "lead_to_email",
-            LeadAssociation::Meeting => "lead_to_meeting",
-            LeadAssociation::Note => "lead_to_note",
-            LeadAssociation::Task => "lead_to_task",
-            LeadAssociation::Communication => "lead_to_communication",
-            LeadAssociation::FeedbackSubmission => "lead_to_feedback_submission",
-        }
-    }
-
-    /// The type as sent to HubSpot (category `HUBSPOT_DEFINED`).
-    pub const fn association_type(self) -> AssociationType {
-        AssociationType::hubspot(self.type_id())
-    }
-
     /// An association with record `to_id` of this type, for a lead to create.
     pub fn to(self, to_id: impl Into<String>) -> NewAssociation {
         NewAssociation {
@@ -174,167 +155,35 @@ impl LeadAssociation {
     }
 }
 
-impl From<LeadAssociation> for AssociationType {
-    fn from(association: LeadAssociation) -> Self {
-        association.association_type()
+defined_association_types! {
+    /// HubSpot-defined association types from another record to a lead.
+    ///
+    /// HubSpot documents no type for primary contact → lead, primary company → lead or
+    /// email → lead, so there are none here.
+    pub enum ToLeadAssociation {
+        other_end: from_object_type,
+        /// Contact → lead (609).
+        Contact = 609, "contact_to_lead", "contacts";
+        /// Company → lead (611).
+        Company = 611, "company_to_lead", "companies";
+        /// Deal → lead (1038).
+        Deal = 1038, "deal_to_lead", "deals";
+        /// Primary deal → lead (583).
+        PrimaryDeal = 583, "primary_deal_to_lead", "deals";
+        /// Call → lead (597).
+        Call = 597, "call_to_lead", "calls";
+        /// Meeting → lead (601).
+        Meeting = 601, "meeting_to_lead", "meetings";
+        /// Note → lead (855).
+        Note = 855, "note_to_lead", "notes";
+        /// Task → lead (647).
+        Task = 647, "task_to_lead", "tasks";
+        /// Communication → lead (603).
+        Communication = 603, "communication_to_lead", "communications";
+        /// Feedback submission → lead (1161).
+        FeedbackSubmission = 1161, "feedback_submission_to_lead", "feedback_submissions";
     }
 }
-
-/// HubSpot-defined association types from another record to a lead.
-///
-/// HubSpot documents no type for primary contact → lead, primary company → lead or
-/// email → lead, so there are none here.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ToLeadAssociation {
-    /// Contact → lead (609).
-    Contact,
-    /// Company → lead (611).
-    Company,
-    /// Deal → lead (1038).
-    Deal,
-    /// Primary deal → lead (583).
-    PrimaryDeal,
-    /// Call → lead (597).
-    Call,
-    /// Meeting → lead (601).
-    Meeting,
-    /// Note → lead (855).
-    Note,
-    /// Task → lead (647).
-    Task,
-    /// Communication → lead (603).
-    Communication,
-    /// Feedback submission → lead (1161).
-    FeedbackSubmission,
-}
-
-impl ToLeadAssociation {
-    /// Every variant, in HubSpot's documented order.
-    pub const ALL: [ToLeadAssociation; 10] = [
-        ToLeadAssociation::Contact,
-        ToLeadAssociation::Company,
-        ToLeadAssociation::Deal,
-        ToLeadAssociation::PrimaryDeal,
-        ToLeadAssociation::Call,
-        ToLeadAssociation::Meeting,
-        ToLeadAssociation::Note,
-        ToLeadAssociation::Task,
-        ToLeadAssociation::Communication,
-        ToLeadAssociation::FeedbackSubmission,
-    ];
-
-    /// HubSpot's association type id.
-    pub const fn type_id(self) -> i32 {
-        match self {
-            ToLeadAssociation::Contact => 609,
-            ToLeadAssociation::Company => 611,
-            ToLeadAssociation::Deal => 1038,
-            ToLeadAssociation::PrimaryDeal => 583,
-            ToLeadAssociation::Call => 597,
-            ToLeadAssociation::Meeting => 601,
-            ToLeadAssociation::Note => 855,
-            ToLeadAssociation::Task => 647,
-            ToLeadAssociation::Communication => 603,
-            ToLeadAssociation::FeedbackSubmission => 1161,
-        }
-    }
-
-    /// The object type the association starts from, e.g. `contacts`.
-    pub const fn from_object_type(self) -> &'static str {
-        match self {
-            ToLeadAssociation::Contact => "contacts",
-            ToLeadAssociation::Company => "companies",
-            ToLeadAssociation::Deal | ToLeadAssociation::PrimaryDeal => "deals",
-            ToLeadAssociation::Call => "calls",
-            ToLeadAssociation::Meeting => "meetings",
-            ToLeadAssociation::Note => "notes",
-            ToLeadAssociation::Task => "tasks",
-            ToLeadAssociation::Communication => "communications",
-            ToLeadAssociation::FeedbackSubmission => "feedback_submissions",
-        }
-    }
-
-    /// This crate's name for the type, e.g. `contact_to_lead`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            ToLeadAssociation::Contact => "contact_to_lead",
-            ToLeadAssociation::Company => "company_to_lead",
-            ToLeadAssociation::Deal => "deal_to_lead",
-            ToLeadAssociation::PrimaryDeal => "primary_deal_to_lead",
-            ToLeadAssociation::Call => "call_to_lead",
-            ToLeadAssociation::Meeting => "meeting_to_lead",
-            ToLeadAssociation::Note => "note_to_lead",
-            ToLeadAssociation::Task => "task_to_lead",
-            ToLeadAssociation::Communication => "communication_to_lead",
-            ToLeadAssociation::FeedbackSubmission => "feedback_submission_to_lead",
-        }
-    }
-
-    /// The type as sent to HubSpot (category `HUBSPOT_DEFINED`).
-    pub const fn association_type(self) -> AssociationType {
-        AssociationType::hubspot(self.type_id())
-    }
-}
-
-impl From<ToLeadAssociation> for AssociationType {
-    fn from(association: ToLeadAssociation) -> Self {
-        association.association_type()
-    }
-}
-
-type DefinedTypes = [(&'static str, AssociationType)];
-
-static LEADS_TO_CONTACTS: [(&str, AssociationType); 2] = [
-    ("lead_to_primary_contact", AssociationType::hubspot(578)),
-    ("lead_to_contact", AssociationType::hubspot(608)),
-];
-static LEADS_TO_COMPANIES: [(&str, AssociationType); 2] = [
-    ("lead_to_company", AssociationType::hubspot(610)),
-    ("lead_to_primary_company", AssociationType::hubspot(580)),
-];
-static LEADS_TO_DEALS: [(&str, AssociationType); 2] = [
-    ("lead_to_deal", AssociationType::hubspot(1037)),
-    ("lead_to_primary_deal", AssociationType::hubspot(582)),
-];
-static LEADS_TO_CALLS: [(&str, AssociationType); 1] =
-    [("lead_to_call", AssociationType::hubspot(596))];
-static LEADS_TO_EMAILS: [(&str, AssociationType); 1] =
-    [("lead_to_email", AssociationType::hubspot(598))];
-static LEADS_TO_MEETINGS: [(&str, AssociationType); 1] =
-    [("lead_to_meeting", AssociationType::hubspot(600))];
-static LEADS_TO_NOTES: [(&str, AssociationType); 1] =
-    [("lead_to_note", AssociationType::hubspot(854))];
-static LEADS_TO_TASKS: [(&str, AssociationType); 1] =
-    [("lead_to_task", AssociationType::hubspot(646))];
-static LEADS_TO_COMMUNICATIONS: [(&str, AssociationType); 1] =
-    [("lead_to_communication", AssociationType::hubspot(602))];
-static LEADS_TO_FEEDBACK_SUBMISSIONS: [(&str, AssociationType); 1] = [(
-    "lead_to_feedback_submission",
-    AssociationType::hubspot(1162),
-)];
-static CONTACTS_TO_LEADS: [(&str, AssociationType); 1] =
-    [("contact_to_lead", AssociationType::hubspot(609))];
-static COMPANIES_TO_LEADS: [(&str, AssociationType); 1] =
-    [("company_to_lead", AssociationType::hubspot(611))];
-static DEALS_TO_LEADS: [(&str, AssociationType); 2] = [
-    ("deal_to_lead", AssociationType::hubspot(1038)),
-    ("primary_deal_to_lead", AssociationType::hubspot(583)),
-];
-static CALLS_TO_LEADS: [(&str, AssociationType); 1] =
-    [("call_to_lead", AssociationType::hubspot(597))];
-static MEETINGS_TO_LEADS: [(&str, AssociationType); 1] =
-    [("meeting_to_lead", AssociationType::hubspot(601))];
-static NOTES_TO_LEADS: [(&str, AssociationType); 1] =
-    [("note_to_lead", AssociationType::hubspot(855))];
-static TASKS_TO_LEADS: [(&str, AssociationType); 1] =
-    [("task_to_lead", AssociationType::hubspot(647))];
-static COMMUNICATIONS_TO_LEADS: [(&str, AssociationType); 1] =
-    [("communication_to_lead", AssociationType::hubspot(603))];
-static FEEDBACK_SUBMISSIONS_TO_LEADS: [(&str, AssociationType); 1] = [(
-    "feedback_submission_to_lead",
-    AssociationType::hubspot(1161),
-)];
 
 /// The HubSpot-defined association types between two object types that this crate knows
 /// (those of leads), as (name, type) pairs; empty for any other pair.
@@ -351,34 +200,25 @@ static FEEDBACK_SUBMISSIONS_TO_LEADS: [(&str, AssociationType); 1] = [(
 /// assert_eq!(types[0], ("lead_to_primary_contact", AssociationType::hubspot(578)));
 /// assert!(hubspot_defined("emails", "leads").is_empty());
 /// ```
-pub fn hubspot_defined(from_object_type: &str, to_object_type: &str) -> &'static DefinedTypes {
-    let (Some(from), Some(to)) = (
+pub fn hubspot_defined(
+    from_object_type: &str,
+    to_object_type: &str,
+) -> Vec<(&'static str, AssociationType)> {
+    match (
         standard_object_type(from_object_type),
         standard_object_type(to_object_type),
-    ) else {
-        return &[];
-    };
-    match (from, to) {
-        ("leads", "contacts") => &LEADS_TO_CONTACTS,
-        ("leads", "companies") => &LEADS_TO_COMPANIES,
-        ("leads", "deals") => &LEADS_TO_DEALS,
-        ("leads", "calls") => &LEADS_TO_CALLS,
-        ("leads", "emails") => &LEADS_TO_EMAILS,
-        ("leads", "meetings") => &LEADS_TO_MEETINGS,
-        ("leads", "notes") => &LEADS_TO_NOTES,
-        ("leads", "tasks") => &LEADS_TO_TASKS,
-        ("leads", "communications") => &LEADS_TO_COMMUNICATIONS,
-        ("leads", "feedback_submissions") => &LEADS_TO_FEEDBACK_SUBMISSIONS,
-        ("contacts", "leads") => &CONTACTS_TO_LEADS,
-        ("companies", "leads") => &COMPANIES_TO_LEADS,
-        ("deals", "leads") => &DEALS_TO_LEADS,
-        ("calls", "leads") => &CALLS_TO_LEADS,
-        ("meetings", "leads") => &MEETINGS_TO_LEADS,
-        ("notes", "leads") => &NOTES_TO_LEADS,
-        ("tasks", "leads") => &TASKS_TO_LEADS,
-        ("communications", "leads") => &COMMUNICATIONS_TO_LEADS,
-        ("feedback_submissions", "leads") => &FEEDBACK_SUBMISSIONS_TO_LEADS,
-        _ => &[],
+    ) {
+        (Some("leads"), Some(to)) => LeadAssociation::ALL
+            .iter()
+            .filter(|a| a.to_object_type() == to)
+            .map(|a| (a.name(), a.association_type()))
+            .collect(),
+        (Some(from), Some("leads")) => ToLeadAssociation::ALL
+            .iter()
+            .filter(|a| a.from_object_type() == from)
+            .map(|a| (a.name(), a.association_type()))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
