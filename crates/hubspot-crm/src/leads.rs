@@ -10,6 +10,7 @@ use std::ops::Deref;
 
 use hubspot_crm_api::leads as api;
 
+use crate::associations::LeadAssociation;
 use crate::client::Client;
 use crate::error::{Error, Result, ValidationError};
 use crate::model::{
@@ -39,12 +40,12 @@ pub mod properties {
     pub const HS_OBJECT_ID: &str = "hs_object_id";
 }
 
-// Lead association types this module needs; the full table lives with the associations API.
-const LEAD_TO_PRIMARY_CONTACT: AssociationType = AssociationType::hubspot(578);
-const LEAD_TO_CONTACT: AssociationType = AssociationType::hubspot(608);
-const LEAD_TO_COMPANY: AssociationType = AssociationType::hubspot(610);
+// The lead association types a new lead's builder and checks use.
+const LEAD_TO_PRIMARY_CONTACT: AssociationType = LeadAssociation::PrimaryContact.association_type();
+const LEAD_TO_CONTACT: AssociationType = LeadAssociation::Contact.association_type();
+const LEAD_TO_COMPANY: AssociationType = LeadAssociation::Company.association_type();
 
-const MAX_BATCH_INPUTS: usize = Leads::MAX_BATCH_INPUTS;
+use crate::bulk::MAX_BATCH_INPUTS;
 
 /// Checks a lead to create: a non-blank `hs_lead_name` and an association to a contact, plus
 /// the checks every object gets.
@@ -128,9 +129,6 @@ impl Deref for Leads {
 }
 
 impl Leads {
-    /// Inputs HubSpot accepts in one batch request.
-    pub const MAX_BATCH_INPUTS: usize = 100;
-
     /// The lead operations through `client` (same as [`Client::leads`]).
     pub fn new(client: Client) -> Self {
         Leads {
