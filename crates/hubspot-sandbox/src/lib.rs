@@ -67,6 +67,7 @@ pub struct SandboxConfig {
     pub(crate) daily_limit: Option<u64>,
     pub(crate) fail_rate: Option<(f64, u64)>,
     pub(crate) drop_rate: Option<(f64, u64)>,
+    pub(crate) lose_answer_rate: Option<(f64, u64)>,
     pub(crate) latency: Option<Duration>,
     pub(crate) access_token: Option<String>,
     pub(crate) oauth_clients: Vec<OAuthClient>,
@@ -115,6 +116,14 @@ impl SandboxConfig {
     /// Closes the connection without answering for a share of requests (seeded).
     pub fn drop_rate(mut self, probability: f64, seed: u64) -> Self {
         self.drop_rate = Some((probability, seed));
+        self
+    }
+
+    /// Carries out a share of requests and then closes the connection without answering
+    /// (seeded): the client cannot know the outcome, as when a gateway times out after
+    /// HubSpot did the work.
+    pub fn lose_answer_rate(mut self, probability: f64, seed: u64) -> Self {
+        self.lose_answer_rate = Some((probability, seed));
         self
     }
 

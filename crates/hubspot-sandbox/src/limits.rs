@@ -43,6 +43,7 @@ pub(crate) struct Limits {
     counters: Mutex<Counters>,
     fail_rng: Option<Mutex<StdRng>>,
     drop_rng: Option<Mutex<StdRng>>,
+    lose_rng: Option<Mutex<StdRng>>,
 }
 
 impl Limits {
@@ -54,6 +55,9 @@ impl Limits {
                 .map(|(_, seed)| Mutex::new(StdRng::seed_from_u64(seed))),
             drop_rng: config
                 .drop_rate
+                .map(|(_, seed)| Mutex::new(StdRng::seed_from_u64(seed))),
+            lose_rng: config
+                .lose_answer_rate
                 .map(|(_, seed)| Mutex::new(StdRng::seed_from_u64(seed))),
         }
     }
@@ -111,6 +115,11 @@ pub(crate) async fn handle(
         Err(resp) => return Ok(*resp),
     };
     let mut resp = router.oneshot(req).await.unwrap_or_else(|e| match e {});
+    if let (Some((p, _)), Some(rng)) = (cfg.lose_answer_rate, &shared.limits.lose_rng)
+        && lock(rng).random::<f64>() < p
+    {
+        return Err(Dropped);
+    }
     resp.headers_mut().extend(headers);
     Ok(resp)
 }
