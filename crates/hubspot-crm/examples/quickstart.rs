@@ -187,8 +187,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         }
     };
     println!(
-        "   associated lead {} with company {}: {link:?}",
-        lead.id, company.id
+        "   associated lead {} with company {} (labels {:?})",
+        lead.id, company.id, link.labels
     );
 
     // 5. Batch-create leads for the same contact: chunked into requests of 100.
