@@ -12,6 +12,9 @@ use tokio::time::Instant;
 
 use crate::error::AuthError;
 
+/// Longest access-token lifetime taken at its word (HubSpot's last 30 minutes).
+const MAX_TOKEN_LIFETIME_SECS: u64 = 365 * 24 * 60 * 60;
+
 /// A token that never shows in `Debug`, `Display` or logs.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(Arc<str>);
@@ -193,7 +196,8 @@ impl OAuthRefresh {
             state: Mutex::new(OAuthState {
                 access: Some(AccessToken {
                     token: Secret::new(access_token),
-                    expires_at: Instant::now() + expires_in,
+                    expires_at: Instant::now()
+                        + expires_in.min(Duration::from_secs(MAX_TOKEN_LIFETIME_SECS)),
                     lifetime: None,
                 }),
                 ..state
@@ -284,7 +288,8 @@ impl OAuthRefresh {
                 .refresh_token
                 .map(Secret::new)
                 .unwrap_or_else(|| state.refresh_token.clone()),
-            expires_in: Duration::from_secs(tokens.expires_in),
+            // Capped so an absurd `expires_in` cannot overflow the clock.
+            expires_in: Duration::from_secs(tokens.expires_in.min(MAX_TOKEN_LIFETIME_SECS)),
         };
         state.refresh_token = refreshed.refresh_token.clone();
         state.access = Some(AccessToken {

@@ -134,13 +134,20 @@ pub(crate) fn may_have_been_processed(status: u16) -> bool {
 /// Parses `Retry-After` in seconds (HubSpot sends seconds; an HTTP date is read too).
 pub(crate) fn parse_retry_after(value: &str) -> Option<u64> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(secs);
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let secs = (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds();
-    Some(secs.max(0) as u64)
+    let secs = match value.parse::<u64>() {
+        Ok(secs) => secs,
+        Err(_) => {
+            let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+            let secs = (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds();
+            secs.max(0) as u64
+        }
+    };
+    // Longer than any retry budget; keeps time arithmetic far from overflow.
+    Some(secs.min(MAX_HEADER_WAIT.as_secs()))
 }
+
+/// The longest wait a header can ask for that is taken at its word: a day.
+pub(crate) const MAX_HEADER_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
 
 #[cfg(test)]
 mod tests {
@@ -264,6 +271,14 @@ mod tests {
         for status in [400, 404, 409, 423, 429, 477] {
             assert!(!may_have_been_processed(status), "{status}");
         }
+    }
+
+    #[test]
+    fn absurd_retry_after_is_capped() {
+        assert_eq!(
+            parse_retry_after("18446744073709551615"),
+            Some(MAX_HEADER_WAIT.as_secs())
+        );
     }
 
     #[test]

@@ -14,7 +14,8 @@ use crate::auth::{Secret, TokenProvider};
 use crate::error::{ApiError, Error, Result, truncate};
 use crate::limit::{RateLimits, SlidingWindow};
 use crate::retry::{
-    RetryPolicy, StatusVerdict, judge_status, may_have_been_processed, parse_retry_after,
+    MAX_HEADER_WAIT, RetryPolicy, StatusVerdict, judge_status, may_have_been_processed,
+    parse_retry_after,
 };
 
 /// State shared by a client and all its clones.
@@ -95,7 +96,7 @@ impl Shared {
         let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
         let interval = number("x-hubspot-ratelimit-interval-milliseconds")
             .filter(|ms| *ms > 0)
-            .map(Duration::from_millis);
+            .map(|ms| Duration::from_millis(ms).min(MAX_HEADER_WAIT));
         if let (true, Some(general), Some(max), Some(remaining), Some(interval)) = (
             self.limits.follow_headers,
             &self.general,
@@ -308,7 +309,7 @@ impl Call {
             if attempt == 1 {
                 started = Instant::now();
             }
-            waited_total += waited;
+            waited_total = waited_total.saturating_add(waited);
             span.record("wait_ms", waited_total.as_millis() as u64);
             if attempt > 1 || !waited.is_zero() {
                 // A long wait can outlive the token: ask again, keep the old one if that fails.
@@ -374,7 +375,7 @@ impl Call {
                     };
                     match (wait, next_try) {
                         (Some(wait), Some(next_try))
-                            if started.elapsed() + wait <= policy.max_elapsed =>
+                            if started.elapsed().saturating_add(wait) <= policy.max_elapsed =>
                         {
                             tracing::warn!(
                                 status = status.as_u16(),
@@ -383,7 +384,7 @@ impl Call {
                                 "HubSpot answered an error; retrying"
                             );
                             tokio::time::sleep(wait).await;
-                            waited_total += wait;
+                            waited_total = waited_total.saturating_add(wait);
                             span.record("wait_ms", waited_total.as_millis() as u64);
                             request = next_try;
                         }
@@ -403,7 +404,7 @@ impl Call {
                     let wait = policy.backoff(attempt);
                     if let Some(next_try) = next_try
                         && (idempotent || !maybe_sent)
-                        && started.elapsed() + wait <= policy.max_elapsed
+                        && started.elapsed().saturating_add(wait) <= policy.max_elapsed
                     {
                         tracing::warn!(
                             error = %e.without_url_ref(),
@@ -412,7 +413,7 @@ impl Call {
                             "request failed; retrying"
                         );
                         tokio::time::sleep(wait).await;
-                        waited_total += wait;
+                        waited_total = waited_total.saturating_add(wait);
                         span.record("wait_ms", waited_total.as_millis() as u64);
                         request = next_try;
                         continue;

@@ -489,3 +489,31 @@ async fn locked_423_waits_at_least_two_seconds() {
     assert_eq!(arrivals.len(), 2);
     assert!(arrivals[1] - arrivals[0] >= Duration::from_secs(2));
 }
+
+#[tokio::test]
+async fn absurd_rate_limit_headers_from_a_proxy_are_survived() {
+    let server = MockServer::start_async().await;
+    let limited = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/crm/v3/objects/leads/123");
+            then.status(429)
+                .header("Retry-After", "18446744073709551615")
+                .header("X-HubSpot-RateLimit-Max", "18446744073709551615")
+                .header("X-HubSpot-RateLimit-Remaining", "0")
+                .header(
+                    "X-HubSpot-RateLimit-Interval-Milliseconds",
+                    "18446744073709551615",
+                )
+                .json_body(support::rolling_429_body());
+        })
+        .await;
+    let client = client_with(&server, |b| {
+        b.retry(RetryPolicy::default())
+            .rate_limits(RateLimits::default())
+    });
+
+    // The wait asked for is far past the retry budget: the 429 comes back, no panic, no hang.
+    let error = client.leads().get("123").await.unwrap_err();
+    assert_eq!(error.status(), Some(429));
+    limited.assert_calls_async(1).await;
+}
