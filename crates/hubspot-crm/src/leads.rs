@@ -5,7 +5,7 @@
 //! builder, single-request batch calls with per-item validation, and the v3 per-lead
 //! association endpoints.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::ops::Deref;
 
 use hubspot_crm_api::leads as api;
@@ -14,8 +14,8 @@ use crate::associations::LeadAssociation;
 use crate::client::Client;
 use crate::error::{Error, Result, ValidationError};
 use crate::model::{
-    AssociatedRecord, AssociationCategory, AssociationType, BatchResponse, NewAssociation,
-    NewRecord, PropertyValue, ReadOptions, Record, RecordUpdate,
+    AssociationCategory, AssociationType, BatchResponse, NewAssociation, NewRecord, ReadOptions,
+    Record, RecordUpdate,
 };
 use crate::objects::{CrmObject, Lead, Objects, validate_address, validate_record_id};
 
@@ -265,7 +265,7 @@ impl Leads {
             .send()
             .await;
         call.finish("leads.associate", result, Vec::new)
-            .map(record_with_associations)
+            .map(Record::from)
     }
 
     /// Removes one association type between a lead and another record through the v3
@@ -353,55 +353,6 @@ fn validate_association_path(
         ));
     }
     Ok(())
-}
-
-fn record_with_associations(o: api::types::SimplePublicObjectWithAssociations) -> Record {
-    let history = o
-        .properties_with_history
-        .into_iter()
-        .map(|(name, values)| {
-            let values = values
-                .unwrap_or_default()
-                .into_iter()
-                .map(|v| PropertyValue {
-                    value: v.value,
-                    timestamp: v.timestamp,
-                    source_type: v.source_type,
-                    source_id: v.source_id,
-                    source_label: v.source_label,
-                    updated_by_user_id: v.updated_by_user_id.map(i64::from),
-                })
-                .collect();
-            (name, values)
-        })
-        .collect();
-    let associations: BTreeMap<String, Vec<AssociatedRecord>> = o
-        .associations
-        .into_iter()
-        .map(|(kind, list)| {
-            let ids = list
-                .results
-                .into_iter()
-                .map(|a| AssociatedRecord {
-                    id: a.id,
-                    association_type: a.type_,
-                })
-                .collect();
-            (kind, ids)
-        })
-        .collect();
-    Record {
-        id: o.id,
-        properties: o.properties,
-        properties_with_history: history,
-        associations,
-        created_at: o.created_at,
-        updated_at: o.updated_at,
-        archived: o.archived,
-        archived_at: o.archived_at,
-        new: None,
-        object_write_trace_id: o.object_write_trace_id,
-    }
 }
 
 /// A lead to create, built from [`Leads::new_lead`].

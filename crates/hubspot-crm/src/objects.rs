@@ -143,29 +143,34 @@ macro_rules! crm_object {
                 }};
             }
 
-            fn plain(o: m::types::SimplePublicObject) -> Record {
-                record!(o, BTreeMap::new(), None)
+            impl From<m::types::SimplePublicObject> for Record {
+                fn from(o: m::types::SimplePublicObject) -> Record {
+                    record!(o, BTreeMap::new(), None)
+                }
             }
 
-            fn with_associations(o: m::types::SimplePublicObjectWithAssociations) -> Record {
-                let associations = o
-                    .associations
-                    .iter()
-                    .map(|(kind, list)| {
-                        let ids = list
-                            .results
-                            .iter()
-                            .map(|a| AssociatedRecord { id: a.id.clone(), association_type: a.type_.clone() })
-                            .collect();
-                        (kind.clone(), ids)
-                    })
-                    .collect();
-                record!(o, associations, None)
+            impl From<m::types::SimplePublicObjectWithAssociations> for Record {
+                fn from(mut o: m::types::SimplePublicObjectWithAssociations) -> Record {
+                    let associations = std::mem::take(&mut o.associations)
+                        .into_iter()
+                        .map(|(kind, list)| {
+                            let ids = list
+                                .results
+                                .into_iter()
+                                .map(|a| AssociatedRecord { id: a.id, association_type: a.type_ })
+                                .collect();
+                            (kind, ids)
+                        })
+                        .collect();
+                    record!(o, associations, None)
+                }
             }
 
-            fn upserted(o: m::types::SimplePublicUpsertObject) -> Record {
-                let new = Some(o.new);
-                record!(o, BTreeMap::new(), new)
+            impl From<m::types::SimplePublicUpsertObject> for Record {
+                fn from(o: m::types::SimplePublicUpsertObject) -> Record {
+                    let new = Some(o.new);
+                    record!(o, BTreeMap::new(), new)
+                }
             }
 
             fn batch_errors(errors: Vec<m::types::StandardError>) -> Vec<BatchItemError> {
@@ -225,7 +230,7 @@ macro_rules! crm_object {
                         if let Some(list) = comma_list(&options.properties_with_history) { request = request.properties_with_history(list); }
                         if let Some(list) = comma_list(&options.associations) { request = request.associations(list); }
                         if let Some(p) = &options.id_property { request = request.id_property(p.clone()); }
-                        call.finish(&call_name("get"), request.send().await, Vec::new).map(with_associations)
+                        call.finish(&call_name("get"), request.send().await, Vec::new).map(Record::from)
                     })
                 }
 
@@ -241,7 +246,7 @@ macro_rules! crm_object {
                         let page = call.finish(&call_name("list"), request.send().await, Vec::new)?;
                         Ok(Page {
                             next_after: page.paging.and_then(|p| p.next).map(|n| n.after),
-                            results: page.results.into_iter().map(with_associations).collect(),
+                            results: page.results.into_iter().map(Record::from).collect(),
                             total: None,
                         })
                     })
@@ -255,7 +260,7 @@ macro_rules! crm_object {
                             properties: input.properties,
                         };
                         let (call, api) = start(client).await?;
-                        call.finish(&call_name("create"), api.create().body(body).send().await, || vec![label]).map(plain)
+                        call.finish(&call_name("create"), api.create().body(body).send().await, || vec![label]).map(Record::from)
                     })
                 }
 
@@ -267,7 +272,7 @@ macro_rules! crm_object {
                             .$id_param(input.id.as_str())
                             .body(m::types::SimplePublicObjectInput { properties: input.properties });
                         if let Some(p) = input.id_property { request = request.id_property(p); }
-                        call.finish(&call_name("update"), request.send().await, Vec::new).map(plain)
+                        call.finish(&call_name("update"), request.send().await, Vec::new).map(Record::from)
                     })
                 }
 
@@ -289,7 +294,7 @@ macro_rules! crm_object {
                         };
                         let request = api.batch_read().archived(options.archived).body(body);
                         let r = call.finish(&call_name("batch_read"), request.send().await, Vec::new)?;
-                        Ok(batch_response(r.status, r.results.into_iter().map(plain).collect(), r.errors))
+                        Ok(batch_response(r.status, r.results.into_iter().map(Record::from).collect(), r.errors))
                     })
                 }
 
@@ -309,7 +314,7 @@ macro_rules! crm_object {
                         let (call, api) = start(client).await?;
                         let body = m::types::BatchInputSimplePublicObjectBatchInputForCreate { inputs };
                         let r = call.finish(&call_name("batch_create"), api.batch_create().body(body).send().await, || labels)?;
-                        Ok(batch_response(r.status, r.results.into_iter().map(plain).collect(), r.errors))
+                        Ok(batch_response(r.status, r.results.into_iter().map(Record::from).collect(), r.errors))
                     })
                 }
 
@@ -327,7 +332,7 @@ macro_rules! crm_object {
                             .collect();
                         let body = m::types::BatchInputSimplePublicObjectBatchInput { inputs };
                         let r = call.finish(&call_name("batch_update"), api.batch_update().body(body).send().await, Vec::new)?;
-                        Ok(batch_response(r.status, r.results.into_iter().map(plain).collect(), r.errors))
+                        Ok(batch_response(r.status, r.results.into_iter().map(Record::from).collect(), r.errors))
                     })
                 }
 
@@ -345,7 +350,7 @@ macro_rules! crm_object {
                             .collect();
                         let body = m::types::BatchInputSimplePublicObjectBatchInputUpsert { inputs };
                         let r = call.finish(&call_name("batch_upsert"), api.batch_upsert().body(body).send().await, Vec::new)?;
-                        Ok(batch_response(r.status, r.results.into_iter().map(upserted).collect(), r.errors))
+                        Ok(batch_response(r.status, r.results.into_iter().map(Record::from).collect(), r.errors))
                     })
                 }
 
@@ -407,7 +412,7 @@ macro_rules! crm_object {
                         let page = call.finish(&call_name("search"), api.search().body(body).send().await, Vec::new)?;
                         Ok(Page {
                             next_after: page.paging.and_then(|p| p.next).map(|n| n.after),
-                            results: page.results.into_iter().map(plain).collect(),
+                            results: page.results.into_iter().map(Record::from).collect(),
                             total: Some(page.total.max(0) as u64),
                         })
                     })
