@@ -412,9 +412,7 @@ pub struct Associations {
 }
 
 async fn start_v4(client: &Client) -> Result<(Arc<Call>, v4::Client)> {
-    let call = client.start_call().await?;
-    let api = v4::Client::new_with_client(client.base_url(), client.http().clone(), call.clone());
-    Ok((call, api))
+    client.start_call(v4::Client::new_with_client).await
 }
 
 impl Associations {
@@ -758,12 +756,10 @@ impl Associations {
     }
 
     async fn fetch_labels(&self, from: &str, to: &str) -> Result<Arc<[AssociationLabel]>> {
-        let call = self.client.start_call().await?;
-        let api = labels_api::Client::new_with_client(
-            self.client.base_url(),
-            self.client.http().clone(),
-            call.clone(),
-        );
+        let (call, api) = self
+            .client
+            .start_call(labels_api::Client::new_with_client)
+            .await?;
         let result = api
             .list()
             .from_object_type(from)

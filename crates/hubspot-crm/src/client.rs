@@ -107,10 +107,16 @@ impl Client {
         Objects::new(self.clone())
     }
 
-    /// Starts one call: gets a token and a transport that records what happens on the wire.
+    /// Starts one call: gets a token, and builds a generated module's client (pass its
+    /// `Client::new_with_client`) around a transport that records what happens on the wire.
     #[doc(hidden)]
-    pub async fn start_call(&self) -> Result<Arc<Call>> {
-        Call::start(&self.shared).await
+    pub async fn start_call<C>(
+        &self,
+        new_with_client: fn(&str, reqwest::Client, hubspot_crm_api::Hooks) -> C,
+    ) -> Result<(Arc<Call>, C)> {
+        let call = Call::start(&self.shared).await?;
+        let api = new_with_client(self.base_url(), self.http().clone(), call.clone());
+        Ok((call, api))
     }
 }
 

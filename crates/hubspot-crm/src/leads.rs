@@ -252,10 +252,10 @@ impl Leads {
         association_type_id: i32,
     ) -> Result<Record> {
         validate_association_path(lead_id, to_object_type, to_id, association_type_id)?;
-        let client = self.client();
-        let call = client.start_call().await?;
-        let api =
-            api::Client::new_with_client(client.base_url(), client.http().clone(), call.clone());
+        let (call, api) = self
+            .client()
+            .start_call(api::Client::new_with_client)
+            .await?;
         let result = api
             .associate()
             .lead_id(lead_id)
@@ -280,10 +280,10 @@ impl Leads {
         association_type_id: i32,
     ) -> Result<()> {
         validate_association_path(lead_id, to_object_type, to_id, association_type_id)?;
-        let client = self.client();
-        let call = client.start_call().await?;
-        let api =
-            api::Client::new_with_client(client.base_url(), client.http().clone(), call.clone());
+        let (call, api) = self
+            .client()
+            .start_call(api::Client::new_with_client)
+            .await?;
         let result = api
             .remove_association()
             .lead_id(lead_id)

@@ -100,9 +100,7 @@ macro_rules! crm_object {
             }
 
             async fn start(client: &Client) -> Result<(Arc<Call>, m::Client)> {
-                let call = client.start_call().await?;
-                let api = m::Client::new_with_client(client.base_url(), client.http().clone(), call.clone());
-                Ok((call, api))
+                client.start_call(m::Client::new_with_client).await
             }
 
             fn history(h: BTreeMap<String, Option<Vec<m::types::ValueWithTimestamp>>>) -> BTreeMap<String, Vec<PropertyValue>> {

@@ -245,9 +245,7 @@ pub struct Properties {
 }
 
 async fn start(client: &Client) -> Result<(Arc<Call>, api::Client)> {
-    let call = client.start_call().await?;
-    let api = api::Client::new_with_client(client.base_url(), client.http().clone(), call.clone());
-    Ok((call, api))
+    client.start_call(api::Client::new_with_client).await
 }
 
 impl Properties {
