@@ -12,7 +12,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 use futures::StreamExt;
+use futures::future::BoxFuture;
 
+use crate::client::Client;
 use crate::error::{Error, Result, ValidationError};
 use crate::model::{BatchItemError, BatchResponse, NewRecord, ReadOptions, Record, RecordUpdate};
 use crate::objects::{CrmObject, Objects, validate_address, validate_record_id};
@@ -450,23 +452,23 @@ impl<O: CrmObject> Bulk<'_, O> {
 
     /// See [`Objects::update_many`].
     pub async fn update(&self, updates: Vec<RecordUpdate>) -> Result<BulkResult<RecordUpdate>> {
-        let id_properties = self.validate_updates(&updates)?;
-        let client = self.objects.client();
-        let id_properties = &id_properties;
-        Ok(run_chunks(
-            updates,
-            self.options.concurrency,
-            |start, chunk| async move {
-                let keys = chunk.iter().map(update_keys).collect();
-                let answer = O::batch_update(client, chunk.clone()).await;
-                settle(start, chunk, keys, id_properties, "batch_update", answer)
-            },
-        )
-        .await)
+        self.write_by_id(updates, "batch_update", O::batch_update)
+            .await
     }
 
     /// See [`Objects::upsert_many`].
     pub async fn upsert(&self, updates: Vec<RecordUpdate>) -> Result<BulkResult<RecordUpdate>> {
+        self.write_by_id(updates, "batch_upsert", O::batch_upsert)
+            .await
+    }
+
+    /// Updates or upserts, tied back to their inputs by id (or `idProperty` value).
+    async fn write_by_id(
+        &self,
+        updates: Vec<RecordUpdate>,
+        operation: &'static str,
+        send: for<'c> fn(&'c Client, Vec<RecordUpdate>) -> BoxFuture<'c, Result<BatchResponse>>,
+    ) -> Result<BulkResult<RecordUpdate>> {
         let id_properties = self.validate_updates(&updates)?;
         let client = self.objects.client();
         let id_properties = &id_properties;
@@ -475,8 +477,8 @@ impl<O: CrmObject> Bulk<'_, O> {
             self.options.concurrency,
             |start, chunk| async move {
                 let keys = chunk.iter().map(update_keys).collect();
-                let answer = O::batch_upsert(client, chunk.clone()).await;
-                settle(start, chunk, keys, id_properties, "batch_upsert", answer)
+                let answer = send(client, chunk.clone()).await;
+                settle(start, chunk, keys, id_properties, operation, answer)
             },
         )
         .await)
