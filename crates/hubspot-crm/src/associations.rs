@@ -894,13 +894,14 @@ pub(crate) fn check_object_type(
     if object_type.trim().is_empty() {
         return Err(ValidationError::new(field, "must not be blank"));
     }
-    if object_type
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '?' | '#'))
+    // Names (`contacts`, `p_custom`) and ids (`0-1`, `2-1234`) use only these characters.
+    if !object_type
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     {
         return Err(ValidationError::new(
             field,
-            format!("`{object_type}` is not an object type name"),
+            format!("`{object_type}` is not an object type name or id (e.g. `contacts`, `0-1`)"),
         ));
     }
     Ok(())

@@ -10,7 +10,7 @@ use std::ops::Deref;
 
 use hubspot_crm_api::leads as api;
 
-use crate::associations::LeadAssociation;
+use crate::associations::{LeadAssociation, check_object_type};
 use crate::client::Client;
 use crate::error::{Error, Result, ValidationError};
 use crate::model::{
@@ -335,16 +335,7 @@ fn validate_association_path(
     association_type_id: i32,
 ) -> Result<(), ValidationError> {
     validate_record_id("leadId", lead_id)?;
-    if to_object_type.is_empty()
-        || !to_object_type
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
-        return Err(ValidationError::new(
-            "toObjectType",
-            format!("`{to_object_type}` is not an object type name or id (e.g. `contacts`, `0-1`)"),
-        ));
-    }
+    check_object_type("toObjectType", to_object_type)?;
     validate_record_id("toObjectId", to_id)?;
     if association_type_id <= 0 {
         return Err(ValidationError::new(
