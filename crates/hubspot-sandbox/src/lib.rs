@@ -1,6 +1,15 @@
 //! An in-memory, stateful HTTP server that behaves like HubSpot's CRM API for leads,
 //! contacts, companies and their associations.
 //!
+//! The generic object, search, properties and association routes serve any CRM object
+//! type: standard types by name or id (`deals` or `0-3`, `tickets` or `0-5`, ...) and
+//! custom objects by id (`2-1234567`) without registration, each type with its own store.
+//! Other type names get HubSpot's 400 "Unable to infer object type from: ...". Leads,
+//! contacts, companies and deals validate properties against their definitions; the other
+//! types take any property as a string (apart from read-only ones such as `hs_object_id`).
+//! The number of unregistered custom types is capped
+//! ([`SandboxConfig::max_custom_object_types`]).
+//!
 //! It reproduces the parts of HubSpot's behaviour that clients trip over: validation
 //! errors in HubSpot's shape, 207 partial batch failures, the 10,000-result search cap,
 //! association labels, leads deleted when they lose their primary contact, rate-limit
@@ -72,6 +81,9 @@ pub struct SandboxConfig {
     pub(crate) access_token: Option<String>,
     pub(crate) oauth_clients: Vec<OAuthClient>,
     pub(crate) oauth_token_ttl: Option<Duration>,
+    pub(crate) max_custom_types: Option<usize>,
+    /// Registered custom object types: (canonical `2-N` id, lowercase name).
+    pub(crate) custom_types: Vec<(String, String)>,
 }
 
 impl SandboxConfig {
@@ -157,6 +169,56 @@ impl SandboxConfig {
         self.oauth_token_ttl = Some(ttl);
         self
     }
+
+    /// Caps how many custom object types (`2-<digits>`) the sandbox serves without
+    /// registration (default 64). Any `2-<digits>` id works as an object type, each with its
+    /// own store, until this many are in use; a request naming one more gets 400
+    /// `VALIDATION_ERROR`. Types registered with [`SandboxConfig::custom_object_type`] do
+    /// not count.
+    pub fn max_custom_object_types(mut self, max: usize) -> Self {
+        self.max_custom_types = Some(max);
+        self
+    }
+
+    /// Registers a custom object type: besides its id `type_id` (`2-<digits>`), it can then
+    /// be named by `name`, `p_<name>` or `p<portal id>_<name>` (case-insensitive), all
+    /// naming the same store. Standard type names (`deals`, `0-3`, ...) keep their meaning.
+    ///
+    /// # Panics
+    ///
+    /// If `type_id` is not of the form `2-<digits>`.
+    pub fn custom_object_type(mut self, type_id: &str, name: impl Into<String>) -> Self {
+        let id = schema::custom_type_id(type_id.trim())
+            .unwrap_or_else(|| panic!("not a custom object type id (2-<digits>): {type_id}"));
+        self.custom_types
+            .push((id, name.into().trim().to_ascii_lowercase()));
+        self
+    }
+
+    /// The canonical type a path segment names: a standard type's plural name or a custom
+    /// type's id (registered by id, by name or not at all).
+    pub(crate) fn resolve_type(&self, raw: &str) -> Option<String> {
+        if let Some(t) = schema::canonical_type(raw) {
+            return Some(t);
+        }
+        let lower = raw.to_ascii_lowercase();
+        let name = lower
+            .strip_prefix('p')
+            .and_then(|rest| {
+                let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+                rest.strip_prefix('_')
+            })
+            .filter(|n| !n.is_empty());
+        self.custom_types
+            .iter()
+            .find(|(_, n)| !n.is_empty() && (*n == lower || Some(n.as_str()) == name))
+            .map(|(id, _)| id.clone())
+    }
+
+    /// Whether a custom type id was registered (and so is not capped).
+    pub(crate) fn is_registered(&self, otype: &str) -> bool {
+        self.custom_types.iter().any(|(id, _)| id == otype)
+    }
 }
 
 /// One request as the sandbox received it.
@@ -210,12 +272,16 @@ impl Sandbox {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             limits: limits::Limits::new(&config),
-            config,
-            store: Mutex::new(Store::default()),
+            store: Mutex::new(Store::new(
+                config
+                    .max_custom_types
+                    .unwrap_or(store::DEFAULT_MAX_CUSTOM_TYPES),
+            )),
             base_url: format!("http://{addr}"),
             request_count: AtomicU64::new(0),
             log: Mutex::new(VecDeque::new()),
             tokens: Mutex::new(HashMap::new()),
+            config,
         });
         let router = api::router(shared.clone());
         let (stop, stop_rx) = watch::channel(false);
@@ -286,9 +352,14 @@ impl Sandbox {
     }
 
     /// Creates an object of any type directly in the store (no validation) and returns its
-    /// id. Non-string values are stored as their JSON text.
+    /// id. `object_type` is a type name or id as in a path (`deals`, `0-5`, `2-1234567`);
+    /// seeding bypasses the custom type cap. Non-string values are stored as their JSON text.
     pub fn seed_object(&self, object_type: &str, properties: Value) -> String {
-        let otype = schema::canonical_type(object_type).unwrap_or_else(|| object_type.to_string());
+        let otype = self
+            .shared
+            .config
+            .resolve_type(object_type)
+            .unwrap_or_else(|| object_type.to_string());
         let props = match properties {
             Value::Object(m) => m
                 .into_iter()

@@ -2,25 +2,63 @@
 
 use serde_json::{Value, json};
 
-/// Canonical (plural) name and HubSpot object type id of the well-known types.
+/// Canonical (plural) name and HubSpot object type id of the standard types, as listed in
+/// HubSpot's "Object type IDs" table.
 const KNOWN_TYPES: &[(&str, &str, &str)] = &[
     // (plural name, type id, singular name)
     ("contacts", "0-1", "contact"),
     ("companies", "0-2", "company"),
     ("deals", "0-3", "deal"),
     ("tickets", "0-5", "ticket"),
-    ("calls", "0-48", "call"),
-    ("emails", "0-49", "email"),
-    ("meetings", "0-47", "meeting"),
-    ("notes", "0-46", "note"),
-    ("tasks", "0-27", "task"),
+    ("products", "0-7", "product"),
+    ("line_items", "0-8", "line_item"),
+    ("quotes", "0-14", "quote"),
     ("communications", "0-18", "communication"),
     ("feedback_submissions", "0-19", "feedback_submission"),
+    ("tasks", "0-27", "task"),
+    ("notes", "0-46", "note"),
+    ("meetings", "0-47", "meeting"),
+    ("calls", "0-48", "call"),
+    ("emails", "0-49", "email"),
+    ("invoices", "0-53", "invoice"),
+    ("marketing_events", "0-54", "marketing_event"),
+    ("subscriptions", "0-69", "subscription"),
+    ("goal_targets", "0-74", "goal_target"),
+    ("discounts", "0-84", "discount"),
+    ("fees", "0-85", "fee"),
+    ("taxes", "0-86", "tax"),
+    ("commerce_payments", "0-101", "commerce_payment"),
+    ("users", "0-115", "user"),
+    ("postal_mail", "0-116", "postal_mail"),
+    ("orders", "0-123", "order"),
     ("leads", "0-136", "lead"),
+    ("carts", "0-142", "cart"),
+    ("services", "0-162", "service"),
+    ("courses", "0-410", "course"),
+    ("listings", "0-420", "listing"),
+    ("appointments", "0-421", "appointment"),
+    ("projects", "0-970", "project"),
 ];
 
-/// Maps a path segment (`leads`, `lead`, `0-136`, `LEADS`) to the canonical plural name.
-/// Unknown names are accepted as generic types if they look like identifiers.
+/// The canonical form of a custom object type id (`2-1234567`), or `None` if `raw` is not
+/// one. Leading zeros are dropped, so `2-007` and `2-7` name the same type.
+pub(crate) fn custom_type_id(raw: &str) -> Option<String> {
+    let digits = raw.strip_prefix("2-")?;
+    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    (n > 0).then(|| format!("2-{n}"))
+}
+
+/// Whether a canonical type is a custom object type (`2-N`).
+pub(crate) fn is_custom(otype: &str) -> bool {
+    otype.starts_with("2-")
+}
+
+/// Maps a path segment (`leads`, `lead`, `0-136`, `LEADS`, `2-1234567`) to the canonical
+/// type: the plural name of a standard type, or the id of a custom object type. Anything
+/// else is `None` (HubSpot: "Unable to infer object type from: ...").
 pub(crate) fn canonical_type(raw: &str) -> Option<String> {
     let lower = raw.to_ascii_lowercase();
     for (plural, id, singular) in KNOWN_TYPES {
@@ -28,15 +66,10 @@ pub(crate) fn canonical_type(raw: &str) -> Option<String> {
             return Some((*plural).to_string());
         }
     }
-    let ok = !lower.is_empty()
-        && lower.len() <= 64
-        && lower
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    ok.then_some(lower)
+    custom_type_id(&lower)
 }
 
-/// HubSpot object type id (`0-136`), or the name itself for generic types.
+/// HubSpot object type id (`0-136`); custom types are named by their id already.
 pub(crate) fn type_id(plural: &str) -> String {
     KNOWN_TYPES
         .iter()
@@ -224,6 +257,19 @@ const DEAL_STAGES: &[(&str, &str)] = &[
     ("closedlost", "Closed Lost"),
 ];
 const DEAL_PIPELINES: &[(&str, &str)] = &[("default", "Sales Pipeline")];
+const TICKET_PIPELINES: &[(&str, &str)] = &[("0", "Support Pipeline")];
+const TICKET_STAGES: &[(&str, &str)] = &[
+    ("1", "New"),
+    ("2", "Waiting on contact"),
+    ("3", "Waiting on us"),
+    ("4", "Closed"),
+];
+const TICKET_PRIORITIES: &[(&str, &str)] = &[
+    ("LOW", "Low"),
+    ("MEDIUM", "Medium"),
+    ("HIGH", "High"),
+    ("URGENT", "Urgent"),
+];
 
 fn common(group: &'static str) -> Vec<PropDef> {
     vec![
@@ -383,7 +429,39 @@ fn deal_props() -> Vec<PropDef> {
     v
 }
 
-/// Property definitions for a type, or `None` for generic types (any property accepted).
+fn ticket_props() -> Vec<PropDef> {
+    let g = "ticketinformation";
+    let mut v = vec![
+        PropDef::new("subject", "Ticket name", "string", "text", g),
+        PropDef::new("content", "Ticket description", "string", "textarea", g),
+        PropDef::new("hs_pipeline", "Pipeline", "enumeration", "select", g)
+            .options(TICKET_PIPELINES),
+        PropDef::new(
+            "hs_pipeline_stage",
+            "Ticket status",
+            "enumeration",
+            "select",
+            g,
+        )
+        .options(TICKET_STAGES),
+        PropDef::new("hs_ticket_priority", "Priority", "enumeration", "select", g)
+            .options(TICKET_PRIORITIES),
+        PropDef::new(
+            "hubspot_owner_id",
+            "Ticket owner",
+            "enumeration",
+            "select",
+            g,
+        )
+        .external(),
+        PropDef::new("createdate", "Create date", "datetime", "date", g).read_only(),
+    ];
+    v.extend(common(g));
+    v
+}
+
+/// Property definitions that writes are validated against, or `None` for types whose
+/// properties are free-form strings (every type but leads, contacts, companies and deals).
 pub(crate) fn properties_for(plural: &str) -> Option<Vec<PropDef>> {
     match plural {
         "leads" => Some(lead_props()),
@@ -391,6 +469,19 @@ pub(crate) fn properties_for(plural: &str) -> Option<Vec<PropDef>> {
         "companies" => Some(company_props()),
         "deals" => Some(deal_props()),
         _ => None,
+    }
+}
+
+/// Property definitions the Properties API describes for any type: the validated schema
+/// when the type has one, else HubSpot's standard properties of the type (free-form types
+/// accept other properties too, but writes to the read-only ones here are refused).
+pub(crate) fn describe(plural: &str) -> Vec<PropDef> {
+    if let Some(defs) = properties_for(plural) {
+        return defs;
+    }
+    match plural {
+        "tickets" => ticket_props(),
+        _ => common("objectinformation"),
     }
 }
 
@@ -428,6 +519,16 @@ pub(crate) fn default_read_props(plural: &str) -> &'static [&'static str] {
             "hs_lastmodifieddate",
             "hs_object_id",
         ],
+        "tickets" => &[
+            "subject",
+            "content",
+            "hs_pipeline",
+            "hs_pipeline_stage",
+            "hs_ticket_priority",
+            "createdate",
+            "hs_lastmodifieddate",
+            "hs_object_id",
+        ],
         _ => &["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
     }
 }
@@ -436,7 +537,7 @@ pub(crate) fn default_read_props(plural: &str) -> &'static [&'static str] {
 pub(crate) fn always_read_props(plural: &str) -> &'static [&'static str] {
     match plural {
         "contacts" => &["createdate", "lastmodifieddate", "hs_object_id"],
-        "companies" | "deals" => &["createdate", "hs_lastmodifieddate", "hs_object_id"],
+        "companies" | "deals" | "tickets" => &["createdate", "hs_lastmodifieddate", "hs_object_id"],
         _ => &["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
     }
 }
@@ -448,6 +549,7 @@ pub(crate) fn query_props(plural: &str) -> &'static [&'static str] {
         "contacts" => &["email", "firstname", "lastname", "phone", "company"],
         "companies" => &["name", "domain", "website"],
         "deals" => &["dealname"],
+        "tickets" => &["subject", "content"],
         _ => &[],
     }
 }
@@ -713,7 +815,53 @@ pub(crate) const ASSOC_DEFS: &[AssocDef] = &[
         "company_to_deal",
         5
     ),
+    // tickets <-> contacts / companies / deals
+    def!("tickets", "contacts", 16, H, None, "ticket_to_contact", 15),
+    def!("contacts", "tickets", 15, H, None, "contact_to_ticket", 16),
+    def!(
+        "tickets",
+        "companies",
+        339,
+        H,
+        None,
+        "ticket_to_company_unlabeled",
+        340
+    ),
+    def!(
+        "tickets",
+        "companies",
+        26,
+        H,
+        Some("Primary"),
+        "ticket_to_company",
+        25
+    ),
+    def!(
+        "companies",
+        "tickets",
+        340,
+        H,
+        None,
+        "company_to_ticket_unlabeled",
+        339
+    ),
+    def!(
+        "companies",
+        "tickets",
+        25,
+        H,
+        Some("Primary"),
+        "company_to_ticket",
+        26
+    ),
+    def!("deals", "tickets", 27, H, None, "deal_to_ticket", 28),
+    def!("tickets", "deals", 28, H, None, "ticket_to_deal", 27),
 ];
+
+/// Association type id the sandbox uses, in both directions, for pairs of types HubSpot's
+/// table here does not cover (custom objects, engagements with contacts, ...). A sandbox
+/// pick: HubSpot assigns such ids per account.
+pub(crate) const GENERIC_ASSOC_TYPE: u32 = 9_000;
 
 /// Type id of the lead -> primary contact association.
 pub(crate) const LEAD_PRIMARY_CONTACT: u32 = 578;
@@ -749,10 +897,11 @@ pub(crate) fn pair_is_defined(from: &str, to: &str) -> bool {
     assoc_defs(from, to).next().is_some()
 }
 
-/// The default (unlabeled HubSpot-defined) association type of a pair.
+/// The default (unlabeled HubSpot-defined) association type of a pair; pairs without a
+/// table use [`GENERIC_ASSOC_TYPE`].
 pub(crate) fn default_assoc(from: &str, to: &str) -> (Category, u32) {
     assoc_defs(from, to)
         .find(|d| d.category == Category::Hubspot && d.label.is_none())
         .map(|d| (d.category, d.type_id))
-        .unwrap_or((Category::Hubspot, 1))
+        .unwrap_or((Category::Hubspot, GENERIC_ASSOC_TYPE))
 }

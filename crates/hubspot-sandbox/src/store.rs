@@ -1,6 +1,6 @@
 //! The in-memory CRM: objects, property history, unique indexes and associations.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use axum::http::StatusCode;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -65,7 +65,11 @@ impl Object {
 /// Objects of one type plus its property definitions.
 #[derive(Debug)]
 pub(crate) struct TypeStore {
+    /// Definitions writes are validated against; `None` for free-form types.
     pub schema: Option<Vec<PropDef>>,
+    /// Definitions the type is described with (the schema, or the standard properties of a
+    /// free-form type): read-only checks and date handling in search.
+    defs: Vec<PropDef>,
     pub objects: BTreeMap<u64, Object>,
     /// property -> value -> id, for unique properties; only live objects.
     unique: HashMap<String, HashMap<String, u64>>,
@@ -80,18 +84,24 @@ impl TypeStore {
                 unique.insert(p.name.to_string(), HashMap::new());
             }
         }
+        let defs = match &schema {
+            Some(s) => s.clone(),
+            None => schema::describe(name),
+        };
         TypeStore {
             schema,
+            defs,
             objects: BTreeMap::new(),
             unique,
         }
     }
 
+    /// The definition of a property, when the type describes it.
     pub fn prop(&self, name: &str) -> Option<&PropDef> {
-        self.schema.as_ref()?.iter().find(|p| p.name == name)
+        self.defs.iter().find(|p| p.name == name)
     }
 
-    /// Whether a property may be named in reads (generic types accept anything).
+    /// Whether a property may be named in reads (free-form types accept anything).
     pub fn knows(&self, name: &str) -> bool {
         self.schema.is_none() || self.prop(name).is_some()
     }
@@ -139,20 +149,54 @@ pub(crate) struct Store {
     id_types: HashMap<u64, String>,
     /// Symmetric: every edge is stored from both ends.
     assocs: HashMap<u64, BTreeMap<u64, Vec<AssocType>>>,
+    /// Custom object types admitted on demand (named in a request without registration).
+    on_demand_custom: BTreeSet<String>,
+    /// Cap on `on_demand_custom`.
+    max_custom_types: usize,
 }
 
 impl Default for Store {
     fn default() -> Self {
+        Store::new(DEFAULT_MAX_CUSTOM_TYPES)
+    }
+}
+
+/// Custom object types a sandbox admits on demand unless configured otherwise.
+pub(crate) const DEFAULT_MAX_CUSTOM_TYPES: usize = 64;
+
+impl Store {
+    /// An empty CRM that admits at most `max_custom_types` unregistered custom types.
+    pub fn new(max_custom_types: usize) -> Self {
         Store {
             next_id: FIRST_ID,
             types: HashMap::new(),
             id_types: HashMap::new(),
             assocs: HashMap::new(),
+            on_demand_custom: BTreeSet::new(),
+            max_custom_types,
         }
     }
-}
 
-impl Store {
+    /// Admits a custom object type named in a request without being registered, creating
+    /// its store; past the cap, new ones are refused so that clients cannot grow the
+    /// sandbox without bound.
+    pub fn admit_custom(&mut self, otype: &str) -> ApiResult<()> {
+        // Types in use (admitted before, or seeded) stay usable.
+        if self.on_demand_custom.contains(otype) || self.types.contains_key(otype) {
+            return Ok(());
+        }
+        if self.on_demand_custom.len() >= self.max_custom_types {
+            let max = self.max_custom_types;
+            return Err(ApiError::validation(format!(
+                "Unable to use object type {otype}: this sandbox serves at most {max} custom object types that were not registered, and {max} are in use already."
+            ))
+            .with_context(json!({"objectType": [otype], "limit": [max.to_string()]})));
+        }
+        self.on_demand_custom.insert(otype.to_string());
+        self.type_store(otype);
+        Ok(())
+    }
+
     pub fn type_store(&mut self, otype: &str) -> &mut TypeStore {
         self.types
             .entry(otype.to_string())
@@ -250,6 +294,14 @@ impl Store {
                     continue;
                 }
             };
+            if ts.schema.is_none() && ts.prop(name).is_some_and(|d| d.read_only) {
+                bad.push((
+                    name.clone(),
+                    format!("\"{name}\" is a read only property; its value cannot be set."),
+                    "READ_ONLY_VALUE",
+                ));
+                continue;
+            }
             if let Some(schema) = &ts.schema {
                 let Some(def) = schema.iter().find(|p| p.name == name) else {
                     bad.push((
@@ -403,7 +455,7 @@ impl Store {
                 obj.set("createdate", stamp.clone(), now);
                 obj.set("lastmodifieddate", stamp, now);
             }
-            "deals" => obj.set("createdate", stamp, now),
+            "deals" | "tickets" => obj.set("createdate", stamp, now),
             "leads" => {
                 obj.set("hs_pipeline", "lead-pipeline-id".into(), now);
                 obj.set("hs_pipeline_stage", "new-stage-id".into(), now);

@@ -57,7 +57,7 @@ pub(crate) async fn v3_list(
     State(s): State<AppState>,
     Path((otype, id, to_type)): Path<(String, String, String)>,
 ) -> ApiResult<Response> {
-    let (otype, to_type) = (object_type(&otype)?, object_type(&to_type)?);
+    let (otype, to_type) = (object_type(&s, &otype)?, object_type(&s, &to_type)?);
     let store = lock(&s.store);
     let id = live_id(&store, &otype, &id)?;
     let results = store.v3_assoc_results(&otype, id, &to_type);
@@ -68,7 +68,7 @@ pub(crate) async fn v3_put(
     State(s): State<AppState>,
     Path((otype, id, to_type, to_id, type_id)): Path<(String, String, String, String, String)>,
 ) -> ApiResult<Response> {
-    let (otype, to_type) = (object_type(&otype)?, object_type(&to_type)?);
+    let (otype, to_type) = (object_type(&s, &otype)?, object_type(&s, &to_type)?);
     let tid: u32 = type_id
         .trim()
         .parse()
@@ -94,7 +94,7 @@ pub(crate) async fn v3_delete(
     State(s): State<AppState>,
     Path((otype, id, to_type, to_id, type_id)): Path<(String, String, String, String, String)>,
 ) -> ApiResult<Response> {
-    let (otype, to_type) = (object_type(&otype)?, object_type(&to_type)?);
+    let (otype, to_type) = (object_type(&s, &otype)?, object_type(&s, &to_type)?);
     let tid: u32 = type_id
         .trim()
         .parse()
@@ -111,7 +111,7 @@ pub(crate) async fn v4_list(
     Path((otype, id, to_type)): Path<(String, String, String)>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
-    let (otype, to_type) = (object_type(&otype)?, object_type(&to_type)?);
+    let (otype, to_type) = (object_type(&s, &otype)?, object_type(&s, &to_type)?);
     let q = Query::parse(q.as_deref());
     let limit = q
         .number("limit")?
@@ -152,7 +152,7 @@ pub(crate) async fn v4_put(
     Path((otype, id, to_type, to_id)): Path<(String, String, String, String)>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let (otype, to_type) = (object_type(&otype)?, object_type(&to_type)?);
+    let (otype, to_type) = (object_type(&s, &otype)?, object_type(&s, &to_type)?);
     let body = body_json(&body)?;
     let types = parse_assoc_types(Some(&body))?;
     if types.is_empty() {
@@ -179,7 +179,7 @@ pub(crate) async fn v4_delete(
     State(s): State<AppState>,
     Path((otype, id, to_type, to_id)): Path<(String, String, String, String)>,
 ) -> ApiResult<Response> {
-    let (otype, to_type) = (object_type(&otype)?, object_type(&to_type)?);
+    let (otype, to_type) = (object_type(&s, &otype)?, object_type(&s, &to_type)?);
     let mut store = lock(&s.store);
     let from = live_id(&store, &otype, &id)?;
     let to = live_id(&store, &to_type, &to_id)?;
@@ -199,7 +199,7 @@ pub(crate) async fn v4_put_default(
     State(s): State<AppState>,
     Path((otype, id, to_type, to_id)): Path<(String, String, String, String)>,
 ) -> ApiResult<Response> {
-    let (otype, to_type) = (object_type(&otype)?, object_type(&to_type)?);
+    let (otype, to_type) = (object_type(&s, &otype)?, object_type(&s, &to_type)?);
     let started = now();
     let mut store = lock(&s.store);
     let from = live_id(&store, &otype, &id)?;
@@ -214,11 +214,19 @@ pub(crate) async fn v4_put_default(
     ))
 }
 
-pub(crate) async fn labels(Path((from, to)): Path<(String, String)>) -> ApiResult<Response> {
-    let (from, to) = (object_type(&from)?, object_type(&to)?);
-    let results: Vec<Value> = schema::assoc_defs(&from, &to)
+pub(crate) async fn labels(
+    State(s): State<AppState>,
+    Path((from, to)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let (from, to) = (object_type(&s, &from)?, object_type(&s, &to)?);
+    let mut results: Vec<Value> = schema::assoc_defs(&from, &to)
         .map(|d| json!({"category": d.category.as_str(), "typeId": d.type_id, "label": d.label}))
         .collect();
+    if results.is_empty() {
+        // Pairs without a table still have their (unlabeled) default type.
+        let (cat, tid) = schema::default_assoc(&from, &to);
+        results.push(json!({"category": cat.as_str(), "typeId": tid, "label": null}));
+    }
     Ok(json(StatusCode::OK, json!({"results": results})))
 }
 
@@ -238,7 +246,7 @@ pub(crate) async fn batch(
     Path((from, to, op)): Path<(String, String, String)>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let (from, to) = (object_type(&from)?, object_type(&to)?);
+    let (from, to) = (object_type(&s, &from)?, object_type(&s, &to)?);
     let body = body_json(&body)?;
     let started = now();
     match op.as_str() {
@@ -375,7 +383,7 @@ pub(crate) async fn batch_labels_archive(
     Path((from, to)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let (from, to) = (object_type(&from)?, object_type(&to)?);
+    let (from, to) = (object_type(&s, &from)?, object_type(&s, &to)?);
     let body = body_json(&body)?;
     let inputs = batch_inputs(&body, V4_WRITE_LIMIT)?;
     let started = now();
@@ -399,7 +407,7 @@ pub(crate) async fn batch_default(
     Path((from, to)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let (from, to) = (object_type(&from)?, object_type(&to)?);
+    let (from, to) = (object_type(&s, &from)?, object_type(&s, &to)?);
     let body = body_json(&body)?;
     let inputs = batch_inputs(&body, V4_WRITE_LIMIT)?;
     let started = now();

@@ -19,24 +19,29 @@ const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(1800);
 const DEFINED_AT: &str = "2019-08-06T02:41:52.000Z";
 
 fn definitions(otype: &str) -> Vec<Value> {
-    schema::properties_for(otype)
-        .unwrap_or_default()
+    schema::describe(otype)
         .iter()
         .enumerate()
         .map(|(i, p)| p.to_json(i, DEFINED_AT))
         .collect()
 }
 
-pub(crate) async fn properties(Path(otype): Path<String>) -> ApiResult<Response> {
-    let otype = object_type(&otype)?;
+pub(crate) async fn properties(
+    State(s): State<AppState>,
+    Path(otype): Path<String>,
+) -> ApiResult<Response> {
+    let otype = object_type(&s, &otype)?;
     Ok(json(
         StatusCode::OK,
         json!({"results": definitions(&otype)}),
     ))
 }
 
-pub(crate) async fn property(Path((otype, name)): Path<(String, String)>) -> ApiResult<Response> {
-    let otype = object_type(&otype)?;
+pub(crate) async fn property(
+    State(s): State<AppState>,
+    Path((otype, name)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let otype = object_type(&s, &otype)?;
     definitions(&otype)
         .into_iter()
         .find(|p| p["name"] == name.as_str())

@@ -84,7 +84,24 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// Route prefixes whose next path segment is an object type.
+const TYPED_PREFIXES: &[&str] = &[
+    "/crm/v3/objects/",
+    "/crm/v4/objects/",
+    "/crm/v3/properties/",
+    "/crm/v4/associations/",
+];
+
 async fn not_found(method: Method, uri: Uri) -> Response {
+    // An empty type segment (`/crm/v3/objects//1`) matches no route; HubSpot reads it as a
+    // type it cannot infer.
+    let empty_type = TYPED_PREFIXES
+        .iter()
+        .filter_map(|p| uri.path().strip_prefix(p))
+        .any(|rest| rest.is_empty() || rest.starts_with('/'));
+    if empty_type {
+        return ApiError::validation("Unable to infer object type from: ").into_response();
+    }
     ApiError::new(
         StatusCode::NOT_FOUND,
         "OBJECT_NOT_FOUND",
@@ -111,10 +128,18 @@ pub(crate) fn json(status: StatusCode, v: Value) -> Response {
     (status, axum::Json(v)).into_response()
 }
 
-/// Canonical object type from a path segment.
-pub(crate) fn object_type(raw: &str) -> ApiResult<String> {
-    schema::canonical_type(raw)
-        .ok_or_else(|| ApiError::validation(format!("Unable to infer object type from: {raw}")))
+/// Canonical object type from a path segment: a standard type by name or id, or a custom
+/// object type by id (or registered name). Unregistered custom types are admitted on first
+/// use, up to the configured cap. Must not be called with the store locked.
+pub(crate) fn object_type(s: &Shared, raw: &str) -> ApiResult<String> {
+    let otype = s
+        .config
+        .resolve_type(raw)
+        .ok_or_else(|| ApiError::validation(format!("Unable to infer object type from: {raw}")))?;
+    if schema::is_custom(&otype) && !s.config.is_registered(&otype) {
+        crate::lock(&s.store).admit_custom(&otype)?;
+    }
+    Ok(otype)
 }
 
 /// Parses a required JSON body with HubSpot's wording for the failures.
@@ -204,12 +229,12 @@ impl Query {
     }
 
     /// `properties`, `propertiesWithHistory` and `associations` of a read.
-    pub fn read_opts(&self) -> ApiResult<ReadOpts> {
+    pub fn read_opts(&self, s: &Shared) -> ApiResult<ReadOpts> {
         let properties = self.has("properties").then(|| self.list("properties"));
         let associations = self
             .list("associations")
             .iter()
-            .map(|t| object_type(t))
+            .map(|t| object_type(s, t))
             .collect::<ApiResult<Vec<_>>>()?;
         Ok(ReadOpts {
             properties,

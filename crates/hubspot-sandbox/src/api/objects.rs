@@ -83,7 +83,7 @@ pub(crate) async fn create(
     Path(otype): Path<String>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let otype = object_type(&otype)?;
+    let otype = object_type(&s, &otype)?;
     let input = body_object(&body)?;
     let mut store = lock(&s.store);
     let id = create_one(&mut store, &otype, &input, None, now())?;
@@ -102,10 +102,10 @@ pub(crate) async fn read(
     Path((otype, id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
-    let otype = object_type(&otype)?;
+    let otype = object_type(&s, &otype)?;
     let q = Query::parse(q.as_deref());
     let archived = q.flag("archived")?;
-    let opts = q.read_opts()?;
+    let opts = q.read_opts(&s)?;
     let mut store = lock(&s.store);
     let id = store
         .resolve(&otype, &id, q.get("idProperty"), archived)?
@@ -121,10 +121,10 @@ pub(crate) async fn list(
     Path(otype): Path<String>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
-    let otype = object_type(&otype)?;
+    let otype = object_type(&s, &otype)?;
     let q = Query::parse(q.as_deref());
     let archived = q.flag("archived")?;
-    let opts = q.read_opts()?;
+    let opts = q.read_opts(&s)?;
     let limit = (q.number("limit")?.unwrap_or(10) as usize).clamp(1, LIST_MAX);
     let after = match q.get("after") {
         None | Some("") => 0,
@@ -176,7 +176,7 @@ pub(crate) async fn update(
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let otype = object_type(&otype)?;
+    let otype = object_type(&s, &otype)?;
     let q = Query::parse(q.as_deref());
     let input = body_object(&body)?;
     let mut store = lock(&s.store);
@@ -197,7 +197,7 @@ pub(crate) async fn archive(
     Path((otype, id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
-    let otype = object_type(&otype)?;
+    let otype = object_type(&s, &otype)?;
     let q = Query::parse(q.as_deref());
     let mut store = lock(&s.store);
     // Deleting something already gone is not an error at HubSpot either.
@@ -213,7 +213,7 @@ pub(crate) async fn batch(
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let otype = object_type(&otype)?;
+    let otype = object_type(&s, &otype)?;
     if !matches!(
         op.as_str(),
         "read" | "create" | "update" | "upsert" | "archive"

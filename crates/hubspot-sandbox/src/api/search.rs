@@ -264,7 +264,7 @@ pub(crate) async fn search(
     Path(otype): Path<String>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let otype = object_type(&otype)?;
+    let otype = object_type(&s, &otype)?;
     let body = body_object(&body)?;
     let groups = match body.get("filterGroups") {
         None | Some(Value::Null) => Vec::new(),
