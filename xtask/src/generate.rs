@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use progenitor_impl::{
+    GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
+};
 use quote::quote;
 use serde_json::Value;
 
@@ -11,6 +13,7 @@ use crate::Error;
 use crate::manifest::{Manifest, SpecEntry};
 use crate::normalize;
 use crate::pull::sha256_hex;
+use crate::shared::{self, SharedSchemas};
 
 /// First line of every generated file.
 pub const HEADER: &str =
@@ -34,29 +37,36 @@ pub struct Inputs<'a> {
 /// Every generated file, keyed by its path relative to the workspace root.
 pub fn generate(inputs: &Inputs<'_>) -> Result<BTreeMap<PathBuf, String>, Error> {
     let mut files = BTreeMap::new();
+    let mut specs = Vec::new();
+    for entry in &inputs.manifest.specs {
+        specs.push((entry.module.clone(), load_normalized(entry, inputs)?));
+    }
+    let shared = shared::find(&specs);
+    let (shared_source, replacements) = generate_shared(&shared)?;
+    files.insert(Path::new(API_CRATE).join("src/shared.rs"), shared_source);
+    for (module, spec) in specs {
+        let openapi: openapiv3::OpenAPI =
+            serde_json::from_value(spec).map_err(|e| Error::Generate {
+                module: module.clone(),
+                message: format!("normalized spec is not OpenAPI 3: {e}"),
+            })?;
+        let used: Vec<&Replacement> = shared
+            .used_by(&module)
+            .filter_map(|name| replacements.iter().find(|r| r.name == name))
+            .collect();
+        let (client, mock) = generate_module(&module, &openapi, &used)?;
+        files.insert(
+            Path::new(API_CRATE).join(format!("src/{module}.rs")),
+            client,
+        );
+        files.insert(Path::new(MOCK_CRATE).join(format!("src/{module}.rs")), mock);
+    }
     let modules: Vec<&str> = inputs
         .manifest
         .specs
         .iter()
         .map(|s| s.module.as_str())
         .collect();
-    for entry in &inputs.manifest.specs {
-        let spec = load_normalized(entry, inputs)?;
-        let openapi: openapiv3::OpenAPI =
-            serde_json::from_value(spec).map_err(|e| Error::Generate {
-                module: entry.module.clone(),
-                message: format!("normalized spec is not OpenAPI 3: {e}"),
-            })?;
-        let (client, mock) = generate_module(&entry.module, &openapi)?;
-        files.insert(
-            Path::new(API_CRATE).join(format!("src/{}.rs", entry.module)),
-            client,
-        );
-        files.insert(
-            Path::new(MOCK_CRATE).join(format!("src/{}.rs", entry.module)),
-            mock,
-        );
-    }
     files.insert(Path::new(API_CRATE).join("src/lib.rs"), api_lib(&modules)?);
     files.insert(
         Path::new(API_CRATE).join("Cargo.toml"),
@@ -71,6 +81,76 @@ pub fn generate(inputs: &Inputs<'_>) -> Result<BTreeMap<PathBuf, String>, Error>
         MOCK_CARGO_TOML.to_owned(),
     );
     Ok(files)
+}
+
+/// A shared type standing in for a module's own: the schema name, and the traits the shared
+/// type implements (the generator needs them to derive around it).
+#[derive(Debug, Clone)]
+pub struct Replacement {
+    /// The schema (and type) name.
+    pub name: String,
+    /// Traits of the shared type the generator asks about.
+    pub impls: Vec<TypeImpl>,
+}
+
+impl Replacement {
+    /// Where the shared type is, from any crate that depends on `hubspot-crm-api` (the crate
+    /// names itself the same way).
+    pub fn path(&self) -> String {
+        format!("::hubspot_crm_api::shared::{}", self.name)
+    }
+}
+
+/// The `shared` module's source, and the replacements the spec modules use.
+pub fn generate_shared(shared: &SharedSchemas) -> Result<(String, Vec<Replacement>), Error> {
+    let fail = |message: String| Error::Generate {
+        module: "shared".into(),
+        message,
+    };
+    let spec: openapiv3::OpenAPI = serde_json::from_value(shared.as_spec())
+        .map_err(|e| fail(format!("shared schemas are not OpenAPI 3: {e}")))?;
+    let mut generator = Generator::new(&settings());
+    let tokens = generator
+        .generate_tokens(&spec)
+        .map_err(|e| fail(e.to_string()))?;
+    let mut replacements = Vec::new();
+    for name in shared.schemas.keys() {
+        let generated = generator
+            .get_type_space()
+            .iter_types()
+            .find(|t| t.name() == *name)
+            .ok_or_else(|| {
+                fail(format!(
+                    "schema `{name}` does not generate a type of that name, so modules could not use it"
+                ))
+            })?;
+        let impls = [TypeImpl::FromStr, TypeImpl::Display, TypeImpl::Default]
+            .into_iter()
+            .filter(|i| generated.has_impl(*i))
+            .collect();
+        replacements.push(Replacement {
+            name: name.clone(),
+            impls,
+        });
+    }
+    // Only the types: the client the generator writes around them has no operations.
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| fail(format!("generated code does not parse: {e}")))?;
+    let items = file
+        .items
+        .into_iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or_else(|| fail("the generator wrote no `types` module".into()))?;
+    let tokens = quote! {
+        //! Types several of HubSpot's specs define alike, generated once and used by every
+        //! module whose spec defines them so.
+        #![allow(clippy::all)]
+        #(#items)*
+    };
+    Ok((format_source("shared", tokens)?, replacements))
 }
 
 /// Reads a pulled spec, checks it is the pinned one, merges the project's own fragments and
@@ -108,6 +188,10 @@ pub fn load_normalized(entry: &SpecEntry, inputs: &Inputs<'_>) -> Result<Value, 
 }
 
 fn settings() -> GenerationSettings {
+    settings_with(&[])
+}
+
+fn settings_with(replacements: &[&Replacement]) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -116,16 +200,27 @@ fn settings() -> GenerationSettings {
         .with_inner_type(quote!(crate::Hooks))
         .with_hooks(HooksMode::Expected)
         .with_map_type("::std::collections::BTreeMap");
+    for replacement in replacements {
+        settings.with_replacement(
+            &replacement.name,
+            replacement.path(),
+            replacement.impls.iter().cloned(),
+        );
+    }
     settings
 }
 
 /// Client and mock source of one module.
-pub fn generate_module(module: &str, spec: &openapiv3::OpenAPI) -> Result<(String, String), Error> {
+pub fn generate_module(
+    module: &str,
+    spec: &openapiv3::OpenAPI,
+    replacements: &[&Replacement],
+) -> Result<(String, String), Error> {
     let fail = |e: progenitor_impl::Error| Error::Generate {
         module: module.to_owned(),
         message: e.to_string(),
     };
-    let client = Generator::new(&settings())
+    let client = Generator::new(&settings_with(replacements))
         .generate_tokens(spec)
         .map_err(fail)?;
     let hooks = quote! {
@@ -146,12 +241,14 @@ pub fn generate_module(module: &str, spec: &openapiv3::OpenAPI) -> Result<(Strin
     let module_doc = format!(" `{module}` operations.");
     let client = quote! {
         #![doc = #module_doc]
+        // A module whose types are all shared imports its empty `types` module unused.
+        #![allow(unused_imports)]
         #client
         const MODULE: &str = #module;
         #hooks
     };
     let crate_path = format!("hubspot_crm_api::{module}");
-    let mock = Generator::new(&settings())
+    let mock = Generator::new(&settings_with(replacements))
         .httpmock(spec, &crate_path)
         .map_err(fail)?;
     let mock_doc = format!(" Typed `httpmock` expectations for `hubspot_crm_api::{module}`.");
@@ -159,6 +256,7 @@ pub fn generate_module(module: &str, spec: &openapiv3::OpenAPI) -> Result<(Strin
         #![doc = #mock_doc]
         #![allow(missing_docs)]
         #![allow(clippy::all)]
+        #![allow(unused_imports)]
         #mock
     };
     Ok((format_source(module, client)?, format_source(module, mock)?))
@@ -250,7 +348,12 @@ fn api_lib(modules: &[&str]) -> Result<String, Error> {
         //!
         //! Every request passes through a [`Transport`]: [`direct()`] sends it as it is, and
         //! the `hubspot-crm` crate plugs in authentication, rate limiting and retries there.
+        //! Schemas several specs define alike are one type each, in [`shared`].
 
+        // Shared types are named by their full path, which must resolve here too.
+        extern crate self as hubspot_crm_api;
+
+        pub mod shared;
         #(pub mod #idents;)*
 
         use std::future::Future;

@@ -5,6 +5,7 @@ mod generate;
 mod manifest;
 mod normalize;
 mod pull;
+mod shared;
 #[cfg(test)]
 mod tests;
 

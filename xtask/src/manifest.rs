@@ -62,6 +62,11 @@ impl Manifest {
                     spec.module
                 )));
             }
+            if spec.module == "shared" {
+                return Err(fail(
+                    "module name `shared` is reserved for the types several specs share".into(),
+                ));
+            }
             if !modules.insert(spec.module.as_str()) {
                 return Err(fail(format!("module `{}` appears twice", spec.module)));
             }
@@ -162,8 +167,7 @@ mod tests {
                 "associations",
                 "association_labels",
                 "properties",
-                "contacts",
-                "companies"
+                "objects"
             ]
         );
     }

@@ -30,6 +30,9 @@ pub fn normalize(
     relax_unenforced_required(&mut spec);
     typed_search_sorts(&mut spec);
     lenient_record_ids(&mut spec);
+    lenient_error_lists(&mut spec);
+    optional_omitted_fields(&mut spec);
+    defaulted_response_flags(&mut spec);
     name_operations(module, &mut spec, methods)?;
     Ok(spec)
 }
@@ -424,6 +427,90 @@ pub fn lenient_record_ids(spec: &mut Value) {
             let is_string = schema.get("type").and_then(Value::as_str) == Some("string");
             if field.ends_with("ObjectId") && is_string {
                 *schema = json!({});
+            }
+        }
+    }
+}
+
+/// Fields HubSpot's specs mark required in answers that HubSpot omits or sends as `null`
+/// (a property without `description`, a default association type with `label: null`).
+const OMITTED_IN_RESPONSES: [&str; 2] = ["description", "label"];
+
+/// `errors` lists in success answers (a 207's failed items) accept any JSON per item: one odd
+/// field (a single-string `context`, a number where the spec says string) must not make the
+/// whole answer, and the records it confirms, unreadable. Clients read each item leniently.
+pub fn lenient_error_lists(spec: &mut Value) {
+    let success = responses_matching(spec, |status| status.starts_with('2'));
+    for name in success {
+        let pointer = format!(
+            "/components/schemas/{}/properties/errors",
+            escape_pointer(&name)
+        );
+        if let Some(errors) = spec.pointer_mut(&pointer)
+            && errors.get("type").and_then(Value::as_str) == Some("array")
+        {
+            errors
+                .as_object_mut()
+                .expect("checked above")
+                .insert("items".into(), json!({}));
+        }
+    }
+}
+
+/// The fields of [`OMITTED_IN_RESPONSES`] are optional, and accept `null`, in schemas HubSpot
+/// sends back.
+pub fn optional_omitted_fields(spec: &mut Value) {
+    for name in response_schema_names(spec) {
+        let Some(schema) = spec
+            .pointer_mut(&format!("/components/schemas/{}", escape_pointer(&name)))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
+            required.retain(|f| !OMITTED_IN_RESPONSES.contains(&f.as_str().unwrap_or_default()));
+        }
+        for field in OMITTED_IN_RESPONSES {
+            if let Some(field) = schema
+                .get_mut("properties")
+                .and_then(|p| p.get_mut(field))
+                .filter(|f| f.get("type").and_then(Value::as_str) == Some("string"))
+            {
+                mark_nullable(field);
+            }
+        }
+    }
+}
+
+/// Boolean flags HubSpot sends back are `false` when absent: HubSpot leaves out flags that
+/// are off (`modificationMetadata` often carries only `readOnlyValue`), though its specs mark
+/// them required. They keep their `bool` type with a default of `false`.
+pub fn defaulted_response_flags(spec: &mut Value) {
+    for name in response_schema_names(spec) {
+        let Some(schema) = spec
+            .pointer_mut(&format!("/components/schemas/{}", escape_pointer(&name)))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let flags: BTreeSet<String> = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(_, field)| field.get("type").and_then(Value::as_str) == Some("boolean"))
+            .map(|(field, _)| field.clone())
+            .collect();
+        if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
+            required.retain(|f| !flags.contains(f.as_str().unwrap_or_default()));
+        }
+        for flag in &flags {
+            if let Some(field) = schema
+                .get_mut("properties")
+                .and_then(|p| p.get_mut(flag))
+                .and_then(Value::as_object_mut)
+            {
+                field.entry("default").or_insert(json!(false));
             }
         }
     }

@@ -4,12 +4,14 @@
 //!
 //! Every request passes through a [`Transport`]: [`direct()`] sends it as it is, and
 //! the `hubspot-crm` crate plugs in authentication, rate limiting and retries there.
+//! Schemas several specs define alike are one type each, in [`shared`].
+extern crate self as hubspot_crm_api;
 pub mod association_labels;
 pub mod associations;
-pub mod companies;
-pub mod contacts;
 pub mod leads;
+pub mod objects;
 pub mod properties;
+pub mod shared;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;

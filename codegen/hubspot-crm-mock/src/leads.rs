@@ -2,6 +2,7 @@
 //! Typed `httpmock` expectations for `hubspot_crm_api::leads`.
 #![allow(missing_docs)]
 #![allow(clippy::all)]
+#![allow(unused_imports)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)
     //! wrappers for each operation. Each can be converted to
@@ -95,7 +96,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &types::CollectionResponseSimplePublicObjectWithAssociationsForwardPaging,
+            value: &::hubspot_crm_api::shared::CollectionResponseSimplePublicObjectWithAssociationsForwardPaging,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -136,7 +137,10 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
-        pub fn body(self, value: &types::SimplePublicObjectInputForCreate) -> Self {
+        pub fn body(
+            self,
+            value: &::hubspot_crm_api::shared::SimplePublicObjectInputForCreate,
+        ) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -148,7 +152,11 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn success(self, status: u16, value: &types::SimplePublicObject) -> Self {
+        pub fn success(
+            self,
+            status: u16,
+            value: &::hubspot_crm_api::shared::SimplePublicObject,
+        ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
                 self.0
@@ -188,7 +196,10 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
-        pub fn body(self, value: &types::BatchInputSimplePublicObjectId) -> Self {
+        pub fn body(
+            self,
+            value: &::hubspot_crm_api::shared::BatchInputSimplePublicObjectId,
+        ) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -235,7 +246,10 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
-        pub fn body(self, value: &types::BatchInputSimplePublicObjectBatchInputForCreate) -> Self {
+        pub fn body(
+            self,
+            value: &::hubspot_crm_api::shared::BatchInputSimplePublicObjectBatchInputForCreate,
+        ) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -250,7 +264,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &types::BatchResponseSimplePublicObjectWithErrors,
+            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicObjectWithErrors,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -301,7 +315,10 @@ pub mod operations {
                 Self(self.0.query_param_missing("archived"))
             }
         }
-        pub fn body(self, value: &types::BatchReadInputSimplePublicObjectId) -> Self {
+        pub fn body(
+            self,
+            value: &::hubspot_crm_api::shared::BatchReadInputSimplePublicObjectId,
+        ) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -316,7 +333,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &types::BatchResponseSimplePublicObjectWithErrors,
+            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicObjectWithErrors,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -357,7 +374,10 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
-        pub fn body(self, value: &types::BatchInputSimplePublicObjectBatchInput) -> Self {
+        pub fn body(
+            self,
+            value: &::hubspot_crm_api::shared::BatchInputSimplePublicObjectBatchInput,
+        ) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -372,7 +392,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &types::BatchResponseSimplePublicObjectWithErrors,
+            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicObjectWithErrors,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -413,7 +433,10 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
-        pub fn body(self, value: &types::BatchInputSimplePublicObjectBatchInputUpsert) -> Self {
+        pub fn body(
+            self,
+            value: &::hubspot_crm_api::shared::BatchInputSimplePublicObjectBatchInputUpsert,
+        ) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -428,7 +451,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &types::BatchResponseSimplePublicUpsertObjectWithErrors,
+            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicUpsertObjectWithErrors,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -469,7 +492,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
-        pub fn body(self, value: &types::PublicObjectSearchRequest) -> Self {
+        pub fn body(self, value: &::hubspot_crm_api::shared::PublicObjectSearchRequest) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -484,7 +507,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &types::CollectionResponseWithTotalSimplePublicObject,
+            value: &::hubspot_crm_api::shared::CollectionResponseWithTotalSimplePublicObject,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -595,7 +618,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &types::SimplePublicObjectWithAssociations,
+            value: &::hubspot_crm_api::shared::SimplePublicObjectWithAssociations,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -700,7 +723,7 @@ pub mod operations {
                 Self(self.0.query_param_missing("idProperty"))
             }
         }
-        pub fn body(self, value: &types::SimplePublicObjectInput) -> Self {
+        pub fn body(self, value: &::hubspot_crm_api::shared::SimplePublicObjectInput) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -712,7 +735,11 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn success(self, status: u16, value: &types::SimplePublicObject) -> Self {
+        pub fn success(
+            self,
+            status: u16,
+            value: &::hubspot_crm_api::shared::SimplePublicObject,
+        ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
                 self.0
@@ -799,7 +826,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &types::SimplePublicObjectWithAssociations,
+            value: &::hubspot_crm_api::shared::SimplePublicObjectWithAssociations,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(

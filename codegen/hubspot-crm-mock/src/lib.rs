@@ -4,7 +4,6 @@
 //! operation's path, query and body types.
 pub mod association_labels;
 pub mod associations;
-pub mod companies;
-pub mod contacts;
 pub mod leads;
+pub mod objects;
 pub mod properties;

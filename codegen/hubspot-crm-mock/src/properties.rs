@@ -2,6 +2,7 @@
 //! Typed `httpmock` expectations for `hubspot_crm_api::properties`.
 #![allow(missing_docs)]
 #![allow(clippy::all)]
+#![allow(unused_imports)]
 pub mod operations {
     //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)
     //! wrappers for each operation. Each can be converted to

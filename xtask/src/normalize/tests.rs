@@ -928,6 +928,254 @@ fn merge_extra_refuses_to_redefine_upstream_paths_and_schemas() {
     }
 }
 
+// Lenient error lists ---------------------------------------------------------------------
+
+/// A batch answering 207 with `errors`, reached directly and through a shared response;
+/// an error answer with its own `errors`; a request-only schema with an `errors` list.
+fn error_list_spec() -> Value {
+    let errors_of = |item: &str| json!({ "type": "array", "items": schema_ref(item) });
+    let mut s = spec(
+        json!({
+            "/things/batch/create": { "post": {
+                "requestBody": json_body("BatchInput"),
+                "responses": {
+                    "207": json_response("BatchResultWithErrors"),
+                    "4XX": { "$ref": "#/components/responses/Error" },
+                },
+            } },
+            "/things/batch/read": { "post": {
+                "responses": { "2XX": { "$ref": "#/components/responses/Batch" } },
+            } },
+            "/things/{id}": { "get": {
+                "responses": { "200": json_response("Envelope"), "4XX": json_response("Error") },
+            } },
+        }),
+        json!({
+            "BatchResultWithErrors": {
+                "type": "object",
+                "properties": {
+                    "results": { "type": "array", "items": schema_ref("Thing") },
+                    "errors": errors_of("StandardError"),
+                    "numErrors": { "type": "integer" },
+                },
+            },
+            "OtherBatch": {
+                "type": "object",
+                "properties": { "errors": errors_of("StandardError") },
+            },
+            // A success answer that refers to a batch and to `Thing`, whose `errors` is a count.
+            "Envelope": {
+                "type": "object",
+                "properties": {
+                    "batch": schema_ref("OtherBatch"),
+                    "thing": schema_ref("Thing"),
+                },
+            },
+            "Thing": {
+                "type": "object",
+                "properties": { "id": { "type": "string" }, "errors": { "type": "integer" } },
+            },
+            "StandardError": object(&["message", "category"]),
+            "Error": {
+                "type": "object",
+                "properties": {
+                    "message": { "type": "string" },
+                    "errors": errors_of("ErrorDetail"),
+                },
+            },
+            "ErrorDetail": object(&["message", "code"]),
+            "BatchInput": {
+                "type": "object",
+                "properties": { "inputs": { "type": "array", "items": schema_ref("Thing") }, "errors": errors_of("ErrorDetail") },
+            },
+        }),
+    );
+    s["components"]["responses"] = json!({
+        "Error": { "description": "", "content": { "application/json": { "schema": schema_ref("Error") } } },
+        "Batch": json_response("OtherBatch"),
+    });
+    s
+}
+
+#[test]
+fn error_lists_of_success_answers_accept_any_item() {
+    let mut s = error_list_spec();
+    lenient_error_lists(&mut s);
+    let any_items = json!({ "type": "array", "items": {} });
+    // Directly in a 207's schema.
+    assert_eq!(
+        schema(&s, "BatchResultWithErrors")["properties"]["errors"],
+        any_items
+    );
+    // Through a shared success response, and through a reference from a success schema.
+    assert_eq!(schema(&s, "OtherBatch")["properties"]["errors"], any_items);
+    // The rest of the schema is as it was.
+    assert_eq!(
+        schema(&s, "BatchResultWithErrors")["properties"]["results"],
+        json!({ "type": "array", "items": schema_ref("Thing") })
+    );
+    assert_eq!(
+        schema(&s, "BatchResultWithErrors")["properties"]["numErrors"],
+        json!({ "type": "integer" })
+    );
+}
+
+#[test]
+fn error_lists_of_error_answers_keep_their_item_type() {
+    let mut s = error_list_spec();
+    let before = s.clone();
+    lenient_error_lists(&mut s);
+    // `Error` is only the body of 4XX answers (inline and through a shared response).
+    assert_eq!(schema(&s, "Error"), schema(&before, "Error"));
+    assert_eq!(
+        schema(&s, "Error")["properties"]["errors"]["items"],
+        schema_ref("ErrorDetail")
+    );
+}
+
+#[test]
+fn error_lists_of_requests_and_errors_that_are_not_lists_are_left_alone() {
+    let mut s = error_list_spec();
+    let before = s.clone();
+    lenient_error_lists(&mut s);
+    assert_eq!(schema(&s, "BatchInput"), schema(&before, "BatchInput"));
+    // `errors` as a count, in a schema that does come back.
+    assert_eq!(schema(&s, "Thing"), schema(&before, "Thing"));
+    assert_eq!(s["paths"], before["paths"]);
+}
+
+#[test]
+fn error_lists_stay_typed_in_error_answers_after_all_rules() {
+    // In `normalize`, `default` has become `4XX`/`5XX` and 200/207 one `2XX`.
+    let table = methods(&[
+        ("POST /things/search", "search"),
+        ("POST /things/batch/read", "batch_read"),
+        ("POST /things", "create"),
+    ]);
+    let s = normalize("things", required_spec(), &table).unwrap();
+    assert_eq!(
+        schema(&s, "BatchResultWithErrors")["properties"]["errors"],
+        json!({ "type": "array", "items": {} })
+    );
+    assert_eq!(
+        schema(&s, "Error")["properties"]["errors"],
+        json!({ "type": "array", "items": schema_ref("ErrorDetail") })
+    );
+}
+
+// Fields omitted in responses -------------------------------------------------------------
+
+/// `Property` comes back (directly and inside a collection), `PropertyCreate` is only sent;
+/// both require `name`, `label` and `description`.
+fn omitted_fields_spec() -> Value {
+    let with_required = |extra: Value| {
+        let mut schema = object(&["name", "label", "description"]);
+        schema["required"] = json!(["name", "label", "description"]);
+        if let Some(extra) = extra.as_object() {
+            for (field, value) in extra {
+                schema["properties"][field] = value.clone();
+            }
+        }
+        schema
+    };
+    spec(
+        json!({
+            "/properties": {
+                "get": { "responses": { "2XX": json_response("Collection") } },
+                "post": {
+                    "requestBody": json_body("PropertyCreate"),
+                    "responses": { "2XX": json_response("Property"), "4XX": json_response("Error") },
+                },
+            },
+        }),
+        json!({
+            "Collection": {
+                "type": "object",
+                "required": ["results"],
+                "properties": { "results": { "type": "array", "items": schema_ref("Item") } },
+            },
+            "Property": with_required(json!({})),
+            // Reached through the collection; its `label` is an object, not a string.
+            "Item": with_required(json!({ "label": schema_ref("Label") })),
+            "Label": object(&["text"]),
+            "PropertyCreate": with_required(json!({})),
+            "Error": { "type": "object", "required": ["message"], "properties": { "message": { "type": "string" } } },
+        }),
+    )
+}
+
+#[test]
+fn description_and_label_of_response_schemas_are_optional_and_nullable() {
+    let mut s = omitted_fields_spec();
+    optional_omitted_fields(&mut s);
+    assert_eq!(required(&s, "Property"), Some(vec!["name".into()]));
+    let nullable = json!({ "type": "string", "nullable": true });
+    assert_eq!(schema(&s, "Property")["properties"]["label"], nullable);
+    assert_eq!(
+        schema(&s, "Property")["properties"]["description"],
+        nullable
+    );
+    // Other fields stay as they were.
+    assert_eq!(
+        schema(&s, "Property")["properties"]["name"],
+        json!({ "type": "string" })
+    );
+    assert_eq!(required(&s, "Collection"), Some(vec!["results".into()]));
+    assert_eq!(required(&s, "Error"), Some(vec!["message".into()]));
+}
+
+#[test]
+fn omitted_fields_are_relaxed_through_references_and_only_strings_become_nullable() {
+    let mut s = omitted_fields_spec();
+    optional_omitted_fields(&mut s);
+    assert_eq!(required(&s, "Item"), Some(vec!["name".into()]));
+    assert_eq!(
+        schema(&s, "Item")["properties"]["description"],
+        json!({ "type": "string", "nullable": true })
+    );
+    // Not a string: optional now, but the reference is left as it is.
+    assert_eq!(
+        schema(&s, "Item")["properties"]["label"],
+        schema_ref("Label")
+    );
+}
+
+#[test]
+fn description_and_label_of_request_only_schemas_stay_required() {
+    let mut s = omitted_fields_spec();
+    let before = s.clone();
+    optional_omitted_fields(&mut s);
+    assert_eq!(
+        required(&s, "PropertyCreate"),
+        Some(vec!["name".into(), "label".into(), "description".into()])
+    );
+    assert_eq!(
+        schema(&s, "PropertyCreate"),
+        schema(&before, "PropertyCreate")
+    );
+}
+
+#[test]
+fn omitted_fields_survive_prose_dropping_in_normalize() {
+    // `description` is a field name here: dropping prose must not take it, and the rule
+    // must still find it.
+    let table = methods(&[("GET /properties", "list"), ("POST /properties", "create")]);
+    let s = normalize("properties", omitted_fields_spec(), &table).unwrap();
+    assert_eq!(required(&s, "Property"), Some(vec!["name".into()]));
+    assert_eq!(
+        schema(&s, "Property")["properties"]["description"],
+        json!({ "type": "string", "nullable": true })
+    );
+    assert_eq!(
+        required(&s, "PropertyCreate"),
+        Some(vec!["name".into(), "label".into(), "description".into()])
+    );
+    assert_eq!(
+        schema(&s, "PropertyCreate")["properties"]["description"],
+        json!({ "type": "string" })
+    );
+}
+
 // All rules together ----------------------------------------------------------------------
 
 #[test]
@@ -984,5 +1232,84 @@ fn response_record_ids_accept_numbers() {
         spec.pointer("/components/schemas/In/properties/toObjectId/type")
             .unwrap(),
         "string"
+    );
+}
+
+/// `Meta` is sent back (inside `Record`); `Input` is only sent.
+fn flags_spec() -> Value {
+    spec(
+        json!({
+            "/records": {
+                "post": {
+                    "requestBody": json_body("Input"),
+                    "responses": { "200": json_response("Record") }
+                }
+            }
+        }),
+        json!({
+            "Record": {
+                "type": "object",
+                "required": ["id", "archived", "meta"],
+                "properties": {
+                    "id": { "type": "string" },
+                    "archived": { "type": "boolean" },
+                    "meta": schema_ref("Meta")
+                }
+            },
+            "Meta": {
+                "type": "object",
+                "required": ["readOnlyValue", "archivable"],
+                "properties": {
+                    "readOnlyValue": { "type": "boolean" },
+                    "archivable": { "type": "boolean", "default": true },
+                    "hidden": { "type": "boolean" }
+                }
+            },
+            "Input": {
+                "type": "object",
+                "required": ["enabled"],
+                "properties": { "enabled": { "type": "boolean" } }
+            }
+        }),
+    )
+}
+
+#[test]
+fn flags_of_response_schemas_default_to_false_when_absent() {
+    let mut s = flags_spec();
+    defaulted_response_flags(&mut s);
+    assert_eq!(
+        required(&s, "Record"),
+        Some(vec!["id".into(), "meta".into()])
+    );
+    assert_eq!(
+        schema(&s, "Record")["properties"]["archived"],
+        json!({ "type": "boolean", "default": false })
+    );
+    // Through the reference, optional flags too; a default of HubSpot's own is kept.
+    assert_eq!(required(&s, "Meta"), Some(vec![]));
+    assert_eq!(
+        schema(&s, "Meta")["properties"]["hidden"],
+        json!({ "type": "boolean", "default": false })
+    );
+    assert_eq!(
+        schema(&s, "Meta")["properties"]["archivable"],
+        json!({ "type": "boolean", "default": true })
+    );
+    // Other fields are left alone.
+    assert_eq!(
+        schema(&s, "Record")["properties"]["id"],
+        json!({ "type": "string" })
+    );
+}
+
+#[test]
+fn flags_of_request_only_schemas_stay_required() {
+    let mut s = flags_spec();
+    defaulted_response_flags(&mut s);
+    assert_eq!(required(&s, "Input"), Some(vec!["enabled".into()]));
+    assert_eq!(
+        schema(&s, "Input")["properties"]["enabled"],
+        json!({ "type": "boolean" })
     );
 }

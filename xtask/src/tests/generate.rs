@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use quote::ToTokens;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{
     args, fixture_root, mirror, mirror_dir, project_manifest, project_manifest_text, snapshot,
@@ -271,6 +271,8 @@ fn generated_code_reflects_the_rules() {
                 Path::new(c).join("Cargo.toml"),
             ]
         }))
+        // The shared types are the client's; the mocks refer to them there.
+        .chain([Path::new(API_CRATE).join("src/shared.rs")])
         .collect();
     assert_eq!(
         generated.files.keys().cloned().collect::<BTreeSet<_>>(),
@@ -304,7 +306,144 @@ fn generated_code_reflects_the_rules() {
     ] {
         assert!(methods.contains(name), "leads lacks `{name}`");
     }
-    let types = module_items(&leads, "types");
+    let objects = client(generated, "objects");
+    let associations = client(generated, "associations");
+    let association_labels = client(generated, "association_labels");
+    let properties = client(generated, "properties");
+
+    // Schemas several specs define alike are generated once, in `shared`.
+    let api_lib = &generated.files[&Path::new(API_CRATE).join("src/lib.rs")];
+    assert!(api_lib.contains("pub mod shared;"), "{api_lib}");
+    assert!(
+        api_lib.contains("extern crate self as hubspot_crm_api;"),
+        "{api_lib}"
+    );
+    let mock_lib = &generated.files[&Path::new(MOCK_CRATE).join("src/lib.rs")];
+    assert!(!mock_lib.contains("pub mod shared;"), "{mock_lib}");
+    let shared = shared_file(generated);
+    let types = &shared.items[..];
+    let shared_types = defined_types(types);
+    for name in SHARED_CRM_TYPES {
+        assert!(shared_types.contains(name), "shared.rs lacks `{name}`");
+    }
+    // Leads and objects define none of them and use the shared ones.
+    for (module, file) in [("leads", &leads), ("objects", &objects)] {
+        let local = defined_types(module_items(file, "types"));
+        let doubled: Vec<_> = SHARED_CRM_TYPES
+            .iter()
+            .filter(|name| local.contains(**name))
+            .collect();
+        assert!(doubled.is_empty(), "`{module}` defines {doubled:?} itself");
+        // Batch operations answer with the 207 schema (with `errors`), deletes with nothing.
+        for builder in ["BatchCreate", "BatchRead", "BatchUpdate"] {
+            assert_eq!(
+                send_output(file, builder),
+                "->Result<ResponseValue<::hubspot_crm_api::shared::BatchResponseSimplePublicObjectWithErrors>,Error<ByteStream>>",
+                "{module}: {builder}"
+            );
+        }
+        assert_eq!(
+            send_output(file, "BatchUpsert"),
+            "->Result<ResponseValue<::hubspot_crm_api::shared::BatchResponseSimplePublicUpsertObjectWithErrors>,Error<ByteStream>>",
+            "{module}"
+        );
+        assert_eq!(
+            send_output(file, "Create"),
+            "->Result<ResponseValue<::hubspot_crm_api::shared::SimplePublicObject>,Error<ByteStream>>",
+            "{module}"
+        );
+        assert_eq!(
+            send_output(file, "Archive"),
+            "->Result<ResponseValue<()>,Error<ByteStream>>",
+            "{module}"
+        );
+        let builders = module_items(file, "builder");
+        for (builder, body) in [
+            ("Create", "SimplePublicObjectInputForCreate"),
+            ("Update", "SimplePublicObjectInput"),
+            (
+                "BatchCreate",
+                "BatchInputSimplePublicObjectBatchInputForCreate",
+            ),
+            ("BatchRead", "BatchReadInputSimplePublicObjectId"),
+            ("BatchUpdate", "BatchInputSimplePublicObjectBatchInput"),
+            (
+                "BatchUpsert",
+                "BatchInputSimplePublicObjectBatchInputUpsert",
+            ),
+            ("BatchArchive", "BatchInputSimplePublicObjectId"),
+            ("Search", "PublicObjectSearchRequest"),
+        ] {
+            assert_eq!(
+                field_type(builders, builder, "body"),
+                format!("Result<::hubspot_crm_api::shared::{body},String>"),
+                "{module}: {builder}"
+            );
+        }
+    }
+    // Every module takes exactly what sharing gives it, and keeps its own type otherwise.
+    let specs: Vec<(String, Value)> = manifest
+        .specs
+        .iter()
+        .map(|s| (s.module.clone(), generated.normalized[&s.module].clone()))
+        .collect();
+    let found = crate::shared::find(&specs);
+    let shared_names: BTreeSet<&str> = found.schemas.keys().map(String::as_str).collect();
+    assert!(
+        shared_names.is_subset(&shared_types.iter().map(String::as_str).collect()),
+        "shared.rs lacks some of {shared_names:?}"
+    );
+    for name in SHARED_CRM_TYPES {
+        assert!(shared_names.contains(name), "`{name}` is not shared");
+        for module in ["leads", "objects"] {
+            assert!(
+                found.used_by(module).any(|n| n == name),
+                "`{module}` does not use the shared `{name}`"
+            );
+        }
+    }
+    for (module, spec) in &specs {
+        let file = client(generated, module);
+        let local = defined_types(module_items(&file, "types"));
+        let used: BTreeSet<&str> = found.used_by(module).collect();
+        for name in spec["components"]["schemas"].as_object().unwrap().keys() {
+            assert_eq!(
+                local.contains(name),
+                !used.contains(name.as_str()),
+                "`{module}` and `{name}`: defined locally iff not shared with it"
+            );
+        }
+    }
+    // A name two specs define differently stays local to both, and is not in `shared`.
+    let with_label = |module: &str| &generated.normalized[module]["components"]["schemas"]["AssociationSpecWithLabel"];
+    assert!(with_label("associations").is_object());
+    assert_ne!(with_label("associations"), with_label("association_labels"));
+    assert!(!shared_types.contains("AssociationSpecWithLabel"));
+    for (module, file) in [
+        ("associations", &associations),
+        ("association_labels", &association_labels),
+    ] {
+        assert!(
+            defined_types(module_items(file, "types")).contains("AssociationSpecWithLabel"),
+            "`{module}` lacks its own `AssociationSpecWithLabel`"
+        );
+    }
+    assert_eq!(
+        field_type(
+            module_items(&associations, "types"),
+            "AssociationSpecWithLabel",
+            "to_object_type_id"
+        ),
+        option(STRING)
+    );
+    assert_eq!(
+        field_type(
+            module_items(&association_labels, "types"),
+            "AssociationSpecWithLabel",
+            "type_id"
+        ),
+        "i32"
+    );
 
     // Property maps of objects sent back accept null; those of inputs do not.
     assert_eq!(
@@ -324,23 +463,6 @@ fn generated_code_reflects_the_rules() {
         string_map(STRING)
     );
 
-    // Batch operations answer with the 207 schema (with `errors`), deletes with nothing.
-    for builder in ["BatchCreate", "BatchRead", "BatchUpdate"] {
-        assert_eq!(
-            send_output(&leads, builder),
-            "->Result<ResponseValue<types::BatchResponseSimplePublicObjectWithErrors>,Error<ByteStream>>",
-            "{builder}"
-        );
-    }
-    assert_eq!(
-        send_output(&leads, "Create"),
-        "->Result<ResponseValue<types::SimplePublicObject>,Error<ByteStream>>"
-    );
-    assert_eq!(
-        send_output(&leads, "Archive"),
-        "->Result<ResponseValue<()>,Error<ByteStream>>"
-    );
-
     // List-valued query parameters are one comma-separated string.
     let builders = module_items(&leads, "builder");
     assert_eq!(
@@ -354,7 +476,6 @@ fn generated_code_reflects_the_rules() {
         field_type(types, "BatchResponseSimplePublicObjectWithErrors", "status"),
         STRING
     );
-    let associations = client(generated, "associations");
     assert_eq!(
         field_type(
             module_items(&associations, "types"),
@@ -383,24 +504,92 @@ fn generated_code_reflects_the_rules() {
         field_type(types, "PublicObjectSearchRequest", "sorts"),
         "::std::vec::Vec<PublicObjectSearchRequestSortsItem>"
     );
-    let read_input = leads_struct_serde(&leads, "BatchReadInputSimplePublicObjectId");
+    let read_input = struct_tokens(types, "BatchReadInputSimplePublicObjectId");
     assert!(read_input.contains("properties") && read_input.contains("default"));
 
-    // A field named `description` is a field, not prose.
-    let properties = client(generated, "properties");
+    // The failed items of a 207 are any JSON each; an error answer's list keeps its type.
+    let any_list = "::std::vec::Vec<::serde_json::Value>";
+    for name in [
+        "BatchResponseSimplePublicObjectWithErrors",
+        "BatchResponseSimplePublicUpsertObjectWithErrors",
+    ] {
+        assert_eq!(field_type(types, name, "errors"), any_list, "{name}");
+    }
     assert_eq!(
         field_type(
             module_items(&properties, "types"),
-            "Property",
-            "description"
+            "BatchResponsePropertyWithErrors",
+            "errors"
         ),
+        any_list
+    );
+    assert_eq!(
+        field_type(types, "Error", "errors"),
+        "::std::vec::Vec<ErrorDetail>"
+    );
+
+    // A field named `description` is a field, not prose; `description` and `label` of what
+    // comes back may be missing or null, while requests keep requiring a label.
+    let property_types = module_items(&properties, "types");
+    assert_eq!(
+        field_type(property_types, "Property", "description"),
+        option(STRING)
+    );
+    assert_eq!(
+        field_type(property_types, "Property", "label"),
+        option(STRING)
+    );
+    assert_eq!(
+        field_type(property_types, "PropertyCreate", "label"),
+        STRING
+    );
+    assert_eq!(
+        field_type(property_types, "PropertyGroupCreate", "label"),
         STRING
     );
 }
 
-/// The tokens of struct `name` in the `types` module, without spaces.
-fn leads_struct_serde(file: &syn::File, name: &str) -> String {
-    module_items(file, "types")
+/// Types the CRM object specs (`leads`, `objects`) define alike, so `shared` holds them.
+const SHARED_CRM_TYPES: [&str; 16] = [
+    "SimplePublicObject",
+    "SimplePublicObjectWithAssociations",
+    "Error",
+    "ErrorDetail",
+    "StandardError",
+    "Filter",
+    "FilterGroup",
+    "PublicObjectSearchRequest",
+    "Paging",
+    "BatchInputSimplePublicObjectBatchInput",
+    "BatchInputSimplePublicObjectBatchInputForCreate",
+    "BatchInputSimplePublicObjectBatchInputUpsert",
+    "BatchInputSimplePublicObjectId",
+    "BatchReadInputSimplePublicObjectId",
+    "BatchResponseSimplePublicObjectWithErrors",
+    "BatchResponseSimplePublicUpsertObjectWithErrors",
+];
+
+/// The generated `shared` module.
+fn shared_file(generated: &Generated) -> syn::File {
+    parse(&generated.files[&Path::new(API_CRATE).join("src/shared.rs")])
+}
+
+/// Names of the structs, enums and type aliases among `items`.
+fn defined_types(items: &[syn::Item]) -> BTreeSet<String> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            syn::Item::Enum(e) => Some(e.ident.to_string()),
+            syn::Item::Type(t) => Some(t.ident.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The tokens of struct `name` among `items`, without spaces.
+fn struct_tokens(items: &[syn::Item], name: &str) -> String {
+    items
         .iter()
         .find_map(|item| match item {
             syn::Item::Struct(s) if s.ident == name => Some(tokens(s)),
@@ -488,6 +677,7 @@ fn codegen_writes_checks_and_cleans_up() {
             "hubspot-crm-api/Cargo.toml",
             "hubspot-crm-api/src/labels.rs",
             "hubspot-crm-api/src/lib.rs",
+            "hubspot-crm-api/src/shared.rs",
             "hubspot-crm-api/src/things.rs",
             "hubspot-crm-mock/Cargo.toml",
             "hubspot-crm-mock/src/labels.rs",
@@ -510,6 +700,21 @@ fn codegen_writes_checks_and_cleans_up() {
     );
     let lib = std::str::from_utf8(&written[Path::new("hubspot-crm-api/src/lib.rs")]).unwrap();
     assert!(lib.contains("pub mod things;") && lib.contains("pub mod labels;"));
+    assert!(lib.contains("pub mod shared;"), "{lib}");
+    // Both specs define `Error` alike: it is shared. `Thing` comes back from `things` only,
+    // so normalization makes the two differ and each module keeps its own.
+    let shared =
+        parse(std::str::from_utf8(&written[Path::new("hubspot-crm-api/src/shared.rs")]).unwrap());
+    let shared_types = defined_types(&shared.items);
+    assert!(shared_types.contains("Error"), "{shared_types:?}");
+    assert!(!shared_types.contains("Thing"), "{shared_types:?}");
+    for file in [&things, &labels] {
+        let local = defined_types(module_items(file, "types"));
+        assert!(
+            local.contains("Thing") && !local.contains("Error"),
+            "{local:?}"
+        );
+    }
     run(root, &args(&["codegen", "--check"])).unwrap();
 
     // A hand edit and a file generation would not write.
@@ -535,4 +740,152 @@ fn codegen_writes_checks_and_cleans_up() {
     run(root, &args(&["codegen"])).unwrap();
     assert_eq!(snapshot(&root.join("codegen")), written);
     run(root, &args(&["codegen", "--check"])).unwrap();
+}
+
+// Shared types, end to end on fragments ----------------------------------------------------
+
+/// A normalized-looking spec: `GET /{module}/thing` answers `Thing` (which refers to
+/// `Paging`), `GET /{module}/label` answers `Label`, defined as given.
+fn sharing_spec(module: &str, label: Value) -> Value {
+    let answer = |name: &str| {
+        json!({ "2XX": { "description": "", "content": { "application/json": {
+            "schema": { "$ref": format!("#/components/schemas/{name}") },
+        } } } })
+    };
+    json!({
+        "openapi": "3.0.1",
+        "info": { "title": module, "version": "v1" },
+        "paths": {
+            format!("/{module}/thing"): { "get": { "operationId": "get_thing", "responses": answer("Thing") } },
+            format!("/{module}/label"): { "get": { "operationId": "get_label", "responses": answer("Label") } },
+        },
+        "components": { "schemas": {
+            "Thing": {
+                "type": "object",
+                "required": ["id"],
+                "properties": {
+                    "id": { "type": "string" },
+                    "paging": { "$ref": "#/components/schemas/Paging" },
+                },
+            },
+            "Paging": { "type": "object", "properties": { "after": { "type": "string" } } },
+            "Label": label,
+        } },
+    })
+}
+
+/// Client and mock source of `module`, generated with the replacements sharing gives it, as
+/// `generate::generate` does.
+fn generate_sharing(
+    module: &str,
+    spec: &Value,
+    shared: &crate::shared::SharedSchemas,
+    replacements: &[generate::Replacement],
+) -> (String, String) {
+    let used: Vec<&generate::Replacement> = shared
+        .used_by(module)
+        .map(|name| {
+            replacements
+                .iter()
+                .find(|r| r.name == name)
+                .unwrap_or_else(|| panic!("no replacement for `{name}`"))
+        })
+        .collect();
+    let openapi: openapiv3::OpenAPI = serde_json::from_value(spec.clone()).unwrap();
+    generate::generate_module(module, &openapi, &used).unwrap()
+}
+
+#[test]
+fn a_module_refers_to_shared_types_and_does_not_define_them() {
+    let label = |fields: Value| json!({ "type": "object", "properties": fields });
+    let specs = vec![
+        (
+            "alpha".to_owned(),
+            sharing_spec("alpha", label(json!({ "name": { "type": "string" } }))),
+        ),
+        (
+            "beta".to_owned(),
+            sharing_spec(
+                "beta",
+                label(json!({ "name": { "type": "string" }, "color": { "type": "string" } })),
+            ),
+        ),
+    ];
+    let shared = crate::shared::find(&specs);
+    assert_eq!(
+        shared.schemas.keys().collect::<Vec<_>>(),
+        ["Paging", "Thing"]
+    );
+    let (shared_source, replacements) = generate::generate_shared(&shared).unwrap();
+    assert!(shared_source.starts_with(HEADER), "{shared_source}");
+    let shared_file = parse(&shared_source);
+    let shared_types = defined_types(&shared_file.items);
+    assert!(
+        shared_types.contains("Thing") && shared_types.contains("Paging"),
+        "{shared_types:?}"
+    );
+    assert!(!shared_types.contains("Label"), "{shared_types:?}");
+    // Shared types refer to each other directly, within `shared`.
+    assert_eq!(
+        field_type(&shared_file.items, "Thing", "paging"),
+        option("Paging")
+    );
+    assert_eq!(
+        replacements.iter().map(|r| r.path()).collect::<Vec<_>>(),
+        [
+            "::hubspot_crm_api::shared::Paging",
+            "::hubspot_crm_api::shared::Thing"
+        ]
+    );
+
+    for (module, spec) in &specs {
+        let (client_source, mock_source) = generate_sharing(module, spec, &shared, &replacements);
+        let file = parse(&client_source);
+        let local = defined_types(module_items(&file, "types"));
+        assert!(
+            !local.contains("Thing") && !local.contains("Paging"),
+            "`{module}` defines {local:?}"
+        );
+        assert!(local.contains("Label"), "`{module}` defines {local:?}");
+        let thing = send_output(&file, "GetThing");
+        assert!(
+            thing.starts_with("->Result<ResponseValue<::hubspot_crm_api::shared::Thing>,"),
+            "`{module}`: {thing}"
+        );
+        let label = send_output(&file, "GetLabel");
+        assert!(
+            label.starts_with("->Result<ResponseValue<types::Label>,"),
+            "`{module}`: {label}"
+        );
+        assert!(
+            mock_source.contains("hubspot_crm_api::shared::Thing"),
+            "the `{module}` mock does not answer with the shared `Thing`"
+        );
+    }
+    // The two `Label`s stay what each spec says.
+    let (beta, _) = generate_sharing("beta", &specs[1].1, &shared, &replacements);
+    assert_eq!(
+        field_type(module_items(&parse(&beta), "types"), "Label", "color"),
+        option(STRING)
+    );
+}
+
+#[test]
+fn with_nothing_shared_the_shared_module_is_empty_and_modules_keep_their_types() {
+    let shared = crate::shared::SharedSchemas::default();
+    let (source, replacements) = generate::generate_shared(&shared).unwrap();
+    assert!(replacements.is_empty());
+    assert!(defined_types(&parse(&source).items).is_empty(), "{source}");
+    let spec = sharing_spec(
+        "alpha",
+        json!({ "type": "object", "properties": { "name": { "type": "string" } } }),
+    );
+    let (client_source, _) = generate_sharing("alpha", &spec, &shared, &replacements);
+    let file = parse(&client_source);
+    assert!(!client_source.contains("hubspot_crm_api::shared"));
+    let local = defined_types(module_items(&file, "types"));
+    for name in ["Thing", "Paging", "Label"] {
+        assert!(local.contains(name), "{local:?}");
+    }
+    assert!(send_output(&file, "GetThing").starts_with("->Result<ResponseValue<types::Thing>,"));
 }
