@@ -1,5 +1,5 @@
-//! Batches end to end: a single batch request answered 207, and bulk operations of any size
-//! split into requests of at most 100 with every input accounted for.
+//! Batches end to end: a bulk create of one request answered 207, and bulk operations of any
+//! size split into requests of at most 100 with every input accounted for.
 
 mod common;
 
@@ -49,45 +49,58 @@ async fn a_207_ties_each_error_to_its_input_by_trace_id() {
             .trace_id("trace-e")
             .into(),
     ];
-    let response = leads.batch_create(inputs).await.unwrap();
+    let result = leads.create_many(inputs).await.unwrap();
+    // Five inputs: one request, answered 207.
     assert_eq!(requests_to(&sandbox, "POST", BATCH_CREATE), 1);
-    assert_eq!(response.status, "COMPLETE");
+    assert_eq!(result.outcomes.len(), 5);
+    assert!(result.unmatched_results.is_empty() && result.unmatched_errors.is_empty());
 
-    let mut created: Vec<(Option<&str>, Option<&str>)> = response
-        .results
+    let created: Vec<(usize, Option<&str>, Option<&str>)> = result
+        .outcomes
         .iter()
-        .map(|r| {
+        .enumerate()
+        .filter_map(|(i, o)| o.succeeded().map(|r| (i, r)))
+        .map(|(i, r)| {
             (
+                i,
                 r.object_write_trace_id.as_deref(),
                 r.property(p::HS_LEAD_NAME),
             )
         })
         .collect();
-    created.sort();
     assert_eq!(
         created,
         [
-            (Some("trace-a"), Some("Good A")),
-            (Some("trace-c"), Some("Good C"))
+            (0, Some("trace-a"), Some("Good A")),
+            (2, Some("trace-c"), Some("Good C"))
         ]
     );
 
-    assert_eq!(response.errors.len(), 3, "{:?}", response.errors);
-    let error_for = |trace: &str| {
-        let matching: Vec<_> = response
-            .errors
-            .iter()
-            .filter(|e| e.context.get("objectWriteTraceId") == Some(&vec![trace.to_owned()]))
-            .collect();
+    let failed: Vec<usize> = result.failed().map(|f| f.index).collect();
+    assert_eq!(failed, [1, 3, 4], "{:?}", result.outcomes);
+    // Each input's rejection is HubSpot's error naming that input's trace id.
+    let error_for = |index: usize, trace: &str| {
+        let failure = result.outcomes[index]
+            .failed()
+            .unwrap_or_else(|| panic!("item {index} failed"));
+        assert_eq!(failure.input.object_write_trace_id.as_deref(), Some(trace));
+        assert!(!failure.may_have_been_applied());
+        let FailureCause::Rejected(error) = &failure.cause else {
+            panic!(
+                "item {index}: expected HubSpot's rejection, got {}",
+                failure.cause
+            );
+        };
         assert_eq!(
-            matching.len(),
-            1,
-            "one error for {trace}: {:?}",
-            response.errors
+            error.context.get("objectWriteTraceId"),
+            Some(&vec![trace.to_owned()]),
+            "one error for {trace}: {error:?}"
         );
-        matching[0]
+        assert_eq!(error.status, 207, "the status of the batch answer");
+        assert_eq!(error.item_status.as_deref(), Some("error"));
+        error.clone()
     };
-    let unknown = error_for("trace-b");
+    let unknown = error_for(1, "trace-b");
     assert_eq!(unknown.category.as_deref(), Some("VALIDATION_ERROR"));
     assert_eq!(
         unknown.errors[0].code.as_deref(),
@@ -97,7 +110,7 @@ async fn a_207_ties_each_error_to_its_input_by_trace_id() {
         unknown.errors[0].context.get("propertyName"),
         Some(&vec!["no_such_property".to_owned()])
     );
-    let option = error_for("trace-d");
+    let option = error_for(3, "trace-d");
     assert_eq!(option.errors[0].code.as_deref(), Some("INVALID_OPTION"));
     assert!(
         option
@@ -106,7 +119,7 @@ async fn a_207_ties_each_error_to_its_input_by_trace_id() {
             .unwrap_or_default()
             .contains("LUKEWARM")
     );
-    let missing = error_for("trace-e");
+    let missing = error_for(4, "trace-e");
     assert_eq!(
         missing.errors[0].code.as_deref(),
         Some("ASSOCIATION_TARGET_NOT_FOUND")
@@ -120,7 +133,7 @@ async fn a_207_ties_each_error_to_its_input_by_trace_id() {
 }
 
 #[tokio::test]
-async fn a_single_batch_over_100_is_refused_before_sending() {
+async fn a_bulk_create_over_100_is_split_at_hubspots_cap() {
     let sandbox = sandbox(SandboxConfig::new()).await;
     let client = client(&sandbox);
     let contact = create_contact(&client, "ada@example.com").await;
@@ -128,11 +141,31 @@ async fn a_single_batch_over_100_is_refused_before_sending() {
         .map(|i| lead_input(&format!("Lead {i}"), &contact))
         .collect();
     let sent = sandbox.request_count();
-    let error = client.leads().batch_create(inputs).await.unwrap_err();
+    // The sandbox refuses a batch of more than 100 inputs with a 400, as HubSpot does: every
+    // input confirmed means no request went over the cap.
+    let result = client.leads().create_many(inputs).await.unwrap();
+    assert_eq!(requests_to(&sandbox, "POST", BATCH_CREATE), 2);
+    assert_eq!(sandbox.request_count(), sent + 2);
+    assert!(result.is_complete_success(), "{:?}", result.failed().next());
+    assert_eq!(result.outcomes.len(), 101);
+    assert_eq!(lead_name_counts(&client).await.len(), 101);
+}
+
+#[tokio::test]
+async fn an_invalid_input_of_a_bulk_create_is_refused_before_sending() {
+    let sandbox = sandbox(SandboxConfig::new()).await;
+    let client = client(&sandbox);
+    let contact = create_contact(&client, "ada@example.com").await;
+    let mut inputs: Vec<NewRecord> = (0..101)
+        .map(|i| lead_input(&format!("Lead {i}"), &contact))
+        .collect();
+    inputs[100].associations.clear();
+    let sent = sandbox.request_count();
+    let error = client.leads().create_many(inputs).await.unwrap_err();
     let Error::Validation(e) = error else {
         panic!("expected a validation error, got {error:?}");
     };
-    assert_eq!(e.field, "inputs");
+    assert_eq!((e.item, e.field.as_str()), (Some(100), "associations"));
     assert_eq!(sandbox.request_count(), sent);
 }
 
@@ -216,11 +249,7 @@ async fn update_read_and_archive_many_in_requests_of_100() {
 
     let updates: Vec<RecordUpdate> = ids
         .iter()
-        .map(|id| RecordUpdate {
-            id: id.clone(),
-            properties: [(p::HS_LEAD_LABEL.to_owned(), "HOT".to_owned())].into(),
-            ..RecordUpdate::default()
-        })
+        .map(|id| RecordUpdate::new(id.clone()).property(p::HS_LEAD_LABEL, "HOT"))
         .collect();
     let updated = leads.update_many(updates).await.unwrap();
     assert_eq!(

@@ -11,11 +11,7 @@ use hubspot_sandbox::SandboxConfig;
 const NAME: &str = "Ada Lovelace renewal";
 
 fn update(id: &str, name: &str, value: &str) -> RecordUpdate {
-    RecordUpdate {
-        id: id.to_owned(),
-        properties: [(name.to_owned(), value.to_owned())].into(),
-        ..RecordUpdate::default()
-    }
+    RecordUpdate::new(id).property(name, value)
 }
 
 #[tokio::test]
@@ -62,7 +58,7 @@ async fn lead_lifecycle_from_create_to_recycling_bin() {
     let contacts = &read.associations["contacts"];
     assert_eq!(contacts.len(), 1, "{contacts:?}");
     assert_eq!(contacts[0].id, contact);
-    assert_eq!(contacts[0].association_type, "lead_to_primary_contact");
+    assert_eq!(contacts[0].type_, "lead_to_primary_contact");
 
     // Two updates, then the history lists both, newest first.
     let warm = leads
@@ -84,13 +80,15 @@ async fn lead_lifecycle_from_create_to_recycling_bin() {
         .await
         .unwrap();
     assert_eq!(with_history.property(p::HS_LEAD_LABEL), Some("HOT"));
-    let history: Vec<&str> = with_history.properties_with_history[p::HS_LEAD_LABEL]
+    let history: Vec<&str> = with_history
+        .history(p::HS_LEAD_LABEL)
         .iter()
         .map(|v| v.value.as_str())
         .collect();
     assert_eq!(history, ["HOT", "WARM"]);
     assert!(
-        with_history.properties_with_history[p::HS_LEAD_LABEL]
+        with_history
+            .history(p::HS_LEAD_LABEL)
             .iter()
             .all(|v| v.source_type == "API")
     );

@@ -43,6 +43,7 @@ async fn leads_without_a_contact_are_rejected_before_anything_is_sent() {
         .create(record([("name", "Acme")]))
         .await
         .unwrap()
+        .into_inner()
         .id;
     let sent = sandbox.request_count();
 
@@ -92,7 +93,7 @@ async fn leads_without_a_contact_are_rejected_before_anything_is_sent() {
         lead_input("Good", &contact),
         record([(p::HS_LEAD_NAME, "Bad")]),
     ];
-    let e = validation(leads.batch_create(batch).await);
+    let e = validation(leads.create_many(batch).await);
     assert_eq!((e.field.as_str(), e.item), ("associations", Some(1)));
     let mut many: Vec<NewRecord> = (0..250)
         .map(|i| lead_input(&format!("Bulk {i}"), &contact))
@@ -147,6 +148,7 @@ async fn a_lead_for_a_missing_contact_is_rejected_by_hubspot_with_a_typed_error(
         .create(record([("name", "Acme")]))
         .await
         .unwrap()
+        .into_inner()
         .id;
     let error = leads
         .new_lead("Wrong target type")
@@ -184,6 +186,7 @@ async fn removing_the_primary_contact_through_v3_deletes_the_lead() {
         .send()
         .await
         .unwrap()
+        .into_inner()
         .id;
     let with_other = leads
         .associate_v3(&lead, "contacts", &other, 608)
@@ -192,7 +195,7 @@ async fn removing_the_primary_contact_through_v3_deletes_the_lead() {
     assert_eq!(with_other.id, lead);
     let mut linked: Vec<(&str, &str)> = with_other.associations["contacts"]
         .iter()
-        .map(|a| (a.id.as_str(), a.association_type.as_str()))
+        .map(|a| (a.id.as_str(), a.type_.as_str()))
         .collect();
     linked.sort();
     let mut expected = vec![
@@ -246,6 +249,7 @@ async fn v4_associations_list_add_and_remove_and_removing_the_primary_deletes_th
         .send()
         .await
         .unwrap()
+        .into_inner()
         .id;
 
     let link = associations
@@ -325,12 +329,14 @@ async fn archiving_the_primary_contact_deletes_its_leads() {
         .create(lead_input("Orphan", &contact))
         .await
         .unwrap()
+        .into_inner()
         .id;
     let kept = client
         .leads()
         .create(lead_input("Kept", &kept_contact))
         .await
         .unwrap()
+        .into_inner()
         .id;
     client.contacts().archive(&contact).await.unwrap();
     assert_deleted(&client, &lead).await;
@@ -352,12 +358,14 @@ async fn association_labels_are_looked_up_once_and_used_by_name() {
         .create(record([("name", "Acme")]))
         .await
         .unwrap()
+        .into_inner()
         .id;
     let lead = client
         .leads()
         .create(lead_input("Labels", &contact))
         .await
         .unwrap()
+        .into_inner()
         .id;
 
     let labels = associations.labels("leads", "contacts").await.unwrap();

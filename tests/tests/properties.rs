@@ -52,11 +52,7 @@ async fn lead_values_are_checked_against_the_accounts_definitions() {
     };
     assert_eq!(e.field, "no_such_property");
 
-    let read_only = RecordUpdate {
-        id: "1".to_owned(),
-        properties: [("hs_createdate".to_owned(), "2020-01-01".to_owned())].into(),
-        ..RecordUpdate::default()
-    };
+    let read_only = RecordUpdate::new("1").property("hs_createdate", "2020-01-01");
     let Err(Error::Validation(e)) = properties.check_update("leads", &read_only).await else {
         panic!("a read-only property is caught");
     };

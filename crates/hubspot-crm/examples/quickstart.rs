@@ -49,18 +49,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // 1. A lead needs an existing contact.
     let contact = client
         .contacts()
-        .create(NewRecord {
-            properties: [
-                (
-                    "email".to_owned(),
-                    format!("quickstart-{run_id}@example.com"),
-                ),
-                ("firstname".to_owned(), "Ada".to_owned()),
-                ("lastname".to_owned(), "Lovelace".to_owned()),
-            ]
-            .into(),
-            ..NewRecord::default()
-        })
+        .create(
+            NewRecord::new()
+                .property("email", format!("quickstart-{run_id}@example.com"))
+                .property("firstname", "Ada")
+                .property("lastname", "Lovelace"),
+        )
         .await?;
     println!(
         "1. created contact {} ({})",
@@ -103,11 +97,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // 3. Update it, then read it back with properties, history and associations.
     let hot = option("hs_lead_label", "hot").unwrap_or_else(|| "HOT".into());
     leads
-        .update(RecordUpdate {
-            id: lead.id.clone(),
-            properties: [("hs_lead_label".to_owned(), hot.clone())].into(),
-            ..RecordUpdate::default()
-        })
+        .update(RecordUpdate::new(lead.id.clone()).property("hs_lead_label", hot.clone()))
         .await?;
     println!("3. updated lead {}: hs_lead_label = {hot}", lead.id);
     let read = ReadOptions::new()
@@ -121,19 +111,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .associations(["contacts"]);
     let back = leads.get_with(&lead.id, &read).await?;
     let history: Vec<&str> = back
-        .properties_with_history
-        .get("hs_lead_label")
-        .into_iter()
-        .flatten()
+        .history("hs_lead_label")
+        .iter()
         .map(|v| v.value.as_str())
         .collect();
-    let contacts: Vec<&str> = back
-        .associations
-        .get("contacts")
-        .into_iter()
-        .flatten()
-        .map(|a| a.id.as_str())
-        .collect();
+    let contacts: Vec<&str> = back.associated_ids("contacts").collect();
     println!(
         "4. read lead {}: owner {:?} (unset is None), label history {history:?}, contacts {contacts:?}",
         back.id,
@@ -143,14 +125,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // 4. Associate with a company, by label when the account has a labeled type.
     let company = client
         .companies()
-        .create(NewRecord {
-            properties: [
-                ("name".to_owned(), format!("Analytical Engines {run_id}")),
-                ("domain".to_owned(), "example.com".to_owned()),
-            ]
-            .into(),
-            ..NewRecord::default()
-        })
+        .create(
+            NewRecord::new()
+                .property("name", format!("Analytical Engines {run_id}"))
+                .property("domain", "example.com"),
+        )
         .await?;
     let associations = client.associations();
     let labels = associations.labels("leads", "companies").await?;

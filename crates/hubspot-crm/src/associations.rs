@@ -1,21 +1,22 @@
 //! Associations between records: HubSpot's fixed association type ids for leads, the v4
 //! associations API, and association labels looked up by name.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use futures::TryStreamExt;
+use futures::stream::BoxStream;
 use hubspot_crm_api::association_labels as labels_api;
 use hubspot_crm_api::associations as v4;
-use progenitor_client::ResponseValue;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use tokio::sync::OnceCell;
+use hubspot_crm_api::shared::{ForwardPaging, PublicObjectId};
 
 use crate::client::Client;
-use crate::error::{Error, Result, ValidationError};
-use crate::model::{AssociationCategory, AssociationType, BatchItemError, NewAssociation, Page};
-use crate::objects::validate_record_id;
+use crate::error::{ApiError, Error, Result, ValidationError};
+use crate::model::{AssociationCategory, AssociationLabel, AssociationType, Page};
+use crate::stream::cursor_stream;
 use crate::transport::Call;
+use crate::validate::{
+    check_batch_size, check_object_type, check_pair, check_types, validate_record_id,
+};
 
 /// Limits of HubSpot's v4 associations API.
 pub mod limits {
@@ -146,12 +147,13 @@ defined_association_types! {
 }
 
 impl LeadAssociation {
-    /// An association with record `to_id` of this type, for a lead to create.
-    pub fn to(self, to_id: impl Into<String>) -> NewAssociation {
-        NewAssociation {
-            to_id: to_id.into(),
-            types: vec![self.association_type()],
-        }
+    /// Adds an association of this type with record `to_id` to a lead to create.
+    pub fn add_to(
+        self,
+        record: crate::model::NewRecord,
+        to_id: impl Into<String>,
+    ) -> crate::model::NewRecord {
+        record.associate(to_id, self.association_type())
     }
 }
 
@@ -222,27 +224,6 @@ pub fn hubspot_defined(
     }
 }
 
-/// An association type between two object types as HubSpot lists it, with its label.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct AssociationLabel {
-    /// Who defined it.
-    pub category: AssociationCategory,
-    /// Its id.
-    pub type_id: i32,
-    /// Its label; `None` for an unlabeled type (such as the default one).
-    pub label: Option<String>,
-}
-
-impl AssociationLabel {
-    /// The type, to associate with.
-    pub fn association_type(&self) -> AssociationType {
-        AssociationType {
-            category: self.category.clone(),
-            type_id: self.type_id,
-        }
-    }
-}
-
 /// A record associated with the record whose associations were listed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AssociationTarget {
@@ -290,14 +271,14 @@ pub struct RecordAssociations {
 }
 
 /// HubSpot's answer to an associations batch: what succeeded and what failed (a 207).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct AssociationBatch<T> {
     /// HubSpot's status: `COMPLETE`, `PENDING`, ...
     pub status: String,
     /// The items that succeeded.
     pub results: Vec<T>,
     /// Failures HubSpot reported, naming the inputs concerned in `context`.
-    pub errors: Vec<BatchItemError>,
+    pub errors: Vec<ApiError>,
 }
 
 /// One association to create in a batch.
@@ -349,36 +330,15 @@ impl AssociationRemoval {
     }
 }
 
-type LabelSlot = Arc<OnceCell<Arc<[AssociationLabel]>>>;
-
-/// Association labels per pair of object types, shared by a client and its clones.
-///
-/// Custom labels differ per account, so the cache belongs to one client (one token), never
-/// to the process.
-#[derive(Debug, Default)]
-pub(crate) struct LabelCache {
-    pairs: Mutex<HashMap<(String, String), LabelSlot>>,
-}
-
-impl LabelCache {
-    fn key(from: &str, to: &str) -> (String, String) {
-        let name = |t: &str| {
-            standard_object_type(t)
-                .map(str::to_owned)
-                .unwrap_or_else(|| t.trim().to_ascii_lowercase())
-        };
-        (name(from), name(to))
-    }
-
-    fn slot(&self, from: &str, to: &str) -> LabelSlot {
-        let mut pairs = self.pairs.lock().unwrap_or_else(|p| p.into_inner());
-        pairs.entry(Self::key(from, to)).or_default().clone()
-    }
-
-    fn forget(&self, from: &str, to: &str) {
-        let mut pairs = self.pairs.lock().unwrap_or_else(|p| p.into_inner());
-        pairs.remove(&Self::key(from, to));
-    }
+/// The cache key of a pair of object types: standard types by plural name, whichever way
+/// the caller named them.
+fn label_key(from: &str, to: &str) -> (String, String) {
+    let name = |t: &str| {
+        standard_object_type(t)
+            .map(str::to_owned)
+            .unwrap_or_else(|| t.trim().to_ascii_lowercase())
+    };
+    (name(from), name(to))
 }
 
 /// HubSpot's v4 associations API and association labels, with validation before sending.
@@ -413,6 +373,13 @@ pub struct Associations {
 
 async fn start_v4(client: &Client) -> Result<(Arc<Call>, v4::Client)> {
     client.start_call(v4::Client::new_with_client).await
+}
+
+impl Client {
+    /// Association types, labels and the v4 associations API.
+    pub fn associations(&self) -> Associations {
+        Associations::new(self.clone())
+    }
 }
 
 impl Associations {
@@ -450,8 +417,7 @@ impl Associations {
             .body(body)
             .send()
             .await;
-        decode::<_, wire::Link, _>(&call, "associations.create", result)
-            .map(wire::Link::into_public)
+        call.finish(result, Vec::new).map(link)
     }
 
     /// Associates two records with the default (unlabeled) type of their object types
@@ -473,12 +439,21 @@ impl Associations {
             .to_object_id(to_object_id)
             .send()
             .await;
-        decode::<_, wire::Batch<wire::DefaultResult>, _>(
+        let answer = call.finish(result, Vec::new)?;
+        Ok(batch(
             &call,
-            "associations.create_default",
-            result,
-        )
-        .map(|batch| batch.into_public(wire::DefaultResult::into_public))
+            answer.status,
+            answer.results,
+            answer.errors,
+            |d| DefaultAssociation {
+                from_id: d.from.id,
+                to_id: d.to.id,
+                association_type: AssociationType {
+                    category: AssociationCategory::parse(&d.association_spec.association_category),
+                    type_id: d.association_spec.association_type_id,
+                },
+            },
+        ))
     }
 
     /// Removes every association between two records (`DELETE .../associations/
@@ -502,7 +477,7 @@ impl Associations {
             .to_object_id(to_object_id)
             .send()
             .await;
-        call.finish("associations.archive", result, Vec::new)
+        call.finish(result, Vec::new)
     }
 
     /// One page of a record's associations to an object type (`GET /crm/v4/objects/
@@ -540,51 +515,60 @@ impl Associations {
         if let Some(after) = after {
             request = request.after(after.to_owned());
         }
-        let page: wire::ListPage = decode(&call, "associations.list", request.send().await)?;
+        let page = call.finish(request.send().await, Vec::new)?;
         Ok(Page {
-            next_after: page.paging.and_then(wire::Paging::next_after),
-            results: page
-                .results
-                .into_iter()
-                .map(wire::Target::into_public)
-                .collect(),
+            next_after: next_after(page.paging),
+            results: page.results.into_iter().map(target).collect(),
             total: None,
         })
     }
 
-    /// All of a record's associations to an object type, following pages of 500.
+    /// Every association of a record to records of `to_object_type`, page after page (500 a
+    /// page), fetched as the stream is read. A cursor seen twice ends it with
+    /// [`Error::Paging`].
+    pub fn list_stream(
+        &self,
+        object_type: &str,
+        object_id: &str,
+        to_object_type: &str,
+    ) -> BoxStream<'static, Result<AssociationTarget>> {
+        let this = self.clone();
+        let (object_type, object_id, to_object_type) = (
+            object_type.to_owned(),
+            object_id.to_owned(),
+            to_object_type.to_owned(),
+        );
+        cursor_stream(limits::MAX_LIST_LIMIT, None, move |limit, after| {
+            let this = this.clone();
+            let (object_type, object_id, to_object_type) = (
+                object_type.clone(),
+                object_id.clone(),
+                to_object_type.clone(),
+            );
+            async move {
+                this.list_page(
+                    &object_type,
+                    &object_id,
+                    &to_object_type,
+                    Some(limit),
+                    after.as_deref(),
+                )
+                .await
+            }
+        })
+    }
+
+    /// Every association of a record to records of `to_object_type`, collected from
+    /// [`Self::list_stream`].
     pub async fn list_all(
         &self,
         object_type: &str,
         object_id: &str,
         to_object_type: &str,
     ) -> Result<Vec<AssociationTarget>> {
-        let mut all = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = self
-                .list_page(
-                    object_type,
-                    object_id,
-                    to_object_type,
-                    Some(limits::MAX_LIST_LIMIT),
-                    after.as_deref(),
-                )
-                .await?;
-            all.extend(page.results);
-            match page.next_after {
-                // A cursor that does not move would page forever.
-                Some(next) if after.as_deref() == Some(next.as_str()) => {
-                    return Err(Error::Decode {
-                        status: 200,
-                        message: format!("the next-page cursor `{next}` repeats the last one"),
-                        body: String::new(),
-                    });
-                }
-                Some(next) => after = Some(next),
-                None => return Ok(all),
-            }
-        }
+        self.list_stream(object_type, object_id, to_object_type)
+            .try_collect()
+            .await
     }
 
     /// Creates up to 2,000 associations between records of two object types
@@ -608,10 +592,10 @@ impl Associations {
             inputs: inputs
                 .iter()
                 .map(|input| v4::types::PublicAssociationMultiPost {
-                    from: v4::types::PublicObjectId {
+                    from: PublicObjectId {
                         id: input.from_id.clone(),
                     },
-                    to: v4::types::PublicObjectId {
+                    to: PublicObjectId {
                         id: input.to_id.clone(),
                     },
                     types: input.types.iter().map(spec).collect(),
@@ -626,8 +610,14 @@ impl Associations {
             .body(body)
             .send()
             .await;
-        decode::<_, wire::Batch<wire::Link>, _>(&call, "associations.batch_create", result)
-            .map(|batch| batch.into_public(wire::Link::into_public))
+        let answer = call.finish(result, Vec::new)?;
+        Ok(batch(
+            &call,
+            answer.status,
+            answer.results,
+            answer.errors,
+            link,
+        ))
     }
 
     /// Reads the associations of up to 1,000 records to an object type
@@ -664,8 +654,18 @@ impl Associations {
             .body(body)
             .send()
             .await;
-        decode::<_, wire::Batch<wire::ReadResult>, _>(&call, "associations.batch_read", result)
-            .map(|batch| batch.into_public(wire::ReadResult::into_public))
+        let answer = call.finish(result, Vec::new)?;
+        Ok(batch(
+            &call,
+            answer.status,
+            answer.results,
+            answer.errors,
+            |r| RecordAssociations {
+                from_id: r.from.id,
+                to: r.to.into_iter().map(target).collect(),
+                next_after: next_after(r.paging.map(|p| ForwardPaging { next: p.next })),
+            },
+        ))
     }
 
     /// Removes every association between each input's record and its `to_ids`
@@ -695,13 +695,13 @@ impl Associations {
             inputs: inputs
                 .iter()
                 .map(|input| v4::types::PublicAssociationMultiArchive {
-                    from: v4::types::PublicObjectId {
+                    from: PublicObjectId {
                         id: input.from_id.clone(),
                     },
                     to: input
                         .to_ids
                         .iter()
-                        .map(|id| v4::types::PublicObjectId { id: id.clone() })
+                        .map(|id| PublicObjectId { id: id.clone() })
                         .collect(),
                 })
                 .collect(),
@@ -714,7 +714,7 @@ impl Associations {
             .body(body)
             .send()
             .await;
-        call.finish("associations.batch_archive", result, Vec::new)
+        call.finish(result, Vec::new)
     }
 
     /// The association types (HubSpot-defined and custom labels) from one object type to
@@ -731,9 +731,9 @@ impl Associations {
         check_object_type("toObjectType", to_object_type)?;
         let slot = self
             .client
-            .shared()
+            .caches()
             .labels
-            .slot(from_object_type, to_object_type);
+            .slot(label_key(from_object_type, to_object_type));
         let labels = slot
             .get_or_try_init(|| self.fetch_labels(from_object_type, to_object_type))
             .await?;
@@ -749,9 +749,9 @@ impl Associations {
         check_object_type("fromObjectType", from_object_type)?;
         check_object_type("toObjectType", to_object_type)?;
         self.client
-            .shared()
+            .caches()
             .labels
-            .forget(from_object_type, to_object_type);
+            .forget(&label_key(from_object_type, to_object_type));
         self.labels(from_object_type, to_object_type).await
     }
 
@@ -766,11 +766,15 @@ impl Associations {
             .to_object_type(to)
             .send()
             .await;
-        let labels: wire::Labels = decode(&call, "association_labels.list", result)?;
+        let labels = call.finish(result, Vec::new)?;
         Ok(labels
             .results
             .into_iter()
-            .map(wire::TypeWithLabel::into_public)
+            .map(|t| AssociationLabel {
+                category: AssociationCategory::parse(&t.category),
+                type_id: t.type_id,
+                label: t.label,
+            })
             .collect())
     }
 
@@ -886,413 +890,61 @@ fn spec(t: &AssociationType) -> v4::types::AssociationSpec {
     }
 }
 
-/// Object type names go into the path: they must be names, not blanks or paths.
-pub(crate) fn check_object_type(
-    field: &str,
-    object_type: &str,
-) -> std::result::Result<(), ValidationError> {
-    if object_type.trim().is_empty() {
-        return Err(ValidationError::new(field, "must not be blank"));
+/// A record id as HubSpot sent it: a string, or the number the v4 API sends.
+fn id_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
-    // Names (`contacts`, `p_custom`) and ids (`0-1`, `2-1234`) use only these characters.
-    if !object_type
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
-        return Err(ValidationError::new(
-            field,
-            format!("`{object_type}` is not an object type name or id (e.g. `contacts`, `0-1`)"),
-        ));
-    }
-    Ok(())
 }
 
-fn check_pair(
-    object_type: &str,
-    object_id: &str,
-    to_object_type: &str,
-    to_object_id: &str,
-) -> std::result::Result<(), ValidationError> {
-    check_object_type("objectType", object_type)?;
-    validate_record_id("objectId", object_id)?;
-    check_object_type("toObjectType", to_object_type)?;
-    validate_record_id("toObjectId", to_object_id)
+fn label(t: v4::types::AssociationSpecWithLabel) -> AssociationLabel {
+    AssociationLabel {
+        category: AssociationCategory::parse(&t.category),
+        type_id: t.type_id,
+        label: t.label,
+    }
 }
 
-fn check_types(field: &str, types: &[AssociationType]) -> std::result::Result<(), ValidationError> {
-    if types.is_empty() {
-        return Err(ValidationError::new(
-            field,
-            "needs at least one association type",
-        ));
+fn target(t: v4::types::MultiAssociatedObjectWithLabel) -> AssociationTarget {
+    AssociationTarget {
+        to_id: id_text(&t.to_object_id),
+        types: t.association_types.into_iter().map(label).collect(),
     }
-    for (i, t) in types.iter().enumerate() {
-        if t.type_id <= 0 {
-            return Err(ValidationError::new(
-                format!("{field}[{i}].associationTypeId"),
-                format!("{} is not an association type id", t.type_id),
-            ));
-        }
-        if t.category.as_str().trim().is_empty() {
-            return Err(ValidationError::new(
-                format!("{field}[{i}].associationCategory"),
-                "must not be blank",
-            ));
-        }
-    }
-    Ok(())
 }
 
-fn check_batch_size(len: usize, max: usize) -> std::result::Result<(), ValidationError> {
-    if len == 0 {
-        return Err(ValidationError::new("inputs", "needs at least one input"));
+fn link(l: v4::types::LabelsBetweenObjectPair) -> AssociationLink {
+    AssociationLink {
+        from_object_type_id: l.from_object_type_id,
+        from_id: id_text(&l.from_object_id),
+        to_object_type_id: l.to_object_type_id,
+        to_id: id_text(&l.to_object_id),
+        labels: l.labels,
     }
-    if len > max {
-        return Err(ValidationError::new(
-            "inputs",
-            format!("{len} inputs; HubSpot takes at most {max} per request"),
-        ));
-    }
-    Ok(())
 }
 
-/// Reads a generated method's answer into this crate's own, more tolerant shape `L`.
-///
-/// HubSpot's specs type some fields more strictly than HubSpot fills them (v4 sends record
-/// ids as JSON numbers where the spec says strings). When the generated type rejects a
-/// success body, the body is read again as `L`; otherwise the generated value is reshaped
-/// into `L`, so both paths end in the same type.
-pub(crate) fn decode<G, L, E>(
+fn next_after(paging: Option<ForwardPaging>) -> Option<String> {
+    paging
+        .and_then(|p| p.next)
+        .map(|n| n.after)
+        .filter(|a| !a.is_empty())
+}
+
+fn batch<T, P>(
     call: &Call,
-    operation: &str,
-    result: std::result::Result<ResponseValue<G>, progenitor_client::Error<E>>,
-) -> Result<L>
-where
-    G: Serialize,
-    L: DeserializeOwned,
-{
-    match result {
-        Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {
-            match serde_json::from_slice::<L>(&body) {
-                Ok(value) => Ok(value),
-                Err(_) => call
-                    .finish(
-                        operation,
-                        Err::<ResponseValue<G>, _>(
-                            progenitor_client::Error::<E>::InvalidResponsePayload(body, error),
-                        ),
-                        Vec::new,
-                    )
-                    .and_then(|generated| reshape(call, &generated)),
-            }
-        }
-        other => {
-            let generated = call.finish(operation, other, Vec::new)?;
-            reshape(call, &generated)
-        }
-    }
-}
-
-fn reshape<G: Serialize, L: DeserializeOwned>(call: &Call, value: &G) -> Result<L> {
-    serde_json::to_value(value)
-        .and_then(serde_json::from_value)
-        .map_err(|e| Error::Decode {
-            status: call
-                .record
-                .lock()
-                .map(|r| r.status)
-                .unwrap_or_default()
-                .unwrap_or(200),
-            message: e.to_string(),
-            body: String::new(),
-        })
-}
-
-/// The shapes HubSpot sends, read leniently: ids as strings or numbers, lists and optional
-/// fields defaulted.
-mod wire {
-    use std::collections::BTreeMap;
-
-    use serde::{Deserialize, Deserializer};
-
-    use super::{
-        AssociationBatch, AssociationLabel, AssociationLink, AssociationTarget, DefaultAssociation,
-        RecordAssociations,
-    };
-    use crate::error::ApiErrorDetail;
-    use crate::model::{AssociationCategory, AssociationType, BatchItemError};
-
-    /// A record id sent as a string or a number.
-    pub(super) fn id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Id {
-            Text(String),
-            Unsigned(u64),
-            Signed(i64),
-        }
-        Ok(match Id::deserialize(deserializer)? {
-            Id::Text(text) => text,
-            Id::Unsigned(n) => n.to_string(),
-            Id::Signed(n) => n.to_string(),
-        })
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub(super) struct TypeWithLabel {
-        category: String,
-        type_id: i32,
-        #[serde(default)]
-        label: Option<String>,
-    }
-
-    impl TypeWithLabel {
-        pub(super) fn into_public(self) -> AssociationLabel {
-            AssociationLabel {
-                category: AssociationCategory::parse(&self.category),
-                type_id: self.type_id,
-                label: self.label,
-            }
-        }
-    }
-
-    #[derive(Deserialize)]
-    pub(super) struct Labels {
-        #[serde(default)]
-        pub(super) results: Vec<TypeWithLabel>,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub(super) struct Target {
-        #[serde(deserialize_with = "id")]
-        to_object_id: String,
-        #[serde(default)]
-        association_types: Vec<TypeWithLabel>,
-    }
-
-    impl Target {
-        pub(super) fn into_public(self) -> AssociationTarget {
-            AssociationTarget {
-                to_id: self.to_object_id,
-                types: self
-                    .association_types
-                    .into_iter()
-                    .map(TypeWithLabel::into_public)
-                    .collect(),
-            }
-        }
-    }
-
-    #[derive(Deserialize)]
-    pub(super) struct Next {
-        #[serde(deserialize_with = "id")]
-        after: String,
-    }
-
-    #[derive(Deserialize)]
-    pub(super) struct Paging {
-        #[serde(default)]
-        next: Option<Next>,
-    }
-
-    impl Paging {
-        pub(super) fn next_after(self) -> Option<String> {
-            self.next.map(|n| n.after).filter(|a| !a.is_empty())
-        }
-    }
-
-    #[derive(Deserialize)]
-    pub(super) struct ListPage {
-        #[serde(default)]
-        pub(super) results: Vec<Target>,
-        #[serde(default)]
-        pub(super) paging: Option<Paging>,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub(super) struct Link {
-        #[serde(default)]
-        from_object_type_id: String,
-        #[serde(deserialize_with = "id")]
-        from_object_id: String,
-        #[serde(default)]
-        to_object_type_id: String,
-        #[serde(deserialize_with = "id")]
-        to_object_id: String,
-        #[serde(default)]
-        labels: Vec<Option<String>>,
-    }
-
-    impl Link {
-        pub(super) fn into_public(self) -> AssociationLink {
-            AssociationLink {
-                from_object_type_id: self.from_object_type_id,
-                from_id: self.from_object_id,
-                to_object_type_id: self.to_object_type_id,
-                to_id: self.to_object_id,
-                labels: self.labels.into_iter().flatten().collect(),
-            }
-        }
-    }
-
-    #[derive(Deserialize)]
-    pub(super) struct ObjectId {
-        #[serde(deserialize_with = "id")]
-        id: String,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub(super) struct Spec {
-        association_category: String,
-        association_type_id: i32,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub(super) struct DefaultResult {
-        association_spec: Spec,
-        from: ObjectId,
-        to: ObjectId,
-    }
-
-    impl DefaultResult {
-        pub(super) fn into_public(self) -> DefaultAssociation {
-            DefaultAssociation {
-                from_id: self.from.id,
-                to_id: self.to.id,
-                association_type: AssociationType {
-                    category: AssociationCategory::parse(
-                        &self.association_spec.association_category,
-                    ),
-                    type_id: self.association_spec.association_type_id,
-                },
-            }
-        }
-    }
-
-    #[derive(Deserialize)]
-    pub(super) struct ReadResult {
-        from: ObjectId,
-        #[serde(default)]
-        to: Vec<Target>,
-        #[serde(default)]
-        paging: Option<Paging>,
-    }
-
-    impl ReadResult {
-        pub(super) fn into_public(self) -> RecordAssociations {
-            RecordAssociations {
-                from_id: self.from.id,
-                to: self.to.into_iter().map(Target::into_public).collect(),
-                next_after: self.paging.and_then(Paging::next_after),
-            }
-        }
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub(super) struct Detail {
-        #[serde(default)]
-        message: Option<String>,
-        #[serde(default)]
-        code: Option<String>,
-        #[serde(default, rename = "in")]
-        in_: Option<String>,
-        #[serde(default)]
-        sub_category: Option<serde_json::Value>,
-        #[serde(default)]
-        context: serde_json::Value,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub(super) struct ItemError {
-        #[serde(default)]
-        status: Option<String>,
-        #[serde(default)]
-        category: Option<String>,
-        #[serde(default)]
-        message: Option<String>,
-        #[serde(default)]
-        context: serde_json::Value,
-        #[serde(default)]
-        errors: Vec<Detail>,
-    }
-
-    /// Context values are lists of strings; a single value, a number or an unexpected shape
-    /// is kept as text rather than failing the whole answer.
-    fn context(value: serde_json::Value) -> BTreeMap<String, Vec<String>> {
-        let text = |v: serde_json::Value| match v {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        };
-        match value {
-            serde_json::Value::Object(map) => map
-                .into_iter()
-                .map(|(key, value)| {
-                    let values = match value {
-                        serde_json::Value::Array(items) => items.into_iter().map(text).collect(),
-                        other => vec![text(other)],
-                    };
-                    (key, values)
-                })
-                .collect(),
-            serde_json::Value::Null => BTreeMap::new(),
-            other => BTreeMap::from([(String::new(), vec![text(other)])]),
-        }
-    }
-
-    impl ItemError {
-        fn into_public(self) -> BatchItemError {
-            BatchItemError {
-                status: self.status,
-                category: self.category,
-                message: self.message,
-                context: context(self.context),
-                errors: self
-                    .errors
-                    .into_iter()
-                    .map(|d| ApiErrorDetail {
-                        message: d.message,
-                        code: d.code,
-                        in_: d.in_,
-                        sub_category: d.sub_category.map(|s| match s {
-                            serde_json::Value::String(s) => s,
-                            other => other.to_string(),
-                        }),
-                        context: context(d.context),
-                    })
-                    .collect(),
-            }
-        }
-    }
-
-    #[derive(Deserialize)]
-    pub(super) struct Batch<T> {
-        #[serde(default)]
-        status: String,
-        #[serde(default = "Vec::new")]
-        results: Vec<T>,
-        #[serde(default)]
-        errors: Vec<ItemError>,
-    }
-
-    impl<T> Batch<T> {
-        pub(super) fn into_public<P>(self, item: impl FnMut(T) -> P) -> AssociationBatch<P> {
-            AssociationBatch {
-                status: self.status,
-                results: self.results.into_iter().map(item).collect(),
-                errors: self
-                    .errors
-                    .into_iter()
-                    .map(ItemError::into_public)
-                    .collect(),
-            }
-        }
+    status: String,
+    results: Vec<T>,
+    errors: Vec<serde_json::Value>,
+    item: impl FnMut(T) -> P,
+) -> AssociationBatch<P> {
+    let http_status = call.status();
+    AssociationBatch {
+        status,
+        results: results.into_iter().map(item).collect(),
+        errors: errors
+            .iter()
+            .map(|e| ApiError::from_json(http_status, e))
+            .collect(),
     }
 }
 
@@ -1362,10 +1014,7 @@ mod tests {
             hubspot_defined("LEAD", "0-2"),
             hubspot_defined("leads", "companies")
         );
-        assert_eq!(
-            LabelCache::key("Lead", "0-1"),
-            LabelCache::key("leads", "contacts")
-        );
+        assert_eq!(label_key("Lead", "0-1"), label_key("leads", "contacts"));
     }
 
     fn label(category: AssociationCategory, type_id: i32, label: Option<&str>) -> AssociationLabel {

@@ -14,10 +14,13 @@ use std::sync::Arc;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 
-use crate::client::Client;
-use crate::error::{Error, Result, ValidationError};
-use crate::model::{BatchItemError, BatchResponse, NewRecord, ReadOptions, Record, RecordUpdate};
-use crate::objects::{CrmObject, Objects, validate_address, validate_record_id};
+use crate::error::{ApiError, Error, Result, ValidationError};
+use crate::model::{BatchResponse, NewRecord, ReadOptions, Record, RecordUpdate};
+use crate::objects::{CrmObject, Objects};
+use crate::validate::{validate_address, validate_new_common, validate_record_id};
+
+/// One failed item of a batch answer, as HubSpot reported it.
+pub type BatchItemError = ApiError;
 
 /// Inputs per batch request: HubSpot's cap for batch read, create, update, upsert and archive.
 pub const MAX_BATCH_INPUTS: usize = 100;
@@ -297,18 +300,15 @@ impl<O: CrmObject> Objects<O> {
     ///
     /// ```no_run
     /// # async fn run(client: hubspot_crm::Client, contact_id: String) -> hubspot_crm::Result<()> {
-    /// use hubspot_crm::{AssociationType, Lead, NewAssociation, NewRecord};
+    /// use hubspot_crm::{AssociationType, NewRecord};
     /// let inputs: Vec<NewRecord> = (0..1_000)
-    ///     .map(|i| NewRecord {
-    ///         properties: [("hs_lead_name".to_owned(), format!("Lead {i}"))].into(),
-    ///         associations: vec![NewAssociation {
-    ///             to_id: contact_id.clone(),
-    ///             types: vec![AssociationType::hubspot(578)],
-    ///         }],
-    ///         object_write_trace_id: None,
+    ///     .map(|i| {
+    ///         NewRecord::new()
+    ///             .property("hs_lead_name", format!("Lead {i}"))
+    ///             .associate(contact_id.clone(), AssociationType::hubspot(578))
     ///     })
     ///     .collect();
-    /// let result = client.objects::<Lead>().create_many(inputs).await?;
+    /// let result = client.leads().create_many(inputs).await?;
     /// for failure in result.failed() {
     ///     eprintln!("{failure}");
     /// }
@@ -386,7 +386,7 @@ impl<O: CrmObject> Bulk<'_, O> {
             check_unique(&mut seen, address_key(id, id_property.as_deref()), i, "id")?;
         }
         let id_properties: Vec<String> = id_property.iter().cloned().collect();
-        let client = self.objects.client();
+        let objects = self.objects;
         let options = &options;
         let id_properties = &id_properties;
         Ok(
@@ -395,7 +395,7 @@ impl<O: CrmObject> Bulk<'_, O> {
                     .iter()
                     .map(|id| vec![address_key(id, options.id_property.as_deref())])
                     .collect();
-                let answer = O::batch_read(client, chunk.clone(), options).await;
+                let answer = objects.send_batch_read(chunk.clone(), options).await;
                 settle(start, chunk, keys, id_properties, "batch_read", answer)
             })
             .await,
@@ -407,7 +407,9 @@ impl<O: CrmObject> Bulk<'_, O> {
         self.options.validate()?;
         let mut traces = HashMap::new();
         for (i, input) in inputs.iter().enumerate() {
-            O::validate_new(input).map_err(|e| e.at_item(i))?;
+            validate_new_common(input)
+                .and_then(|()| O::validate_new(input))
+                .map_err(|e| e.at_item(i))?;
             if let Some(trace) = &input.object_write_trace_id {
                 if trace.trim().is_empty() {
                     return Err(
@@ -437,13 +439,13 @@ impl<O: CrmObject> Bulk<'_, O> {
                 input.object_write_trace_id = Some(trace);
             }
         }
-        let client = self.objects.client();
+        let objects = self.objects;
         Ok(run_chunks(
             inputs,
             self.options.concurrency,
             |start, chunk| async move {
                 let keys = chunk.iter().map(create_keys).collect();
-                let answer = O::batch_create(client, chunk.clone()).await;
+                let answer = objects.send_batch_create(chunk.clone()).await;
                 settle(start, chunk, keys, &[], "batch_create", answer)
             },
         )
@@ -452,14 +454,28 @@ impl<O: CrmObject> Bulk<'_, O> {
 
     /// See [`Objects::update_many`].
     pub async fn update(&self, updates: Vec<RecordUpdate>) -> Result<BulkResult<RecordUpdate>> {
-        self.write_by_id(updates, "batch_update", O::batch_update)
-            .await
+        self.write_by_id(updates, "batch_update", |objects, chunk| {
+            Box::pin(objects.send_batch_update(chunk))
+        })
+        .await
     }
 
     /// See [`Objects::upsert_many`].
     pub async fn upsert(&self, updates: Vec<RecordUpdate>) -> Result<BulkResult<RecordUpdate>> {
-        self.write_by_id(updates, "batch_upsert", O::batch_upsert)
-            .await
+        for (i, update) in updates.iter().enumerate() {
+            if update.id_property.is_none() {
+                return Err(ValidationError::new(
+                    "idProperty",
+                    "an upsert addresses records by a unique property; set `id_property`",
+                )
+                .at_item(i)
+                .into());
+            }
+        }
+        self.write_by_id(updates, "batch_upsert", |objects, chunk| {
+            Box::pin(objects.send_batch_upsert(chunk))
+        })
+        .await
     }
 
     /// Updates or upserts, tied back to their inputs by id (or `idProperty` value).
@@ -467,17 +483,17 @@ impl<O: CrmObject> Bulk<'_, O> {
         &self,
         updates: Vec<RecordUpdate>,
         operation: &'static str,
-        send: for<'c> fn(&'c Client, Vec<RecordUpdate>) -> BoxFuture<'c, Result<BatchResponse>>,
+        send: for<'c> fn(&'c Objects<O>, Vec<RecordUpdate>) -> BoxFuture<'c, Result<BatchResponse>>,
     ) -> Result<BulkResult<RecordUpdate>> {
         let id_properties = self.validate_updates(&updates)?;
-        let client = self.objects.client();
+        let objects = self.objects;
         let id_properties = &id_properties;
         Ok(run_chunks(
             updates,
             self.options.concurrency,
             |start, chunk| async move {
                 let keys = chunk.iter().map(update_keys).collect();
-                let answer = send(client, chunk.clone()).await;
+                let answer = send(objects, chunk.clone()).await;
                 settle(start, chunk, keys, id_properties, operation, answer)
             },
         )
@@ -496,10 +512,10 @@ impl<O: CrmObject> Bulk<'_, O> {
             validate_record_id("id", id).map_err(|e| e.at_item(i))?;
             check_unique(&mut seen, TieKey::Id(id.clone()), i, "id")?;
         }
-        let client = self.objects.client();
+        let objects = self.objects;
         Ok(
             run_chunks(ids, self.options.concurrency, |start, chunk| async move {
-                let outcomes = match O::batch_archive(client, chunk.clone()).await {
+                let outcomes = match objects.send_batch_archive(chunk.clone()).await {
                     // A 204 carries no per-record detail: the request as a whole is the confirmation.
                     Ok(()) => chunk.into_iter().map(ItemOutcome::Succeeded).collect(),
                     Err(error) => fail_all(start, chunk, "batch_archive", error),
@@ -873,18 +889,17 @@ mod tests {
     use super::*;
 
     fn record(id: &str, trace: Option<&str>) -> Record {
-        Record {
-            id: id.to_owned(),
-            properties: Default::default(),
-            properties_with_history: Default::default(),
-            associations: Default::default(),
-            created_at: chrono::DateTime::UNIX_EPOCH,
-            updated_at: chrono::DateTime::UNIX_EPOCH,
-            archived: false,
-            archived_at: None,
-            new: None,
-            object_write_trace_id: trace.map(str::to_owned),
-        }
+        let object: hubspot_crm_api::shared::SimplePublicObject =
+            serde_json::from_value(serde_json::json!({
+                "id": id,
+                "properties": {},
+                "createdAt": "2026-01-01T00:00:00Z",
+                "updatedAt": "2026-01-01T00:00:00Z",
+                "archived": false,
+                "objectWriteTraceId": trace,
+            }))
+            .unwrap();
+        Record::from(object)
     }
 
     fn ids(list: &[&str]) -> (Vec<String>, Vec<Vec<TieKey>>) {
@@ -894,11 +909,7 @@ mod tests {
     }
 
     fn response(results: Vec<Record>, errors: Vec<BatchItemError>) -> Result<BatchResponse> {
-        Ok(BatchResponse {
-            status: "COMPLETE".into(),
-            results,
-            errors,
-        })
+        Ok(BatchResponse { results, errors })
     }
 
     #[test]

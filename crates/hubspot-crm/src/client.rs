@@ -4,9 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::{OAuthRefresh, StaticToken, TokenProvider};
+use crate::cache::KeyedCache;
 use crate::error::{Error, Result};
 use crate::limit::RateLimits;
-use crate::objects::{Company, Contact, CrmObject, Objects};
+use crate::model::{AssociationLabel, PropertyDefinitions};
 use crate::retry::RetryPolicy;
 use crate::transport::{Call, Shared};
 
@@ -27,7 +28,16 @@ pub const DEFAULT_BASE_URL: &str = "https://api.hubapi.com";
 /// ```
 #[derive(Clone, Debug)]
 pub struct Client {
-    shared: Arc<Shared>,
+    transport: Arc<Shared>,
+    caches: Arc<Caches>,
+}
+
+/// What a client learns of its account and keeps: association labels per pair of object
+/// types, property definitions per object type.
+#[derive(Debug, Default)]
+pub(crate) struct Caches {
+    pub(crate) labels: KeyedCache<(String, String), Arc<[AssociationLabel]>>,
+    pub(crate) definitions: KeyedCache<String, Arc<PropertyDefinitions>>,
 }
 
 impl Client {
@@ -55,66 +65,35 @@ impl Client {
 
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
-        &self.shared.base_url
+        &self.transport.base_url
     }
 
     /// The HTTP client requests are sent with.
     pub fn http(&self) -> &reqwest::Client {
-        &self.shared.http
+        &self.transport.http
     }
 
     /// The retry settings in force.
     pub fn retry_policy(&self) -> RetryPolicy {
-        self.shared.retry
+        self.transport.retry
     }
 
     /// The rate limits in force.
     pub fn rate_limits(&self) -> RateLimits {
-        self.shared.limits
+        self.transport.limits
     }
 
-    /// Leads: every generic object operation plus lead-specific ones.
-    pub fn leads(&self) -> crate::leads::Leads {
-        crate::leads::Leads::new(self.clone())
+    pub(crate) fn caches(&self) -> &Caches {
+        &self.caches
     }
 
-    /// Contacts (enough to create, read and search them).
-    pub fn contacts(&self) -> Objects<Contact> {
-        Objects::new(self.clone())
-    }
-
-    /// Companies (enough to create, read and search them).
-    pub fn companies(&self) -> Objects<Company> {
-        Objects::new(self.clone())
-    }
-
-    /// Association types, labels and the v4 associations API.
-    pub fn associations(&self) -> crate::associations::Associations {
-        crate::associations::Associations::new(self.clone())
-    }
-
-    /// Property definitions, and checks of values against them.
-    pub fn properties(&self) -> crate::properties::Properties {
-        crate::properties::Properties::new(self.clone())
-    }
-
-    pub(crate) fn shared(&self) -> &Shared {
-        &self.shared
-    }
-
-    /// Any object type implemented with [`crm_object!`](crate::crm_object).
-    pub fn objects<O: CrmObject>(&self) -> Objects<O> {
-        Objects::new(self.clone())
-    }
-
-    /// Starts one call: gets a token, and builds a generated module's client (pass its
+    /// Starts one call: gets a token, and builds a generated module's client (its
     /// `Client::new_with_client`) around a transport that records what happens on the wire.
-    #[doc(hidden)]
-    pub async fn start_call<C>(
+    pub(crate) async fn start_call<C>(
         &self,
         new_with_client: fn(&str, reqwest::Client, hubspot_crm_api::Hooks) -> C,
     ) -> Result<(Arc<Call>, C)> {
-        let call = Call::start(&self.shared).await?;
+        let call = Call::start(&self.transport).await?;
         let api = new_with_client(self.base_url(), self.http().clone(), call.clone());
         Ok((call, api))
     }
@@ -226,7 +205,8 @@ impl ClientBuilder {
                 .map_err(Error::Transport)?,
         };
         Ok(Client {
-            shared: Arc::new(Shared::new(base_url, http, auth, self.retry, self.limits)),
+            transport: Arc::new(Shared::new(base_url, http, auth, self.retry, self.limits)),
+            caches: Arc::default(),
         })
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Deserialize;
+use serde_json::{Map, Value};
 
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -41,6 +41,10 @@ pub enum Error {
     /// Getting an access token failed (e.g. the refresh token was rejected).
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// Paging could not go on: HubSpot's cursors went in a circle, or a search restarted past
+    /// the 10,000-result window found nothing new. The items before were yielded.
+    #[error("paging stopped: {0}")]
+    Paging(String),
     /// HubSpot answered with a success status but a body that does not parse.
     #[error("HTTP {status}: the response body does not parse: {message}")]
     Decode {
@@ -146,7 +150,7 @@ pub enum AuthError {
 }
 
 /// An error answer from HubSpot, or from a proxy in front of it.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct ApiError {
     /// HTTP status.
@@ -165,109 +169,83 @@ pub struct ApiError {
     pub context: BTreeMap<String, Vec<String>>,
     /// The rate-limit policy of a 429: `TEN_SECONDLY_ROLLING`, `DAILY`, `SECONDLY`.
     pub policy_name: Option<String>,
+    /// HubSpot's own `status` text, e.g. `error`.
+    pub item_status: Option<String>,
     /// The body as received, when it is not a HubSpot error object (an HTML proxy page).
     pub raw_body: Option<String>,
     /// Seconds from a `Retry-After` header, when sent.
     pub retry_after_secs: Option<u64>,
 }
 
-/// One entry of an error's `errors` list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct ApiErrorDetail {
-    /// What is wrong.
-    #[serde(default)]
-    pub message: Option<String>,
-    /// A machine-readable code, e.g. `PROPERTY_DOESNT_EXIST`.
-    #[serde(default)]
-    pub code: Option<String>,
-    /// Where: a field or property name.
-    #[serde(default, rename = "in")]
-    pub in_: Option<String>,
-    /// HubSpot's subcategory.
-    #[serde(default)]
-    pub sub_category: Option<String>,
-    /// Extra context.
-    #[serde(default)]
-    pub context: BTreeMap<String, Vec<String>>,
-}
+/// One entry of an error's `errors` list (HubSpot's `ErrorDetail`).
+pub use hubspot_crm_api::shared::ErrorDetail as ApiErrorDetail;
 
-/// HubSpot's error body; every field optional, as HubSpot documents.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ErrorBody {
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub category: Option<String>,
-    #[serde(default)]
-    pub sub_category: Option<serde_json::Value>,
-    #[serde(default)]
-    pub message: Option<String>,
-    #[serde(default)]
-    pub correlation_id: Option<String>,
-    #[serde(default)]
-    pub errors: Vec<ApiErrorDetail>,
-    #[serde(default, deserialize_with = "lenient_context")]
-    pub context: BTreeMap<String, Vec<String>>,
-    #[serde(default)]
-    pub policy_name: Option<String>,
-    #[serde(default)]
-    pub error_type: Option<String>,
-}
-
-/// Context values are lists of strings, but a single string is accepted too.
-pub(crate) fn lenient_context<'de, D>(
-    deserializer: D,
-) -> Result<BTreeMap<String, Vec<String>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    let raw: Option<BTreeMap<String, serde_json::Value>> = Option::deserialize(deserializer)?;
-    Ok(raw
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(key, value)| {
-            let values = match value {
-                serde_json::Value::Array(items) => items.into_iter().map(value_to_string).collect(),
-                other => vec![value_to_string(other)],
-            };
-            (key, values)
-        })
-        .collect())
-}
-
-fn value_to_string(value: serde_json::Value) -> String {
+/// Text of a JSON value: a string as it is, anything else as JSON.
+fn text(value: &Value) -> String {
     match value {
-        serde_json::Value::String(s) => s,
+        Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+/// A field as text, when present and not null.
+fn text_field(object: &Map<String, Value>, name: &str) -> Option<String> {
+    object.get(name).filter(|v| !v.is_null()).map(text)
+}
+
+/// Context values are lists of strings; a single value, a number or an unexpected shape is
+/// kept as text rather than failing the whole answer.
+fn context(value: Option<&Value>) -> BTreeMap<String, Vec<String>> {
+    match value {
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(key, value)| {
+                let values = match value {
+                    Value::Array(items) => items.iter().map(text).collect(),
+                    other => vec![text(other)],
+                };
+                (key.clone(), values)
+            })
+            .collect(),
+        None | Some(Value::Null) => BTreeMap::new(),
+        Some(other) => BTreeMap::from([(String::new(), vec![text(other)])]),
+    }
+}
+
+fn detail(value: &Value) -> ApiErrorDetail {
+    let empty = Map::new();
+    let object = value.as_object().unwrap_or(&empty);
+    ApiErrorDetail {
+        code: text_field(object, "code"),
+        context: context(object.get("context")),
+        in_: text_field(object, "in"),
+        message: text_field(object, "message").or_else(|| {
+            // Not an object: keep what it says.
+            (!value.is_object()).then(|| text(value))
+        }),
+        sub_category: text_field(object, "subCategory"),
     }
 }
 
 const MAX_RAW_BODY: usize = 4096;
 
 impl ApiError {
-    /// Builds the error from a status and the body as received.
+    /// Builds the error from a status and the body as received: HubSpot's JSON error read
+    /// leniently, or the raw body (an HTML page from a proxy).
     pub fn from_response(status: u16, body: &[u8], retry_after_secs: Option<u64>) -> Self {
-        let parsed = serde_json::from_slice::<ErrorBody>(body).ok().filter(|b| {
-            b.message.is_some()
-                || b.category.is_some()
-                || b.policy_name.is_some()
-                || b.status.is_some()
-        });
+        let parsed = serde_json::from_slice::<Value>(body)
+            .ok()
+            .map(|value| ApiError::from_json(status, &value))
+            .filter(|e| {
+                e.message.is_some()
+                    || e.category.is_some()
+                    || e.policy_name.is_some()
+                    || e.item_status.is_some()
+            });
         match parsed {
-            Some(body) => ApiError {
-                status,
-                category: body.category.or(body.error_type),
-                sub_category: body.sub_category.map(value_to_string),
-                message: body.message,
-                correlation_id: body.correlation_id,
-                errors: body.errors,
-                context: body.context,
-                policy_name: body.policy_name,
-                raw_body: None,
+            Some(error) => ApiError {
                 retry_after_secs,
+                ..error
             },
             None => ApiError {
                 status,
@@ -275,6 +253,31 @@ impl ApiError {
                 retry_after_secs,
                 ..ApiError::default()
             },
+        }
+    }
+
+    /// Reads one HubSpot error object (an error body, or a failed item of a batch answer)
+    /// whatever its fields hold: every field is optional, and one of an unexpected type is
+    /// kept as text instead of failing the answer. `status` is the HTTP status it came with.
+    pub fn from_json(status: u16, value: &Value) -> Self {
+        let empty = Map::new();
+        let object = value.as_object().unwrap_or(&empty);
+        ApiError {
+            status,
+            category: text_field(object, "category").or_else(|| text_field(object, "errorType")),
+            sub_category: text_field(object, "subCategory"),
+            message: text_field(object, "message"),
+            correlation_id: text_field(object, "correlationId"),
+            errors: match object.get("errors") {
+                Some(Value::Array(items)) => items.iter().map(detail).collect(),
+                None | Some(Value::Null) => Vec::new(),
+                Some(other) => vec![detail(other)],
+            },
+            context: context(object.get("context")),
+            policy_name: text_field(object, "policyName"),
+            item_status: text_field(object, "status"),
+            raw_body: (!value.is_object()).then(|| truncate(value.to_string().as_bytes())),
+            retry_after_secs: None,
         }
     }
 

@@ -1,23 +1,19 @@
 //! Leads: lead-specific rules and helpers on top of the generic object layer.
 //!
-//! [`Leads`] dereferences to [`Objects<Lead>`], so every generic operation (get, list, update,
-//! archive, search, bulk and streams) is available on it; this module adds a typed create
-//! builder, single-request batch calls with per-item validation, and the v3 per-lead
-//! association endpoints.
-
-use std::collections::HashMap;
-use std::ops::Deref;
+//! [`Leads`] is [`Objects<Lead>`], so every generic operation (get, list, update, archive,
+//! search, bulk and streams) is available on it; this module adds the lead's create rules, a
+//! typed create builder and the v3 per-lead association endpoints.
 
 use hubspot_crm_api::leads as api;
+use hubspot_crm_api::shared::AssociationSpec;
 
-use crate::associations::{LeadAssociation, check_object_type};
+use crate::associations::LeadAssociation;
 use crate::client::Client;
-use crate::error::{Error, Result, ValidationError};
-use crate::model::{
-    AssociationCategory, AssociationType, BatchResponse, NewAssociation, NewRecord, ReadOptions,
-    Record, RecordUpdate,
-};
-use crate::objects::{CrmObject, Lead, Objects, validate_address, validate_record_id};
+use crate::error::Result;
+use crate::error::ValidationError;
+use crate::model::{AssociationCategory, AssociationType, NewRecord, Record};
+use crate::objects::{CrmObject, Objects};
+use crate::validate::{validate_association_path, validate_new_common};
 
 /// Names of the lead properties HubSpot defines.
 ///
@@ -45,8 +41,6 @@ const LEAD_TO_PRIMARY_CONTACT: AssociationType = LeadAssociation::PrimaryContact
 const LEAD_TO_CONTACT: AssociationType = LeadAssociation::Contact.association_type();
 const LEAD_TO_COMPANY: AssociationType = LeadAssociation::Company.association_type();
 
-use crate::bulk::MAX_BATCH_INPUTS;
-
 /// Checks a lead to create: a non-blank `hs_lead_name` and an association to a contact, plus
 /// the checks every object gets.
 pub(crate) fn validate_new_lead(input: &NewRecord) -> Result<(), ValidationError> {
@@ -65,7 +59,7 @@ pub(crate) fn validate_new_lead(input: &NewRecord) -> Result<(), ValidationError
         }
         Some(_) => {}
     }
-    crate::objects::validate_new_common(input)?;
+    validate_new_common(input)?;
     let has_contact = input
         .associations
         .iter()
@@ -81,13 +75,39 @@ pub(crate) fn validate_new_lead(input: &NewRecord) -> Result<(), ValidationError
     Ok(())
 }
 
-fn is_contact_type(t: &AssociationType) -> bool {
+fn is_contact_type(t: &AssociationSpec) -> bool {
+    let t = AssociationType::from(t);
     t.category == AssociationCategory::HubSpotDefined
         && (t.type_id == LEAD_TO_PRIMARY_CONTACT.type_id || t.type_id == LEAD_TO_CONTACT.type_id)
 }
 
-/// The lead operations: everything [`Objects<Lead>`] offers (through `Deref`), plus a typed
-/// create builder, single-request batch calls and the v3 per-lead association endpoints.
+/// HubSpot leads (`0-136`): a name and a contact are required on create.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Lead;
+
+impl CrmObject for Lead {
+    const OBJECT_TYPE: &'static str = "leads";
+    const OBJECT_TYPE_ID: &'static str = "0-136";
+
+    fn validate_new(input: &NewRecord) -> std::result::Result<(), ValidationError> {
+        validate_new_lead(input)
+    }
+}
+
+/// The lead operations: [`Objects`] for [`Lead`].
+pub type Leads = Objects<Lead>;
+
+impl Client {
+    /// Leads, through the module generated from HubSpot's leads spec: every [`Objects`]
+    /// operation plus the lead-specific ones ([`Objects::new_lead`], the v3 per-lead
+    /// associations).
+    pub fn leads(&self) -> Leads {
+        self.objects()
+    }
+}
+
+/// The lead-specific operations of [`Objects<Lead>`] (see [`Client::leads`](crate::Client::leads)):
+/// a typed create builder and the v3 per-lead association endpoints.
 ///
 /// ```no_run
 /// # async fn run() -> hubspot_crm::Result<()> {
@@ -115,127 +135,14 @@ fn is_contact_type(t: &AssociationType) -> bool {
 /// leads.archive(&lead.id).await?;
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug)]
-pub struct Leads {
-    objects: Objects<Lead>,
-}
-
-impl Deref for Leads {
-    type Target = Objects<Lead>;
-
-    fn deref(&self) -> &Objects<Lead> {
-        &self.objects
-    }
-}
-
-impl Leads {
-    /// The lead operations through `client` (same as [`Client::leads`]).
-    pub fn new(client: Client) -> Self {
-        Leads {
-            objects: Objects::new(client),
-        }
-    }
-
+impl Objects<Lead> {
     /// Starts a lead named `name`; add at least one contact before [`NewLead::send`].
     pub fn new_lead(&self, name: impl Into<String>) -> NewLead {
-        let mut record = NewRecord::default();
-        record
-            .properties
-            .insert(properties::HS_LEAD_NAME.to_owned(), name.into());
         NewLead {
             leads: self.clone(),
-            record,
+            record: NewRecord::new().property(properties::HS_LEAD_NAME, name),
             check_definitions: false,
         }
-    }
-
-    /// Reads up to 100 leads in one request, by record id or, with
-    /// [`ReadOptions::id_property`], by the values of a unique property. Leads that are not
-    /// found come back in [`BatchResponse::errors`]. The batch endpoint returns no
-    /// associations, so options asking for them are rejected.
-    pub async fn batch_read<I, S>(&self, ids: I, options: &ReadOptions) -> Result<BatchResponse>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
-        check_count(ids.len())?;
-        if !options.associations.is_empty() {
-            return Err(Error::validation(
-                "associations",
-                "batch read returns no associations; read single leads with `get_with`",
-            ));
-        }
-        for (i, id) in ids.iter().enumerate() {
-            validate_address(id, options.id_property.as_deref()).map_err(|e| e.at_item(i))?;
-        }
-        <Lead as CrmObject>::batch_read(self.client(), ids, options).await
-    }
-
-    /// Creates up to 100 leads in one request, each checked like a single create. Failed
-    /// items come back in [`BatchResponse::errors`]; give inputs distinct trace ids
-    /// ([`NewLead::trace_id`]) to tie each error to its input.
-    pub async fn batch_create(&self, inputs: Vec<NewRecord>) -> Result<BatchResponse> {
-        check_count(inputs.len())?;
-        let mut trace_ids: HashMap<&str, usize> = HashMap::new();
-        for (i, input) in inputs.iter().enumerate() {
-            Lead::validate_new(input).map_err(|e| e.at_item(i))?;
-            if let Some(trace) = &input.object_write_trace_id
-                && let Some(&first) = trace_ids.get(trace.as_str())
-            {
-                return Err(ValidationError::new(
-                    "objectWriteTraceId",
-                    format!("`{trace}` is already used by item {first}"),
-                )
-                .at_item(i)
-                .into());
-            }
-            if let Some(trace) = &input.object_write_trace_id {
-                trace_ids.insert(trace.as_str(), i);
-            }
-        }
-        <Lead as CrmObject>::batch_create(self.client(), inputs).await
-    }
-
-    /// Changes up to 100 leads in one request (an empty string clears a value).
-    pub async fn batch_update(&self, inputs: Vec<RecordUpdate>) -> Result<BatchResponse> {
-        check_count(inputs.len())?;
-        for (i, input) in inputs.iter().enumerate() {
-            validate_update(input).map_err(|e| e.at_item(i))?;
-        }
-        <Lead as CrmObject>::batch_update(self.client(), inputs).await
-    }
-
-    /// Creates or updates up to 100 leads in one request, each addressed by a unique property
-    /// (`id_property` is required). Results tell created from updated with [`Record::new`].
-    pub async fn batch_upsert(&self, inputs: Vec<RecordUpdate>) -> Result<BatchResponse> {
-        check_count(inputs.len())?;
-        for (i, input) in inputs.iter().enumerate() {
-            if input.id_property.is_none() {
-                return Err(ValidationError::new(
-                    "idProperty",
-                    "upsert addresses leads by a unique property; set `id_property`",
-                )
-                .at_item(i)
-                .into());
-            }
-            validate_update(input).map_err(|e| e.at_item(i))?;
-        }
-        <Lead as CrmObject>::batch_upsert(self.client(), inputs).await
-    }
-
-    /// Moves up to 100 leads to the recycling bin in one request.
-    pub async fn batch_archive<I, S>(&self, ids: I) -> Result<()>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
-        check_count(ids.len())?;
-        for (i, id) in ids.iter().enumerate() {
-            validate_record_id("id", id).map_err(|e| e.at_item(i))?;
-        }
-        <Lead as CrmObject>::batch_archive(self.client(), ids).await
     }
 
     /// Associates a lead with another record through the v3 per-lead endpoint
@@ -264,8 +171,7 @@ impl Leads {
             .association_type_id(association_type_id)
             .send()
             .await;
-        call.finish("leads.associate", result, Vec::new)
-            .map(Record::from)
+        call.finish(result, Vec::new).map(Record::from)
     }
 
     /// Removes one association type between a lead and another record through the v3
@@ -292,58 +198,8 @@ impl Leads {
             .association_type_id(association_type_id)
             .send()
             .await;
-        call.finish("leads.remove_association", result, Vec::new)
+        call.finish(result, Vec::new)
     }
-}
-
-fn check_count(count: usize) -> Result<(), ValidationError> {
-    if count == 0 {
-        return Err(ValidationError::new(
-            "inputs",
-            "a batch needs at least one input",
-        ));
-    }
-    if count > MAX_BATCH_INPUTS {
-        return Err(ValidationError::new(
-            "inputs",
-            format!(
-                "{count} inputs; HubSpot takes at most {MAX_BATCH_INPUTS} per batch request (split larger batches)"
-            ),
-        ));
-    }
-    Ok(())
-}
-
-fn validate_update(input: &RecordUpdate) -> Result<(), ValidationError> {
-    validate_address(&input.id, input.id_property.as_deref())?;
-    if input.properties.is_empty() {
-        return Err(ValidationError::new("properties", "nothing to update"));
-    }
-    if input.properties.keys().any(|name| name.trim().is_empty()) {
-        return Err(ValidationError::new(
-            "properties",
-            "a property name is blank",
-        ));
-    }
-    Ok(())
-}
-
-fn validate_association_path(
-    lead_id: &str,
-    to_object_type: &str,
-    to_id: &str,
-    association_type_id: i32,
-) -> Result<(), ValidationError> {
-    validate_record_id("leadId", lead_id)?;
-    check_object_type("toObjectType", to_object_type)?;
-    validate_record_id("toObjectId", to_id)?;
-    if association_type_id <= 0 {
-        return Err(ValidationError::new(
-            "associationTypeId",
-            format!("{association_type_id} is not an association type id (a positive integer)"),
-        ));
-    }
-    Ok(())
 }
 
 /// A lead to create, built from [`Leads::new_lead`].
@@ -367,7 +223,7 @@ fn validate_association_path(
 #[derive(Clone, Debug)]
 #[must_use = "nothing is created until `send` (or use `into_new_record` for a batch)"]
 pub struct NewLead {
-    leads: Leads,
+    leads: Objects<Lead>,
     record: NewRecord,
     check_definitions: bool,
 }
@@ -400,18 +256,7 @@ impl NewLead {
         to_id: impl Into<String>,
         association_type: AssociationType,
     ) -> Self {
-        let to_id = to_id.into();
-        let duplicate = self
-            .record
-            .associations
-            .iter()
-            .any(|a| a.to_id == to_id && a.types.contains(&association_type));
-        if !duplicate {
-            self.record.associations.push(NewAssociation {
-                to_id,
-                types: vec![association_type],
-            });
-        }
+        self.record = self.record.associate(to_id, association_type);
         self
     }
 
@@ -442,14 +287,14 @@ impl NewLead {
 
     /// Sets any property by its internal name.
     pub fn property(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.record.properties.insert(name.into(), value.into());
+        self.record = self.record.property(name, value);
         self
     }
 
     /// Sets the `objectWriteTraceId` HubSpot echoes on a failed batch item (batch creates
     /// only; a single create has no such field).
     pub fn trace_id(mut self, trace_id: impl Into<String>) -> Self {
-        self.record.object_write_trace_id = Some(trace_id.into());
+        self.record = self.record.trace_id(trace_id);
         self
     }
 
@@ -458,7 +303,7 @@ impl NewLead {
         &self.record
     }
 
-    /// The record, for [`Leads::batch_create`] or the bulk methods.
+    /// The record, for the bulk methods ([`Objects::create_many`]).
     pub fn into_new_record(self) -> NewRecord {
         self.record
     }
@@ -497,19 +342,11 @@ mod tests {
     use super::*;
 
     fn lead(name: &str) -> NewRecord {
-        let mut record = NewRecord::default();
-        record
-            .properties
-            .insert(properties::HS_LEAD_NAME.to_owned(), name.to_owned());
-        record
+        NewRecord::new().property(properties::HS_LEAD_NAME, name)
     }
 
-    fn with(mut record: NewRecord, to_id: &str, t: AssociationType) -> NewRecord {
-        record.associations.push(NewAssociation {
-            to_id: to_id.to_owned(),
-            types: vec![t],
-        });
-        record
+    fn with(record: NewRecord, to_id: &str, t: AssociationType) -> NewRecord {
+        record.associate(to_id, t)
     }
 
     #[test]

@@ -2,76 +2,127 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use hubspot_crm_api::shared::{
+    AssociatedId, AssociationSpec, AssociationSpecAssociationCategory, PublicAssociationsForObject,
+    PublicObjectId, SimplePublicObject, SimplePublicObjectBatchInput,
+    SimplePublicObjectBatchInputForCreate, SimplePublicObjectWithAssociations,
+    SimplePublicUpsertObject,
+};
 use serde::{Deserialize, Serialize};
 
-/// A CRM record (a lead, contact, company, ...) as HubSpot returns it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
+use crate::error::{ApiError, ValidationError};
+
+/// One historic value of a property (HubSpot's `ValueWithTimestamp`).
+pub use hubspot_crm_api::shared::ValueWithTimestamp as PropertyValue;
+
+/// A CRM record (a lead, contact, company, ...) as HubSpot returns it: the generated
+/// [`SimplePublicObject`] (its fields read through `Deref`), plus the associations a read asked
+/// for and, for upserts, whether the record was created.
+#[derive(Clone, Debug, Serialize)]
 pub struct Record {
-    /// HubSpot's record id.
-    pub id: String,
-    /// Property values; a requested property with no value is `None`.
-    pub properties: BTreeMap<String, Option<String>>,
-    /// Value history of the properties requested with history, newest first.
-    #[serde(default)]
-    pub properties_with_history: BTreeMap<String, Vec<PropertyValue>>,
-    /// Associated record ids by object type (e.g. `contacts`), when requested.
-    #[serde(default)]
-    pub associations: BTreeMap<String, Vec<AssociatedRecord>>,
-    /// When the record was created.
-    pub created_at: DateTime<Utc>,
-    /// When the record last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Whether the record is in the recycling bin.
-    pub archived: bool,
-    /// When it was archived.
-    #[serde(default)]
-    pub archived_at: Option<DateTime<Utc>>,
+    #[serde(flatten)]
+    object: SimplePublicObject,
+    /// Associated records by object type (e.g. `contacts`), when requested.
+    pub associations: BTreeMap<String, Vec<AssociatedId>>,
     /// Set on upsert results: whether the record was created rather than updated.
-    #[serde(default)]
     pub new: Option<bool>,
-    /// The trace id the input carried, echoed back.
-    #[serde(default)]
-    pub object_write_trace_id: Option<String>,
 }
 
 impl Record {
     /// The value of a property, `None` when unset or not returned.
     pub fn property(&self, name: &str) -> Option<&str> {
-        self.properties.get(name).and_then(|v| v.as_deref())
+        self.object.properties.get(name).and_then(|v| v.as_deref())
+    }
+
+    /// The value history of a property requested with history, newest first; empty when none.
+    pub fn history(&self, name: &str) -> &[PropertyValue] {
+        self.object
+            .properties_with_history
+            .get(name)
+            .and_then(|values| values.as_deref())
+            .unwrap_or_default()
+    }
+
+    /// The ids of the associated records of `object_type` (e.g. `contacts`), when requested.
+    pub fn associated_ids(&self, object_type: &str) -> impl Iterator<Item = &str> {
+        self.associations
+            .get(object_type)
+            .into_iter()
+            .flatten()
+            .map(|a| a.id.as_str())
+    }
+
+    /// The generated record.
+    pub fn into_inner(self) -> SimplePublicObject {
+        self.object
     }
 }
 
-/// One historic value of a property.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PropertyValue {
-    /// The value then.
-    pub value: String,
-    /// When it was set.
-    pub timestamp: DateTime<Utc>,
-    /// What set it, e.g. `API`, `CRM_UI`.
-    pub source_type: String,
-    /// Source detail, when given.
-    #[serde(default)]
-    pub source_id: Option<String>,
-    /// Source label, when given.
-    #[serde(default)]
-    pub source_label: Option<String>,
-    /// The user who set it, when one did.
-    #[serde(default)]
-    pub updated_by_user_id: Option<i64>,
+impl std::ops::Deref for Record {
+    type Target = SimplePublicObject;
+
+    fn deref(&self) -> &SimplePublicObject {
+        &self.object
+    }
 }
 
-/// A record associated with another, as listed in a read.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct AssociatedRecord {
-    /// Its id.
-    pub id: String,
-    /// The association type's name, e.g. `lead_to_contact`.
-    #[serde(rename = "type")]
-    pub association_type: String,
+impl From<SimplePublicObject> for Record {
+    fn from(object: SimplePublicObject) -> Self {
+        Record {
+            object,
+            associations: BTreeMap::new(),
+            new: None,
+        }
+    }
+}
+
+impl From<SimplePublicObjectWithAssociations> for Record {
+    fn from(o: SimplePublicObjectWithAssociations) -> Self {
+        let associations = o
+            .associations
+            .into_iter()
+            .map(|(object_type, list)| (object_type, list.results))
+            .collect();
+        let object = SimplePublicObject {
+            archived: o.archived,
+            archived_at: o.archived_at,
+            created_at: o.created_at,
+            id: o.id,
+            object_write_trace_id: o.object_write_trace_id,
+            properties: o.properties,
+            properties_with_history: o.properties_with_history,
+            updated_at: o.updated_at,
+            url: o.url,
+            warnings: o.warnings,
+        };
+        Record {
+            object,
+            associations,
+            new: None,
+        }
+    }
+}
+
+impl From<SimplePublicUpsertObject> for Record {
+    fn from(o: SimplePublicUpsertObject) -> Self {
+        let object = SimplePublicObject {
+            archived: o.archived,
+            archived_at: o.archived_at,
+            created_at: o.created_at,
+            id: o.id,
+            object_write_trace_id: o.object_write_trace_id,
+            properties: o.properties,
+            properties_with_history: o.properties_with_history,
+            updated_at: o.updated_at,
+            url: o.url,
+            warnings: o.warnings,
+        };
+        Record {
+            object,
+            associations: BTreeMap::new(),
+            new: Some(o.new),
+        }
+    }
 }
 
 /// Who defined an association type.
@@ -134,37 +185,227 @@ impl AssociationType {
     }
 }
 
-/// An association to create along with a new record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct NewAssociation {
-    /// The other record's id.
-    pub to_id: String,
-    /// The types to associate with.
-    pub types: Vec<AssociationType>,
+impl AssociationType {
+    /// The generated form of this type for a request body; `None` for a category this client
+    /// cannot send ([`AssociationCategory::Other`]).
+    pub fn spec(&self) -> Option<AssociationSpec> {
+        let association_category = match self.category {
+            AssociationCategory::HubSpotDefined => {
+                AssociationSpecAssociationCategory::HubspotDefined
+            }
+            AssociationCategory::UserDefined => AssociationSpecAssociationCategory::UserDefined,
+            AssociationCategory::IntegratorDefined => {
+                AssociationSpecAssociationCategory::IntegratorDefined
+            }
+            AssociationCategory::Work => AssociationSpecAssociationCategory::Work,
+            AssociationCategory::Other(_) => return None,
+        };
+        Some(AssociationSpec {
+            association_category,
+            association_type_id: self.type_id,
+        })
+    }
 }
 
-/// A record to create.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+impl From<&AssociationSpec> for AssociationType {
+    fn from(spec: &AssociationSpec) -> Self {
+        AssociationType {
+            category: AssociationCategory::parse(&spec.association_category.to_string()),
+            type_id: spec.association_type_id,
+        }
+    }
+}
+
+/// A record to create: the generated batch-create input (read and change its fields through
+/// `Deref`), built with [`NewRecord::property`], [`NewRecord::associate`] and
+/// [`NewRecord::trace_id`].
+///
+/// ```
+/// use hubspot_crm::{AssociationType, NewRecord};
+/// let deal = NewRecord::new()
+///     .property("dealname", "Renewal")
+///     .associate("51", AssociationType::hubspot(3)); // deal to contact
+/// assert_eq!(deal.properties["dealname"], "Renewal");
+/// ```
+#[derive(Clone, Debug)]
 pub struct NewRecord {
-    /// Property values.
-    pub properties: BTreeMap<String, String>,
-    /// Associations to create with it.
-    pub associations: Vec<NewAssociation>,
-    /// Echoed by HubSpot on a failed batch item, to tie the error to this input.
-    pub object_write_trace_id: Option<String>,
+    input: SimplePublicObjectBatchInputForCreate,
+    /// An association that cannot be sent, kept so the create is rejected before sending.
+    unsendable: Option<ValidationError>,
 }
 
-/// A change to an existing record.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct RecordUpdate {
-    /// The record id, or the value of `id_property`.
-    pub id: String,
-    /// A unique property addressing the record instead of its id.
-    pub id_property: Option<String>,
-    /// New values; an empty string clears a value.
-    pub properties: BTreeMap<String, String>,
-    /// Echoed by HubSpot on failure.
-    pub object_write_trace_id: Option<String>,
+impl Default for NewRecord {
+    fn default() -> Self {
+        NewRecord {
+            input: SimplePublicObjectBatchInputForCreate {
+                associations: Vec::new(),
+                object_write_trace_id: None,
+                properties: BTreeMap::new(),
+            },
+            unsendable: None,
+        }
+    }
+}
+
+impl NewRecord {
+    /// A record with no properties and no associations.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets a property by its internal name.
+    pub fn property(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.input.properties.insert(name.into(), value.into());
+        self
+    }
+
+    /// Associates the record with an existing record `to_id` with `association_type` (once: a
+    /// repeated pair is ignored).
+    pub fn associate(
+        mut self,
+        to_id: impl Into<String>,
+        association_type: AssociationType,
+    ) -> Self {
+        let to_id = to_id.into();
+        let Some(spec) = association_type.spec() else {
+            let index = self.input.associations.len();
+            self.unsendable.get_or_insert_with(|| {
+                ValidationError::new(
+                    format!("associations[{index}].types[0].associationCategory"),
+                    format!(
+                        "`{}` is not a category this client can send",
+                        association_type.category.as_str()
+                    ),
+                )
+            });
+            return self;
+        };
+        let exists = self.input.associations.iter().any(|a| {
+            a.to.id == to_id
+                && a.types
+                    .iter()
+                    .any(|t| AssociationType::from(t) == association_type)
+        });
+        if !exists {
+            self.input.associations.push(PublicAssociationsForObject {
+                to: PublicObjectId { id: to_id },
+                types: vec![spec],
+            });
+        }
+        self
+    }
+
+    /// Sets the `objectWriteTraceId` HubSpot echoes on a failed batch item. Bulk creates give
+    /// every input without one a unique id of their own.
+    pub fn trace_id(mut self, trace_id: impl Into<String>) -> Self {
+        self.input.object_write_trace_id = Some(trace_id.into());
+        self
+    }
+
+    /// The generated input as it will be sent.
+    pub fn as_input(&self) -> &SimplePublicObjectBatchInputForCreate {
+        &self.input
+    }
+
+    /// The generated input.
+    pub fn into_input(self) -> SimplePublicObjectBatchInputForCreate {
+        self.input
+    }
+
+    /// The reason this record cannot be sent, found while it was built.
+    pub(crate) fn unsendable(&self) -> Option<&ValidationError> {
+        self.unsendable.as_ref()
+    }
+}
+
+impl From<SimplePublicObjectBatchInputForCreate> for NewRecord {
+    fn from(input: SimplePublicObjectBatchInputForCreate) -> Self {
+        NewRecord {
+            input,
+            unsendable: None,
+        }
+    }
+}
+
+impl std::ops::Deref for NewRecord {
+    type Target = SimplePublicObjectBatchInputForCreate;
+
+    fn deref(&self) -> &Self::Target {
+        &self.input
+    }
+}
+
+impl std::ops::DerefMut for NewRecord {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.input
+    }
+}
+
+/// A change to an existing record: the generated batch-update input (fields through `Deref`).
+/// An empty string clears a value.
+///
+/// ```
+/// use hubspot_crm::RecordUpdate;
+/// let update = RecordUpdate::new("123").property("hs_lead_label", "HOT");
+/// assert_eq!(update.id, "123");
+/// ```
+#[derive(Clone, Debug)]
+pub struct RecordUpdate(SimplePublicObjectBatchInput);
+
+impl RecordUpdate {
+    /// A change to the record `id` (or, with [`RecordUpdate::id_property`], the record whose
+    /// unique property has that value).
+    pub fn new(id: impl Into<String>) -> Self {
+        RecordUpdate(SimplePublicObjectBatchInput {
+            id: id.into(),
+            id_property: None,
+            object_write_trace_id: None,
+            properties: BTreeMap::new(),
+        })
+    }
+
+    /// Sets a property; an empty string clears it.
+    pub fn property(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.0.properties.insert(name.into(), value.into());
+        self
+    }
+
+    /// Addresses the record by this unique property instead of its id.
+    pub fn id_property(mut self, name: impl Into<String>) -> Self {
+        self.0.id_property = Some(name.into());
+        self
+    }
+
+    /// Sets the `objectWriteTraceId` HubSpot echoes on failure.
+    pub fn trace_id(mut self, trace_id: impl Into<String>) -> Self {
+        self.0.object_write_trace_id = Some(trace_id.into());
+        self
+    }
+
+    /// The generated input.
+    pub fn into_input(self) -> SimplePublicObjectBatchInput {
+        self.0
+    }
+}
+
+impl From<SimplePublicObjectBatchInput> for RecordUpdate {
+    fn from(input: SimplePublicObjectBatchInput) -> Self {
+        RecordUpdate(input)
+    }
+}
+
+impl std::ops::Deref for RecordUpdate {
+    type Target = SimplePublicObjectBatchInput;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for RecordUpdate {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
 /// Options of a read: which properties, history and associations come back.
@@ -242,33 +483,228 @@ pub struct Page<T> {
     pub total: Option<u64>,
 }
 
-/// One failed item of a batch answer, as HubSpot reports it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BatchItemError {
-    /// HubSpot's status text.
-    pub status: Option<String>,
-    /// HubSpot's category, e.g. `VALIDATION_ERROR`, `OBJECT_NOT_FOUND`.
-    pub category: Option<String>,
-    /// HubSpot's message.
-    pub message: Option<String>,
-    /// Context, e.g. `ids` or `objectWriteTraceId`, naming the inputs concerned.
-    pub context: BTreeMap<String, Vec<String>>,
-    /// Details per field.
-    pub errors: Vec<crate::error::ApiErrorDetail>,
+/// One option of an enumeration property.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropertyOption {
+    /// What users see.
+    pub label: String,
+    /// What is stored and sent.
+    pub value: String,
+    /// Hidden from forms (still a valid value).
+    pub hidden: bool,
+    /// Position in lists, when set.
+    pub display_order: Option<i32>,
+}
+
+/// A property of an object type, as HubSpot defines it in the account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropertyDefinition {
+    /// Internal name, e.g. `hs_lead_label`.
+    pub name: String,
+    /// Display name.
+    pub label: String,
+    /// Data type: `string`, `number`, `date`, `datetime`, `enumeration`, `bool`, ...
+    pub property_type: String,
+    /// Field type: `text`, `select`, `radio`, `checkbox`, `booleancheckbox`, ...
+    pub field_type: String,
+    /// The property group.
+    pub group_name: String,
+    /// Description, empty when none.
+    pub description: String,
+    /// Options of an enumeration property.
+    pub options: Vec<PropertyOption>,
+    /// Options come from elsewhere (e.g. owners, pipeline stages), so `options` may not
+    /// list them all.
+    pub external_options: bool,
+    /// Hidden from HubSpot's UI.
+    pub hidden: bool,
+    /// Computed by HubSpot.
+    pub calculated: bool,
+    /// Values are unique across records (usable as `idProperty`).
+    pub has_unique_value: bool,
+    /// Defined by HubSpot rather than the account.
+    pub hubspot_defined: bool,
+    /// Its value cannot be written: `modificationMetadata.readOnlyValue` or calculated.
+    pub read_only: bool,
+}
+
+impl PropertyDefinition {
+    /// An enumeration whose values must be among `options`.
+    pub fn has_fixed_options(&self) -> bool {
+        self.property_type == "enumeration" && !self.external_options && !self.options.is_empty()
+    }
+
+    /// A multi-select (checkbox) enumeration: values are `;`-separated.
+    pub fn is_multi_select(&self) -> bool {
+        self.property_type == "enumeration" && self.field_type == "checkbox"
+    }
+
+    /// Checks a value to write: the property is writable and, for an enumeration with fixed
+    /// options, the value (each `;`-separated value of a multi-select) is an option's value.
+    /// An empty value clears the property and is always accepted on a writable property.
+    pub fn check_value(&self, value: &str) -> std::result::Result<(), ValidationError> {
+        if self.read_only {
+            return Err(ValidationError::new(
+                &self.name,
+                if self.calculated {
+                    "is calculated by HubSpot and cannot be written"
+                } else {
+                    "is read-only and cannot be written"
+                },
+            ));
+        }
+        if value.is_empty() || !self.has_fixed_options() {
+            return Ok(());
+        }
+        let values: Vec<&str> = if self.is_multi_select() {
+            value.split(';').filter(|v| !v.is_empty()).collect()
+        } else {
+            vec![value]
+        };
+        for value in values {
+            if self.options.iter().any(|o| o.value == value) {
+                continue;
+            }
+            let allowed: Vec<String> = self
+                .options
+                .iter()
+                .map(|o| format!("`{}`", o.value))
+                .collect();
+            let hint = match self.options.iter().find(|o| o.label == value) {
+                Some(option) => format!(" (`{value}` is the label of `{}`)", option.value),
+                None => String::new(),
+            };
+            return Err(ValidationError::new(
+                &self.name,
+                format!(
+                    "`{value}` is not an option{hint}; allowed values: {}",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The property definitions of one object type, by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropertyDefinitions {
+    object_type: String,
+    by_name: BTreeMap<String, PropertyDefinition>,
+}
+
+impl PropertyDefinitions {
+    /// Definitions of `object_type`, e.g. from [`Properties::list`].
+    pub fn new(
+        object_type: impl Into<String>,
+        definitions: impl IntoIterator<Item = PropertyDefinition>,
+    ) -> Self {
+        PropertyDefinitions {
+            object_type: object_type.into(),
+            by_name: definitions
+                .into_iter()
+                .map(|d| (d.name.clone(), d))
+                .collect(),
+        }
+    }
+
+    /// The object type they belong to.
+    pub fn object_type(&self) -> &str {
+        &self.object_type
+    }
+
+    /// The definition of a property.
+    pub fn get(&self, name: &str) -> Option<&PropertyDefinition> {
+        self.by_name.get(name)
+    }
+
+    /// All definitions, by name.
+    pub fn iter(&self) -> impl Iterator<Item = &PropertyDefinition> {
+        self.by_name.values()
+    }
+
+    /// How many properties there are.
+    pub fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+
+    /// Checks values to write: every property exists, is writable, and enumeration values
+    /// are among its options. The error names the property (the first at fault, by name).
+    ///
+    /// For a batch, call it per input and attribute the error with
+    /// [`ValidationError::at_item`].
+    pub fn check_values(
+        &self,
+        values: &BTreeMap<String, String>,
+    ) -> std::result::Result<(), ValidationError> {
+        for (name, value) in values {
+            match self.get(name) {
+                Some(definition) => definition.check_value(value)?,
+                None => {
+                    return Err(ValidationError::new(
+                        name,
+                        format!("is not a property of {}", self.object_type),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An association type between two object types as HubSpot lists it, with its label.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AssociationLabel {
+    /// Who defined it.
+    pub category: AssociationCategory,
+    /// Its id.
+    pub type_id: i32,
+    /// Its label; `None` for an unlabeled type (such as the default one).
+    pub label: Option<String>,
+}
+
+impl AssociationLabel {
+    /// The type, to associate with.
+    pub fn association_type(&self) -> AssociationType {
+        AssociationType {
+            category: self.category.clone(),
+            type_id: self.type_id,
+        }
+    }
 }
 
 /// HubSpot's answer to one batch request.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BatchResponse {
-    /// HubSpot's status: `COMPLETE`, `PENDING`, ...
-    pub status: String,
+#[derive(Clone, Debug)]
+pub(crate) struct BatchResponse {
     /// Records confirmed.
-    pub results: Vec<Record>,
-    /// Failures HubSpot reported (a 207).
-    pub errors: Vec<BatchItemError>,
+    pub(crate) results: Vec<Record>,
+    /// Failures HubSpot reported (a 207), each read leniently.
+    pub(crate) errors: Vec<ApiError>,
+}
+
+impl BatchResponse {
+    /// The answer's records and its failed items, read through the one lenient error reader.
+    pub(crate) fn new<R: Into<Record>>(
+        status: u16,
+        results: Vec<R>,
+        errors: Vec<serde_json::Value>,
+    ) -> Self {
+        BatchResponse {
+            results: results.into_iter().map(Into::into).collect(),
+            errors: errors
+                .iter()
+                .map(|e| ApiError::from_json(status, e))
+                .collect(),
+        }
+    }
 }
 
 /// Comma-joined list for a query parameter, `None` when empty.
-pub fn comma_list(items: &[String]) -> Option<String> {
+pub(crate) fn comma_list(items: &[String]) -> Option<String> {
     (!items.is_empty()).then(|| items.join(","))
 }

@@ -1,104 +1,35 @@
-//! Typed search requests, checked against HubSpot's limits before sending.
+//! Typed search requests, checked against HubSpot's limits before sending. Each type wraps the
+//! generated one that goes on the wire (its fields read through `Deref`), adding constructors
+//! and checks.
 
-use serde::{Deserialize, Serialize};
+use hubspot_crm_api::shared::{
+    self, PublicObjectSearchRequest, PublicObjectSearchRequestSortsItem,
+};
 
 use crate::error::ValidationError;
 
+/// Sort order (HubSpot's `ASCENDING` / `DESCENDING`).
+pub use hubspot_crm_api::shared::PublicObjectSearchRequestSortsItemDirection as Direction;
+
+/// Comparison of a filter (HubSpot's `FilterOperator`).
+pub use hubspot_crm_api::shared::FilterOperator as Operator;
+
 /// HubSpot's search limits, kept in one place.
-pub mod limits {
-    /// Filter groups per request.
-    pub const MAX_FILTER_GROUPS: usize = 5;
-    /// Filters in one group.
-    pub const MAX_FILTERS_PER_GROUP: usize = 6;
-    /// Filters across all groups.
-    pub const MAX_FILTERS_TOTAL: usize = 18;
-    /// Sorts per request.
-    pub const MAX_SORTS: usize = 1;
-    /// Results per page.
-    pub const MAX_LIMIT: u32 = 200;
-    /// Characters in `query`.
-    pub const MAX_QUERY_CHARS: usize = 3000;
-    /// Results one search can page through; past this HubSpot answers 400.
-    pub const MAX_RESULTS: u64 = 10_000;
-}
+pub use crate::validate::search_limits as limits;
 
-/// Comparison of a filter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Operator {
-    /// Equal.
-    Eq,
-    /// Not equal.
-    Neq,
-    /// Less than.
-    Lt,
-    /// Less than or equal.
-    Lte,
-    /// Greater than.
-    Gt,
-    /// Greater than or equal.
-    Gte,
-    /// Between `value` and `high_value`.
-    Between,
-    /// One of `values`.
-    In,
-    /// None of `values`.
-    NotIn,
-    /// Has any value.
-    HasProperty,
-    /// Has no value.
-    NotHasProperty,
-    /// Contains the token (`*` wildcards allowed).
-    ContainsToken,
-    /// Does not contain the token.
-    NotContainsToken,
-}
-
-impl Operator {
-    /// HubSpot's name of the operator.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Operator::Eq => "EQ",
-            Operator::Neq => "NEQ",
-            Operator::Lt => "LT",
-            Operator::Lte => "LTE",
-            Operator::Gt => "GT",
-            Operator::Gte => "GTE",
-            Operator::Between => "BETWEEN",
-            Operator::In => "IN",
-            Operator::NotIn => "NOT_IN",
-            Operator::HasProperty => "HAS_PROPERTY",
-            Operator::NotHasProperty => "NOT_HAS_PROPERTY",
-            Operator::ContainsToken => "CONTAINS_TOKEN",
-            Operator::NotContainsToken => "NOT_CONTAINS_TOKEN",
-        }
-    }
-}
-
-/// One condition on a property.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Filter {
-    /// The property.
-    pub property_name: String,
-    /// The comparison.
-    pub operator: Operator,
-    /// The value compared with (most operators).
-    pub value: Option<String>,
-    /// The upper bound (`BETWEEN`).
-    pub high_value: Option<String>,
-    /// The values (`IN`, `NOT_IN`).
-    pub values: Vec<String>,
-}
+/// One condition on a property: the generated `Filter`, built by its comparison.
+#[derive(Clone, Debug)]
+pub struct Filter(shared::Filter);
 
 impl Filter {
     fn new(property: impl Into<String>, operator: Operator) -> Self {
-        Filter {
-            property_name: property.into(),
-            operator,
-            value: None,
+        Filter(shared::Filter {
             high_value: None,
+            operator,
+            property_name: property.into(),
+            value: None,
             values: Vec::new(),
-        }
+        })
     }
 
     /// `property <operator> value` for the single-value operators (EQ, NEQ, LT, LTE, GT, GTE,
@@ -108,10 +39,9 @@ impl Filter {
         operator: Operator,
         value: impl Into<String>,
     ) -> Self {
-        Filter {
-            value: Some(value.into()),
-            ..Filter::new(property, operator)
-        }
+        let mut filter = Filter::new(property, operator);
+        filter.0.value = Some(value.into());
+        filter
     }
 
     /// `property == value`.
@@ -130,11 +60,9 @@ impl Filter {
         low: impl Into<String>,
         high: impl Into<String>,
     ) -> Self {
-        Filter {
-            value: Some(low.into()),
-            high_value: Some(high.into()),
-            ..Filter::new(property, Operator::Between)
-        }
+        let mut filter = Self::compare(property, Operator::Between, low);
+        filter.0.high_value = Some(high.into());
+        filter
     }
 
     /// `property` is one of `values`.
@@ -143,10 +71,9 @@ impl Filter {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Filter {
-            values: values.into_iter().map(Into::into).collect(),
-            ..Filter::new(property, Operator::In)
-        }
+        let mut filter = Filter::new(property, Operator::In);
+        filter.0.values = values.into_iter().map(Into::into).collect();
+        filter
     }
 
     /// `property` is none of `values`.
@@ -155,10 +82,9 @@ impl Filter {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Filter {
-            operator: Operator::NotIn,
-            ..Self::is_in(property, values)
-        }
+        let mut filter = Self::is_in(property, values);
+        filter.0.operator = Operator::NotIn;
+        filter
     }
 
     /// `property` has a value.
@@ -170,112 +96,100 @@ impl Filter {
     pub fn not_has_property(property: impl Into<String>) -> Self {
         Filter::new(property, Operator::NotHasProperty)
     }
+}
 
-    fn validate(&self, field: &str) -> Result<(), ValidationError> {
-        if self.property_name.trim().is_empty() {
-            return Err(ValidationError::new(
-                format!("{field}.propertyName"),
-                "must not be blank",
-            ));
-        }
-        let needs = |what: &str| {
-            ValidationError::new(
-                field.to_owned(),
-                format!("{} needs {what}", self.operator.as_str()),
-            )
-        };
-        match self.operator {
-            Operator::Between if self.value.is_none() || self.high_value.is_none() => {
-                Err(needs("value and high_value"))
-            }
-            Operator::In | Operator::NotIn if self.values.is_empty() => {
-                Err(needs("at least one of values"))
-            }
-            Operator::Eq
-            | Operator::Neq
-            | Operator::Lt
-            | Operator::Lte
-            | Operator::Gt
-            | Operator::Gte
-            | Operator::ContainsToken
-            | Operator::NotContainsToken
-                if self.value.is_none() =>
-            {
-                Err(needs("a value"))
-            }
-            _ => Ok(()),
-        }
+impl std::ops::Deref for Filter {
+    type Target = shared::Filter;
+
+    fn deref(&self) -> &shared::Filter {
+        &self.0
     }
 }
 
-/// Filters that must all match.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct FilterGroup {
-    /// The filters, AND-ed.
-    pub filters: Vec<Filter>,
+impl From<Filter> for shared::Filter {
+    fn from(filter: Filter) -> Self {
+        filter.0
+    }
 }
+
+/// Filters that must all match: the generated `FilterGroup`.
+#[derive(Clone, Debug)]
+pub struct FilterGroup(shared::FilterGroup);
 
 impl FilterGroup {
     /// A group of `filters`.
     pub fn new(filters: impl IntoIterator<Item = Filter>) -> Self {
-        FilterGroup {
-            filters: filters.into_iter().collect(),
-        }
+        FilterGroup(shared::FilterGroup {
+            filters: filters.into_iter().map(Into::into).collect(),
+        })
     }
 }
 
-/// Sort order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub enum Direction {
-    /// Smallest first.
-    Ascending,
-    /// Largest first.
-    Descending,
+impl std::ops::Deref for FilterGroup {
+    type Target = shared::FilterGroup;
+
+    fn deref(&self) -> &shared::FilterGroup {
+        &self.0
+    }
 }
 
-/// A sort on one property.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Sort {
-    /// The property.
-    pub property_name: String,
-    /// The order.
-    pub direction: Direction,
+impl From<FilterGroup> for shared::FilterGroup {
+    fn from(group: FilterGroup) -> Self {
+        group.0
+    }
 }
+
+/// A sort on one property: the generated sort item.
+#[derive(Clone, Debug)]
+pub struct Sort(PublicObjectSearchRequestSortsItem);
 
 impl Sort {
     /// Ascending by `property`.
     pub fn ascending(property: impl Into<String>) -> Self {
-        Sort {
+        Sort(PublicObjectSearchRequestSortsItem {
+            direction: Some(Direction::Ascending),
             property_name: property.into(),
-            direction: Direction::Ascending,
-        }
+        })
     }
 
     /// Descending by `property`.
     pub fn descending(property: impl Into<String>) -> Self {
-        Sort {
+        Sort(PublicObjectSearchRequestSortsItem {
+            direction: Some(Direction::Descending),
             property_name: property.into(),
-            direction: Direction::Descending,
-        }
+        })
     }
 }
 
-/// A search: filter groups are OR-ed, filters within a group AND-ed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct SearchRequest {
-    /// The filter groups.
-    pub filter_groups: Vec<FilterGroup>,
-    /// At most one sort.
-    pub sorts: Vec<Sort>,
-    /// Text matched against the object's default searchable properties.
-    pub query: Option<String>,
-    /// Properties to return.
-    pub properties: Vec<String>,
-    /// Page size, at most 200.
-    pub limit: Option<u32>,
-    /// Cursor from the previous page.
-    pub after: Option<String>,
+impl std::ops::Deref for Sort {
+    type Target = PublicObjectSearchRequestSortsItem;
+
+    fn deref(&self) -> &PublicObjectSearchRequestSortsItem {
+        &self.0
+    }
 }
+
+impl From<Sort> for PublicObjectSearchRequestSortsItem {
+    fn from(sort: Sort) -> Self {
+        sort.0
+    }
+}
+
+/// A search: filter groups are OR-ed, filters within a group AND-ed. Wraps the generated
+/// request body (fields through `Deref`/`DerefMut`).
+///
+/// ```
+/// use hubspot_crm::{Filter, SearchRequest, Sort};
+/// let warm = SearchRequest::new()
+///     .filter(Filter::eq("hs_lead_label", "WARM"))
+///     .sort(Sort::descending("hs_createdate"))
+///     .properties(["hs_lead_name"])
+///     .limit(100);
+/// assert_eq!(warm.filter_groups.len(), 1);
+/// assert!(warm.validate().is_ok());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct SearchRequest(PublicObjectSearchRequest);
 
 impl SearchRequest {
     /// An empty search (matches everything).
@@ -285,7 +199,7 @@ impl SearchRequest {
 
     /// Adds a filter group (OR-ed with the others).
     pub fn filter_group(mut self, group: FilterGroup) -> Self {
-        self.filter_groups.push(group);
+        self.0.filter_groups.push(group.into());
         self
     }
 
@@ -296,13 +210,13 @@ impl SearchRequest {
 
     /// Sets the sort.
     pub fn sort(mut self, sort: Sort) -> Self {
-        self.sorts = vec![sort];
+        self.0.sorts = vec![sort.into()];
         self
     }
 
-    /// Sets the text query.
+    /// Text matched against the object's default searchable properties.
     pub fn query(mut self, query: impl Into<String>) -> Self {
-        self.query = Some(query.into());
+        self.0.query = Some(query.into());
         self
     }
 
@@ -312,86 +226,44 @@ impl SearchRequest {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.properties = names.into_iter().map(Into::into).collect();
+        self.0.properties = names.into_iter().map(Into::into).collect();
         self
     }
 
-    /// Page size.
+    /// Page size, at most [`limits::MAX_LIMIT`].
     pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = Some(limit);
+        self.0.limit = Some(i32::try_from(limit).unwrap_or(i32::MAX));
         self
     }
 
-    /// Cursor to start after.
+    /// Cursor from the previous page.
     pub fn after(mut self, after: impl Into<String>) -> Self {
-        self.after = Some(after.into());
+        self.0.after = Some(after.into());
         self
+    }
+
+    /// The generated body, as sent.
+    pub fn as_body(&self) -> &PublicObjectSearchRequest {
+        &self.0
     }
 
     /// Checks HubSpot's limits: filter groups, filters per group and in all, sorts, `limit`
-    /// and `query` length.
+    /// and `query` length, and that every filter has what its operator compares with.
     pub fn validate(&self) -> Result<(), ValidationError> {
-        use limits::*;
-        if self.filter_groups.len() > MAX_FILTER_GROUPS {
-            return Err(ValidationError::new(
-                "filterGroups",
-                format!(
-                    "{} groups; HubSpot allows at most {MAX_FILTER_GROUPS}",
-                    self.filter_groups.len()
-                ),
-            ));
-        }
-        let mut total = 0;
-        for (g, group) in self.filter_groups.iter().enumerate() {
-            if group.filters.is_empty() {
-                return Err(ValidationError::new(
-                    format!("filterGroups[{g}].filters"),
-                    "a group needs at least one filter",
-                ));
-            }
-            if group.filters.len() > MAX_FILTERS_PER_GROUP {
-                return Err(ValidationError::new(
-                    format!("filterGroups[{g}].filters"),
-                    format!(
-                        "{} filters; HubSpot allows at most {MAX_FILTERS_PER_GROUP} per group",
-                        group.filters.len()
-                    ),
-                ));
-            }
-            for (f, filter) in group.filters.iter().enumerate() {
-                filter.validate(&format!("filterGroups[{g}].filters[{f}]"))?;
-            }
-            total += group.filters.len();
-        }
-        if total > MAX_FILTERS_TOTAL {
-            return Err(ValidationError::new(
-                "filterGroups",
-                format!("{total} filters in all; HubSpot allows at most {MAX_FILTERS_TOTAL}"),
-            ));
-        }
-        if self.sorts.len() > MAX_SORTS {
-            return Err(ValidationError::new(
-                "sorts",
-                format!("{} sorts; HubSpot allows {MAX_SORTS}", self.sorts.len()),
-            ));
-        }
-        if let Some(limit) = self.limit
-            && !(1..=MAX_LIMIT).contains(&limit)
-        {
-            return Err(ValidationError::new(
-                "limit",
-                format!("{limit} is outside 1..={MAX_LIMIT}"),
-            ));
-        }
-        if let Some(query) = &self.query {
-            let chars = query.chars().count();
-            if chars > MAX_QUERY_CHARS {
-                return Err(ValidationError::new(
-                    "query",
-                    format!("{chars} characters; HubSpot allows at most {MAX_QUERY_CHARS}"),
-                ));
-            }
-        }
-        Ok(())
+        crate::validate::search_request(self.as_body())
+    }
+}
+
+impl std::ops::Deref for SearchRequest {
+    type Target = PublicObjectSearchRequest;
+
+    fn deref(&self) -> &PublicObjectSearchRequest {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for SearchRequest {
+    fn deref_mut(&mut self) -> &mut PublicObjectSearchRequest {
+        &mut self.0
     }
 }

@@ -28,10 +28,6 @@ pub(crate) struct Shared {
     pub(crate) limits: RateLimits,
     general: Option<SlidingWindow>,
     search: Option<SlidingWindow>,
-    /// Association labels per pair of object types (per account, so per client).
-    pub(crate) labels: crate::associations::LabelCache,
-    /// Property definitions per object type.
-    pub(crate) definitions: crate::properties::DefinitionCache,
 }
 
 impl Shared {
@@ -49,8 +45,6 @@ impl Shared {
             retry,
             general: limits.general.map(SlidingWindow::new),
             search: limits.search.map(SlidingWindow::new),
-            labels: Default::default(),
-            definitions: Default::default(),
             limits,
         }
     }
@@ -171,12 +165,14 @@ pub(crate) struct CallRecord {
     pub(crate) idempotent: bool,
     /// Attempts made.
     pub(crate) attempts: u32,
+    /// The generated operation the request belongs to, once it was sent.
+    pub(crate) operation: Option<Operation>,
 }
 
 /// The transport of one call: the generated client is built per call around it, so that what
 /// happened on the wire can be read back after the generated method returns.
 #[derive(Debug)]
-pub struct Call {
+pub(crate) struct Call {
     shared: Arc<Shared>,
     token: Secret,
     pub(crate) record: Mutex<CallRecord>,
@@ -204,11 +200,15 @@ impl Call {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The HTTP status of the final answer (200 when none was recorded).
+    pub(crate) fn status(&self) -> u16 {
+        self.record().status.unwrap_or(200)
+    }
+
     /// Turns the generated method's result into this crate's result. `inputs` names what was
     /// sent, for an [`Error::OutcomeUnknown`].
-    pub fn finish<T, E>(
+    pub(crate) fn finish<T, E>(
         &self,
-        operation: &str,
         result: std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>,
         inputs: impl FnOnce() -> Vec<String>,
     ) -> Result<T> {
@@ -217,6 +217,11 @@ impl Call {
             Err(error) => error,
         };
         let mut record = self.record();
+        let operation = match record.operation {
+            Some(op) => format!("{}.{}", op.module, op.name),
+            None => "request".to_owned(),
+        };
+        let operation = operation.as_str();
         let unknown = |cause: String| Error::OutcomeUnknown {
             operation: operation.to_owned(),
             inputs: inputs(),
@@ -278,155 +283,278 @@ impl Call {
         request: reqwest::Request,
         operation: Operation,
     ) -> reqwest::Result<reqwest::Response> {
-        let shared = &self.shared;
-        let policy = &shared.retry;
         let idempotent = is_idempotent(operation);
         *self.record() = CallRecord {
             idempotent,
+            operation: Some(operation),
             ..CallRecord::default()
         };
-        let span = tracing::Span::current();
-        // Reset once the first attempt clears the limiters: queueing is not retrying.
-        let mut started = Instant::now();
-        let mut waited_total = Duration::ZERO;
-        let mut token = self.token.clone();
-        let mut attempt = 0;
+        let mut state = Attempts {
+            operation,
+            idempotent,
+            span: tracing::Span::current(),
+            started: Instant::now(),
+            waited: Duration::ZERO,
+            token: self.token.clone(),
+            number: 0,
+        };
         let mut request = request;
         loop {
-            attempt += 1;
-            self.record().attempts = attempt;
-            span.record("attempt", attempt);
+            state.number += 1;
+            self.record().attempts = state.number;
+            state.span.record("attempt", state.number);
+            let policy = &self.shared.retry;
             let retries_left =
-                attempt < policy.max_attempts && started.elapsed() < policy.max_elapsed;
+                state.number < policy.max_attempts && state.started.elapsed() < policy.max_elapsed;
             // A copy for another attempt, while one may follow.
             let next_try = if retries_left {
                 request.try_clone()
             } else {
                 None
             };
-            let mut this_try = request;
-            let (waited, slots) = shared.acquire(operation).await;
-            if attempt == 1 {
-                started = Instant::now();
-            }
-            waited_total = waited_total.saturating_add(waited);
-            span.record("wait_ms", waited_total.as_millis() as u64);
-            if attempt > 1 || !waited.is_zero() {
-                // A long wait can outlive the token: ask again, keep the old one if that fails.
-                if let Ok(fresh) = shared.auth.token().await
-                    && bearer(&fresh).is_some()
-                {
-                    token = fresh;
-                }
-            }
-            if let Some(value) = bearer(&token) {
-                this_try.headers_mut().insert(AUTHORIZATION, value);
-            }
+            let slots = self.acquire(&mut state).await;
+            let this_try = self.authorize(&state, request);
             let sent = client.execute(this_try).await;
-            shared.settle(slots).await;
-            match sent {
-                Ok(response) => {
-                    let status = response.status();
-                    let reported_window = shared.observe(response.headers()).await;
-                    span.record("status", status.as_u16());
-                    if let Some(id) = response
-                        .headers()
-                        .get("x-hubspot-correlation-id")
-                        .and_then(|v| v.to_str().ok())
-                    {
-                        span.record("correlation_id", tracing::field::display(id));
-                    }
-                    if status.is_success() {
-                        self.record().status = Some(status.as_u16());
-                        tracing::debug!("HubSpot answered");
-                        return Ok(response);
-                    }
-                    let headers = response.headers().clone();
-                    let retry_after = headers
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(parse_retry_after);
-                    // The status decides; a body cut short only loses HubSpot's explanation.
-                    let body = response.bytes().await.unwrap_or_default();
-                    let error = ApiError::from_response(status.as_u16(), &body, retry_after);
-                    if let Some(id) = &error.correlation_id {
-                        span.record("correlation_id", tracing::field::display(id));
-                    }
-                    let (limiter, window) = if status.as_u16() == 429 {
-                        shared.rate_limited(operation, &error, reported_window)
-                    } else {
-                        (None, None)
-                    };
-                    let wait = match judge_status(&error, window, policy, attempt) {
-                        StatusVerdict::RetryRejected {
-                            wait,
-                            window_exhausted,
-                        } => {
-                            if let (true, Some(limiter)) = (window_exhausted, limiter) {
-                                // Others pause too, for at most one window whatever
-                                // `Retry-After` says.
-                                let window = window.unwrap_or(policy.rate_limit_wait);
-                                limiter.block_for(wait.min(window)).await;
-                            }
-                            Some(wait)
-                        }
-                        StatusVerdict::RetryIfIdempotent { wait } if idempotent => Some(wait),
-                        StatusVerdict::RetryIfIdempotent { .. } | StatusVerdict::Fail => None,
-                    };
-                    match (wait, next_try) {
-                        (Some(wait), Some(next_try))
-                            if started.elapsed().saturating_add(wait) <= policy.max_elapsed =>
-                        {
-                            tracing::warn!(
-                                status = status.as_u16(),
-                                attempt,
-                                wait_ms = wait.as_millis() as u64,
-                                "HubSpot answered an error; retrying"
-                            );
-                            tokio::time::sleep(wait).await;
-                            waited_total = waited_total.saturating_add(wait);
-                            span.record("wait_ms", waited_total.as_millis() as u64);
-                            request = next_try;
-                        }
-                        _ => {
-                            tracing::debug!("HubSpot answered an error");
-                            let mut record = self.record();
-                            record.status = Some(status.as_u16());
-                            record.outcome_unknown =
-                                !idempotent && may_have_been_processed(status.as_u16());
-                            record.error = Some(error);
-                            return Ok(rebuild(status, headers, body));
-                        }
-                    }
+            self.shared.settle(slots).await;
+            let outcome = match sent {
+                Ok(response) => self.classify_answer(&state, response).await,
+                Err(error) => self.classify_failure(&state, error),
+            };
+            match (outcome, next_try) {
+                (Outcome::Retry { wait, cause }, Some(next_try))
+                    if state.started.elapsed().saturating_add(wait) <= policy.max_elapsed =>
+                {
+                    cause.log_retry(state.number, wait);
+                    self.wait(&mut state, wait).await;
+                    request = next_try;
                 }
-                Err(e) => {
-                    let maybe_sent = may_have_reached_hubspot(&e);
-                    let wait = policy.backoff(attempt);
-                    if let Some(next_try) = next_try
-                        && (idempotent || !maybe_sent)
-                        && started.elapsed().saturating_add(wait) <= policy.max_elapsed
-                    {
-                        tracing::warn!(
-                            error = %e.without_url_ref(),
-                            attempt,
-                            wait_ms = wait.as_millis() as u64,
-                            "request failed; retrying"
-                        );
-                        tokio::time::sleep(wait).await;
-                        waited_total = waited_total.saturating_add(wait);
-                        span.record("wait_ms", waited_total.as_millis() as u64);
-                        request = next_try;
-                        continue;
-                    }
-                    tracing::debug!(error = %e.without_url_ref(), "request failed");
-                    if maybe_sent && !idempotent {
-                        self.record().outcome_unknown = true;
-                    }
-                    return Err(e);
-                }
+                (outcome, _) => return self.give_up(&state, outcome),
             }
         }
     }
+
+    /// Waits for room in the limiters; the first attempt's clock starts once it is let go,
+    /// since queueing is not retrying.
+    async fn acquire(&self, state: &mut Attempts) -> Slots {
+        let (waited, slots) = self.shared.acquire(state.operation).await;
+        if state.number == 1 {
+            state.started = Instant::now();
+        }
+        state.add_wait(waited);
+        if state.number > 1 || !waited.is_zero() {
+            // A long wait can outlive the token: ask again, keep the old one if that fails.
+            if let Ok(fresh) = self.shared.auth.token().await
+                && bearer(&fresh).is_some()
+            {
+                state.token = fresh;
+            }
+        }
+        slots
+    }
+
+    /// Puts the current token on the request.
+    fn authorize(&self, state: &Attempts, mut request: reqwest::Request) -> reqwest::Request {
+        if let Some(value) = bearer(&state.token) {
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
+        request
+    }
+
+    /// What an answer means: success, an error to retry after a wait, or a final error. Error
+    /// bodies are read here, whole, and judged by [`judge_status`].
+    async fn classify_answer(&self, state: &Attempts, response: reqwest::Response) -> Outcome {
+        let shared = &self.shared;
+        let status = response.status();
+        let reported_window = shared.observe(response.headers()).await;
+        state.span.record("status", status.as_u16());
+        if let Some(id) = response
+            .headers()
+            .get("x-hubspot-correlation-id")
+            .and_then(|v| v.to_str().ok())
+        {
+            state
+                .span
+                .record("correlation_id", tracing::field::display(id));
+        }
+        if status.is_success() {
+            return Outcome::Answered(response);
+        }
+        let headers = response.headers().clone();
+        let retry_after = headers
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        // The status decides; a body cut short only loses HubSpot's explanation.
+        let body = response.bytes().await.unwrap_or_default();
+        let error = ApiError::from_response(status.as_u16(), &body, retry_after);
+        if let Some(id) = &error.correlation_id {
+            state
+                .span
+                .record("correlation_id", tracing::field::display(id));
+        }
+        let (limiter, window) = if status.as_u16() == 429 {
+            shared.rate_limited(state.operation, &error, reported_window)
+        } else {
+            (None, None)
+        };
+        let policy = &shared.retry;
+        let wait = match judge_status(&error, window, policy, state.number) {
+            StatusVerdict::RetryRejected {
+                wait,
+                window_exhausted,
+            } => {
+                if let (true, Some(limiter)) = (window_exhausted, limiter) {
+                    // Others pause too, for at most one window whatever `Retry-After` says.
+                    let window = window.unwrap_or(policy.rate_limit_wait);
+                    limiter.block_for(wait.min(window)).await;
+                }
+                Some(wait)
+            }
+            StatusVerdict::RetryIfIdempotent { wait } if state.idempotent => Some(wait),
+            StatusVerdict::RetryIfIdempotent { .. } | StatusVerdict::Fail => None,
+        };
+        let rejected = Box::new(Rejected {
+            status,
+            headers,
+            body,
+            error,
+        });
+        match wait {
+            Some(wait) => Outcome::Retry {
+                wait,
+                cause: Cause::Rejected(rejected),
+            },
+            None => Outcome::Rejected(rejected),
+        }
+    }
+
+    /// What a failed attempt (no answer) means: a create that may have reached HubSpot is
+    /// never resent; anything else backs off and retries.
+    fn classify_failure(&self, state: &Attempts, error: reqwest::Error) -> Outcome {
+        let maybe_sent = may_have_reached_hubspot(&error);
+        if state.idempotent || !maybe_sent {
+            Outcome::Retry {
+                wait: self.shared.retry.backoff(state.number),
+                cause: Cause::Failed(error),
+            }
+        } else {
+            Outcome::Failed(error)
+        }
+    }
+
+    /// Sleeps before the next attempt, counting the wait.
+    async fn wait(&self, state: &mut Attempts, wait: Duration) {
+        tokio::time::sleep(wait).await;
+        state.add_wait(wait);
+    }
+
+    /// Ends the call with `outcome`: records what happened for [`Call::finish`].
+    fn give_up(&self, state: &Attempts, outcome: Outcome) -> reqwest::Result<reqwest::Response> {
+        match outcome {
+            Outcome::Answered(response) => {
+                self.record().status = Some(response.status().as_u16());
+                tracing::debug!("HubSpot answered");
+                Ok(response)
+            }
+            Outcome::Rejected(rejected)
+            | Outcome::Retry {
+                cause: Cause::Rejected(rejected),
+                ..
+            } => {
+                tracing::debug!("HubSpot answered an error");
+                let mut record = self.record();
+                record.status = Some(rejected.status.as_u16());
+                record.outcome_unknown =
+                    !state.idempotent && may_have_been_processed(rejected.status.as_u16());
+                let Rejected {
+                    status,
+                    headers,
+                    body,
+                    error,
+                } = *rejected;
+                record.error = Some(error);
+                Ok(rebuild(status, headers, body))
+            }
+            Outcome::Failed(error)
+            | Outcome::Retry {
+                cause: Cause::Failed(error),
+                ..
+            } => {
+                tracing::debug!(error = %error.without_url_ref(), "request failed");
+                if may_have_reached_hubspot(&error) && !state.idempotent {
+                    self.record().outcome_unknown = true;
+                }
+                Err(error)
+            }
+        }
+    }
+}
+
+/// What one call's attempts share.
+struct Attempts {
+    operation: Operation,
+    idempotent: bool,
+    span: tracing::Span,
+    /// When the first attempt left the limiters.
+    started: Instant,
+    /// Time spent waiting for the limiters and between attempts.
+    waited: Duration,
+    token: Secret,
+    /// The attempt under way, from 1.
+    number: u32,
+}
+
+impl Attempts {
+    fn add_wait(&mut self, wait: Duration) {
+        self.waited = self.waited.saturating_add(wait);
+        self.span.record("wait_ms", self.waited.as_millis() as u64);
+    }
+}
+
+/// An error answer, read whole.
+struct Rejected {
+    status: reqwest::StatusCode,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+    error: ApiError,
+}
+
+/// Why an attempt is retried.
+enum Cause {
+    Rejected(Box<Rejected>),
+    Failed(reqwest::Error),
+}
+
+impl Cause {
+    fn log_retry(&self, attempt: u32, wait: Duration) {
+        let wait_ms = wait.as_millis() as u64;
+        match self {
+            Cause::Rejected(rejected) => tracing::warn!(
+                status = rejected.status.as_u16(),
+                attempt,
+                wait_ms,
+                "HubSpot answered an error; retrying"
+            ),
+            Cause::Failed(error) => tracing::warn!(
+                error = %error.without_url_ref(),
+                attempt,
+                wait_ms,
+                "request failed; retrying"
+            ),
+        }
+    }
+}
+
+/// What one attempt came to.
+enum Outcome {
+    /// A success status.
+    Answered(reqwest::Response),
+    /// An error answer not to retry.
+    Rejected(Box<Rejected>),
+    /// No answer, and not to retry.
+    Failed(reqwest::Error),
+    /// To retry after `wait`, if the budget allows; else `cause` is final.
+    Retry { wait: Duration, cause: Cause },
 }
 
 /// The `Authorization` value for `token`, marked sensitive so it is never logged; `None` when

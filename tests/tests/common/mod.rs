@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use hubspot_crm::{
-    AssociationType, Client, NewAssociation, NewRecord, RateLimits, ReadOptions, RetryPolicy,
-    StreamOptions,
+    AssociationType, Client, NewRecord, RateLimits, ReadOptions, RetryPolicy, StreamOptions,
 };
 use hubspot_sandbox::{Sandbox, SandboxConfig};
 
@@ -52,24 +51,14 @@ pub fn client_with(sandbox: &Sandbox, retry: RetryPolicy, limits: RateLimits) ->
 
 /// A record to create with the given properties.
 pub fn record<const N: usize>(properties: [(&str, &str); N]) -> NewRecord {
-    NewRecord {
-        properties: properties
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect(),
-        ..NewRecord::default()
-    }
+    properties
+        .into_iter()
+        .fold(NewRecord::new(), |record, (k, v)| record.property(k, v))
 }
 
 /// A lead named `name` whose primary contact (type 578) is `contact_id`.
 pub fn lead_input(name: &str, contact_id: &str) -> NewRecord {
-    NewRecord {
-        associations: vec![NewAssociation {
-            to_id: contact_id.to_owned(),
-            types: vec![AssociationType::hubspot(578)],
-        }],
-        ..record([("hs_lead_name", name)])
-    }
+    record([("hs_lead_name", name)]).associate(contact_id, AssociationType::hubspot(578))
 }
 
 /// Creates a contact through the client and returns its id.
@@ -79,6 +68,7 @@ pub async fn create_contact(client: &Client, email: &str) -> String {
         .create(record([("email", email), ("firstname", "Ada")]))
         .await
         .expect("contact is created")
+        .into_inner()
         .id
 }
 

@@ -2,15 +2,13 @@
 //! (numeric ids, null labels, 207 partial failures, error bodies), and input checked before
 //! anything is sent.
 
-mod support;
-
+use crate::support::{TOKEN, catch_all, client, expect_validation, user_defined};
 use httpmock::prelude::*;
 use hubspot_crm::{
     AssociationCategory, AssociationInput, AssociationLabel, AssociationRemoval, AssociationType,
     Error, LeadAssociation,
 };
 use serde_json::json;
-use support::{TOKEN, catch_all, client, expect_validation, user_defined};
 
 #[tokio::test]
 async fn associate_puts_the_type_list_and_reads_numeric_ids() {
@@ -371,7 +369,7 @@ async fn list_all_stops_on_a_cursor_that_does_not_move() {
     first.assert_calls_async(1).await;
     again.assert_calls_async(1).await;
     assert!(
-        matches!(&err, Error::Decode { message, .. } if message.contains("`same`")),
+        matches!(&err, Error::Paging(message) if message.contains("`same`")),
         "{err:?}"
     );
 }

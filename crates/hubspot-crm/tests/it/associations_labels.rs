@@ -1,12 +1,10 @@
 //! Association labels: parsing HubSpot's label list, the per-client cache (shared by clones,
 //! never by separate clients), lookups by name, and associating a lead by label.
 
-mod support;
-
+use crate::support::{TOKEN, catch_all, client, expect_validation, user_defined};
 use httpmock::prelude::*;
 use hubspot_crm::{AssociationCategory, AssociationLabel, AssociationType};
 use serde_json::json;
-use support::{TOKEN, catch_all, client, expect_validation, user_defined};
 
 /// HubSpot's answer for leads → companies in an account with two custom labels.
 fn lead_company_labels() -> serde_json::Value {

@@ -1,21 +1,15 @@
 //! `update_many`, `upsert_many`, `read_many`, `archive_many`: chunking, tying HubSpot's answer
 //! back by id or unique property, failed chunks, and validation before anything is sent.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 
+use crate::support::{catch_all, default_retry_client, json_response, record_json, request_json};
 use httpmock::prelude::*;
 use hubspot_crm::{Contact, Error, FailureCause, ItemOutcome, Lead, ReadOptions, RecordUpdate};
 use serde_json::{Value, json};
-use support::{catch_all, default_retry_client, json_response, record_json, request_json};
 
 fn label(id: u64) -> RecordUpdate {
-    RecordUpdate {
-        id: id.to_string(),
-        properties: [("hs_lead_label".to_owned(), "WARM".to_owned())].into(),
-        ..RecordUpdate::default()
-    }
+    RecordUpdate::new(id.to_string()).property("hs_lead_label", "WARM")
 }
 
 #[tokio::test]
@@ -142,9 +136,11 @@ async fn update_many_rejects_bad_input_before_sending() {
     };
     assert_eq!((v.item, v.field.as_str()), (Some(2), "properties"));
 
-    let mut blank_unique: Vec<RecordUpdate> = (1..=3).map(label).collect();
+    // An upsert addresses every input by a unique property; one value is blank.
+    let mut blank_unique: Vec<RecordUpdate> = (1..=3)
+        .map(|i| label(i).id_property("lead_external_id"))
+        .collect();
     blank_unique[1].id = " ".into();
-    blank_unique[1].id_property = Some("lead_external_id".into());
     let Error::Validation(v) = leads.upsert_many(blank_unique).await.unwrap_err() else {
         panic!("expected a validation error");
     };
@@ -161,12 +157,9 @@ async fn update_many_rejects_bad_input_before_sending() {
 }
 
 fn by_email(email: &str, firstname: &str) -> RecordUpdate {
-    RecordUpdate {
-        id: email.to_owned(),
-        id_property: Some("email".to_owned()),
-        properties: [("firstname".to_owned(), firstname.to_owned())].into(),
-        object_write_trace_id: None,
-    }
+    RecordUpdate::new(email)
+        .id_property("email")
+        .property("firstname", firstname)
 }
 
 #[tokio::test]

@@ -3,14 +3,12 @@
 //! A bare HTTP/1.1 server holds each request for a moment and counts how many are open at
 //! once; it answers batch archives with 204, as HubSpot does.
 
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::support::default_retry_client;
 use hubspot_crm::{BulkOptions, DEFAULT_CONCURRENCY, Lead};
-use support::default_retry_client;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 

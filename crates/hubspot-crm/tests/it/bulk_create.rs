@@ -1,33 +1,21 @@
 //! `create_many`: chunking, input order, 207 partial failures tied back by
 //! `objectWriteTraceId`, failed chunks, and validation before anything is sent.
 
-mod support;
-
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
+use crate::support::{TOKEN, catch_all, client, default_retry_client, json_response, request_json};
 use httpmock::prelude::*;
-use hubspot_crm::{
-    AssociationType, Error, FailureCause, ItemOutcome, Lead, NewAssociation, NewRecord,
-};
+use hubspot_crm::{AssociationType, Error, FailureCause, ItemOutcome, Lead, NewRecord};
 use serde_json::{Value, json};
-use support::{TOKEN, catch_all, client, default_retry_client, json_response, request_json};
 
 const BATCH_CREATE: &str = "/crm/v3/objects/leads/batch/create";
 
 fn lead(i: usize) -> NewRecord {
-    NewRecord {
-        properties: [
-            ("hs_lead_name".to_owned(), format!("Lead {i}")),
-            ("hs_lead_type".to_owned(), "NEW BUSINESS".to_owned()),
-        ]
-        .into(),
-        associations: vec![NewAssociation {
-            to_id: "501".to_owned(),
-            types: vec![AssociationType::hubspot(578)],
-        }],
-        object_write_trace_id: None,
-    }
+    NewRecord::new()
+        .property("hs_lead_name", format!("Lead {i}"))
+        .property("hs_lead_type", "NEW BUSINESS")
+        .associate("501", AssociationType::hubspot(578))
 }
 
 /// The index `i` of an input named `Lead {i}`.

@@ -1,17 +1,15 @@
 //! Creating leads: the typed builder's exact request, lead rules checked before sending, and
 //! HubSpot's answers.
 
-mod support;
-
 use httpmock::prelude::*;
-use hubspot_crm::api::leads::types as api;
+use hubspot_crm::api::shared as api;
 use hubspot_crm::{
-    AssociationCategory, AssociationType, Error, Lead, NewAssociation, NewRecord,
-    lead_properties as p,
+    AssociationCategory, AssociationType, Error, Lead, NewRecord, lead_properties as p,
 };
 use hubspot_crm_mock::leads::operations::{CreateThen, CreateWhen};
 use serde_json::json;
-use support::{
+
+use crate::support::{
     TOKEN, catch_all, client, client_with, expect_validation, record_json, tiny_retries,
 };
 
@@ -170,19 +168,29 @@ async fn into_new_record_carries_trace_id_and_associations() {
         .label("COLD")
         .trace_id("trace-7")
         .into_new_record();
-    let expected = NewRecord {
-        properties: [
+    // Every field of the generated input, so that none goes unchecked.
+    let api::SimplePublicObjectBatchInputForCreate {
+        properties,
+        associations,
+        object_write_trace_id,
+    } = record.into_input();
+    assert_eq!(
+        properties,
+        [
             ("hs_lead_name".to_owned(), "Batch me".to_owned()),
             ("hs_lead_label".to_owned(), "COLD".to_owned()),
         ]
-        .into(),
-        associations: vec![NewAssociation {
-            to_id: "51".into(),
-            types: vec![AssociationType::hubspot(578)],
-        }],
-        object_write_trace_id: Some("trace-7".into()),
-    };
-    assert_eq!(record, expected);
+        .into()
+    );
+    assert_eq!(associations.len(), 1);
+    assert_eq!(associations[0].to.id, "51");
+    assert_eq!(associations[0].types.len(), 1);
+    assert_eq!(
+        associations[0].types[0].association_category,
+        api::AssociationSpecAssociationCategory::HubspotDefined
+    );
+    assert_eq!(associations[0].types[0].association_type_id, 578);
+    assert_eq!(object_write_trace_id.as_deref(), Some("trace-7"));
 }
 
 #[tokio::test]
@@ -203,13 +211,7 @@ async fn missing_name_is_rejected_on_every_create_path() {
     let server = MockServer::start_async().await;
     let any = catch_all(&server).await;
     let client = client(&server);
-    let record = NewRecord {
-        associations: vec![NewAssociation {
-            to_id: "51".into(),
-            types: vec![AssociationType::hubspot(578)],
-        }],
-        ..NewRecord::default()
-    };
+    let record = NewRecord::new().associate("51", AssociationType::hubspot(578));
     let e = expect_validation(client.leads().create(record.clone()).await);
     assert_eq!(e.field, "hs_lead_name");
     let e = expect_validation(client.objects::<Lead>().create(record).await);

@@ -1,11 +1,10 @@
 //! Creating a lead checked against the account's property definitions, on request.
 
-mod support;
-
 use httpmock::prelude::*;
 use hubspot_crm::Error;
 use serde_json::json;
-use support::client;
+
+use crate::support::client;
 
 fn enumeration(name: &str, values: &[&str]) -> serde_json::Value {
     let options: Vec<_> = values

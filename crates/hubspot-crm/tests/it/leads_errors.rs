@@ -1,12 +1,11 @@
 //! What lead calls do with HubSpot's and proxies' failures: rate limits (rolling and daily),
 //! HTML bodies, unparsable successes, and the token staying out of logs and messages.
 
-mod support;
-
 use httpmock::prelude::*;
-use hubspot_crm::{Client, Error, RetryPolicy};
+use hubspot_crm::{Client, Error, FailureCause, RetryPolicy};
 use serde_json::json;
-use support::{Endpoint, client_with, rolling_429_body, tiny_retries};
+
+use crate::support::{Endpoint, client_with, rolling_429_body, tiny_retries};
 
 const TOKEN: &str = "pat-na1-c0ffee-secret-4444";
 
@@ -82,11 +81,7 @@ async fn daily_429_is_its_own_error_and_never_retried() {
             }));
         })
         .await;
-    let change = hubspot_crm::RecordUpdate {
-        id: "1001".into(),
-        properties: [("hs_lead_label".to_owned(), "HOT".to_owned())].into(),
-        ..Default::default()
-    };
+    let change = hubspot_crm::RecordUpdate::new("1001").property("hs_lead_label", "HOT");
     let err = client_with_retry(&server, tiny_retries(5))
         .leads()
         .update(change)
@@ -143,13 +138,21 @@ async fn html_gateway_error_on_a_read_is_retried() {
                 .body("<html><body>Bad Gateway</body></html>");
         })
         .await;
-    let err = client_with_retry(&server, tiny_retries(2))
+    let result = client_with_retry(&server, tiny_retries(2))
         .leads()
-        .batch_read(["1001"], &hubspot_crm::ReadOptions::new())
+        .read_many(["1001"], &hubspot_crm::ReadOptions::new())
         .await
-        .unwrap_err();
+        .unwrap();
     // A read is safe to resend.
     mock.assert_calls_async(2).await;
+    assert_eq!(result.outcomes.len(), 1);
+    let failed = result.outcomes[0].failed().expect("the read failed");
+    assert_eq!((failed.index, failed.input.as_str()), (0, "1001"));
+    let FailureCause::RequestFailed(err) = &failed.cause else {
+        panic!("expected the request to fail, got {:?}", failed.cause)
+    };
+    assert!(matches!(**err, Error::Api(_)), "{err:?}");
+    assert_eq!(err.status(), Some(502));
     assert_eq!(
         err.api_error().unwrap().raw_body.as_deref(),
         Some("<html><body>Bad Gateway</body></html>")

@@ -1,14 +1,19 @@
-//! Reading leads: single reads by id or unique property, list pages, batch reads and search,
-//! with exact query strings and bodies, realistic answers, and limits checked before sending.
+//! Reading leads: single reads by id or unique property, list pages, batch reads (one request
+//! for up to 100 ids, each id accounted for) and search, with exact query strings and bodies,
+//! realistic answers, and limits checked before sending.
 
-mod support;
+use std::sync::{Arc, Mutex};
 
 use httpmock::prelude::*;
 use hubspot_crm::{
-    Error, Filter, FilterGroup, Operator, ReadOptions, SearchRequest, Sort, lead_properties as p,
+    Error, FailureCause, Filter, FilterGroup, Operator, ReadOptions, SearchRequest, Sort,
+    lead_properties as p,
 };
-use serde_json::json;
-use support::{TOKEN, catch_all, client, expect_validation, record_json};
+use serde_json::{Value, json};
+
+use crate::support::{
+    TOKEN, catch_all, client, expect_validation, json_response, record_json, request_json,
+};
 
 /// A lead named `name` with an unset label.
 fn lead_named(id: &str, name: &str) -> serde_json::Value {
@@ -70,7 +75,7 @@ async fn get_sends_properties_history_and_associations_and_parses_them() {
     mock.assert_async().await;
     assert_eq!(lead.property(p::HS_LEAD_LABEL), Some("WARM"));
     assert_eq!(lead.properties[p::HS_PIPELINE_STAGE], None);
-    let history = &lead.properties_with_history[p::HS_LEAD_LABEL];
+    let history = lead.history(p::HS_LEAD_LABEL);
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].value, "WARM");
     assert_eq!(history[0].source_type, "CRM_UI");
@@ -81,7 +86,8 @@ async fn get_sends_properties_history_and_associations_and_parses_them() {
     let contacts = &lead.associations["contacts"];
     assert_eq!(contacts.len(), 2);
     assert_eq!(contacts[0].id, "51");
-    assert_eq!(contacts[0].association_type, "lead_to_primary_contact");
+    assert_eq!(contacts[0].type_, "lead_to_primary_contact");
+    assert_eq!(contacts[1].type_, "lead_to_contact");
     assert_eq!(lead.associations["companies"][0].id, "77");
     assert_eq!(
         lead.updated_at.to_rfc3339(),
@@ -356,25 +362,33 @@ async fn batch_read_by_ids_reports_missing_ones() {
     let options = ReadOptions::new()
         .properties([p::HS_LEAD_NAME, p::HS_LEAD_LABEL])
         .properties_with_history([p::HS_LEAD_LABEL]);
-    let response = client(&server)
+    let result = client(&server)
         .leads()
-        .batch_read(["1001", "1002", "424242"], &options)
+        .read_many(["1001", "1002", "424242"], &options)
         .await
         .unwrap();
     mock.assert_async().await;
-    assert_eq!(response.status, "COMPLETE");
-    assert_eq!(response.results.len(), 2);
-    assert_eq!(response.results[0].properties["hs_lead_label"], None);
-    assert_eq!(
-        response.results[1].properties_with_history["hs_lead_label"][0].value,
-        "HOT"
-    );
-    assert_eq!(response.errors.len(), 1);
-    assert_eq!(
-        response.errors[0].category.as_deref(),
-        Some("OBJECT_NOT_FOUND")
-    );
-    assert_eq!(response.errors[0].context["ids"], ["424242"]);
+    assert_eq!(result.outcomes.len(), 3);
+    assert_eq!(result.succeeded().count(), 2);
+    let first = result.outcomes[0].succeeded().expect("1001 is read");
+    assert_eq!(first.id, "1001");
+    assert_eq!(first.properties["hs_lead_label"], None);
+    assert!(first.history("hs_lead_label").is_empty());
+    let second = result.outcomes[1].succeeded().expect("1002 is read");
+    assert_eq!(second.id, "1002");
+    assert_eq!(second.history("hs_lead_label")[0].value, "HOT");
+    let missing = result.outcomes[2].failed().expect("424242 is missing");
+    assert_eq!((missing.index, missing.input.as_str()), (2, "424242"));
+    let FailureCause::Rejected(error) = &missing.cause else {
+        panic!("expected HubSpot's error, got {:?}", missing.cause)
+    };
+    assert_eq!(error.status, 207);
+    assert_eq!(error.item_status.as_deref(), Some("error"));
+    assert_eq!(error.category.as_deref(), Some("OBJECT_NOT_FOUND"));
+    assert!(error.is_not_found());
+    assert_eq!(error.context["ids"], ["424242"]);
+    assert!(result.unmatched_results.is_empty());
+    assert!(result.unmatched_errors.is_empty());
 }
 
 #[tokio::test]
@@ -385,10 +399,11 @@ async fn batch_read_by_unique_property_sends_id_property() {
             when.method(POST)
                 .path("/crm/v3/objects/leads/batch/read")
                 .query_param("archived", "false")
+                // The id property is read too: its value ties each result to its input.
                 .json_body(json!({
                     "idProperty": "external_lead_key",
                     "inputs": [{"id": "ext-a"}, {"id": "ext-b"}],
-                    "properties": ["hs_lead_name"]
+                    "properties": ["hs_lead_name", "external_lead_key"]
                 }));
             then.status(200).json_body(json!({
                 "status": "COMPLETE",
@@ -407,14 +422,28 @@ async fn batch_read_by_unique_property_sends_id_property() {
     let options = ReadOptions::new()
         .properties([p::HS_LEAD_NAME])
         .id_property("external_lead_key");
-    let response = client(&server)
+    let result = client(&server)
         .leads()
-        .batch_read(vec!["ext-a".to_owned(), "ext-b".to_owned()], &options)
+        .read_many(vec!["ext-a".to_owned(), "ext-b".to_owned()], &options)
         .await
         .unwrap();
     mock.assert_async().await;
-    assert_eq!(response.results[0].id, "1001");
-    assert!(response.errors.is_empty());
+    assert_eq!(result.outcomes.len(), 2);
+    // Tied to its input by the unique property's value.
+    assert_eq!(
+        result.outcomes[0].succeeded().expect("ext-a is read").id,
+        "1001"
+    );
+    // HubSpot neither returned nor rejected ext-b.
+    let unanswered = result.outcomes[1].failed().expect("ext-b is not confirmed");
+    assert_eq!((unanswered.index, unanswered.input.as_str()), (1, "ext-b"));
+    assert!(
+        matches!(&unanswered.cause, FailureCause::NotConfirmed { unattributed_errors } if unattributed_errors.is_empty()),
+        "{:?}",
+        unanswered.cause
+    );
+    assert!(result.unmatched_results.is_empty());
+    assert!(result.unmatched_errors.is_empty());
 }
 
 #[tokio::test]
@@ -424,27 +453,37 @@ async fn bad_batch_reads_are_rejected_before_sending() {
     let leads = client(&server).leads();
     let options = ReadOptions::new();
 
-    let e = expect_validation(leads.batch_read(["1", "abc", "3"], &options).await);
+    let e = expect_validation(leads.read_many(["1", "abc", "3"], &options).await);
     assert_eq!((e.item, e.field.as_str()), (Some(1), "id"));
-    let e = expect_validation(leads.batch_read(["1", "2", "0"], &options).await);
+    let e = expect_validation(leads.read_many(["1", "2", "0"], &options).await);
     assert_eq!((e.item, e.field.as_str()), (Some(2), "id"));
     assert!(e.to_string().contains("item 2"), "{e}");
 
-    let too_many: Vec<String> = (1..=101).map(|i| i.to_string()).collect();
-    let e = expect_validation(leads.batch_read(too_many, &options).await);
-    assert_eq!(e.field, "inputs");
-    assert!(e.reason.contains("101"), "{}", e.reason);
+    let e = expect_validation(leads.read_many(["1", "2", "1"], &options).await);
+    assert_eq!((e.item, e.field.as_str()), (Some(2), "id"));
+    assert!(e.reason.contains("item 0"), "{}", e.reason);
 
-    let e = expect_validation(leads.batch_read(Vec::<String>::new(), &options).await);
-    assert_eq!(e.field, "inputs");
+    // No ids: nothing is sent, and there is nothing to report.
+    let none = leads
+        .read_many(Vec::<String>::new(), &options)
+        .await
+        .unwrap();
+    assert!(none.outcomes.is_empty());
 
     let with_associations = ReadOptions::new().associations(["contacts"]);
-    let e = expect_validation(leads.batch_read(["1"], &with_associations).await);
+    let e = expect_validation(leads.read_many(["1"], &with_associations).await);
     assert_eq!(e.field, "associations");
 
-    let by_key = ReadOptions::new().id_property("external_lead_key");
-    let e = expect_validation(leads.batch_read(["ext-a", " "], &by_key).await);
+    let by_key = ReadOptions::new()
+        .properties([p::HS_LEAD_NAME])
+        .id_property("external_lead_key");
+    let e = expect_validation(leads.read_many(["ext-a", " "], &by_key).await);
     assert_eq!((e.item, e.field.as_str()), (Some(1), "id"));
+
+    // Without properties to read, results could not be tied to unique-property inputs.
+    let unlisted = ReadOptions::new().id_property("external_lead_key");
+    let e = expect_validation(leads.read_many(["ext-a"], &unlisted).await);
+    assert_eq!((e.item, e.field.as_str()), (None, "properties"));
     any.assert_calls_async(0).await;
 }
 
@@ -466,12 +505,59 @@ async fn exactly_one_hundred_ids_are_sent_in_one_request() {
             }));
         })
         .await;
-    client(&server)
+    let result = client(&server)
         .leads()
-        .batch_read(ids, &ReadOptions::new())
+        .read_many(ids, &ReadOptions::new())
         .await
         .unwrap();
     mock.assert_calls_async(1).await;
+    // An answer without results confirms none of them.
+    assert_eq!(result.outcomes.len(), 100);
+    assert_eq!(result.failed().count(), 100);
+}
+
+#[tokio::test]
+async fn a_hundred_and_one_ids_are_sent_in_two_requests() {
+    let server = MockServer::start_async().await;
+    let sizes = Arc::new(Mutex::new(Vec::new()));
+    let seen = sizes.clone();
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/crm/v3/objects/leads/batch/read")
+                .query_param("archived", "false");
+            then.respond_with(move |req: &HttpMockRequest| {
+                let body = request_json(req);
+                let inputs = body["inputs"].as_array().unwrap();
+                seen.lock().unwrap().push(inputs.len());
+                let results: Vec<Value> = inputs
+                    .iter()
+                    .map(|input| lead_named(input["id"].as_str().unwrap(), "A"))
+                    .collect();
+                json_response(
+                    200,
+                    &json!({
+                        "status": "COMPLETE",
+                        "results": results,
+                        "startedAt": "2026-11-26T10:00:00.010Z",
+                        "completedAt": "2026-11-26T10:00:00.090Z"
+                    }),
+                )
+            });
+        })
+        .await;
+    let ids: Vec<String> = (1..=101).map(|i| i.to_string()).collect();
+    let result = client(&server)
+        .leads()
+        .read_many(ids.clone(), &ReadOptions::new())
+        .await
+        .unwrap();
+    mock.assert_calls_async(2).await;
+    let mut sizes = sizes.lock().unwrap().clone();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [1, 100]);
+    let read: Vec<String> = result.succeeded().map(|r| r.id.clone()).collect();
+    assert_eq!(read, ids);
 }
 
 #[tokio::test]
@@ -600,7 +686,9 @@ async fn searches_over_hubspot_limits_are_rejected_before_sending() {
     assert!(e.reason.contains("20"), "{}", e.reason);
 
     let mut two_sorts = SearchRequest::new().sort(Sort::ascending(p::HS_OBJECT_ID));
-    two_sorts.sorts.push(Sort::descending("hs_createdate"));
+    two_sorts
+        .sorts
+        .push(Sort::descending("hs_createdate").into());
     let e = expect_validation(leads.search_page(&two_sorts).await);
     assert_eq!(e.field, "sorts");
 

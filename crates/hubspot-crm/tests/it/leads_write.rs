@@ -1,26 +1,29 @@
-//! Changing leads: update, archive, single-request batches and the v3 per-lead association
-//! endpoints, with exact requests, 207 partial failures, and bad input stopped before sending.
+//! Changing leads: update, archive, batches of up to 100 inputs (one request each) and the v3
+//! per-lead association endpoints, with exact requests, 207 partial failures tied back to their
+//! inputs, and bad input stopped before sending.
 
-mod support;
+use std::sync::{Arc, Mutex};
 
 use httpmock::prelude::*;
-use hubspot_crm::api::leads::types as api;
-use hubspot_crm::{AssociationType, Client, Error, NewRecord, RecordUpdate};
+use hubspot_crm::api::shared as api;
+use hubspot_crm::{
+    AssociationType, Client, Error, FailureCause, ItemOutcome, NewRecord, RecordUpdate,
+};
 use hubspot_crm_mock::leads::operations::{
     AssociateThen, AssociateWhen, RemoveAssociationThen, RemoveAssociationWhen,
 };
-use serde_json::json;
-use support::{TOKEN, catch_all, client, expect_validation, record_json};
+use serde_json::{Value, json};
+
+use crate::support::{
+    TOKEN, catch_all, client, expect_validation, json_response, record_json, request_json,
+};
 
 fn update(id: &str, properties: &[(&str, &str)]) -> RecordUpdate {
-    RecordUpdate {
-        id: id.to_owned(),
-        properties: properties
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-        ..RecordUpdate::default()
-    }
+    properties
+        .iter()
+        .fold(RecordUpdate::new(id), |change, (k, v)| {
+            change.property(*k, *v)
+        })
 }
 
 #[tokio::test]
@@ -65,10 +68,7 @@ async fn update_by_unique_property_sends_id_property() {
                 .json_body(record_json("1001", json!({"hs_lead_label": "COLD"})));
         })
         .await;
-    let change = RecordUpdate {
-        id_property: Some("external_lead_key".into()),
-        ..update("ext-42", &[("hs_lead_label", "COLD")])
-    };
+    let change = update("ext-42", &[("hs_lead_label", "COLD")]).id_property("external_lead_key");
     let lead = client(&server).leads().update(change).await.unwrap();
     mock.assert_async().await;
     assert_eq!(lead.id, "1001");
@@ -157,6 +157,16 @@ fn new_lead(client: &Client, name: &str, contact: &str, trace: &str) -> NewRecor
         .into_new_record()
 }
 
+/// A batch answer of HubSpot's with `results` and no errors.
+fn batch_answer(results: Vec<Value>) -> Value {
+    json!({
+        "status": "COMPLETE",
+        "results": results,
+        "startedAt": "2026-11-26T10:00:00.010Z",
+        "completedAt": "2026-11-26T10:00:00.090Z"
+    })
+}
+
 #[tokio::test]
 async fn batch_create_sends_trace_ids_and_types_a_partial_failure() {
     let server = MockServer::start_async().await;
@@ -205,26 +215,43 @@ async fn batch_create_sends_trace_ids_and_types_a_partial_failure() {
         new_lead(&client, "A", "51", "t-0"),
         new_lead(&client, "B", "999999", "t-1"),
     ];
-    let response = client.leads().batch_create(inputs).await.unwrap();
+    let result = client.leads().create_many(inputs).await.unwrap();
     mock.assert_async().await;
-    assert_eq!(response.status, "COMPLETE");
-    assert_eq!(response.results.len(), 1);
+    assert_eq!(result.outcomes.len(), 2);
+    assert_eq!(result.succeeded().count(), 1);
+    let created = result.outcomes[0].succeeded().expect("input 0 is created");
+    assert_eq!(created.id, "1001");
+    assert_eq!(created.object_write_trace_id.as_deref(), Some("t-0"));
+    assert_eq!(created.properties["hs_lead_label"], None);
+
+    let failed = result.outcomes[1].failed().expect("input 1 is rejected");
+    assert_eq!(failed.index, 1);
+    assert_eq!(failed.input.object_write_trace_id.as_deref(), Some("t-1"));
+    assert_eq!(failed.input.associations[0].to.id, "999999");
+    assert!(!failed.may_have_been_applied());
+    let FailureCause::Rejected(error) = &failed.cause else {
+        panic!("expected a rejection, got {:?}", failed.cause)
+    };
+    assert_eq!(error.status, 207);
+    assert_eq!(error.item_status.as_deref(), Some("error"));
+    assert_eq!(error.category.as_deref(), Some("VALIDATION_ERROR"));
     assert_eq!(
-        response.results[0].object_write_trace_id.as_deref(),
-        Some("t-0")
+        error.message.as_deref(),
+        Some("One or more associations are invalid")
     );
-    assert_eq!(response.results[0].properties["hs_lead_label"], None);
-    let failed = &response.errors[0];
-    assert_eq!(failed.category.as_deref(), Some("VALIDATION_ERROR"));
-    assert_eq!(failed.context["objectWriteTraceId"], ["t-1"]);
+    assert_eq!(error.context["objectWriteTraceId"], ["t-1"]);
+    assert_eq!(error.errors.len(), 1);
+    assert_eq!(error.errors[0].code.as_deref(), Some("INVALID_ASSOCIATION"));
     assert_eq!(
-        failed.errors[0].code.as_deref(),
-        Some("INVALID_ASSOCIATION")
-    );
-    assert_eq!(
-        failed.errors[0].in_.as_deref(),
+        error.errors[0].in_.as_deref(),
         Some("associations[0].to.id")
     );
+    assert_eq!(
+        error.errors[0].message.as_deref(),
+        Some("Contact 999999 does not exist")
+    );
+    assert!(result.unmatched_results.is_empty());
+    assert!(result.unmatched_errors.is_empty());
 }
 
 #[tokio::test]
@@ -238,7 +265,7 @@ async fn bad_batch_creates_name_the_item_and_send_nothing() {
         .map(|i| new_lead(&client, "ok", "51", &format!("t-{i}")))
         .collect();
     inputs[2].associations.clear();
-    let e = expect_validation(leads.batch_create(inputs).await);
+    let e = expect_validation(leads.create_many(inputs).await);
     assert_eq!((e.item, e.field.as_str()), (Some(2), "associations"));
     assert!(e.to_string().contains("item 2"), "{e}");
 
@@ -246,11 +273,11 @@ async fn bad_batch_creates_name_the_item_and_send_nothing() {
         new_lead(&client, "ok", "51", "t-0"),
         new_lead(&client, " ", "51", "t-1"),
     ];
-    let e = expect_validation(leads.batch_create(blank_name).await);
+    let e = expect_validation(leads.create_many(blank_name).await);
     assert_eq!((e.item, e.field.as_str()), (Some(1), "hs_lead_name"));
 
     let bad_contact = vec![new_lead(&client, "ok", "abc", "t-0")];
-    let e = expect_validation(leads.batch_create(bad_contact).await);
+    let e = expect_validation(leads.create_many(bad_contact).await);
     assert_eq!(
         (e.item, e.field.as_str()),
         (Some(0), "associations[0].to.id")
@@ -261,18 +288,14 @@ async fn bad_batch_creates_name_the_item_and_send_nothing() {
         new_lead(&client, "b", "52", "t-other"),
         new_lead(&client, "c", "53", "t-same"),
     ];
-    let e = expect_validation(leads.batch_create(same_trace).await);
+    let e = expect_validation(leads.create_many(same_trace).await);
     assert_eq!((e.item, e.field.as_str()), (Some(2), "objectWriteTraceId"));
     assert!(e.reason.contains("item 0"), "{}", e.reason);
 
-    let too_many: Vec<NewRecord> = (0..101)
-        .map(|i| new_lead(&client, "ok", "51", &format!("t-{i}")))
-        .collect();
-    let e = expect_validation(leads.batch_create(too_many).await);
-    assert_eq!((e.item, e.field.as_str()), (None, "inputs"));
-
-    let e = expect_validation(leads.batch_create(Vec::new()).await);
-    assert_eq!(e.field, "inputs");
+    // Nothing to create: nothing is sent, and there is nothing to report.
+    let none = leads.create_many(Vec::new()).await.unwrap();
+    assert!(none.outcomes.is_empty());
+    assert!(none.unmatched_results.is_empty() && none.unmatched_errors.is_empty());
     any.assert_calls_async(0).await;
 }
 
@@ -301,16 +324,21 @@ async fn batch_update_sends_each_input() {
         .await;
     let inputs = vec![
         update("1001", &[("hs_lead_label", "HOT")]),
-        RecordUpdate {
-            id_property: Some("external_lead_key".into()),
-            ..update("ext-9", &[("hs_lead_label", "")])
-        },
+        update("ext-9", &[("hs_lead_label", "")]).id_property("external_lead_key"),
     ];
-    let response = client(&server).leads().batch_update(inputs).await.unwrap();
+    let result = client(&server).leads().update_many(inputs).await.unwrap();
     mock.assert_async().await;
-    assert_eq!(response.results.len(), 2);
-    assert_eq!(response.results[1].properties["hs_lead_label"], None);
-    assert!(response.errors.is_empty());
+    assert_eq!(result.outcomes.len(), 2);
+    let updated: Vec<_> = result.succeeded().collect();
+    assert_eq!(updated.len(), 2);
+    assert_eq!(updated[0].id, "1001");
+    assert_eq!(updated[0].property("hs_lead_label"), Some("HOT"));
+    // The input addressed by its unique property gets the record HubSpot resolved it to.
+    assert_eq!(updated[1].id, "1009");
+    assert_eq!(updated[1].properties["hs_lead_label"], None);
+    assert_eq!(result.failed().count(), 0);
+    assert!(result.unmatched_results.is_empty());
+    assert!(result.unmatched_errors.is_empty());
 }
 
 #[tokio::test]
@@ -320,25 +348,65 @@ async fn bad_batch_updates_name_the_item_and_send_nothing() {
     let leads = client(&server).leads();
     let e = expect_validation(
         leads
-            .batch_update(vec![
+            .update_many(vec![
                 update("1001", &[("a", "1")]),
                 update("abc", &[("a", "1")]),
             ])
             .await,
     );
     assert_eq!((e.item, e.field.as_str()), (Some(1), "id"));
-    let e = expect_validation(leads.batch_update(vec![update("1001", &[])]).await);
+    let e = expect_validation(leads.update_many(vec![update("1001", &[])]).await);
     assert_eq!((e.item, e.field.as_str()), (Some(0), "properties"));
-    let too_many = (1..=101)
-        .map(|i| update(&i.to_string(), &[("a", "1")]))
-        .collect();
-    let e = expect_validation(leads.batch_update(too_many).await);
-    assert_eq!(e.field, "inputs");
     any.assert_calls_async(0).await;
+}
+
+fn by_key(id: &str, label: &str) -> RecordUpdate {
+    update(id, &[("hs_lead_label", label)]).id_property("external_lead_key")
 }
 
 #[tokio::test]
 async fn batch_upsert_reports_created_and_updated() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/crm/v3/objects/leads/batch/upsert")
+                .json_body(json!({"inputs": [
+                    {"id": "ext-1", "idProperty": "external_lead_key", "properties": {"hs_lead_label": "WARM"}},
+                    {"id": "ext-2", "idProperty": "external_lead_key", "properties": {"hs_lead_label": "COLD"}}
+                ]}));
+            // The unique property's value is what ties each result to its input.
+            then.status(200).json_body(json!({
+                "status": "COMPLETE",
+                "results": [
+                    {"id": "1001", "new": false, "properties": {"hs_lead_label": "WARM", "external_lead_key": "ext-1"}, "createdAt": "2026-10-01T08:30:00Z", "updatedAt": "2026-11-26T10:00:00Z", "archived": false},
+                    {"id": "1010", "new": true, "properties": {"hs_lead_label": "COLD", "hs_lead_name": null, "external_lead_key": "ext-2"}, "createdAt": "2026-11-26T10:00:00Z", "updatedAt": "2026-11-26T10:00:00Z", "archived": false}
+                ],
+                "startedAt": "2026-11-26T10:00:00.010Z",
+                "completedAt": "2026-11-26T10:00:00.090Z"
+            }));
+        })
+        .await;
+    let result = client(&server)
+        .leads()
+        .upsert_many(vec![by_key("ext-1", "WARM"), by_key("ext-2", "COLD")])
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(result.outcomes.len(), 2);
+    let updated = result.outcomes[0].succeeded().expect("ext-1 is confirmed");
+    assert_eq!(updated.id, "1001");
+    assert_eq!(updated.new, Some(false));
+    let created = result.outcomes[1].succeeded().expect("ext-2 is confirmed");
+    assert_eq!(created.id, "1010");
+    assert_eq!(created.new, Some(true));
+    assert_eq!(created.properties["hs_lead_name"], None);
+    assert!(result.unmatched_results.is_empty());
+    assert!(result.unmatched_errors.is_empty());
+}
+
+#[tokio::test]
+async fn upsert_results_that_name_no_input_are_kept_but_confirm_nothing() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
@@ -359,19 +427,31 @@ async fn batch_upsert_reports_created_and_updated() {
             }));
         })
         .await;
-    let by_key = |id: &str, label: &str| RecordUpdate {
-        id_property: Some("external_lead_key".into()),
-        ..update(id, &[("hs_lead_label", label)])
-    };
-    let response = client(&server)
+    let result = client(&server)
         .leads()
-        .batch_upsert(vec![by_key("ext-1", "WARM"), by_key("ext-2", "COLD")])
+        .upsert_many(vec![by_key("ext-1", "WARM"), by_key("ext-2", "COLD")])
         .await
         .unwrap();
     mock.assert_async().await;
-    assert_eq!(response.results[0].new, Some(false));
-    assert_eq!(response.results[1].new, Some(true));
-    assert_eq!(response.results[1].properties["hs_lead_name"], None);
+    // Neither result echoes `external_lead_key`: neither can be tied to its input, so neither
+    // input is reported done, and both records are kept with their `new` flag.
+    assert_eq!(result.outcomes.len(), 2);
+    for (index, outcome) in result.outcomes.iter().enumerate() {
+        let failed = outcome.failed().expect("not confirmed");
+        assert_eq!(failed.index, index);
+        assert!(failed.may_have_been_applied());
+        assert!(
+            matches!(&failed.cause, FailureCause::NotConfirmed { unattributed_errors } if unattributed_errors.is_empty()),
+            "{:?}",
+            failed.cause
+        );
+    }
+    let kept = &result.unmatched_results;
+    assert_eq!(kept.len(), 2);
+    assert_eq!((kept[0].id.as_str(), kept[0].new), ("1001", Some(false)));
+    assert_eq!((kept[1].id.as_str(), kept[1].new), ("1010", Some(true)));
+    assert_eq!(kept[1].properties["hs_lead_name"], None);
+    assert!(result.unmatched_errors.is_empty());
 }
 
 #[tokio::test]
@@ -379,27 +459,20 @@ async fn upserts_without_a_unique_property_are_rejected_before_sending() {
     let server = MockServer::start_async().await;
     let any = catch_all(&server).await;
     let leads = client(&server).leads();
-    let keyed = RecordUpdate {
-        id_property: Some("external_lead_key".into()),
-        ..update("ext-1", &[("hs_lead_label", "WARM")])
-    };
+    let keyed = by_key("ext-1", "WARM");
     let e = expect_validation(
         leads
-            .batch_upsert(vec![
+            .upsert_many(vec![
                 keyed.clone(),
                 update("1001", &[("hs_lead_label", "WARM")]),
             ])
             .await,
     );
     assert_eq!((e.item, e.field.as_str()), (Some(1), "idProperty"));
-    let blank_value = RecordUpdate {
-        id: "  ".into(),
-        ..keyed.clone()
-    };
-    let e = expect_validation(leads.batch_upsert(vec![blank_value]).await);
+    let mut blank_value = keyed.clone();
+    blank_value.id = "  ".into();
+    let e = expect_validation(leads.upsert_many(vec![blank_value]).await);
     assert_eq!((e.item, e.field.as_str()), (Some(0), "id"));
-    let e = expect_validation(leads.batch_upsert(vec![keyed; 101]).await);
-    assert_eq!(e.field, "inputs");
     any.assert_calls_async(0).await;
 }
 
@@ -414,12 +487,15 @@ async fn batch_archive_sends_ids() {
             then.status(204);
         })
         .await;
-    client(&server)
+    let result = client(&server)
         .leads()
-        .batch_archive(["1001", "1002"])
+        .archive_many(["1001", "1002"])
         .await
         .unwrap();
     mock.assert_async().await;
+    let archived: Vec<&str> = result.succeeded().map(String::as_str).collect();
+    assert_eq!(archived, ["1001", "1002"]);
+    assert!(result.is_complete_success());
 }
 
 #[tokio::test]
@@ -427,14 +503,138 @@ async fn bad_batch_archives_are_rejected_before_sending() {
     let server = MockServer::start_async().await;
     let any = catch_all(&server).await;
     let leads = client(&server).leads();
-    let e = expect_validation(leads.batch_archive(["1001", "0"]).await);
+    let e = expect_validation(leads.archive_many(["1001", "0"]).await);
     assert_eq!((e.item, e.field.as_str()), (Some(1), "id"));
-    let e = expect_validation(leads.batch_archive(["abc"]).await);
+    let e = expect_validation(leads.archive_many(["abc"]).await);
     assert_eq!((e.item, e.field.as_str()), (Some(0), "id"));
-    let too_many: Vec<String> = (1..=101).map(|i| i.to_string()).collect();
-    let e = expect_validation(leads.batch_archive(too_many).await);
-    assert_eq!(e.field, "inputs");
     any.assert_calls_async(0).await;
+}
+
+/// Records how many inputs each request to `path` carried; answers with a result per input
+/// made by `result`, or, without one (archives), with a 204.
+async fn counting_mock<'a>(
+    server: &'a MockServer,
+    path: &str,
+    sizes: &Arc<Mutex<Vec<usize>>>,
+    result: Option<fn(&Value) -> Value>,
+) -> httpmock::Mock<'a> {
+    let sizes = sizes.clone();
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(path);
+            then.respond_with(move |req: &HttpMockRequest| {
+                let body = request_json(req);
+                let inputs = body["inputs"].as_array().unwrap();
+                sizes.lock().unwrap().push(inputs.len());
+                match result {
+                    Some(result) => {
+                        json_response(200, &batch_answer(inputs.iter().map(result).collect()))
+                    }
+                    None => HttpMockResponse::builder().status(204).build(),
+                }
+            });
+        })
+        .await
+}
+
+fn sorted(sizes: &Arc<Mutex<Vec<usize>>>) -> Vec<usize> {
+    let mut sizes = sizes.lock().unwrap().clone();
+    sizes.sort_unstable();
+    sizes
+}
+
+#[tokio::test]
+async fn over_a_hundred_inputs_are_sent_in_requests_of_at_most_100() {
+    let server = MockServer::start_async().await;
+    let client = client(&server);
+    let leads = client.leads();
+
+    let sizes = Arc::new(Mutex::new(Vec::new()));
+    let creates = counting_mock(
+        &server,
+        "/crm/v3/objects/leads/batch/create",
+        &sizes,
+        Some(|input| {
+            let trace = input["objectWriteTraceId"].as_str().unwrap();
+            let n: u64 = trace.trim_start_matches("t-").parse().unwrap();
+            let mut record = record_json(&(5000 + n).to_string(), input["properties"].clone());
+            record["objectWriteTraceId"] = json!(trace);
+            record
+        }),
+    )
+    .await;
+    let inputs: Vec<NewRecord> = (0..101)
+        .map(|i| new_lead(&client, "ok", "51", &format!("t-{i}")))
+        .collect();
+    let result = leads.create_many(inputs).await.unwrap();
+    creates.assert_calls_async(2).await;
+    assert_eq!(sorted(&sizes), [1, 100]);
+    assert_eq!(result.outcomes.len(), 101);
+    for (i, outcome) in result.outcomes.iter().enumerate() {
+        let record = outcome.succeeded().expect("created");
+        assert_eq!(record.id, (5000 + i).to_string());
+    }
+
+    let sizes = Arc::new(Mutex::new(Vec::new()));
+    let updates = counting_mock(
+        &server,
+        "/crm/v3/objects/leads/batch/update",
+        &sizes,
+        Some(|input| record_json(input["id"].as_str().unwrap(), input["properties"].clone())),
+    )
+    .await;
+    let changes = (1..=101)
+        .map(|i| update(&i.to_string(), &[("a", "1")]))
+        .collect();
+    let result = leads.update_many(changes).await.unwrap();
+    updates.assert_calls_async(2).await;
+    assert_eq!(sorted(&sizes), [1, 100]);
+    let ids: Vec<String> = result.succeeded().map(|r| r.id.clone()).collect();
+    let expected: Vec<String> = (1..=101).map(|i| i.to_string()).collect();
+    assert_eq!(ids, expected);
+
+    let sizes = Arc::new(Mutex::new(Vec::new()));
+    let upserts = counting_mock(
+        &server,
+        "/crm/v3/objects/leads/batch/upsert",
+        &sizes,
+        Some(|input| {
+            let key = input["id"].as_str().unwrap();
+            let n: u64 = key.trim_start_matches("ext-").parse().unwrap();
+            let mut record = record_json(
+                &(7000 + n).to_string(),
+                json!({"hs_lead_label": "WARM", "external_lead_key": key}),
+            );
+            record["new"] = json!(true);
+            record
+        }),
+    )
+    .await;
+    let keyed = (0..101)
+        .map(|i| by_key(&format!("ext-{i}"), "WARM"))
+        .collect();
+    let result = leads.upsert_many(keyed).await.unwrap();
+    upserts.assert_calls_async(2).await;
+    assert_eq!(sorted(&sizes), [1, 100]);
+    assert_eq!(result.outcomes.len(), 101);
+    for (i, outcome) in result.outcomes.iter().enumerate() {
+        let record = outcome.succeeded().expect("upserted");
+        assert_eq!(
+            (record.id.clone(), record.new),
+            ((7000 + i).to_string(), Some(true))
+        );
+    }
+
+    let sizes = Arc::new(Mutex::new(Vec::new()));
+    let archives =
+        counting_mock(&server, "/crm/v3/objects/leads/batch/archive", &sizes, None).await;
+    let ids: Vec<String> = (1..=101).map(|i| i.to_string()).collect();
+    let result = leads.archive_many(ids.clone()).await.unwrap();
+    archives.assert_calls_async(2).await;
+    assert_eq!(sorted(&sizes), [1, 100]);
+    let archived: Vec<String> = result.succeeded().cloned().collect();
+    assert_eq!(archived, ids);
+    assert!(matches!(result.outcomes[100], ItemOutcome::Succeeded(ref id) if id == "101"));
 }
 
 #[tokio::test]
@@ -480,7 +680,7 @@ async fn associate_v3_puts_the_path_and_returns_associations() {
     let contacts = &lead.associations["contacts"];
     assert_eq!(contacts.len(), 2);
     assert_eq!(contacts[1].id, "52");
-    assert_eq!(contacts[1].association_type, "lead_to_contact");
+    assert_eq!(contacts[1].type_, "lead_to_contact");
 }
 
 #[tokio::test]

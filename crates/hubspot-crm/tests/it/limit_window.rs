@@ -1,14 +1,12 @@
 //! The client-side rate limiters, seen from the server: requests counted per window on
 //! arrival.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::script_server::{Reply, ScriptServer, lead_ok, rolling_429};
+use crate::support::{client_with, quick_retries};
 use hubspot_crm::{Client, Lead, RateLimits, SearchRequest, Window};
 use serde_json::json;
-use support::script_server::{Reply, ScriptServer, lead_ok, rolling_429};
-use support::{client_with, quick_retries};
 
 /// Asserts the server saw requests no faster than `max` per `window` since `start`: the k-th
 /// arrival (0-based) comes at least `k / max` windows after `start`. Delays on the way (a busy

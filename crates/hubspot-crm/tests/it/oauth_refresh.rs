@@ -1,15 +1,13 @@
 //! OAuth: refresh ahead of expiry, one refresh for many concurrent calls, rejected refresh
 //! tokens, and rotated refresh tokens handed to the callback.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::{client_with, lead_json};
 use httpmock::prelude::*;
 use hubspot_crm::{AuthError, Client, Error, OAuthRefresh, RefreshedTokens, RetryPolicy};
 use serde_json::json;
-use support::{client_with, lead_json};
 
 const TOKEN_PATH: &str = "/oauth/v1/token";
 const LEAD_PATH: &str = "/crm/v3/objects/leads/123";

@@ -1,17 +1,15 @@
 //! Property definitions through `client.properties()`: parsing HubSpot's answers, the
 //! per-client cache, and checking values to write against the account's definitions.
 
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::{TOKEN, catch_all, client, expect_validation};
 use httpmock::prelude::*;
 use hubspot_crm::{
     LeadAssociation, NewRecord, PropertyDefinition, PropertyDefinitions, PropertyOption,
     RecordUpdate,
 };
 use serde_json::json;
-use support::{TOKEN, catch_all, client, expect_validation};
 
 fn metadata(read_only_value: bool) -> serde_json::Value {
     json!({"archivable": false, "readOnlyDefinition": true, "readOnlyValue": read_only_value})
@@ -478,14 +476,12 @@ async fn new_records_and_updates_can_be_checked() {
     let server = MockServer::start_async().await;
     let mock = list_mock(&server).await;
     let properties = client(&server).properties();
-    let mut lead = NewRecord {
-        properties: BTreeMap::from([
-            ("hs_lead_name".to_owned(), "Acme".to_owned()),
-            ("hs_lead_type".to_owned(), "NEW BUSINESS".to_owned()),
-        ]),
-        associations: vec![LeadAssociation::PrimaryContact.to("51")],
-        object_write_trace_id: None,
-    };
+    let mut lead = LeadAssociation::PrimaryContact.add_to(
+        NewRecord::new()
+            .property("hs_lead_name", "Acme")
+            .property("hs_lead_type", "NEW BUSINESS"),
+        "51",
+    );
     properties.check_new_record("leads", &lead).await.unwrap();
     lead.properties
         .insert("hs_lead_type".to_owned(), "RENEWAL".to_owned());
@@ -496,11 +492,7 @@ async fn new_records_and_updates_can_be_checked() {
         "{e}"
     );
 
-    let update = RecordUpdate {
-        id: "901".into(),
-        properties: BTreeMap::from([("hs_object_id".to_owned(), "902".to_owned())]),
-        ..RecordUpdate::default()
-    };
+    let update = RecordUpdate::new("901").property("hs_object_id", "902");
     let e = expect_validation(properties.check_update("leads", &update).await);
     assert_eq!(e.field, "hs_object_id");
     mock.assert_calls_async(1).await;

@@ -1,14 +1,12 @@
 //! A create whose connection was refused never reached HubSpot, so it is sent again.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use crate::support::script_server::{Reply, ScriptServer};
+use crate::support::{TOKEN, client_with, lead_json, new_lead, new_lead_body, quick_retries};
 use futures::future::BoxFuture;
 use hubspot_crm::{AuthError, Lead, RateLimits, RetryPolicy, Secret, TokenProvider};
-use support::script_server::{Reply, ScriptServer};
-use support::{TOKEN, client_with, lead_json, new_lead, new_lead_body, quick_retries};
 use tokio::sync::oneshot;
 
 /// Hands out a fixed token and, when asked a second time (the transport asks again before a

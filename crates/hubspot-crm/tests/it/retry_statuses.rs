@@ -1,16 +1,39 @@
 //! Retries by status: what is retried, how long the client waits, and what is never resent.
 
-mod support;
-
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::script_server::{Reply, ScriptServer, bad_gateway, lead_ok, rolling_429};
+use crate::support::{
+    client_with, lead_json, new_lead, new_lead_body, quick_retries, retrying_client,
+};
 use httpmock::prelude::*;
-use hubspot_crm::{CrmObject, Error, Lead, RateLimits, RecordUpdate, RetryPolicy};
+use hubspot_crm::{
+    BulkResult, Error, FailureCause, Lead, NewRecord, RateLimits, RecordUpdate, RetryPolicy,
+};
 use serde_json::json;
-use support::script_server::{Reply, ScriptServer, bad_gateway, lead_ok, rolling_429};
-use support::{client_with, lead_json, new_lead, new_lead_body, quick_retries, retrying_client};
 
 const LEAD_PATH: &str = "/crm/v3/objects/leads/123";
+
+/// The one error every input of a single-request bulk create failed with: each input is
+/// reported failed, in input order, by the same shared request error.
+fn shared_request_error(result: &BulkResult<NewRecord>, traces: &[&str]) -> Arc<Error> {
+    assert_eq!(result.outcomes.len(), traces.len());
+    assert_eq!(result.succeeded().count(), 0);
+    let mut shared: Option<Arc<Error>> = None;
+    for (i, (outcome, trace)) in result.outcomes.iter().zip(traces).enumerate() {
+        let failure = outcome.failed().expect("no input was confirmed");
+        assert_eq!(failure.index, i);
+        assert_eq!(failure.input.object_write_trace_id.as_deref(), Some(*trace));
+        assert!(failure.may_have_been_applied());
+        let FailureCause::RequestFailed(error) = &failure.cause else {
+            panic!("expected the request's error, got {:?}", failure.cause);
+        };
+        let first = shared.get_or_insert_with(|| error.clone());
+        assert!(Arc::ptr_eq(first, error), "one error, shared");
+    }
+    shared.expect("at least one input")
+}
 
 #[tokio::test]
 async fn rolling_429_waits_for_the_reported_window_then_succeeds() {
@@ -159,11 +182,7 @@ async fn gateway_errors_are_retried_for_an_update() {
 
     let updated = client
         .leads()
-        .update(RecordUpdate {
-            id: "123".into(),
-            properties: [("hs_lead_label".to_owned(), "WARM".to_owned())].into(),
-            ..RecordUpdate::default()
-        })
+        .update(RecordUpdate::new("123").property("hs_lead_label", "WARM"))
         .await
         .unwrap();
 
@@ -296,19 +315,19 @@ async fn a_503_on_a_batch_create_names_every_input() {
         .await;
     let client = retrying_client(&server);
 
-    let error = <Lead as CrmObject>::batch_create(
-        &client,
-        vec![
+    let result = client
+        .objects::<Lead>()
+        .create_many(vec![
             new_lead("Acme", Some("trace-a")),
             new_lead("Globex", Some("trace-b")),
-        ],
-    )
-    .await
-    .unwrap_err();
+        ])
+        .await
+        .unwrap();
 
+    let error = shared_request_error(&result, &["trace-a", "trace-b"]);
     let Error::OutcomeUnknown {
         operation, inputs, ..
-    } = &error
+    } = error.as_ref()
     else {
         panic!("expected OutcomeUnknown, got {error:?}");
     };
@@ -381,11 +400,14 @@ async fn a_connection_lost_after_sending_a_create_is_not_resent() {
     let server = ScriptServer::start(vec![Reply::hang_up()], lead_ok("901")).await;
     let client = retrying_client(&server);
 
-    let error = <Lead as CrmObject>::batch_create(&client, vec![new_lead("Acme", Some("trace-a"))])
+    let result = client
+        .objects::<Lead>()
+        .create_many(vec![new_lead("Acme", Some("trace-a"))])
         .await
-        .unwrap_err();
+        .unwrap();
 
-    let Error::OutcomeUnknown { inputs, .. } = &error else {
+    let error = shared_request_error(&result, &["trace-a"]);
+    let Error::OutcomeUnknown { inputs, .. } = error.as_ref() else {
         panic!("expected OutcomeUnknown, got {error:?}");
     };
     assert_eq!(inputs, &["objectWriteTraceId trace-a"]);
@@ -504,7 +526,7 @@ async fn absurd_rate_limit_headers_from_a_proxy_are_survived() {
                     "X-HubSpot-RateLimit-Interval-Milliseconds",
                     "18446744073709551615",
                 )
-                .json_body(support::rolling_429_body());
+                .json_body(crate::support::rolling_429_body());
         })
         .await;
     let client = client_with(&server, |b| {

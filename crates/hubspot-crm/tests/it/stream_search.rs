@@ -1,17 +1,15 @@
 //! `search_stream`: paging, and reading past HubSpot's 10,000-result window by restarting
 //! after the last `hs_object_id`, with the request bodies that prove it.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 
+use crate::support::{
+    TOKEN, catch_all, default_retry_client, json_response, record_ids, record_json, request_json,
+};
 use futures::StreamExt;
 use httpmock::prelude::*;
 use hubspot_crm::{Error, Filter, FilterGroup, Lead, Record, SearchRequest, Sort};
 use serde_json::{Value, json};
-use support::{
-    TOKEN, catch_all, default_retry_client, json_response, record_ids, record_json, request_json,
-};
 
 const SEARCH: &str = "/crm/v3/objects/leads/search";
 
@@ -288,7 +286,7 @@ async fn a_server_ignoring_the_id_filter_cannot_make_the_stream_repeat_forever()
     assert_eq!(items.len(), 10_001);
     assert!(items[..10_000].iter().all(Result::is_ok));
     assert!(
-        matches!(&items[10_000], Err(Error::Decode { message, .. }) if message.contains("169993")),
+        matches!(&items[10_000], Err(Error::Paging(message)) if message.contains("169993")),
         "{:?}",
         items[10_000]
     );

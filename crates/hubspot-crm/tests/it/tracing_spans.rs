@@ -1,15 +1,13 @@
 //! What the client logs: one `hubspot_request` span per request with its operation, status,
 //! attempt, wait and correlation id, and never a token or the client secret.
 
-mod support;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use crate::support::script_server::{Reply, ScriptServer, bad_gateway, lead_ok};
+use crate::support::{client_with, quick_retries};
 use hubspot_crm::{Client, OAuthRefresh, RateLimits, RetryPolicy};
 use serde_json::json;
-use support::script_server::{Reply, ScriptServer, bad_gateway, lead_ok};
-use support::{client_with, quick_retries};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 

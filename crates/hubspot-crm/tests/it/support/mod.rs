@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use httpmock::prelude::*;
 use hubspot_crm::{
-    AssociationCategory, AssociationType, Client, ClientBuilder, Error, NewAssociation, NewRecord,
-    RateLimits, Record, RetryPolicy, ValidationError,
+    AssociationCategory, AssociationType, Client, ClientBuilder, Error, NewRecord, RateLimits,
+    Record, RetryPolicy, ValidationError,
 };
 use serde_json::{Value, json};
 
@@ -179,13 +179,12 @@ pub fn rolling_429_body() -> Value {
 
 /// A valid lead to create: a name and its primary contact.
 pub fn new_lead(name: &str, trace_id: Option<&str>) -> NewRecord {
-    NewRecord {
-        properties: [("hs_lead_name".to_owned(), name.to_owned())].into(),
-        associations: vec![NewAssociation {
-            to_id: "51".into(),
-            types: vec![AssociationType::hubspot(578)],
-        }],
-        object_write_trace_id: trace_id.map(str::to_owned),
+    let lead = NewRecord::new()
+        .property("hs_lead_name", name)
+        .associate("51", AssociationType::hubspot(578));
+    match trace_id {
+        Some(trace) => lead.trace_id(trace),
+        None => lead,
     }
 }
 
