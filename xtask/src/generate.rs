@@ -200,6 +200,16 @@ fn settings_with(replacements: &[&Replacement]) -> GenerationSettings {
         .with_inner_type(quote!(crate::Hooks))
         .with_hooks(HooksMode::Expected)
         .with_map_type("::std::collections::BTreeMap");
+    // Ids HubSpot may send as numbers read into the crate's own `RecordId`.
+    settings.with_conversion(
+        schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::String.into()),
+            format: Some(normalize::RECORD_ID_FORMAT.to_owned()),
+            ..Default::default()
+        },
+        "::hubspot_crm_api::RecordId",
+        [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+    );
     for replacement in replacements {
         settings.with_replacement(
             &replacement.name,
@@ -404,6 +414,83 @@ fn api_lib(modules: &[&str]) -> Result<String, Error> {
         /// A [`Direct`] transport, for using a generated client on its own.
         pub fn direct() -> Hooks {
             Arc::new(Direct)
+        }
+
+        /// A record id. HubSpot sends ids as strings, but some answers (the v4 associations)
+        /// carry numbers; both read into this, and it is written back as a string.
+        #[derive(
+            Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize,
+            schemars::JsonSchema,
+        )]
+        #[serde(transparent)]
+        pub struct RecordId(pub String);
+
+        impl RecordId {
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for RecordId {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                #[derive(serde::Deserialize)]
+                #[serde(untagged)]
+                enum Sent {
+                    Text(String),
+                    Unsigned(u64),
+                    Signed(i64),
+                }
+                Ok(RecordId(match Sent::deserialize(deserializer)? {
+                    Sent::Text(text) => text,
+                    Sent::Unsigned(n) => n.to_string(),
+                    Sent::Signed(n) => n.to_string(),
+                }))
+            }
+        }
+
+        impl std::fmt::Display for RecordId {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::str::FromStr for RecordId {
+            type Err = std::convert::Infallible;
+            fn from_str(id: &str) -> Result<Self, Self::Err> {
+                Ok(RecordId(id.to_owned()))
+            }
+        }
+
+        impl std::ops::Deref for RecordId {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<String> for RecordId {
+            fn from(id: String) -> Self {
+                RecordId(id)
+            }
+        }
+
+        impl From<&str> for RecordId {
+            fn from(id: &str) -> Self {
+                RecordId(id.to_owned())
+            }
+        }
+
+        impl PartialEq<str> for RecordId {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for RecordId {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
         }
     };
     format_source("lib", tokens)

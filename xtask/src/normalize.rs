@@ -415,8 +415,12 @@ pub fn typed_search_sorts(spec: &mut Value) {
     }
 }
 
+/// The format marking a record id that HubSpot may send as a number; generation maps it to
+/// `hubspot_crm_api::RecordId`, which reads both.
+pub const RECORD_ID_FORMAT: &str = "hubspot-record-id";
+
 /// Record ids in responses (`fromObjectId`, `toObjectId`): the v4 specs type them as strings
-/// but HubSpot sends numbers, so they accept any JSON value and callers read both.
+/// but HubSpot sends numbers, so they become [`RECORD_ID_FORMAT`] strings, read either way.
 pub fn lenient_record_ids(spec: &mut Value) {
     for name in response_schema_names(spec) {
         let pointer = format!("/components/schemas/{}/properties", escape_pointer(&name));
@@ -426,7 +430,7 @@ pub fn lenient_record_ids(spec: &mut Value) {
         for (field, schema) in fields.iter_mut() {
             let is_string = schema.get("type").and_then(Value::as_str) == Some("string");
             if field.ends_with("ObjectId") && is_string {
-                *schema = json!({});
+                *schema = json!({ "type": "string", "format": RECORD_ID_FORMAT });
             }
         }
     }

@@ -383,12 +383,12 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct LabelsBetweenObjectPair {
         #[serde(rename = "fromObjectId")]
-        pub from_object_id: ::serde_json::Value,
+        pub from_object_id: ::hubspot_crm_api::RecordId,
         #[serde(rename = "fromObjectTypeId")]
         pub from_object_type_id: ::std::string::String,
         pub labels: ::std::vec::Vec<::std::string::String>,
         #[serde(rename = "toObjectId")]
-        pub to_object_id: ::serde_json::Value,
+        pub to_object_id: ::hubspot_crm_api::RecordId,
         #[serde(rename = "toObjectTypeId")]
         pub to_object_type_id: ::std::string::String,
     }
@@ -403,7 +403,7 @@ pub mod types {
         #[serde(rename = "associationTypes")]
         pub association_types: ::std::vec::Vec<AssociationSpecWithLabel>,
         #[serde(rename = "toObjectId")]
-        pub to_object_id: ::serde_json::Value,
+        pub to_object_id: ::hubspot_crm_api::RecordId,
     }
     impl MultiAssociatedObjectWithLabel {
         pub fn builder() -> builder::MultiAssociatedObjectWithLabel {
@@ -1755,14 +1755,15 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct LabelsBetweenObjectPair {
-            from_object_id: ::std::result::Result<::serde_json::Value, ::std::string::String>,
+            from_object_id:
+                ::std::result::Result<::hubspot_crm_api::RecordId, ::std::string::String>,
             from_object_type_id:
                 ::std::result::Result<::std::string::String, ::std::string::String>,
             labels: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
-            to_object_id: ::std::result::Result<::serde_json::Value, ::std::string::String>,
+            to_object_id: ::std::result::Result<::hubspot_crm_api::RecordId, ::std::string::String>,
             to_object_type_id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for LabelsBetweenObjectPair {
@@ -1781,7 +1782,7 @@ pub mod types {
         impl LabelsBetweenObjectPair {
             pub fn from_object_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::serde_json::Value>,
+                T: ::std::convert::TryInto<::hubspot_crm_api::RecordId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.from_object_id = value.try_into().map_err(|e| {
@@ -1811,7 +1812,7 @@ pub mod types {
             }
             pub fn to_object_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::serde_json::Value>,
+                T: ::std::convert::TryInto<::hubspot_crm_api::RecordId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to_object_id = value
@@ -1861,7 +1862,7 @@ pub mod types {
                 ::std::vec::Vec<super::AssociationSpecWithLabel>,
                 ::std::string::String,
             >,
-            to_object_id: ::std::result::Result<::serde_json::Value, ::std::string::String>,
+            to_object_id: ::std::result::Result<::hubspot_crm_api::RecordId, ::std::string::String>,
         }
         impl ::std::default::Default for MultiAssociatedObjectWithLabel {
             fn default() -> Self {
@@ -1884,7 +1885,7 @@ pub mod types {
             }
             pub fn to_object_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::serde_json::Value>,
+                T: ::std::convert::TryInto<::hubspot_crm_api::RecordId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to_object_id = value

@@ -1221,7 +1221,7 @@ fn response_record_ids_accept_numbers() {
     assert_eq!(
         spec.pointer("/components/schemas/Out/properties/toObjectId")
             .unwrap(),
-        &serde_json::json!({})
+        &serde_json::json!({ "type": "string", "format": RECORD_ID_FORMAT })
     );
     assert_eq!(
         spec.pointer("/components/schemas/Out/properties/name/type")

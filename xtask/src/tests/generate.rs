@@ -485,6 +485,26 @@ fn generated_code_reflects_the_rules() {
         STRING
     );
 
+    // Record ids the v4 API sends as numbers read into the crate's `RecordId`.
+    for (name, field) in [
+        ("LabelsBetweenObjectPair", "from_object_id"),
+        ("LabelsBetweenObjectPair", "to_object_id"),
+        ("MultiAssociatedObjectWithLabel", "to_object_id"),
+    ] {
+        assert_eq!(
+            field_type(module_items(&associations, "types"), name, field),
+            "::hubspot_crm_api::RecordId",
+            "{name}.{field}"
+        );
+    }
+    let lib = parse(&generated.files[&Path::new(API_CRATE).join("src/lib.rs")]);
+    assert!(
+        lib.items
+            .iter()
+            .any(|i| matches!(i, syn::Item::Struct(s) if s.ident == "RecordId")),
+        "lib.rs defines RecordId"
+    );
+
     // Required relaxed: search bodies, batch-read property lists, errors; kept elsewhere.
     assert_eq!(
         field_type(types, "PublicObjectSearchRequest", "after"),
