@@ -257,7 +257,7 @@ async fn v4_associations_list_add_and_remove_and_removing_the_primary_deletes_th
         .await
         .unwrap();
     assert_eq!(
-        (link.from_id.as_str(), link.to_id.as_str()),
+        (link.from_object_id.as_str(), link.to_object_id.as_str()),
         (lead.as_str(), other.as_str())
     );
     assert_eq!(link.from_object_type_id, "0-136");
@@ -268,13 +268,13 @@ async fn v4_associations_list_add_and_remove_and_removing_the_primary_deletes_th
         .list_all("leads", &lead, "contacts")
         .await
         .unwrap();
-    listed.sort_by(|a, b| a.to_id.cmp(&b.to_id));
+    listed.sort_by(|a, b| a.to_object_id.cmp(&b.to_object_id));
     let expected_order = {
         let mut ids = [primary.clone(), other.clone()];
         ids.sort();
         ids
     };
-    let ids: Vec<&str> = listed.iter().map(|t| t.to_id.as_str()).collect();
+    let ids: Vec<&str> = listed.iter().map(|t| t.to_object_id.as_str()).collect();
     assert_eq!(
         ids,
         expected_order
@@ -285,9 +285,9 @@ async fn v4_associations_list_add_and_remove_and_removing_the_primary_deletes_th
     let types_of = |id: &str| -> Vec<(i32, Option<String>)> {
         listed
             .iter()
-            .find(|t| t.to_id == id)
+            .find(|t| t.to_object_id == id)
             .unwrap()
-            .types
+            .association_types
             .iter()
             .map(|l| (l.type_id, l.label.clone()))
             .collect()
@@ -308,7 +308,7 @@ async fn v4_associations_list_add_and_remove_and_removing_the_primary_deletes_th
         .await
         .unwrap();
     assert_eq!(left.len(), 1);
-    assert_eq!(left[0].to_id, primary);
+    assert_eq!(left[0].to_object_id.as_str(), primary);
     client.leads().get(&lead).await.expect("still there");
 
     associations
@@ -373,7 +373,7 @@ async fn association_labels_are_looked_up_once_and_used_by_name() {
         .iter()
         .find(|l| l.type_id == 578)
         .expect("578 listed");
-    assert_eq!(primary.category, AssociationCategory::HubSpotDefined);
+    assert_eq!(primary.category(), AssociationCategory::HubSpotDefined);
     assert_eq!(primary.label.as_deref(), Some("Primary"));
     assert!(labels.iter().any(|l| l.type_id == 608 && l.label.is_none()));
 
@@ -413,11 +413,11 @@ async fn association_labels_are_looked_up_once_and_used_by_name() {
         .await
         .unwrap();
     assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].to_id, company);
-    assert!(
-        listed[0]
-            .types
-            .iter()
-            .any(|t| t.association_type() == decision_maker)
-    );
+    assert_eq!(listed[0].to_object_id.as_str(), company);
+    assert!(listed[0].association_types.iter().any(|t| {
+        AssociationType {
+            category: serde_json::from_value(serde_json::json!(t.category)).unwrap(),
+            type_id: t.type_id,
+        } == decision_maker
+    }));
 }

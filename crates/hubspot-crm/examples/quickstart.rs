@@ -71,7 +71,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .options
             .iter()
             .find(|o| {
-                normalize(&o.label) == normalize(wanted) || normalize(&o.value) == normalize(wanted)
+                normalize(o.label.as_deref().unwrap_or_default()) == normalize(wanted)
+                    || normalize(&o.value) == normalize(wanted)
             })
             .map(|o| o.value.clone())
     };
@@ -142,7 +143,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let label = labels
         .iter()
         .filter(|l| l.label.is_some())
-        .min_by_key(|l| l.category != AssociationCategory::UserDefined)
+        .min_by_key(|l| l.category() != AssociationCategory::UserDefined)
         .and_then(|l| l.label.clone());
     let link = match label {
         Some(label) => {

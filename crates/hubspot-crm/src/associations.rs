@@ -7,11 +7,11 @@ use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use hubspot_crm_api::association_labels as labels_api;
 use hubspot_crm_api::associations as v4;
-use hubspot_crm_api::shared::{ForwardPaging, PublicObjectId};
+use hubspot_crm_api::shared::PublicObjectId;
 
 use crate::client::Client;
 use crate::error::{ApiError, Error, Result, ValidationError};
-use crate::model::{AssociationCategory, AssociationLabel, AssociationType, Page};
+use crate::model::{AssociationLabel, AssociationType, Page};
 use crate::stream::cursor_stream;
 use crate::transport::Call;
 use crate::validate::{
@@ -224,51 +224,20 @@ pub fn hubspot_defined(
     }
 }
 
-/// A record associated with the record whose associations were listed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AssociationTarget {
-    /// The associated record's id.
-    pub to_id: String,
-    /// The types (and labels) associating the two.
-    pub types: Vec<AssociationLabel>,
-}
+/// A record associated with the record whose associations were listed: HubSpot's
+/// `MultiAssociatedObjectWithLabel` (`to_object_id`, and `association_types` with their labels).
+pub use v4::types::MultiAssociatedObjectWithLabel as AssociationTarget;
 
-/// Two records that were associated, with the labels now between them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AssociationLink {
-    /// Object type id of the first record, e.g. `0-136`.
-    pub from_object_type_id: String,
-    /// The first record's id.
-    pub from_id: String,
-    /// Object type id of the second record, e.g. `0-1`.
-    pub to_object_type_id: String,
-    /// The second record's id.
-    pub to_id: String,
-    /// Labels between them (unlabeled types are not listed).
-    pub labels: Vec<String>,
-}
+/// Two records that were associated, with the labels now between them: HubSpot's
+/// `LabelsBetweenObjectPair`.
+pub use v4::types::LabelsBetweenObjectPair as AssociationLink;
 
-/// A default association made between two records.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DefaultAssociation {
-    /// The first record's id.
-    pub from_id: String,
-    /// The second record's id.
-    pub to_id: String,
-    /// The type HubSpot used.
-    pub association_type: AssociationType,
-}
+/// A default association made between two records: HubSpot's `PublicDefaultAssociation`.
+pub use v4::types::PublicDefaultAssociation as DefaultAssociation;
 
-/// One record's associations from a batch read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RecordAssociations {
-    /// The record read.
-    pub from_id: String,
-    /// Its associated records (one page).
-    pub to: Vec<AssociationTarget>,
-    /// Cursor of this record's next page, if it has more associations.
-    pub next_after: Option<String>,
-}
+/// One record's associations from a batch read: HubSpot's `PublicAssociationMultiWithLabel`
+/// (`from`, one page of `to`, and `paging` to this record's next page).
+pub use v4::types::PublicAssociationMultiWithLabel as RecordAssociations;
 
 /// HubSpot's answer to an associations batch: what succeeded and what failed (a 207).
 #[derive(Clone, Debug)]
@@ -281,16 +250,10 @@ pub struct AssociationBatch<T> {
     pub errors: Vec<ApiError>,
 }
 
-/// One association to create in a batch.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AssociationInput {
-    /// The first record's id.
-    pub from_id: String,
-    /// The second record's id.
-    pub to_id: String,
-    /// The types to associate with (at least one).
-    pub types: Vec<AssociationType>,
-}
+/// One association to create in a batch: the generated `PublicAssociationMultiPost` (fields
+/// through `Deref`).
+#[derive(Clone, Debug)]
+pub struct AssociationInput(v4::types::PublicAssociationMultiPost);
 
 impl AssociationInput {
     /// An input associating `from_id` with `to_id` by `types`.
@@ -299,22 +262,20 @@ impl AssociationInput {
         to_id: impl Into<String>,
         types: impl IntoIterator<Item = AssociationType>,
     ) -> Self {
-        AssociationInput {
-            from_id: from_id.into(),
-            to_id: to_id.into(),
-            types: types.into_iter().collect(),
-        }
+        AssociationInput(v4::types::PublicAssociationMultiPost {
+            from: PublicObjectId { id: from_id.into() },
+            to: PublicObjectId { id: to_id.into() },
+            types: types.into_iter().map(|t| spec(&t)).collect(),
+        })
     }
 }
 
-/// Associations to remove in a batch: all those between `from_id` and each of `to_ids`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AssociationRemoval {
-    /// The first record's id.
-    pub from_id: String,
-    /// The records to dissociate from it (at least one).
-    pub to_ids: Vec<String>,
-}
+crate::model::deref_to!(AssociationInput => v4::types::PublicAssociationMultiPost, 0);
+
+/// Associations to remove in a batch, all those between `from` and each of `to`: the
+/// generated `PublicAssociationMultiArchive` (fields through `Deref`).
+#[derive(Clone, Debug)]
+pub struct AssociationRemoval(v4::types::PublicAssociationMultiArchive);
 
 impl AssociationRemoval {
     /// A removal of every association between `from_id` and each of `to_ids`.
@@ -323,12 +284,17 @@ impl AssociationRemoval {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        AssociationRemoval {
-            from_id: from_id.into(),
-            to_ids: to_ids.into_iter().map(Into::into).collect(),
-        }
+        AssociationRemoval(v4::types::PublicAssociationMultiArchive {
+            from: PublicObjectId { id: from_id.into() },
+            to: to_ids
+                .into_iter()
+                .map(|id| PublicObjectId { id: id.into() })
+                .collect(),
+        })
     }
 }
+
+crate::model::deref_to!(AssociationRemoval => v4::types::PublicAssociationMultiArchive, 0);
 
 /// The cache key of a pair of object types: standard types by plural name, whichever way
 /// the caller named them.
@@ -405,8 +371,8 @@ impl Associations {
         types: &[AssociationType],
     ) -> Result<AssociationLink> {
         check_pair(object_type, object_id, to_object_type, to_object_id)?;
-        check_types("types", types)?;
         let body: Vec<v4::types::AssociationSpec> = types.iter().map(spec).collect();
+        check_types("types", &body)?;
         let (call, api) = start_v4(&self.client).await?;
         let result = api
             .create()
@@ -417,7 +383,7 @@ impl Associations {
             .body(body)
             .send()
             .await;
-        call.finish(result, Vec::new).map(link)
+        call.finish(result, Vec::new)
     }
 
     /// Associates two records with the default (unlabeled) type of their object types
@@ -440,20 +406,7 @@ impl Associations {
             .send()
             .await;
         let answer = call.finish(result, Vec::new)?;
-        Ok(batch(
-            &call,
-            answer.status,
-            answer.results,
-            answer.errors,
-            |d| DefaultAssociation {
-                from_id: d.from.id,
-                to_id: d.to.id,
-                association_type: AssociationType {
-                    category: AssociationCategory::parse(&d.association_spec.association_category),
-                    type_id: d.association_spec.association_type_id,
-                },
-            },
-        ))
+        Ok(batch(&call, answer.status, answer.results, answer.errors))
     }
 
     /// Removes every association between two records (`DELETE .../associations/
@@ -517,8 +470,12 @@ impl Associations {
         }
         let page = call.finish(request.send().await, Vec::new)?;
         Ok(Page {
-            next_after: next_after(page.paging),
-            results: page.results.into_iter().map(target).collect(),
+            next_after: page
+                .paging
+                .and_then(|p| p.next)
+                .map(|n| n.after)
+                .filter(|a| !a.is_empty()),
+            results: page.results,
             total: None,
         })
     }
@@ -584,23 +541,12 @@ impl Associations {
         check_object_type("toObjectType", to_object_type)?;
         check_batch_size(inputs.len(), limits::MAX_BATCH_CREATE)?;
         for (i, input) in inputs.iter().enumerate() {
-            validate_record_id("from.id", &input.from_id).map_err(|e| e.at_item(i))?;
-            validate_record_id("to.id", &input.to_id).map_err(|e| e.at_item(i))?;
+            validate_record_id("from.id", &input.from.id).map_err(|e| e.at_item(i))?;
+            validate_record_id("to.id", &input.to.id).map_err(|e| e.at_item(i))?;
             check_types("types", &input.types).map_err(|e| e.at_item(i))?;
         }
         let body = v4::types::BatchInputPublicAssociationMultiPost {
-            inputs: inputs
-                .iter()
-                .map(|input| v4::types::PublicAssociationMultiPost {
-                    from: PublicObjectId {
-                        id: input.from_id.clone(),
-                    },
-                    to: PublicObjectId {
-                        id: input.to_id.clone(),
-                    },
-                    types: input.types.iter().map(spec).collect(),
-                })
-                .collect(),
+            inputs: inputs.iter().map(|input| input.0.clone()).collect(),
         };
         let (call, api) = start_v4(&self.client).await?;
         let result = api
@@ -611,13 +557,7 @@ impl Associations {
             .send()
             .await;
         let answer = call.finish(result, Vec::new)?;
-        Ok(batch(
-            &call,
-            answer.status,
-            answer.results,
-            answer.errors,
-            link,
-        ))
+        Ok(batch(&call, answer.status, answer.results, answer.errors))
     }
 
     /// Reads the associations of up to 1,000 records to an object type
@@ -655,17 +595,7 @@ impl Associations {
             .send()
             .await;
         let answer = call.finish(result, Vec::new)?;
-        Ok(batch(
-            &call,
-            answer.status,
-            answer.results,
-            answer.errors,
-            |r| RecordAssociations {
-                from_id: r.from.id,
-                to: r.to.into_iter().map(target).collect(),
-                next_after: next_after(r.paging.map(|p| ForwardPaging { next: p.next })),
-            },
-        ))
+        Ok(batch(&call, answer.status, answer.results, answer.errors))
     }
 
     /// Removes every association between each input's record and its `to_ids`
@@ -681,30 +611,18 @@ impl Associations {
         // HubSpot documents no limit for this batch; only emptiness is checked.
         check_batch_size(inputs.len(), usize::MAX)?;
         for (i, input) in inputs.iter().enumerate() {
-            validate_record_id("from.id", &input.from_id).map_err(|e| e.at_item(i))?;
-            if input.to_ids.is_empty() {
+            validate_record_id("from.id", &input.from.id).map_err(|e| e.at_item(i))?;
+            if input.to.is_empty() {
                 return Err(ValidationError::new("to", "needs at least one record id")
                     .at_item(i)
                     .into());
             }
-            for (j, to) in input.to_ids.iter().enumerate() {
-                validate_record_id(&format!("to[{j}].id"), to).map_err(|e| e.at_item(i))?;
+            for (j, to) in input.to.iter().enumerate() {
+                validate_record_id(&format!("to[{j}].id"), &to.id).map_err(|e| e.at_item(i))?;
             }
         }
         let body = v4::types::BatchInputPublicAssociationMultiArchive {
-            inputs: inputs
-                .iter()
-                .map(|input| v4::types::PublicAssociationMultiArchive {
-                    from: PublicObjectId {
-                        id: input.from_id.clone(),
-                    },
-                    to: input
-                        .to_ids
-                        .iter()
-                        .map(|id| PublicObjectId { id: id.clone() })
-                        .collect(),
-                })
-                .collect(),
+            inputs: inputs.iter().map(|input| input.0.clone()).collect(),
         };
         let (call, api) = start_v4(&self.client).await?;
         let result = api
@@ -770,11 +688,7 @@ impl Associations {
         Ok(labels
             .results
             .into_iter()
-            .map(|t| AssociationLabel {
-                category: AssociationCategory::parse(&t.category),
-                type_id: t.type_id,
-                label: t.label,
-            })
+            .map(AssociationLabel::from)
             .collect())
     }
 
@@ -890,57 +804,16 @@ fn spec(t: &AssociationType) -> v4::types::AssociationSpec {
     }
 }
 
-/// A record id as HubSpot sent it: a string, or the number the v4 API sends.
-fn id_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn label(t: v4::types::AssociationSpecWithLabel) -> AssociationLabel {
-    AssociationLabel {
-        category: AssociationCategory::parse(&t.category),
-        type_id: t.type_id,
-        label: t.label,
-    }
-}
-
-fn target(t: v4::types::MultiAssociatedObjectWithLabel) -> AssociationTarget {
-    AssociationTarget {
-        to_id: id_text(&t.to_object_id),
-        types: t.association_types.into_iter().map(label).collect(),
-    }
-}
-
-fn link(l: v4::types::LabelsBetweenObjectPair) -> AssociationLink {
-    AssociationLink {
-        from_object_type_id: l.from_object_type_id,
-        from_id: id_text(&l.from_object_id),
-        to_object_type_id: l.to_object_type_id,
-        to_id: id_text(&l.to_object_id),
-        labels: l.labels,
-    }
-}
-
-fn next_after(paging: Option<ForwardPaging>) -> Option<String> {
-    paging
-        .and_then(|p| p.next)
-        .map(|n| n.after)
-        .filter(|a| !a.is_empty())
-}
-
-fn batch<T, P>(
+fn batch<T>(
     call: &Call,
     status: String,
     results: Vec<T>,
     errors: Vec<serde_json::Value>,
-    item: impl FnMut(T) -> P,
-) -> AssociationBatch<P> {
+) -> AssociationBatch<T> {
     let http_status = call.status();
     AssociationBatch {
         status,
-        results: results.into_iter().map(item).collect(),
+        results,
         errors: errors
             .iter()
             .map(|e| ApiError::from_json(http_status, e))
@@ -951,6 +824,7 @@ fn batch<T, P>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::AssociationCategory;
 
     #[test]
     fn lead_enum_and_table_agree() {
@@ -1018,11 +892,7 @@ mod tests {
     }
 
     fn label(category: AssociationCategory, type_id: i32, label: Option<&str>) -> AssociationLabel {
-        AssociationLabel {
-            category,
-            type_id,
-            label: label.map(str::to_owned),
-        }
+        AssociationLabel::new(category, type_id, label.map(str::to_owned))
     }
 
     #[test]

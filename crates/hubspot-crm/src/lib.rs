@@ -53,6 +53,8 @@ pub use validate::validate_record_id;
 
 /// The generated low-level client.
 pub use hubspot_crm_api as api;
+/// A record id as HubSpot sends it (a string, or a number in the v4 associations API).
+pub use hubspot_crm_api::RecordId;
 
 /// The README's examples compile.
 #[cfg(doctest)]

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use hubspot_crm_api::association_labels::types::AssociationSpecWithLabel as LabelSpec;
+use hubspot_crm_api::properties::types::Property;
 use hubspot_crm_api::shared::{
     AssociatedId, AssociationSpec, AssociationSpecAssociationCategory, PublicAssociationsForObject,
     PublicObjectId, SimplePublicObject, SimplePublicObjectBatchInput,
@@ -11,6 +13,30 @@ use hubspot_crm_api::shared::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ValidationError};
+
+/// Lets a wrapper be read as the generated type it holds (`deref_to!(Wrapper => Inner, field)`),
+/// and changed as it with `mut`.
+macro_rules! deref_to {
+    ($wrapper:ident => $inner:ty, $field:tt) => {
+        impl std::ops::Deref for $wrapper {
+            type Target = $inner;
+
+            fn deref(&self) -> &$inner {
+                &self.$field
+            }
+        }
+    };
+    (mut $wrapper:ident => $inner:ty, $field:tt) => {
+        crate::model::deref_to!($wrapper => $inner, $field);
+
+        impl std::ops::DerefMut for $wrapper {
+            fn deref_mut(&mut self) -> &mut $inner {
+                &mut self.$field
+            }
+        }
+    };
+}
+pub(crate) use deref_to;
 
 /// One historic value of a property (HubSpot's `ValueWithTimestamp`).
 pub use hubspot_crm_api::shared::ValueWithTimestamp as PropertyValue;
@@ -58,13 +84,7 @@ impl Record {
     }
 }
 
-impl std::ops::Deref for Record {
-    type Target = SimplePublicObject;
-
-    fn deref(&self) -> &SimplePublicObject {
-        &self.object
-    }
-}
+crate::model::deref_to!(Record => SimplePublicObject, object);
 
 impl From<SimplePublicObject> for Record {
     fn from(object: SimplePublicObject) -> Self {
@@ -327,19 +347,7 @@ impl From<SimplePublicObjectBatchInputForCreate> for NewRecord {
     }
 }
 
-impl std::ops::Deref for NewRecord {
-    type Target = SimplePublicObjectBatchInputForCreate;
-
-    fn deref(&self) -> &Self::Target {
-        &self.input
-    }
-}
-
-impl std::ops::DerefMut for NewRecord {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.input
-    }
-}
+crate::model::deref_to!(mut NewRecord => SimplePublicObjectBatchInputForCreate, input);
 
 /// A change to an existing record: the generated batch-update input (fields through `Deref`).
 /// An empty string clears a value.
@@ -394,19 +402,7 @@ impl From<SimplePublicObjectBatchInput> for RecordUpdate {
     }
 }
 
-impl std::ops::Deref for RecordUpdate {
-    type Target = SimplePublicObjectBatchInput;
-
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for RecordUpdate {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
-    }
-}
+crate::model::deref_to!(mut RecordUpdate => SimplePublicObjectBatchInput, 0);
 
 /// Options of a read: which properties, history and associations come back.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -483,70 +479,44 @@ pub struct Page<T> {
     pub total: Option<u64>,
 }
 
-/// One option of an enumeration property.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PropertyOption {
-    /// What users see.
-    pub label: String,
-    /// What is stored and sent.
-    pub value: String,
-    /// Hidden from forms (still a valid value).
-    pub hidden: bool,
-    /// Position in lists, when set.
-    pub display_order: Option<i32>,
-}
+/// One option of an enumeration property (HubSpot's `Option`: `label`, `value`, `hidden`,
+/// `display_order`).
+pub use hubspot_crm_api::properties::types::Option as PropertyOption;
 
-/// A property of an object type, as HubSpot defines it in the account.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PropertyDefinition {
-    /// Internal name, e.g. `hs_lead_label`.
-    pub name: String,
-    /// Display name.
-    pub label: String,
-    /// Data type: `string`, `number`, `date`, `datetime`, `enumeration`, `bool`, ...
-    pub property_type: String,
-    /// Field type: `text`, `select`, `radio`, `checkbox`, `booleancheckbox`, ...
-    pub field_type: String,
-    /// The property group.
-    pub group_name: String,
-    /// Description, empty when none.
-    pub description: String,
-    /// Options of an enumeration property.
-    pub options: Vec<PropertyOption>,
-    /// Options come from elsewhere (e.g. owners, pipeline stages), so `options` may not
-    /// list them all.
-    pub external_options: bool,
-    /// Hidden from HubSpot's UI.
-    pub hidden: bool,
-    /// Computed by HubSpot.
-    pub calculated: bool,
-    /// Values are unique across records (usable as `idProperty`).
-    pub has_unique_value: bool,
-    /// Defined by HubSpot rather than the account.
-    pub hubspot_defined: bool,
-    /// Its value cannot be written: `modificationMetadata.readOnlyValue` or calculated.
-    pub read_only: bool,
-}
+/// A property of an object type, as HubSpot defines it in the account: the generated
+/// `Property` (fields through `Deref`), with the checks this client makes of values to write.
+#[derive(Clone, Debug)]
+pub struct PropertyDefinition(Property);
 
 impl PropertyDefinition {
+    /// Its value cannot be written: `modificationMetadata.readOnlyValue`, or calculated.
+    pub fn read_only(&self) -> bool {
+        self.0.calculated
+            || self
+                .0
+                .modification_metadata
+                .as_ref()
+                .is_some_and(|m| m.read_only_value)
+    }
+
     /// An enumeration whose values must be among `options`.
     pub fn has_fixed_options(&self) -> bool {
-        self.property_type == "enumeration" && !self.external_options && !self.options.is_empty()
+        self.0.type_ == "enumeration" && !self.0.external_options && !self.0.options.is_empty()
     }
 
     /// A multi-select (checkbox) enumeration: values are `;`-separated.
     pub fn is_multi_select(&self) -> bool {
-        self.property_type == "enumeration" && self.field_type == "checkbox"
+        self.0.type_ == "enumeration" && self.0.field_type == "checkbox"
     }
 
     /// Checks a value to write: the property is writable and, for an enumeration with fixed
     /// options, the value (each `;`-separated value of a multi-select) is an option's value.
     /// An empty value clears the property and is always accepted on a writable property.
     pub fn check_value(&self, value: &str) -> std::result::Result<(), ValidationError> {
-        if self.read_only {
+        if self.read_only() {
             return Err(ValidationError::new(
-                &self.name,
-                if self.calculated {
+                &self.0.name,
+                if self.0.calculated {
                     "is calculated by HubSpot and cannot be written"
                 } else {
                     "is read-only and cannot be written"
@@ -561,21 +531,18 @@ impl PropertyDefinition {
         } else {
             vec![value]
         };
+        let options = &self.0.options;
         for value in values {
-            if self.options.iter().any(|o| o.value == value) {
+            if options.iter().any(|o| o.value == value) {
                 continue;
             }
-            let allowed: Vec<String> = self
-                .options
-                .iter()
-                .map(|o| format!("`{}`", o.value))
-                .collect();
-            let hint = match self.options.iter().find(|o| o.label == value) {
+            let allowed: Vec<String> = options.iter().map(|o| format!("`{}`", o.value)).collect();
+            let hint = match options.iter().find(|o| o.label.as_deref() == Some(value)) {
                 Some(option) => format!(" (`{value}` is the label of `{}`)", option.value),
                 None => String::new(),
             };
             return Err(ValidationError::new(
-                &self.name,
+                &self.0.name,
                 format!(
                     "`{value}` is not an option{hint}; allowed values: {}",
                     allowed.join(", ")
@@ -584,10 +551,23 @@ impl PropertyDefinition {
         }
         Ok(())
     }
+
+    /// The generated property.
+    pub fn into_inner(self) -> Property {
+        self.0
+    }
 }
 
+impl From<Property> for PropertyDefinition {
+    fn from(property: Property) -> Self {
+        PropertyDefinition(property)
+    }
+}
+
+crate::model::deref_to!(PropertyDefinition => Property, 0);
+
 /// The property definitions of one object type, by name.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct PropertyDefinitions {
     object_type: String,
     by_name: BTreeMap<String, PropertyDefinition>,
@@ -657,26 +637,43 @@ impl PropertyDefinitions {
     }
 }
 
-/// An association type between two object types as HubSpot lists it, with its label.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct AssociationLabel {
-    /// Who defined it.
-    pub category: AssociationCategory,
-    /// Its id.
-    pub type_id: i32,
-    /// Its label; `None` for an unlabeled type (such as the default one).
-    pub label: Option<String>,
-}
+/// An association type between two object types as HubSpot lists it, with its label: the
+/// generated `AssociationSpecWithLabel` of the labels API (fields through `Deref`), with its
+/// category typed.
+#[derive(Clone, Debug)]
+pub struct AssociationLabel(LabelSpec);
 
 impl AssociationLabel {
+    /// A label of `category` and `type_id`; `label` is `None` for an unlabeled type.
+    pub fn new(category: AssociationCategory, type_id: i32, label: Option<String>) -> Self {
+        AssociationLabel(LabelSpec {
+            category: category.as_str().to_owned(),
+            label,
+            type_id,
+        })
+    }
+
+    /// Who defined it.
+    pub fn category(&self) -> AssociationCategory {
+        AssociationCategory::parse(&self.0.category)
+    }
+
     /// The type, to associate with.
     pub fn association_type(&self) -> AssociationType {
         AssociationType {
-            category: self.category.clone(),
-            type_id: self.type_id,
+            category: self.category(),
+            type_id: self.0.type_id,
         }
     }
 }
+
+impl From<LabelSpec> for AssociationLabel {
+    fn from(spec: LabelSpec) -> Self {
+        AssociationLabel(spec)
+    }
+}
+
+crate::model::deref_to!(AssociationLabel => LabelSpec, 0);
 
 /// HubSpot's answer to one batch request.
 #[derive(Clone, Debug)]

@@ -11,9 +11,7 @@ use hubspot_crm_api::properties as api;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::model::{
-    NewRecord, PropertyDefinition, PropertyDefinitions, PropertyOption, RecordUpdate,
-};
+use crate::model::{NewRecord, PropertyDefinition, PropertyDefinitions, RecordUpdate};
 use crate::transport::Call;
 use crate::validate::check_object_type;
 
@@ -92,7 +90,7 @@ impl Properties {
             .property_name(name)
             .send()
             .await;
-        call.finish(result, Vec::new).map(definition)
+        call.finish(result, Vec::new).map(PropertyDefinition::from)
     }
 
     /// The property definitions of an object type, read from HubSpot once per client (clones
@@ -133,7 +131,11 @@ impl Properties {
         let (call, api) = start(&self.client).await?;
         let result = api.list().object_type(object_type).send().await;
         let list = call.finish(result, Vec::new)?;
-        Ok(list.results.into_iter().map(definition).collect())
+        Ok(list
+            .results
+            .into_iter()
+            .map(PropertyDefinition::from)
+            .collect())
     }
 
     /// Checks values to write against the (cached) definitions of `object_type`: each
@@ -157,38 +159,5 @@ impl Properties {
     /// Checks the properties of an update, as [`Self::validate_values`] does.
     pub async fn check_update(&self, object_type: &str, update: &RecordUpdate) -> Result<()> {
         self.validate_values(object_type, &update.properties).await
-    }
-}
-
-/// The definition this client works with, from HubSpot's generated `Property`.
-fn definition(p: api::types::Property) -> PropertyDefinition {
-    let calculated = p.calculated;
-    let read_only_value = p
-        .modification_metadata
-        .as_ref()
-        .is_some_and(|m| m.read_only_value);
-    PropertyDefinition {
-        name: p.name,
-        label: p.label.unwrap_or_default(),
-        property_type: p.type_,
-        field_type: p.field_type,
-        group_name: p.group_name,
-        description: p.description.unwrap_or_default(),
-        options: p
-            .options
-            .into_iter()
-            .map(|o| PropertyOption {
-                label: o.label.unwrap_or_default(),
-                value: o.value,
-                hidden: o.hidden,
-                display_order: o.display_order,
-            })
-            .collect(),
-        external_options: p.external_options,
-        hidden: p.hidden,
-        calculated,
-        has_unique_value: p.has_unique_value,
-        hubspot_defined: p.hubspot_defined,
-        read_only: read_only_value || calculated,
     }
 }

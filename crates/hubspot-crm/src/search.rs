@@ -98,13 +98,7 @@ impl Filter {
     }
 }
 
-impl std::ops::Deref for Filter {
-    type Target = shared::Filter;
-
-    fn deref(&self) -> &shared::Filter {
-        &self.0
-    }
-}
+crate::model::deref_to!(Filter => shared::Filter, 0);
 
 impl From<Filter> for shared::Filter {
     fn from(filter: Filter) -> Self {
@@ -125,13 +119,7 @@ impl FilterGroup {
     }
 }
 
-impl std::ops::Deref for FilterGroup {
-    type Target = shared::FilterGroup;
-
-    fn deref(&self) -> &shared::FilterGroup {
-        &self.0
-    }
-}
+crate::model::deref_to!(FilterGroup => shared::FilterGroup, 0);
 
 impl From<FilterGroup> for shared::FilterGroup {
     fn from(group: FilterGroup) -> Self {
@@ -161,13 +149,7 @@ impl Sort {
     }
 }
 
-impl std::ops::Deref for Sort {
-    type Target = PublicObjectSearchRequestSortsItem;
-
-    fn deref(&self) -> &PublicObjectSearchRequestSortsItem {
-        &self.0
-    }
-}
+crate::model::deref_to!(Sort => PublicObjectSearchRequestSortsItem, 0);
 
 impl From<Sort> for PublicObjectSearchRequestSortsItem {
     fn from(sort: Sort) -> Self {
@@ -254,16 +236,4 @@ impl SearchRequest {
     }
 }
 
-impl std::ops::Deref for SearchRequest {
-    type Target = PublicObjectSearchRequest;
-
-    fn deref(&self) -> &PublicObjectSearchRequest {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for SearchRequest {
-    fn deref_mut(&mut self) -> &mut PublicObjectSearchRequest {
-        &mut self.0
-    }
-}
+crate::model::deref_to!(mut SearchRequest => PublicObjectSearchRequest, 0);

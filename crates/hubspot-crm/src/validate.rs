@@ -5,7 +5,7 @@
 use hubspot_crm_api::shared::{self, PublicObjectSearchRequest};
 
 use crate::error::ValidationError;
-use crate::model::{AssociationType, NewRecord};
+use crate::model::NewRecord;
 use hubspot_crm_api::shared::FilterOperator as Operator;
 
 /// Checks every object's create input: property names are not blank, association target ids
@@ -98,7 +98,10 @@ pub(crate) fn check_pair(
     validate_record_id("toObjectId", to_object_id)
 }
 
-pub(crate) fn check_types(field: &str, types: &[AssociationType]) -> Result<(), ValidationError> {
+pub(crate) fn check_types(
+    field: &str,
+    types: &[hubspot_crm_api::associations::types::AssociationSpec],
+) -> Result<(), ValidationError> {
     if types.is_empty() {
         return Err(ValidationError::new(
             field,
@@ -106,13 +109,13 @@ pub(crate) fn check_types(field: &str, types: &[AssociationType]) -> Result<(), 
         ));
     }
     for (i, t) in types.iter().enumerate() {
-        if t.type_id <= 0 {
+        if t.association_type_id <= 0 {
             return Err(ValidationError::new(
                 format!("{field}[{i}].associationTypeId"),
-                format!("{} is not an association type id", t.type_id),
+                format!("{} is not an association type id", t.association_type_id),
             ));
         }
-        if t.category.as_str().trim().is_empty() {
+        if t.association_category.trim().is_empty() {
             return Err(ValidationError::new(
                 format!("{field}[{i}].associationCategory"),
                 "must not be blank",

@@ -4,11 +4,34 @@
 
 use crate::support::{TOKEN, catch_all, client, expect_validation, user_defined};
 use httpmock::prelude::*;
+use hubspot_crm::api::associations::types::AssociationSpecWithLabel;
 use hubspot_crm::{
-    AssociationCategory, AssociationInput, AssociationLabel, AssociationRemoval, AssociationType,
-    Error, LeadAssociation,
+    AssociationCategory, AssociationInput, AssociationRemoval, AssociationType, Error,
+    LeadAssociation,
 };
 use serde_json::json;
+
+/// The category HubSpot sent, typed (an unknown one is `Other`).
+fn category(name: &str) -> AssociationCategory {
+    serde_json::from_value(json!(name)).unwrap()
+}
+
+/// An association type with its label as listed: typed category, type id, label.
+fn listed(spec: &AssociationSpecWithLabel) -> (AssociationCategory, i32, Option<&str>) {
+    (
+        category(&spec.category),
+        spec.type_id,
+        spec.label.as_deref(),
+    )
+}
+
+/// The type to associate with, of a listed association type.
+fn listed_type(spec: &AssociationSpecWithLabel) -> AssociationType {
+    AssociationType {
+        category: category(&spec.category),
+        type_id: spec.type_id,
+    }
+}
 
 #[tokio::test]
 async fn associate_puts_the_type_list_and_reads_numeric_ids() {
@@ -47,9 +70,9 @@ async fn associate_puts_the_type_list_and_reads_numeric_ids() {
         .unwrap();
     mock.assert_async().await;
     assert_eq!(link.from_object_type_id, "0-136");
-    assert_eq!(link.from_id, "901");
+    assert_eq!(link.from_object_id, "901");
     assert_eq!(link.to_object_type_id, "0-2");
-    assert_eq!(link.to_id, "5791");
+    assert_eq!(link.to_object_id, "5791");
     assert_eq!(link.labels, ["Decision maker's company"]);
 }
 
@@ -78,7 +101,10 @@ async fn associate_accepts_string_ids_and_a_201() {
         .await
         .unwrap();
     mock.assert_async().await;
-    assert_eq!((link.from_id.as_str(), link.to_id.as_str()), ("901", "51"));
+    assert_eq!(
+        (link.from_object_id.as_str(), link.to_object_id.as_str()),
+        ("901", "51")
+    );
     assert!(link.labels.is_empty());
 }
 
@@ -180,10 +206,14 @@ async fn associate_default_reads_the_batch_shaped_answer() {
     assert_eq!(batch.status, "COMPLETE");
     assert!(batch.errors.is_empty());
     assert_eq!(batch.results.len(), 1);
-    assert_eq!(batch.results[0].from_id, "901");
-    assert_eq!(batch.results[0].to_id, "5791");
+    assert_eq!(batch.results[0].from.id, "901");
+    assert_eq!(batch.results[0].to.id, "5791");
+    let spec = &batch.results[0].association_spec;
     assert_eq!(
-        batch.results[0].association_type,
+        AssociationType {
+            category: category(&spec.association_category),
+            type_id: spec.association_type_id,
+        },
         LeadAssociation::Company.association_type()
     );
 }
@@ -246,31 +276,30 @@ async fn list_page_sends_limit_and_after_and_types_the_answer() {
     assert_eq!(page.next_after.as_deref(), Some("MjAw"));
     assert_eq!(page.results.len(), 2);
     let first = &page.results[0];
-    assert_eq!(first.to_id, "5791");
+    assert_eq!(first.to_object_id, "5791");
     assert_eq!(
-        first.types,
+        first
+            .association_types
+            .iter()
+            .map(listed)
+            .collect::<Vec<_>>(),
         [
-            AssociationLabel {
-                category: AssociationCategory::HubSpotDefined,
-                type_id: 610,
-                label: None
-            },
-            AssociationLabel {
-                category: AssociationCategory::HubSpotDefined,
-                type_id: 580,
-                label: Some("Primary".into())
-            },
-            AssociationLabel {
-                category: AssociationCategory::UserDefined,
-                type_id: 37,
-                label: Some("Decision maker's company".into())
-            },
+            (AssociationCategory::HubSpotDefined, 610, None),
+            (AssociationCategory::HubSpotDefined, 580, Some("Primary")),
+            (
+                AssociationCategory::UserDefined,
+                37,
+                Some("Decision maker's company")
+            ),
         ]
     );
-    assert_eq!(first.types[2].association_type(), user_defined(37));
+    assert_eq!(listed_type(&first.association_types[2]), user_defined(37));
     // Ids beyond 32 bits survive.
-    assert_eq!(page.results[1].to_id, "18417469260");
-    assert_eq!(page.results[1].types[0].category, AssociationCategory::Work);
+    assert_eq!(page.results[1].to_object_id, "18417469260");
+    assert_eq!(
+        category(&page.results[1].association_types[0].category),
+        AssociationCategory::Work
+    );
 }
 
 #[tokio::test]
@@ -332,7 +361,7 @@ async fn list_all_follows_every_page() {
         .unwrap();
     first.assert_calls_async(1).await;
     second.assert_calls_async(1).await;
-    let ids: Vec<&str> = all.iter().map(|t| t.to_id.as_str()).collect();
+    let ids: Vec<&str> = all.iter().map(|t| t.to_object_id.as_str()).collect();
     assert_eq!(ids, ["51", "52", "53"]);
 }
 
@@ -513,8 +542,8 @@ async fn batch_create_sends_every_input_and_keeps_partial_failures() {
     mock.assert_async().await;
     assert_eq!(batch.status, "COMPLETE");
     assert_eq!(batch.results.len(), 1);
-    assert_eq!(batch.results[0].from_id, "901");
-    assert_eq!(batch.results[0].to_id, "51");
+    assert_eq!(batch.results[0].from_object_id, "901");
+    assert_eq!(batch.results[0].to_object_id, "51");
     assert_eq!(batch.errors.len(), 1);
     let error = &batch.errors[0];
     assert_eq!(error.category.as_deref(), Some("VALIDATION_ERROR"));
@@ -570,11 +599,20 @@ async fn batch_read_types_results_paging_and_missing_records() {
     mock.assert_async().await;
     assert_eq!(batch.results.len(), 1);
     let read = &batch.results[0];
-    assert_eq!(read.from_id, "901");
-    assert_eq!(read.next_after.as_deref(), Some("NTE="));
-    assert_eq!(read.to[0].to_id, "51");
-    assert_eq!(read.to[0].types[0].label.as_deref(), Some("Primary"));
-    assert_eq!(read.to[0].types[1].label, None);
+    assert_eq!(read.from.id, "901");
+    assert_eq!(
+        read.paging
+            .as_ref()
+            .and_then(|p| p.next.as_ref())
+            .map(|n| n.after.as_str()),
+        Some("NTE=")
+    );
+    assert_eq!(read.to[0].to_object_id, "51");
+    assert_eq!(
+        read.to[0].association_types[0].label.as_deref(),
+        Some("Primary")
+    );
+    assert_eq!(read.to[0].association_types[1].label, None);
     assert_eq!(
         batch.errors[0].category.as_deref(),
         Some("OBJECT_NOT_FOUND")
@@ -756,7 +794,7 @@ async fn batch_limits_and_items_are_checked_before_sending() {
     let mut inputs: Vec<AssociationInput> = (1..=5)
         .map(|i| AssociationInput::new(i.to_string(), "51", contact()))
         .collect();
-    inputs[3].to_id = "fifty".into();
+    inputs[3] = AssociationInput::new("4", "fifty", contact());
     let e = expect_validation(
         associations
             .batch_create("leads", "contacts", &inputs)
@@ -764,8 +802,8 @@ async fn batch_limits_and_items_are_checked_before_sending() {
     );
     assert_eq!((e.field.as_str(), e.item), ("to.id", Some(3)));
 
-    inputs[3].to_id = "51".into();
-    inputs[4].types.clear();
+    inputs[3] = AssociationInput::new("4", "51", contact());
+    inputs[4] = AssociationInput::new("5", "51", []);
     let e = expect_validation(
         associations
             .batch_create("leads", "contacts", &inputs)

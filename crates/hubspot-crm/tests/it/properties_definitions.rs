@@ -5,11 +5,62 @@ use std::collections::BTreeMap;
 
 use crate::support::{TOKEN, catch_all, client, expect_validation};
 use httpmock::prelude::*;
+use hubspot_crm::api::properties::types::Property;
 use hubspot_crm::{
     LeadAssociation, NewRecord, PropertyDefinition, PropertyDefinitions, PropertyOption,
     RecordUpdate,
 };
 use serde_json::json;
+
+/// An option's label, value, hidden flag, display order and description.
+fn option_fields(option: &PropertyOption) -> (Option<&str>, &str, bool, Option<i32>, Option<&str>) {
+    (
+        option.label.as_deref(),
+        option.value.as_str(),
+        option.hidden,
+        option.display_order,
+        option.description.as_deref(),
+    )
+}
+
+/// The object type and every definition, as JSON, to compare two sets of definitions.
+fn definitions_json(definitions: &PropertyDefinitions) -> (&str, Vec<serde_json::Value>) {
+    (
+        definitions.object_type(),
+        definitions
+            .iter()
+            .map(|d| serde_json::to_value(&**d).unwrap())
+            .collect(),
+    )
+}
+
+/// The `tier` enumeration (one option, `gold`) of a definition built offline.
+fn tier_definition() -> PropertyDefinition {
+    let gold: PropertyOption = PropertyOption::builder()
+        .label(Some("Gold".to_owned()))
+        .value("gold")
+        .hidden(false)
+        .display_order(None)
+        .try_into()
+        .unwrap();
+    let tier: Property = Property::builder()
+        .name("tier")
+        .label(Some("Tier".to_owned()))
+        .type_("enumeration")
+        .field_type("select")
+        .group_name("g")
+        .description(Some(String::new()))
+        .options(vec![gold])
+        .external_options(false)
+        .hidden(false)
+        .calculated(false)
+        .has_unique_value(false)
+        .hubspot_defined(false)
+        .modification_metadata(None)
+        .try_into()
+        .unwrap();
+    PropertyDefinition::from(tier)
+}
 
 fn metadata(read_only_value: bool) -> serde_json::Value {
     json!({"archivable": false, "readOnlyDefinition": true, "readOnlyValue": read_only_value})
@@ -195,60 +246,41 @@ async fn list_types_every_field_of_a_definition() {
         ]
     );
     let label = list.iter().find(|d| d.name == "hs_lead_label").unwrap();
+    assert_eq!(label.name, "hs_lead_label");
+    assert_eq!(label.label.as_deref(), Some("Lead label"));
+    assert_eq!(label.type_, "enumeration");
+    assert_eq!(label.field_type, "select");
+    assert_eq!(label.group_name, "lead_information");
+    assert_eq!(label.description.as_deref(), Some(""));
     assert_eq!(
-        label,
-        &PropertyDefinition {
-            name: "hs_lead_label".into(),
-            label: "Lead label".into(),
-            property_type: "enumeration".into(),
-            field_type: "select".into(),
-            group_name: "lead_information".into(),
-            description: String::new(),
-            options: vec![
-                PropertyOption {
-                    label: "Cold".into(),
-                    value: "COLD".into(),
-                    hidden: false,
-                    display_order: Some(0)
-                },
-                PropertyOption {
-                    label: "Warm".into(),
-                    value: "WARM".into(),
-                    hidden: false,
-                    display_order: Some(1)
-                },
-                PropertyOption {
-                    label: "Hot".into(),
-                    value: "HOT".into(),
-                    hidden: false,
-                    display_order: Some(2)
-                },
-                PropertyOption {
-                    label: "Legacy".into(),
-                    value: "LEGACY".into(),
-                    hidden: true,
-                    display_order: Some(3)
-                },
-            ],
-            external_options: false,
-            hidden: false,
-            calculated: false,
-            has_unique_value: false,
-            hubspot_defined: true,
-            read_only: false,
-        }
+        label.options.iter().map(option_fields).collect::<Vec<_>>(),
+        [
+            (Some("Cold"), "COLD", false, Some(0), None),
+            (Some("Warm"), "WARM", false, Some(1), None),
+            (Some("Hot"), "HOT", false, Some(2), None),
+            (Some("Legacy"), "LEGACY", true, Some(3), None),
+        ]
     );
+    assert!(!label.external_options);
+    assert!(!label.hidden);
+    assert!(!label.calculated);
+    assert!(!label.has_unique_value);
+    assert!(label.hubspot_defined);
+    assert!(!label.read_only());
     let by_name = |name: &str| list.iter().find(|d| d.name == name).unwrap();
-    assert!(by_name("hs_createdate").read_only);
+    assert!(by_name("hs_createdate").read_only());
     assert!(!by_name("hs_createdate").calculated);
     let days_open = by_name("hs_days_open");
-    assert!(days_open.calculated && days_open.read_only);
+    assert!(days_open.calculated && days_open.read_only());
     let object_id = by_name("hs_object_id");
-    assert!(object_id.has_unique_value && object_id.hidden && object_id.read_only);
+    assert!(object_id.has_unique_value && object_id.hidden && object_id.read_only());
     assert!(by_name("hubspot_owner_id").external_options);
     assert!(by_name("interests").is_multi_select());
     assert!(!by_name("hs_lead_type").is_multi_select());
-    assert_eq!(by_name("hs_lead_name").description, "The name of the lead");
+    assert_eq!(
+        by_name("hs_lead_name").description.as_deref(),
+        Some("The name of the lead")
+    );
 }
 
 #[tokio::test]
@@ -324,8 +356,9 @@ async fn a_definition_without_optional_fields_still_parses() {
     let list = client(&server).properties().list("leads").await.unwrap();
     mock.assert_async().await;
     assert_eq!(list[0].name, "custom_score");
-    assert!(list[0].read_only);
-    assert_eq!(list[0].description, "");
+    assert!(list[0].read_only());
+    // An omitted description reads as none.
+    assert_eq!(list[0].description, None);
     assert_eq!(list[1].options[0].value, "gold");
     assert!(!list[1].options[0].hidden);
     assert_eq!(list[1].options[0].display_order, None);
@@ -352,7 +385,7 @@ async fn definitions_are_read_once_per_client_and_shared_by_clones() {
         .await
         .unwrap();
     mock.assert_calls_async(1).await;
-    assert_eq!(first, second);
+    assert_eq!(definitions_json(&first), definitions_json(&second));
     assert_eq!(first.object_type(), "leads");
     assert_eq!(first.len(), 8);
     assert!(first.get("hs_lead_type").is_some());
@@ -545,26 +578,9 @@ async fn a_failed_read_is_not_cached() {
 
 #[test]
 fn definitions_built_offline_check_values_too() {
-    let tier = PropertyDefinition {
-        name: "tier".into(),
-        label: "Tier".into(),
-        property_type: "enumeration".into(),
-        field_type: "select".into(),
-        group_name: "g".into(),
-        description: String::new(),
-        options: vec![PropertyOption {
-            label: "Gold".into(),
-            value: "gold".into(),
-            hidden: false,
-            display_order: None,
-        }],
-        external_options: false,
-        hidden: false,
-        calculated: false,
-        has_unique_value: false,
-        hubspot_defined: false,
-        read_only: false,
-    };
+    let tier = tier_definition();
+    assert_eq!(tier.name, "tier");
+    assert!(tier.has_fixed_options() && !tier.is_multi_select() && !tier.read_only());
     let definitions = PropertyDefinitions::new("companies", [tier]);
     let ok = BTreeMap::from([("tier".to_owned(), "gold".to_owned())]);
     assert!(definitions.check_values(&ok).is_ok());
