@@ -2,11 +2,14 @@
 //! page in memory at a time.
 //!
 //! Pages are fetched only as the stream is read, so dropping it stops the fetching. An error
-//! is yielded once and ends the stream. A search reads past HubSpot's 10,000-result window by
-//! restarting, sorted by `hs_object_id`, after the last id seen; where that is impossible the
-//! stream ends with an error saying why, never silently short.
+//! is yielded once and ends the stream. A search sorted by `hs_object_id` pages by keyset
+//! (each page asks for ids above the last one seen), so records archived or changed during
+//! the read cannot shift others out of reach, and HubSpot's 10,000-result window is never
+//! met; with another sort it pages by offset and, at the window, ends with an error saying
+//! why, never silently short. Cursors that go in a circle, and endless empty pages, end a
+//! stream with [`Error::Paging`].
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 
 use futures::StreamExt;
@@ -102,11 +105,13 @@ impl<O: CrmObject> Objects<O> {
     /// Every match of a search, page after page, fetched as the stream is read; at most
     /// `max_items` when given.
     ///
-    /// Without a sort, results come in `hs_object_id` order, which lets the stream go on past
-    /// HubSpot's 10,000-result window: it restarts with an added `hs_object_id > last id`
-    /// filter in each filter group. With another sort, or filter groups too full to take that
-    /// filter, the stream ends with a [`ValidationError`] at the window instead of stopping
-    /// short. Pages default to 200 results (`request.limit` sets another size).
+    /// Without a sort, results come in `hs_object_id` order and every page after the first
+    /// adds an `hs_object_id > last id` filter to each filter group (keyset paging): no record
+    /// is skipped when others are archived or changed meanwhile, and the stream goes on past
+    /// HubSpot's 10,000-result window. With another sort, or filter groups too full to take
+    /// that filter, pages follow HubSpot's offsets and the stream ends with a
+    /// [`ValidationError`] at the window instead of stopping short. Pages default to 200
+    /// results (`request.limit` sets another size).
     ///
     /// ```no_run
     /// # async fn run(client: hubspot_crm::Client) -> hubspot_crm::Result<()> {
@@ -169,9 +174,21 @@ struct Pages<T> {
     more: bool,
     /// Yielded once the page in hand is used up.
     pending_error: Option<Error>,
-    /// Cursors followed so far: one seen again would page in a circle.
+    /// The latest cursors followed (at most [`MAX_REMEMBERED_CURSORS`]): one seen again
+    /// would page in a circle.
     cursors: HashSet<String>,
+    cursor_order: VecDeque<String>,
+    /// Empty pages in a row that still named a next page.
+    empty_pages: u32,
 }
+
+/// Cursors a stream remembers to notice a cycle; a cycle longer than this is not seen, but
+/// [`MAX_EMPTY_PAGES`] still ends one that yields nothing.
+const MAX_REMEMBERED_CURSORS: usize = 1024;
+
+/// Empty pages in a row, each naming a next page, after which a stream ends with
+/// [`Error::Paging`] instead of asking forever.
+const MAX_EMPTY_PAGES: u32 = 3;
 
 impl<T> Pages<T> {
     fn new(max_items: Option<usize>) -> Self {
@@ -181,6 +198,8 @@ impl<T> Pages<T> {
             more: true,
             pending_error: None,
             cursors: HashSet::new(),
+            cursor_order: VecDeque::new(),
+            empty_pages: 0,
         }
     }
 
@@ -225,16 +244,31 @@ impl<T> Pages<T> {
     /// Takes a fetched page and follows its cursor into `after`. A cursor seen before would
     /// fetch pages in a circle: the stream ends with [`Error::Paging`] after this page.
     fn advance(&mut self, after: &mut Option<String>, page: Page<T>) {
+        let empty = page.results.is_empty();
         self.page = page.results.into_iter();
-        match page.next_after {
-            None => self.more = false,
-            Some(next) if !self.cursors.insert(next.clone()) => {
-                self.more = false;
-                self.pending_error = Some(Error::Paging(format!(
-                    "paging went in a circle: the cursor `{next}` was returned again"
-                )));
+        let Some(next) = page.next_after else {
+            self.more = false;
+            return;
+        };
+        self.empty_pages = if empty { self.empty_pages + 1 } else { 0 };
+        if self.empty_pages >= MAX_EMPTY_PAGES {
+            self.more = false;
+            self.pending_error = Some(Error::Paging(format!(
+                "{MAX_EMPTY_PAGES} empty pages in a row, each naming a next page"
+            )));
+        } else if !self.cursors.insert(next.clone()) {
+            self.more = false;
+            self.pending_error = Some(Error::Paging(format!(
+                "paging went in a circle: the cursor `{next}` was returned again"
+            )));
+        } else {
+            self.cursor_order.push_back(next.clone());
+            if self.cursor_order.len() > MAX_REMEMBERED_CURSORS
+                && let Some(oldest) = self.cursor_order.pop_front()
+            {
+                self.cursors.remove(&oldest);
             }
-            Some(next) => *after = Some(next),
+            *after = Some(next);
         }
     }
 }
@@ -366,7 +400,8 @@ async fn next_found<O: CrmObject>(
             if s.by_ascending_id
                 && let Ok(id) = record.id.parse::<u64>()
             {
-                // Records shifting between offset pages can repeat one already yielded.
+                // A page can overlap what was yielded (a server ignoring the id filter, or
+                // offsets shifted by a change): each record is yielded once.
                 if s.last_id.is_some_and(|last| id <= last) {
                     tracing::debug!(id, "skipping a search result already yielded");
                     continue;
@@ -383,47 +418,39 @@ async fn next_found<O: CrmObject>(
         if !s.pages.more {
             return None;
         }
+        let keyset = s.by_ascending_id && s.keyset.is_ok();
+        if keyset && let Some(last_id) = s.last_id {
+            // Every page after the first starts after the last id, so records archived or
+            // changed during the read never shift later ones out of reach.
+            if s.restarted_after == Some(last_id) {
+                let error = Error::Paging(format!(
+                    "search returned no record above {OBJECT_ID_PROPERTY} {last_id} after filtering on it"
+                ));
+                let error = s.pages.end_with(error);
+                return error.map(|e| (Err(e), s));
+            }
+            s.restarted_after = Some(last_id);
+            s.next = restart_after(&s.base, last_id);
+        }
         let offset = s.next.after.as_deref().and_then(|a| a.parse::<u64>().ok());
         if offset.is_some_and(|o| o >= limits::MAX_RESULTS) {
-            // The next page is past the window: HubSpot would answer 400.
-            match (&s.keyset, s.last_id) {
-                (Ok(()), Some(last_id)) if s.restarted_after == Some(last_id) => {
-                    // A whole window without a new id: the id filter is not being applied.
-                    let error = Error::Paging(format!(
-                        "search returned no record above {OBJECT_ID_PROPERTY} {last_id} in {} results after filtering on it",
-                        limits::MAX_RESULTS
-                    ));
-                    let error = s.pages.end_with(error);
-                    return error.map(|e| (Err(e), s));
-                }
-                (Ok(()), Some(last_id)) => {
-                    s.restarted_after = Some(last_id);
-                    tracing::debug!(
-                        last_id,
-                        "search reached the 10,000-result window; restarting after the last id"
-                    );
-                    s.next = restart_after(&s.base, last_id);
-                    // Offsets start again from the first page of the restarted search.
-                    s.pages.cursors.clear();
-                    continue;
-                }
-                _ if s.total.is_some_and(|t| t <= limits::MAX_RESULTS) => return None,
-                (Ok(()), None) => {
-                    let error = ValidationError::new(
-                        "after",
-                        format!(
-                            "starts at or past HubSpot's {}-result window",
-                            limits::MAX_RESULTS
-                        ),
-                    );
-                    let error = s.pages.end_with(error.into());
-                    return error.map(|e| (Err(e), s));
-                }
-                (Err(reason), _) => {
-                    let error = s.pages.end_with(reason.clone().into());
-                    return error.map(|e| (Err(e), s));
-                }
+            // Offset paging (another sort, or filter groups too full for the id filter) at
+            // the window: HubSpot would answer 400.
+            if s.total.is_some_and(|t| t <= limits::MAX_RESULTS) {
+                return None;
             }
+            let reason = match &s.keyset {
+                Err(reason) => reason.clone(),
+                Ok(()) => ValidationError::new(
+                    "after",
+                    format!(
+                        "starts at or past HubSpot's {}-result window",
+                        limits::MAX_RESULTS
+                    ),
+                ),
+            };
+            let error = s.pages.end_with(reason.into());
+            return error.map(|e| (Err(e), s));
         }
         let mut limit = s.pages.limit(s.page_size);
         if let Some(offset) = offset {
@@ -434,7 +461,13 @@ async fn next_found<O: CrmObject>(
         match s.objects.send_search(&s.next).await {
             Ok(page) => {
                 s.total = page.total;
-                s.pages.advance(&mut s.next.after, page);
+                if keyset {
+                    // The id filter, not HubSpot's offset, leads to the next page.
+                    s.pages.more = page.next_after.is_some() && !page.results.is_empty();
+                    s.pages.page = page.results.into_iter();
+                } else {
+                    s.pages.advance(&mut s.next.after, page);
+                }
             }
             Err(error) => {
                 let error = s.pages.end_with(error);

@@ -1,5 +1,5 @@
-//! `search_stream`: paging, and reading past HubSpot's 10,000-result window by restarting
-//! after the last `hs_object_id`, with the request bodies that prove it.
+//! `search_stream`: keyset paging by `hs_object_id` (past HubSpot's 10,000-result window),
+//! offset paging for other sorts up to the window, with the request bodies that prove it.
 
 use std::sync::{Arc, Mutex};
 
@@ -134,7 +134,7 @@ fn label_group(value: &str, extra: Option<Value>) -> Value {
 }
 
 #[tokio::test]
-async fn crosses_the_10000_window_with_an_id_filter_in_every_group() {
+async fn every_page_after_the_first_starts_after_the_last_id_in_every_group() {
     let server = MockServer::start_async().await;
     let data = dataset(10_450);
     let (endpoint, log) = serve(&server, data.clone()).await;
@@ -146,9 +146,9 @@ async fn crosses_the_10000_window_with_an_id_filter_in_every_group() {
         .collect()
         .await;
 
-    // Every match exactly once, in id order.
+    // Every match exactly once, in id order, past the 10,000-result window.
     assert_eq!(record_ids(&records), *data);
-    // 50 pages to the window, then 3 after the restart.
+    // 53 pages of at most 200, none of them by offset.
     endpoint.assert_calls_async(53).await;
     let log = log.lock().unwrap();
     let sort = json!([{"propertyName": "hs_object_id", "direction": "ASCENDING"}]);
@@ -161,58 +161,56 @@ async fn crosses_the_10000_window_with_an_id_filter_in_every_group() {
             "properties": ["hs_lead_name"]
         })
     );
-    assert_eq!(log[49]["after"], "9800");
-    assert!(
-        log[..50]
-            .iter()
-            .all(|b| b["filterGroups"] == log[0]["filterGroups"])
-    );
-    let last_before_window = data[9_999];
-    assert_eq!(last_before_window, 169_993);
-    let above = json!({"propertyName": "hs_object_id", "operator": "GT", "value": "169993"});
-    let restart = json!({
-        "filterGroups": [label_group("WARM", Some(above.clone())), label_group("HOT", Some(above))],
-        "sorts": sort,
-        "limit": 200,
-        "properties": ["hs_lead_name"]
-    });
+    assert!(log.iter().all(|b| b.get("after").is_none()), "no offsets");
+    let after = |id: u64| {
+        let above =
+            json!({"propertyName": "hs_object_id", "operator": "GT", "value": id.to_string()});
+        json!({
+            "filterGroups": [label_group("WARM", Some(above.clone())), label_group("HOT", Some(above))],
+            "sorts": sort,
+            "limit": 200,
+            "properties": ["hs_lead_name"]
+        })
+    };
     assert_eq!(
-        log[50], restart,
-        "restart: id filter in each group, sorted by id, no `after`"
+        log[1],
+        after(data[199]),
+        "id filter in each group, no `after`"
     );
-    let mut second = restart.clone();
-    second["after"] = json!("200");
-    assert_eq!(log[51], second);
-    assert_eq!(log[52]["after"], "400");
+    assert_eq!(log[50], after(data[9_999]));
+    assert_eq!(log[52], after(data[10_399]));
 }
 
 #[tokio::test]
-async fn a_page_size_not_dividing_10000_is_shortened_at_the_window() {
+async fn offset_pages_of_another_sort_are_shortened_at_the_window() {
     let server = MockServer::start_async().await;
     let data = dataset(10_100);
     let (_endpoint, log) = serve(&server, data.clone()).await;
 
-    let records: Vec<Record> = default_retry_client(&server)
+    let items: Vec<hubspot_crm::Result<Record>> = default_retry_client(&server)
         .objects::<Lead>()
-        .search_stream(SearchRequest::new().limit(150), None)
-        .map(|r| r.unwrap())
+        .search_stream(
+            SearchRequest::new()
+                .limit(150)
+                .sort(Sort::descending("hs_createdate")),
+            None,
+        )
         .collect()
         .await;
 
-    assert_eq!(record_ids(&records), *data);
+    assert_eq!(items.len(), 10_001);
+    assert!(items[..10_000].iter().all(Result::is_ok));
+    assert!(
+        matches!(&items[10_000], Err(Error::Validation(v)) if v.field == "sorts"),
+        "{:?}",
+        items[10_000]
+    );
     let log = log.lock().unwrap();
     // 66 pages of 150 reach 9,900; the 67th asks for the last 100 inside the window.
+    assert_eq!(log[65]["after"], "9750");
     assert_eq!(log[66]["after"], "9900");
     assert_eq!(log[66]["limit"], 100);
-    assert_eq!(
-        log[67],
-        json!({
-            "filterGroups": [{"filters": [{"propertyName": "hs_object_id", "operator": "GT", "value": data[9_999].to_string()}]}],
-            "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
-            "limit": 150
-        })
-    );
-    assert_eq!(log.len(), 68);
+    assert_eq!(log.len(), 67, "nothing was asked past the window");
 }
 
 #[tokio::test]
@@ -282,15 +280,30 @@ async fn a_server_ignoring_the_id_filter_cannot_make_the_stream_repeat_forever()
         .collect()
         .await;
 
-    // The first window, no repeats from the second, then an error instead of a third.
-    assert_eq!(items.len(), 10_001);
-    assert!(items[..10_000].iter().all(Result::is_ok));
-    assert!(
-        matches!(&items[10_000], Err(Error::Paging(message)) if message.contains("169993")),
-        "{:?}",
-        items[10_000]
+    // The first page, no repeats from the second, then an error instead of a third.
+    let data = dataset(10_450);
+    assert_eq!(items.len(), 201);
+    assert_eq!(
+        record_ids(
+            &items[..200]
+                .iter()
+                .map(|r| r.as_ref().unwrap().clone())
+                .collect::<Vec<_>>()
+        ),
+        data[..200]
     );
-    assert_eq!(log.lock().unwrap().len(), 100);
+    let last = data[199].to_string();
+    assert!(
+        matches!(&items[200], Err(Error::Paging(message)) if message.contains(&last)),
+        "{:?}",
+        items[200]
+    );
+    let log = log.lock().unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(
+        log[1]["filterGroups"][0]["filters"][0],
+        json!({"propertyName": "hs_object_id", "operator": "GT", "value": last})
+    );
 }
 
 #[tokio::test]
@@ -309,20 +322,26 @@ async fn max_items_asks_only_for_what_is_left() {
     let log = log.lock().unwrap();
     let limits: Vec<&Value> = log.iter().map(|b| &b["limit"]).collect();
     assert_eq!(limits, [&json!(200), &json!(50)]);
-    assert_eq!(log[1]["after"], "200");
+    assert_eq!(log[1].get("after"), None);
+    assert_eq!(
+        log[1]["filterGroups"],
+        json!([{"filters": [{"propertyName": "hs_object_id", "operator": "GT", "value": dataset(1_000)[199].to_string()}]}])
+    );
 }
 
 #[tokio::test]
-async fn a_record_repeated_by_shifting_pages_is_yielded_once() {
+async fn a_record_repeated_in_the_next_page_is_yielded_once() {
     let server = MockServer::start_async().await;
     let second = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path(SEARCH)
-                .json_body_includes(r#"{"after": "3"}"#);
-            // A record was deleted meanwhile: offset 3 now starts at the third record again.
+            when.method(POST).path(SEARCH).json_body(json!({
+                "filterGroups": [{"filters": [{"propertyName": "hs_object_id", "operator": "GT", "value": "3"}]}],
+                "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+                "limit": 3
+            }));
+            // The server's page overlaps the last one.
             then.status(200)
-                .json_body(json!({"total": 5, "results": [lead(3), lead(4), lead(5)]}));
+                .json_body(json!({"total": 3, "results": [lead(3), lead(4), lead(5)]}));
         })
         .await;
     let first = server
