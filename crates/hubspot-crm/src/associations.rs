@@ -1,6 +1,7 @@
 //! Associations between records: HubSpot's fixed association type ids for leads, the v4
 //! associations API, and association labels looked up by name.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures::TryStreamExt;
@@ -26,6 +27,30 @@ pub mod limits {
     pub const MAX_BATCH_READ: usize = 1_000;
     /// Inputs of one batch create.
     pub const MAX_BATCH_CREATE: usize = 2_000;
+    /// Inputs of one batch removal (HubSpot documents none; its batch create's cap is used).
+    pub const MAX_BATCH_ARCHIVE: usize = 2_000;
+}
+
+/// Rejects a pair of records already named by an earlier input of the same batch: HubSpot's
+/// answer names pairs, so two inputs for one pair could not be told apart.
+fn check_unique_pair(
+    seen: &mut HashMap<(String, String), usize>,
+    from: &str,
+    to: &str,
+    index: usize,
+    field: &str,
+    remedy: &str,
+) -> std::result::Result<(), ValidationError> {
+    if let Some(first) = seen.insert((from.to_owned(), to.to_owned()), index) {
+        return Err(ValidationError::new(
+            field,
+            format!(
+                "the pair {from} → {to} is also item {first}'s; each pair may appear once in a batch ({remedy})"
+            ),
+        )
+        .at_item(index));
+    }
+    Ok(())
 }
 
 /// Standard object types: (plural name, singular name, object type id).
@@ -114,7 +139,7 @@ defined_association_types! {
     /// HubSpot-defined association types from a lead to another record.
     ///
     /// The ids are the same in every account. Pass one where an [`AssociationType`] is
-    /// expected (`.into()`), or build a create input with [`LeadAssociation::to`].
+    /// expected (`.into()`), or build a create input with [`LeadAssociation::add_to`].
     pub enum LeadAssociation {
         other_end: to_object_type,
         /// Lead → its primary contact (578). Every lead needs one at creation.
@@ -328,7 +353,7 @@ fn label_key(from: &str, to: &str) -> (String, String) {
 ///     .await?;
 /// let page = associations.list_page("leads", "901", "contacts", Some(100), None).await?;
 /// for target in page.results {
-///     println!("contact {} as {:?}", target.to_id, target.types);
+///     println!("contact {:?} as {:?}", target.to_object_id, target.association_types);
 /// }
 /// # Ok(()) }
 /// ```
@@ -540,10 +565,19 @@ impl Associations {
         check_object_type("fromObjectType", from_object_type)?;
         check_object_type("toObjectType", to_object_type)?;
         check_batch_size(inputs.len(), limits::MAX_BATCH_CREATE)?;
+        let mut pairs = HashMap::new();
         for (i, input) in inputs.iter().enumerate() {
             validate_record_id("from.id", &input.from.id).map_err(|e| e.at_item(i))?;
             validate_record_id("to.id", &input.to.id).map_err(|e| e.at_item(i))?;
             check_types("types", &input.types).map_err(|e| e.at_item(i))?;
+            check_unique_pair(
+                &mut pairs,
+                &input.from.id,
+                &input.to.id,
+                i,
+                "to.id",
+                "give all its types in one input",
+            )?;
         }
         let body = v4::types::BatchInputPublicAssociationMultiPost {
             inputs: inputs.iter().map(|input| input.0.clone()).collect(),
@@ -577,8 +611,19 @@ impl Associations {
         check_object_type("toObjectType", to_object_type)?;
         let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
         check_batch_size(ids.len(), limits::MAX_BATCH_READ)?;
+        let mut seen = HashMap::new();
         for (i, id) in ids.iter().enumerate() {
             validate_record_id("id", id).map_err(|e| e.at_item(i))?;
+            if let Some(first) = seen.insert(id.as_str(), i) {
+                return Err(ValidationError::new(
+                    "id",
+                    format!(
+                        "`{id}` is also item {first}'s; HubSpot answers once per record, so each id may appear once"
+                    ),
+                )
+                .at_item(i)
+                .into());
+            }
         }
         let body = v4::types::BatchInputPublicFetchAssociationsBatchRequest {
             inputs: ids
@@ -599,7 +644,8 @@ impl Associations {
     }
 
     /// Removes every association between each input's record and its `to_ids`
-    /// (`POST /crm/v4/associations/{from}/{to}/batch/archive`).
+    /// (`POST /crm/v4/associations/{from}/{to}/batch/archive`), up to 2,000 inputs; each pair
+    /// of records may appear once.
     pub async fn batch_remove(
         &self,
         from_object_type: &str,
@@ -608,8 +654,8 @@ impl Associations {
     ) -> Result<()> {
         check_object_type("fromObjectType", from_object_type)?;
         check_object_type("toObjectType", to_object_type)?;
-        // HubSpot documents no limit for this batch; only emptiness is checked.
-        check_batch_size(inputs.len(), usize::MAX)?;
+        check_batch_size(inputs.len(), limits::MAX_BATCH_ARCHIVE)?;
+        let mut pairs = HashMap::new();
         for (i, input) in inputs.iter().enumerate() {
             validate_record_id("from.id", &input.from.id).map_err(|e| e.at_item(i))?;
             if input.to.is_empty() {
@@ -618,7 +664,16 @@ impl Associations {
                     .into());
             }
             for (j, to) in input.to.iter().enumerate() {
-                validate_record_id(&format!("to[{j}].id"), &to.id).map_err(|e| e.at_item(i))?;
+                let field = format!("to[{j}].id");
+                validate_record_id(&field, &to.id).map_err(|e| e.at_item(i))?;
+                check_unique_pair(
+                    &mut pairs,
+                    &input.from.id,
+                    &to.id,
+                    i,
+                    &field,
+                    "remove it once",
+                )?;
             }
         }
         let body = v4::types::BatchInputPublicAssociationMultiArchive {
@@ -638,7 +693,8 @@ impl Associations {
     /// The association types (HubSpot-defined and custom labels) from one object type to
     /// another (`GET /crm/v4/associations/{from}/{to}/labels`).
     ///
-    /// Asked once per pair and client: clones of the client share the answer. Call
+    /// Asked once per pair and client: clones of the client share the answer, which is asked
+    /// again once it is 10 minutes old; a failed lookup is not kept. Call
     /// [`Self::refresh_labels`] after labels change in HubSpot.
     pub async fn labels(
         &self,
@@ -647,13 +703,13 @@ impl Associations {
     ) -> Result<Vec<AssociationLabel>> {
         check_object_type("fromObjectType", from_object_type)?;
         check_object_type("toObjectType", to_object_type)?;
-        let slot = self
+        let labels = self
             .client
             .caches()
             .labels
-            .slot(label_key(from_object_type, to_object_type));
-        let labels = slot
-            .get_or_try_init(|| self.fetch_labels(from_object_type, to_object_type))
+            .get_or_try_fetch(label_key(from_object_type, to_object_type), || {
+                self.fetch_labels(from_object_type, to_object_type)
+            })
             .await?;
         Ok(labels.to_vec())
     }

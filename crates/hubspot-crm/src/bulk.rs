@@ -17,13 +17,18 @@ use futures::future::BoxFuture;
 use crate::error::{ApiError, Error, Result, ValidationError};
 use crate::model::{BatchResponse, NewRecord, ReadOptions, Record, RecordUpdate};
 use crate::objects::{CrmObject, Objects};
-use crate::validate::{validate_address, validate_new_common, validate_record_id};
+use crate::validate::{
+    property_map_names, read_options, validate_address, validate_new_common, validate_record_id,
+};
 
 /// One failed item of a batch answer, as HubSpot reported it.
 pub type BatchItemError = ApiError;
 
 /// Inputs per batch request: HubSpot's cap for batch read, create, update, upsert and archive.
 pub const MAX_BATCH_INPUTS: usize = 100;
+
+/// Inputs per batch read that asks for `propertiesWithHistory`: HubSpot's lower cap for it.
+pub(crate) const MAX_BATCH_READ_WITH_HISTORY: usize = 50;
 
 /// Requests in flight at once by default: low enough that one bulk call cannot exhaust
 /// HubSpot's burst limit on its own (the client's rate limiter applies to each request too).
@@ -112,6 +117,8 @@ impl<I> ItemError<I> {
             FailureCause::RequestFailed(error) => match error.as_ref() {
                 Error::OutcomeUnknown { .. } | Error::Transport(_) | Error::Decode { .. } => true,
                 Error::Api(api) => api.status >= 500,
+                // An answer cut at the cap: a success or a server error may hide done work.
+                Error::BodyTooLarge { status, .. } => (200..300).contains(status) || *status >= 500,
                 _ => false,
             },
         }
@@ -283,10 +290,11 @@ impl<O: CrmObject> Objects<O> {
         }
     }
 
-    /// Reads any number of records by id (or by `options.id_property`), 100 per request.
+    /// Reads any number of records by id (or by `options.id_property`), 100 per request (50
+    /// with `properties_with_history`, HubSpot's cap for it).
     ///
     /// Missing records come back as [`ItemOutcome::Failed`] with HubSpot's error. Fails before
-    /// sending anything if an id is invalid or repeated.
+    /// sending anything if an id is invalid or repeated, or an option is malformed.
     pub async fn read_many<S: Into<String>>(
         &self,
         ids: impl IntoIterator<Item = S>,
@@ -352,6 +360,7 @@ impl<O: CrmObject> Bulk<'_, O> {
         options: &ReadOptions,
     ) -> Result<BulkResult<String>> {
         self.options.validate()?;
+        self.objects.check_type()?;
         let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
         let mut options = options.clone();
         if !options.associations.is_empty() {
@@ -361,11 +370,9 @@ impl<O: CrmObject> Bulk<'_, O> {
             )
             .into());
         }
+        read_options(&options, true)?;
         let id_property = options.id_property.clone();
         if let Some(property) = &id_property {
-            if property.trim().is_empty() {
-                return Err(ValidationError::new("idProperty", "must not be blank").into());
-            }
             // Results name records by id; the property's value is what ties them to inputs.
             if options.properties.is_empty() {
                 return Err(ValidationError::new(
@@ -386,25 +393,34 @@ impl<O: CrmObject> Bulk<'_, O> {
             check_unique(&mut seen, address_key(id, id_property.as_deref()), i, "id")?;
         }
         let id_properties: Vec<String> = id_property.iter().cloned().collect();
+        let chunk_size = if options.properties_with_history.is_empty() {
+            MAX_BATCH_INPUTS
+        } else {
+            MAX_BATCH_READ_WITH_HISTORY
+        };
         let objects = self.objects;
         let options = &options;
         let id_properties = &id_properties;
-        Ok(
-            run_chunks(ids, self.options.concurrency, |start, chunk| async move {
+        Ok(run_chunks(
+            ids,
+            chunk_size,
+            self.options.concurrency,
+            |start, chunk| async move {
                 let keys = chunk
                     .iter()
                     .map(|id| vec![address_key(id, options.id_property.as_deref())])
                     .collect();
                 let answer = objects.send_batch_read(chunk.clone(), options).await;
                 settle(start, chunk, keys, id_properties, "batch_read", answer)
-            })
-            .await,
+            },
         )
+        .await)
     }
 
     /// See [`Objects::create_many`].
     pub async fn create(&self, mut inputs: Vec<NewRecord>) -> Result<BulkResult<NewRecord>> {
         self.options.validate()?;
+        self.objects.check_type()?;
         let mut traces = HashMap::new();
         for (i, input) in inputs.iter().enumerate() {
             validate_new_common(input)
@@ -442,6 +458,7 @@ impl<O: CrmObject> Bulk<'_, O> {
         let objects = self.objects;
         Ok(run_chunks(
             inputs,
+            MAX_BATCH_INPUTS,
             self.options.concurrency,
             |start, chunk| async move {
                 let keys = chunk.iter().map(create_keys).collect();
@@ -490,6 +507,7 @@ impl<O: CrmObject> Bulk<'_, O> {
         let id_properties = &id_properties;
         Ok(run_chunks(
             updates,
+            MAX_BATCH_INPUTS,
             self.options.concurrency,
             |start, chunk| async move {
                 let keys = chunk.iter().map(update_keys).collect();
@@ -506,6 +524,7 @@ impl<O: CrmObject> Bulk<'_, O> {
         ids: impl IntoIterator<Item = S>,
     ) -> Result<BulkResult<String, String>> {
         self.options.validate()?;
+        self.objects.check_type()?;
         let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
         let mut seen = HashMap::new();
         for (i, id) in ids.iter().enumerate() {
@@ -513,8 +532,11 @@ impl<O: CrmObject> Bulk<'_, O> {
             check_unique(&mut seen, TieKey::Id(id.clone()), i, "id")?;
         }
         let objects = self.objects;
-        Ok(
-            run_chunks(ids, self.options.concurrency, |start, chunk| async move {
+        Ok(run_chunks(
+            ids,
+            MAX_BATCH_INPUTS,
+            self.options.concurrency,
+            |start, chunk| async move {
                 let outcomes = match objects.send_batch_archive(chunk.clone()).await {
                     // A 204 carries no per-record detail: the request as a whole is the confirmation.
                     Ok(()) => chunk.into_iter().map(ItemOutcome::Succeeded).collect(),
@@ -524,9 +546,9 @@ impl<O: CrmObject> Bulk<'_, O> {
                     outcomes,
                     ..BulkResult::empty()
                 }
-            })
-            .await,
+            },
         )
+        .await)
     }
 
     /// Checks updates and upserts; returns the id properties in use.
@@ -535,6 +557,7 @@ impl<O: CrmObject> Bulk<'_, O> {
         updates: &[RecordUpdate],
     ) -> std::result::Result<Vec<String>, ValidationError> {
         self.options.validate()?;
+        self.objects.check_type()?;
         let mut seen = HashMap::new();
         let mut traces = HashMap::new();
         let mut id_properties = Vec::new();
@@ -544,9 +567,14 @@ impl<O: CrmObject> Bulk<'_, O> {
             if update.properties.is_empty() {
                 return Err(ValidationError::new("properties", "nothing to update").at_item(i));
             }
-            if update.properties.keys().any(|name| name.trim().is_empty()) {
+            property_map_names(&update.properties).map_err(|e| e.at_item(i))?;
+            if update
+                .object_write_trace_id
+                .as_ref()
+                .is_some_and(|trace| trace.trim().is_empty())
+            {
                 return Err(
-                    ValidationError::new("properties", "a property name is blank").at_item(i),
+                    ValidationError::new("objectWriteTraceId", "must not be blank").at_item(i),
                 );
             }
             check_unique(
@@ -634,19 +662,26 @@ fn check_unique(
     Ok(())
 }
 
-/// Splits `inputs` into requests of at most [`MAX_BATCH_INPUTS`], runs at most `concurrency`
-/// at a time, and joins their outcomes in input order.
-async fn run_chunks<I, T, F, Fut>(inputs: Vec<I>, concurrency: usize, send: F) -> BulkResult<I, T>
+/// Splits `inputs` into requests of at most `chunk_size`, runs at most `concurrency` at a
+/// time, and joins their outcomes in input order. Every check is made before: nothing here
+/// can reject an input.
+async fn run_chunks<I, T, F, Fut>(
+    inputs: Vec<I>,
+    chunk_size: usize,
+    concurrency: usize,
+    send: F,
+) -> BulkResult<I, T>
 where
     F: FnMut(usize, Vec<I>) -> Fut,
     Fut: Future<Output = BulkResult<I, T>>,
 {
     let total = inputs.len();
-    let mut chunks = Vec::with_capacity(total.div_ceil(MAX_BATCH_INPUTS));
+    let chunk_size = chunk_size.max(1);
+    let mut chunks = Vec::with_capacity(total.div_ceil(chunk_size));
     let mut rest = inputs.into_iter();
     let mut start = 0;
     loop {
-        let chunk: Vec<I> = rest.by_ref().take(MAX_BATCH_INPUTS).collect();
+        let chunk: Vec<I> = rest.by_ref().take(chunk_size).collect();
         if chunk.is_empty() {
             break;
         }

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use crate::auth::{OAuthRefresh, StaticToken, TokenProvider};
 use crate::cache::KeyedCache;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ValidationError};
 use crate::limit::RateLimits;
 use crate::model::{AssociationLabel, PropertyDefinitions};
 use crate::retry::RetryPolicy;
-use crate::transport::{Call, Shared};
+use crate::transport::{Call, DEFAULT_MAX_BODY_BYTES, Shared};
 
 /// HubSpot's API address.
 pub const DEFAULT_BASE_URL: &str = "https://api.hubapi.com";
@@ -83,6 +83,11 @@ impl Client {
         self.transport.limits
     }
 
+    /// The longest answer body read, in bytes (see [`ClientBuilder::max_body_bytes`]).
+    pub fn max_body_bytes(&self) -> u64 {
+        self.transport.max_body_bytes
+    }
+
     pub(crate) fn caches(&self) -> &Caches {
         &self.caches
     }
@@ -102,13 +107,21 @@ impl Client {
 /// Configures a [`Client`].
 #[derive(Debug)]
 pub struct ClientBuilder {
-    auth: Option<Arc<dyn TokenProvider>>,
+    auth: Option<AuthSource>,
     base_url: String,
     timeout: Duration,
     user_agent: String,
     http: Option<reqwest::Client>,
     retry: RetryPolicy,
     limits: RateLimits,
+    max_body_bytes: u64,
+}
+
+/// Where tokens come from; OAuth is kept apart until `build` checks it.
+#[derive(Debug)]
+enum AuthSource {
+    Provider(Arc<dyn TokenProvider>),
+    OAuth(Box<OAuthRefresh>),
 }
 
 impl Default for ClientBuilder {
@@ -121,30 +134,66 @@ impl Default for ClientBuilder {
             http: None,
             retry: RetryPolicy::default(),
             limits: RateLimits::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
+}
+
+/// Checks an address the client sends requests (and tokens) to: an http(s) URL with a host,
+/// and no query string, fragment or user name and password, which would be sent along with
+/// every request or leak into logs. `field` names it in the error.
+pub(crate) fn check_url(
+    field: &str,
+    url: &str,
+) -> std::result::Result<reqwest::Url, ValidationError> {
+    // A URL with credentials is never repeated in an error.
+    let shown = if url.contains('@') {
+        "the URL".to_owned()
+    } else {
+        format!("`{url}`")
+    };
+    let invalid = |why: &str| ValidationError::new(field, format!("{shown} {why}"));
+    let parsed = match reqwest::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => parsed,
+        _ => return Err(invalid("is not an http(s) URL")),
+    };
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(ValidationError::new(
+            field,
+            "must not carry a user name or password",
+        ));
+    }
+    if parsed.query().is_some() {
+        return Err(invalid("must not have a query string"));
+    }
+    if parsed.fragment().is_some() {
+        return Err(invalid("must not have a fragment"));
+    }
+    Ok(parsed)
 }
 
 impl ClientBuilder {
     /// A private app's access token, or an OAuth access token, sent as `Authorization: Bearer`.
     pub fn access_token(mut self, token: impl Into<String>) -> Self {
-        self.auth = Some(Arc::new(StaticToken::new(token)));
+        self.auth = Some(AuthSource::Provider(Arc::new(StaticToken::new(token))));
         self
     }
 
-    /// OAuth with a refresh token: access tokens are refreshed ahead of expiry.
+    /// OAuth with a refresh token: access tokens are refreshed ahead of expiry, and once after
+    /// a 401. Its token URL is checked by [`Self::build`].
     pub fn oauth(mut self, oauth: OAuthRefresh) -> Self {
-        self.auth = Some(Arc::new(oauth));
+        self.auth = Some(AuthSource::OAuth(Box::new(oauth)));
         self
     }
 
     /// Any token source.
     pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
-        self.auth = Some(provider);
+        self.auth = Some(AuthSource::Provider(provider));
         self
     }
 
-    /// Another API address (a proxy, a test server). Default `https://api.hubapi.com`.
+    /// Another API address (a proxy, a test server): an http(s) URL, optionally with a path,
+    /// without a query string, fragment or user name. Default `https://api.hubapi.com`.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
@@ -180,20 +229,36 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client; fails without a token or with a malformed base URL.
+    /// The longest answer body the client reads, in bytes (default 64 MiB; HubSpot's largest
+    /// answers are a few MB). A longer body is not read past the cap: the call fails with
+    /// [`Error::BodyTooLarge`], or [`Error::OutcomeUnknown`] for a create HubSpot answered
+    /// with a 2xx. Also caps the OAuth token endpoint's answers (at most 1 MiB).
+    pub fn max_body_bytes(mut self, limit: u64) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// Builds the client; fails without a token, with a malformed base URL or OAuth token
+    /// URL, or with a zero body cap.
     pub fn build(self) -> Result<Client> {
-        let auth = self.auth.ok_or_else(|| {
-            Error::validation("access_token", "no access token or OAuth credentials given")
-        })?;
-        let base_url = self.base_url.trim_end_matches('/').to_owned();
-        match reqwest::Url::parse(&base_url) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
-            _ => {
+        let auth = match self.auth {
+            None => {
                 return Err(Error::validation(
-                    "base_url",
-                    format!("`{base_url}` is not an http(s) URL"),
+                    "access_token",
+                    "no access token or OAuth credentials given",
                 ));
             }
+            Some(AuthSource::Provider(provider)) => provider,
+            Some(AuthSource::OAuth(mut oauth)) => {
+                oauth.check()?;
+                oauth.cap_body(self.max_body_bytes);
+                Arc::new(*oauth) as Arc<dyn TokenProvider>
+            }
+        };
+        let base_url = self.base_url.trim_end_matches('/').to_owned();
+        check_url("base_url", &base_url)?;
+        if self.max_body_bytes == 0 {
+            return Err(Error::validation("max_body_bytes", "must be at least 1"));
         }
         let http = match self.http {
             Some(http) => http,
@@ -205,7 +270,14 @@ impl ClientBuilder {
                 .map_err(Error::Transport)?,
         };
         Ok(Client {
-            transport: Arc::new(Shared::new(base_url, http, auth, self.retry, self.limits)),
+            transport: Arc::new(Shared::new(
+                base_url,
+                http,
+                auth,
+                self.retry,
+                self.limits,
+                self.max_body_bytes,
+            )),
             caches: Arc::default(),
         })
     }

@@ -55,6 +55,31 @@ pub enum Error {
         /// The body, truncated to a few KiB.
         body: String,
     },
+    /// An answer's body was longer than the client accepts
+    /// ([`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)): reading
+    /// stopped at the cap and the connection was dropped. A create or batch create answered
+    /// with a 2xx this way is reported as [`Error::OutcomeUnknown`] instead.
+    #[error(
+        "HTTP {status}: the answer's body is longer than the {limit}-byte cap; it was not read"
+    )]
+    BodyTooLarge {
+        /// The cap in bytes.
+        limit: u64,
+        /// The status of the answer.
+        status: u16,
+    },
+    /// The client-side rate limiter would have held the request past the retry policy's
+    /// [`max_elapsed`](crate::RetryPolicy::max_elapsed), counted from the start of the call,
+    /// so it gave up instead of waiting: this attempt was not sent.
+    #[error(
+        "the rate limiter would hold the request another {wait:?}, past the {max_elapsed:?} budget of the call; it was not sent"
+    )]
+    RateLimitWaitTooLong {
+        /// How much longer the request would have had to wait, at least.
+        wait: std::time::Duration,
+        /// The budget of the call ([`RetryPolicy::max_elapsed`](crate::RetryPolicy::max_elapsed)).
+        max_elapsed: std::time::Duration,
+    },
 }
 
 impl Error {
@@ -62,7 +87,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api(e) | Error::DailyLimitReached(e) => Some(e.status),
-            Error::Decode { status, .. } => Some(*status),
+            Error::Decode { status, .. } | Error::BodyTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -323,6 +348,10 @@ impl fmt::Display for ApiError {
             let snippet: String = raw.chars().take(200).collect();
             write!(f, ": non-JSON body: {snippet}")?;
         }
+        if self.status == 401 {
+            // HubSpot's 401: the token itself, not the request, is at fault.
+            write!(f, " (the access token is invalid, expired or revoked)")?;
+        }
         if let Some(id) = &self.correlation_id {
             write!(f, " [correlationId {id}]")?;
         }
@@ -375,6 +404,19 @@ mod tests {
         let body = br#"{"message":"m","category":"C","context":{"objectWriteTraceId":"t-1"}}"#;
         let e = ApiError::from_response(400, body, None);
         assert_eq!(e.context["objectWriteTraceId"], ["t-1"]);
+    }
+
+    #[test]
+    fn a_401_says_the_token_is_at_fault() {
+        let body = br#"{"status":"error","message":"Authentication credentials not found.","correlationId":"c-9","category":"INVALID_AUTHENTICATION"}"#;
+        let e = Error::from(ApiError::from_response(401, body, None));
+        assert!(matches!(e, Error::Api(_)), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "HubSpot answered HTTP 401 INVALID_AUTHENTICATION: Authentication credentials not found. (the access token is invalid, expired or revoked) [correlationId c-9]"
+        );
+        let forbidden = ApiError::from_response(403, br#"{"message":"m"}"#, None);
+        assert!(!forbidden.to_string().contains("access token"));
     }
 
     #[test]

@@ -92,10 +92,29 @@ impl Default for RateLimits {
 
 const MAX_OBSERVED: u64 = 10_000;
 
+/// The longest window HubSpot's headers are followed for. HubSpot's windows are 10 s (and 1 s
+/// for the deprecated secondly limit); a longer `X-HubSpot-RateLimit-Interval-Milliseconds`
+/// (a proxy's, or a day from a misread daily header) is ignored, so that one answer cannot
+/// stall every clone of the client for longer than this.
+pub(crate) const MAX_REPORTED_WINDOW: Duration = Duration::from_secs(60);
+
+/// HubSpot's largest documented rolling-window limit (with the API limit increase). A larger
+/// `X-HubSpot-RateLimit-Max` is capped at this, or at the configured limit if higher.
+pub(crate) const MAX_DOCUMENTED_LIMIT: u32 = 250;
+
+/// The window length HubSpot's `X-HubSpot-RateLimit-Interval-Milliseconds` reports, when it
+/// is one to follow: longer than zero and at most [`MAX_REPORTED_WINDOW`].
+pub(crate) fn reported_window(ms: u64) -> Option<Duration> {
+    let window = Duration::from_millis(ms);
+    (!window.is_zero() && window <= MAX_REPORTED_WINDOW).then_some(window)
+}
+
 /// A sliding-log limiter: the send times of the last `max` requests.
 #[derive(Debug)]
 pub(crate) struct SlidingWindow {
     state: Mutex<LogState>,
+    /// The largest `max` HubSpot's headers may set.
+    max_reported: u32,
 }
 
 #[derive(Debug)]
@@ -106,14 +125,63 @@ struct LogState {
     blocked_until: Option<Instant>,
 }
 
+/// Waits until every one of `limiters` has room at the same moment, and records the request
+/// in all of them at that moment: a request held back by one limiter takes no slot in the
+/// others meanwhile, so each counts requests when they are actually sent. Returns the time
+/// recorded and how long it waited (zero when there was room at once).
+///
+/// Never sleeps past `deadline`: when the earliest moment with room is later, it returns how
+/// long that would still have been, and records nothing.
+pub(crate) async fn acquire_all(
+    limiters: &[&SlidingWindow],
+    deadline: Option<Instant>,
+) -> Result<(Instant, Duration), Duration> {
+    let started = Instant::now();
+    let mut slept = false;
+    loop {
+        // Always locked in the order given (search before general), so never a deadlock.
+        let mut states = Vec::with_capacity(limiters.len());
+        for limiter in limiters {
+            states.push(limiter.state.lock().await);
+        }
+        let now = Instant::now();
+        let free_at = states
+            .iter_mut()
+            .filter_map(|state| {
+                state.forget_before(now);
+                state.free_at(now)
+            })
+            .max();
+        match free_at {
+            None => {
+                for state in &mut states {
+                    state.sent.push_back(now);
+                }
+                let waited = if slept { now - started } else { Duration::ZERO };
+                return Ok((now, waited));
+            }
+            Some(at) if deadline.is_some_and(|deadline| at > deadline) => {
+                return Err(at - now);
+            }
+            Some(at) => {
+                drop(states);
+                slept = true;
+                tokio::time::sleep_until(at).await;
+            }
+        }
+    }
+}
+
 impl SlidingWindow {
     pub(crate) fn new(window: Window) -> Self {
+        let window = Window {
+            max: window.max.max(1),
+            ..window
+        };
         SlidingWindow {
+            max_reported: window.max.max(MAX_DOCUMENTED_LIMIT),
             state: Mutex::new(LogState {
-                window: Window {
-                    max: window.max.max(1),
-                    ..window
-                },
+                window,
                 sent: VecDeque::new(),
                 blocked_until: None,
             }),
@@ -122,33 +190,20 @@ impl SlidingWindow {
 
     /// Waits until a request may start and records it; returns the time recorded and how
     /// long it waited (zero when there was room at once).
+    #[cfg(test)]
     pub(crate) async fn acquire(&self) -> (Instant, Duration) {
-        let started = Instant::now();
-        let mut slept = false;
-        loop {
-            let mut state = self.state.lock().await;
-            let now = Instant::now();
-            state.forget_before(now);
-            let free_at = match state.blocked_until {
-                Some(until) if until > now => until,
-                _ if state.sent.len() < state.window.max as usize => {
-                    state.sent.push_back(now);
-                    let waited = if slept { now - started } else { Duration::ZERO };
-                    return (now, waited);
-                }
-                _ => state.sent[state.sent.len() - state.window.max as usize] + state.window.length,
-            };
-            drop(state);
-            slept = true;
-            tokio::time::sleep_until(free_at).await;
+        match acquire_all(&[self], None).await {
+            Ok(taken) => taken,
+            Err(_) => unreachable!("no deadline"),
         }
     }
 
     /// Aligns with what HubSpot reports: its numbers replace ours, and requests it counted
-    /// that this client did not send (other processes of the same app) are added.
+    /// that this client did not send (other processes of the same app) are added. `length`
+    /// is a window [`reported_window`] accepted; `max` is capped at HubSpot's largest tier
+    /// (or the configured limit, if higher), whatever a proxy sends.
     pub(crate) async fn observe(&self, max: u64, remaining: u64, length: Duration) {
-        // Bounds the log whatever a proxy sends (HubSpot's largest tier is 250).
-        let max = max.min(MAX_OBSERVED) as u32;
+        let max = max.min(u64::from(self.max_reported).min(MAX_OBSERVED)) as u32;
         let mut state = self.state.lock().await;
         if max > 0 && !length.is_zero() {
             state.window = Window::new(max, length);
@@ -184,6 +239,15 @@ impl SlidingWindow {
 }
 
 impl LogState {
+    /// When the next request may start, or `None` when it may start now.
+    fn free_at(&self, now: Instant) -> Option<Instant> {
+        match self.blocked_until {
+            Some(until) if until > now => Some(until),
+            _ if self.sent.len() < self.window.max as usize => None,
+            _ => Some(self.sent[self.sent.len() - self.window.max as usize] + self.window.length),
+        }
+    }
+
     fn forget_before(&mut self, now: Instant) {
         while self
             .sent
@@ -276,7 +340,81 @@ mod tests {
     async fn absurd_headers_stay_bounded() {
         let limiter = SlidingWindow::new(Window::new(100, Duration::from_secs(10)));
         limiter.observe(u64::MAX, 0, Duration::from_secs(10)).await;
-        assert_eq!(limiter.state.lock().await.sent.len(), MAX_OBSERVED as usize);
+        assert_eq!(
+            limiter.state.lock().await.sent.len(),
+            MAX_DOCUMENTED_LIMIT as usize
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reported_max_over_the_documented_tiers_is_capped() {
+        let limiter = SlidingWindow::new(Window::new(100, Duration::from_secs(10)));
+        limiter
+            .observe(100_000, 100_000, Duration::from_secs(10))
+            .await;
+        assert_eq!(
+            limiter.state.lock().await.window,
+            Window::new(MAX_DOCUMENTED_LIMIT, Duration::from_secs(10))
+        );
+        // A limit configured above HubSpot's tiers is the cap instead.
+        let limiter = SlidingWindow::new(Window::new(400, Duration::from_secs(10)));
+        limiter
+            .observe(100_000, 100_000, Duration::from_secs(10))
+            .await;
+        assert_eq!(limiter.state.lock().await.window.max, 400);
+    }
+
+    #[test]
+    fn only_windows_up_to_a_minute_are_followed() {
+        assert_eq!(reported_window(10_000), Some(Duration::from_secs(10)));
+        assert_eq!(reported_window(60_000), Some(MAX_REPORTED_WINDOW));
+        assert_eq!(reported_window(60_001), None);
+        assert_eq!(reported_window(86_400_000), None);
+        assert_eq!(reported_window(u64::MAX), None);
+        assert_eq!(reported_window(0), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_past_the_deadline_is_refused_without_sleeping() {
+        let limiter = SlidingWindow::new(Window::new(1, Duration::from_secs(10)));
+        limiter.acquire().await;
+        let start = Instant::now();
+        let refused = acquire_all(&[&limiter], Some(start + Duration::from_secs(5))).await;
+        assert_eq!(refused, Err(Duration::from_secs(10)));
+        assert_eq!(Instant::now(), start, "it did not sleep");
+        // Nothing was recorded: with a deadline far enough, it goes at the window's end.
+        let taken = acquire_all(&[&limiter], Some(start + Duration::from_secs(10))).await;
+        assert_eq!(taken.map(|(_, waited)| waited), Ok(Duration::from_secs(10)));
+        assert_eq!(limiter.state.lock().await.sent.len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_held_by_one_limiter_takes_no_slot_in_the_other() {
+        // A general window paused for 10 s; searches queue behind it.
+        let general = std::sync::Arc::new(SlidingWindow::new(Window::new(
+            100,
+            Duration::from_secs(10),
+        )));
+        let search =
+            std::sync::Arc::new(SlidingWindow::new(Window::new(5, Duration::from_secs(1))));
+        general.block_for(Duration::from_secs(10)).await;
+        let start = Instant::now();
+        let mut handles = Vec::new();
+        for _ in 0..12 {
+            let (general, search) = (general.clone(), search.clone());
+            handles.push(tokio::spawn(async move {
+                acquire_all(&[&search, &general], None).await.unwrap();
+                Instant::now() - start
+            }));
+        }
+        let mut times = Vec::new();
+        for handle in handles {
+            times.push(handle.await.unwrap());
+        }
+        times.sort();
+        let secs: Vec<u64> = times.iter().map(|t| t.as_secs()).collect();
+        // 5 at the end of the pause, then 5 a second: never 12 at once.
+        assert_eq!(secs, [10, 10, 10, 10, 10, 11, 11, 11, 11, 11, 12, 12]);
     }
 
     #[tokio::test(start_paused = true)]

@@ -574,7 +574,7 @@ pub struct PropertyDefinitions {
 }
 
 impl PropertyDefinitions {
-    /// Definitions of `object_type`, e.g. from [`Properties::list`].
+    /// Definitions of `object_type`, e.g. from [`Properties::list`](crate::Properties::list).
     pub fn new(
         object_type: impl Into<String>,
         definitions: impl IntoIterator<Item = PropertyDefinition>,

@@ -23,7 +23,8 @@ use crate::model::{
 use crate::search::SearchRequest;
 use crate::transport::Call;
 use crate::validate::{
-    check_object_type, validate_address, validate_new_common, validate_record_id,
+    self, after_cursor, check_object_type, property_map_names, read_options, validate_new_common,
+    validate_path_address, validate_record_id,
 };
 
 /// A CRM object type: HubSpot's name and id for it, and the rules this client checks before
@@ -213,8 +214,13 @@ impl<O: CrmObject> Objects<O> {
         &self.object_type
     }
 
+    /// Checks the handle's object type, which goes into every path of the generic route.
+    pub(crate) fn check_type(&self) -> std::result::Result<(), ValidationError> {
+        check_object_type("objectType", &self.object_type)
+    }
+
     async fn start(&self) -> Result<(Arc<Call>, Api)> {
-        check_object_type("objectType", &self.object_type)?;
+        self.check_type()?;
         Ok(match self.route {
             Route::Objects => {
                 let (call, api) = self
@@ -267,6 +273,9 @@ impl<O: CrmObject> Objects<O> {
         limit: Option<u32>,
         after: Option<&str>,
     ) -> Result<Page<Record>> {
+        // Streams page through here: every page is checked, not only a first one.
+        read_options(options, false)?;
+        after_cursor(after)?;
         let (call, api) = self.start().await?;
         let properties = comma_list(&self.properties(options));
         let history = comma_list(&options.properties_with_history);
@@ -469,11 +478,13 @@ impl<O: CrmObject> Objects<O> {
     /// Reads a record with the given properties, history and associations. A requested
     /// property without a value is `None`.
     pub async fn get_with(&self, id: &str, options: &ReadOptions) -> Result<Record> {
-        validate_address(id, options.id_property.as_deref())?;
+        validate_path_address(id, options.id_property.as_deref())?;
+        read_options(options, true)?;
         self.send_get(id, options).await
     }
 
-    /// Reads one page of records (`limit` at most 100, `after` from the previous page).
+    /// Reads one page of records (`limit` at most 100, `after` from the previous page). A
+    /// list addresses no record: `options.id_property` is rejected.
     pub async fn list_page(
         &self,
         options: &ReadOptions,
@@ -499,10 +510,11 @@ impl<O: CrmObject> Objects<O> {
 
     /// Changes a record's properties (an empty string clears a value).
     pub async fn update(&self, update: RecordUpdate) -> Result<Record> {
-        validate_address(&update.id, update.id_property.as_deref())?;
+        validate_path_address(&update.id, update.id_property.as_deref())?;
         if update.properties.is_empty() {
             return Err(ValidationError::new("properties", "nothing to update").into());
         }
+        property_map_names(&update.properties)?;
         self.send_update(update).await
     }
 
@@ -512,9 +524,10 @@ impl<O: CrmObject> Objects<O> {
         self.send_archive(id).await
     }
 
-    /// One page of a search, after checking it against HubSpot's limits.
+    /// One page of a search, after checking it against HubSpot's limits; `after` must be an
+    /// offset inside the 10,000-result window ([`Objects::search_stream`] reads past it).
     pub async fn search_page(&self, request: &SearchRequest) -> Result<Page<Record>> {
-        request.validate()?;
+        validate::search_page(request.as_body())?;
         self.send_search(request).await
     }
 

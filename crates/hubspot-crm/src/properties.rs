@@ -13,7 +13,7 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::model::{NewRecord, PropertyDefinition, PropertyDefinitions, RecordUpdate};
 use crate::transport::Call;
-use crate::validate::check_object_type;
+use crate::validate::{check_object_type, path_segment, property_name};
 
 fn cache_key(object_type: &str) -> String {
     object_type.trim().to_ascii_lowercase()
@@ -77,12 +77,12 @@ impl Properties {
     }
 
     /// Reads one property definition (`GET /crm/v3/properties/{objectType}/{propertyName}`).
-    /// An unknown property is an [`Error::Api`] with status 404.
+    /// An unknown property is an [`Error::Api`] with status 404; a malformed name (blank, or
+    /// with characters other than letters, digits and `_`) is rejected before sending.
     pub async fn get(&self, object_type: &str, name: &str) -> Result<PropertyDefinition> {
         check_object_type("objectType", object_type)?;
-        if name.trim().is_empty() {
-            return Err(Error::validation("propertyName", "must not be blank"));
-        }
+        path_segment("propertyName", name)?;
+        property_name("propertyName", name)?;
         let (call, api) = start(&self.client).await?;
         let result = api
             .get()
@@ -94,21 +94,18 @@ impl Properties {
     }
 
     /// The property definitions of an object type, read from HubSpot once per client (clones
-    /// share them). Call [`Self::refresh`] after properties or options change.
+    /// share them) and read again once they are 10 minutes old; a failed read is not kept.
+    /// Call [`Self::refresh`] after properties or options change.
     pub async fn definitions(&self, object_type: &str) -> Result<Arc<PropertyDefinitions>> {
         check_object_type("objectType", object_type)?;
-        let slot = self
-            .client
+        self.client
             .caches()
             .definitions
-            .slot(cache_key(object_type));
-        let definitions = slot
-            .get_or_try_init(|| async {
+            .get_or_try_fetch(cache_key(object_type), || async {
                 let list = self.fetch(object_type).await?;
                 Ok::<_, Error>(Arc::new(PropertyDefinitions::new(object_type, list)))
             })
-            .await?;
-        Ok(definitions.clone())
+            .await
     }
 
     /// Reads an object type's definitions from HubSpot again and caches them.

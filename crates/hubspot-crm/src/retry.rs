@@ -26,8 +26,10 @@ use crate::error::ApiError;
 pub struct RetryPolicy {
     /// Attempts in all, the first included; 1 means no retries.
     pub max_attempts: u32,
-    /// No attempt starts, and no wait begins, that would end later than this after the first
-    /// attempt started.
+    /// The budget of a call, counted from when it started, waits for the client-side rate
+    /// limiter included: no attempt starts, and no wait begins, that would end later. A call
+    /// the limiter would hold past it fails at once with
+    /// [`Error::RateLimitWaitTooLong`](crate::Error::RateLimitWaitTooLong) instead of waiting.
     pub max_elapsed: Duration,
     /// First backoff delay for 5xx and connection failures; doubles each attempt, with jitter.
     pub base_delay: Duration,
@@ -52,11 +54,13 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// No retries at all: every error is returned as HubSpot sent it.
+    /// No retries at all: every error is returned as HubSpot sent it. A call still waits
+    /// for the client-side rate limiter, for up to 2 minutes (`max_elapsed`); an OAuth client
+    /// still resends once with a refreshed token after a 401.
     pub const fn disabled() -> Self {
         RetryPolicy {
             max_attempts: 1,
-            max_elapsed: Duration::ZERO,
+            max_elapsed: Duration::from_secs(120),
             base_delay: Duration::ZERO,
             max_delay: Duration::ZERO,
             rate_limit_wait: Duration::ZERO,

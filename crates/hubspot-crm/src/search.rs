@@ -229,8 +229,13 @@ impl SearchRequest {
         &self.0
     }
 
-    /// Checks HubSpot's limits: filter groups, filters per group and in all, sorts, `limit`
-    /// and `query` length, and that every filter has what its operator compares with.
+    /// Checks HubSpot's limits and rules: filter groups, filters per group and in all, at
+    /// most [`limits::MAX_FILTER_VALUES`] values per IN or NOT_IN, sorts, `limit` and `query`
+    /// length; that every filter carries exactly what its operator compares with (no value
+    /// for HAS_PROPERTY, `values` and not `value` for IN, ...); that property names (of
+    /// filters, sorts and `properties`) are names; and that `after` is an offset.
+    /// [`Objects::search_page`](crate::Objects::search_page) also rejects an `after` at or
+    /// past the 10,000-result window.
     pub fn validate(&self) -> Result<(), ValidationError> {
         crate::validate::search_request(self.as_body())
     }

@@ -11,12 +11,50 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::auth::{Secret, TokenProvider};
-use crate::error::{ApiError, Error, Result, truncate};
-use crate::limit::{RateLimits, SlidingWindow};
+use crate::error::{ApiError, AuthError, Error, Result, truncate};
+use crate::limit::{RateLimits, SlidingWindow, acquire_all, reported_window};
 use crate::retry::{
-    MAX_HEADER_WAIT, RetryPolicy, StatusVerdict, judge_status, may_have_been_processed,
-    parse_retry_after,
+    RetryPolicy, StatusVerdict, judge_status, may_have_been_processed, parse_retry_after,
 };
+
+/// The default cap on an answer's body: far above HubSpot's largest answers (a few MB), far
+/// below what would hurt.
+pub(crate) const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why a body was not read in full.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// It is longer than the cap: declared so, or more bytes came.
+    TooLarge,
+    /// The connection failed or timed out while reading.
+    Failed(reqwest::Error),
+}
+
+/// Reads `response`'s body, never holding more than `limit` bytes of it: a body that says it
+/// is longer, or turns out to be, is dropped with the connection at the cap.
+pub(crate) async fn read_body(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> std::result::Result<bytes::Bytes, BodyError> {
+    /// The most reserved ahead on a declared length, which may be a lie.
+    const MAX_RESERVED: u64 = 1024 * 1024;
+    let declared = response.content_length();
+    if declared.is_some_and(|length| length > limit) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = bytes::BytesMut::with_capacity(declared.unwrap_or(0).min(MAX_RESERVED) as usize);
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Failed)? {
+        if (body.len() as u64).saturating_add(chunk.len() as u64) > limit {
+            return Err(BodyError::TooLarge);
+        }
+        if body.is_empty() && declared == Some(chunk.len() as u64) {
+            // The whole body in one chunk: no copy.
+            return Ok(chunk);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
 
 /// State shared by a client and all its clones.
 #[derive(Debug)]
@@ -26,6 +64,8 @@ pub(crate) struct Shared {
     pub(crate) auth: Arc<dyn TokenProvider>,
     pub(crate) retry: RetryPolicy,
     pub(crate) limits: RateLimits,
+    /// The longest body read from an answer.
+    pub(crate) max_body_bytes: u64,
     general: Option<SlidingWindow>,
     search: Option<SlidingWindow>,
 }
@@ -37,60 +77,65 @@ impl Shared {
         auth: Arc<dyn TokenProvider>,
         retry: RetryPolicy,
         limits: RateLimits,
+        max_body_bytes: u64,
     ) -> Self {
         Shared {
             base_url,
             http,
             auth,
             retry,
+            max_body_bytes,
             general: limits.general.map(SlidingWindow::new),
             search: limits.search.map(SlidingWindow::new),
             limits,
         }
     }
 
-    /// Waits for room in the limiters `operation` counts against; returns how long it waited
-    /// and the slots taken, to be settled when the answer arrives.
-    async fn acquire(&self, operation: Operation) -> (Duration, Slots) {
-        let mut waited = Duration::ZERO;
-        let mut slots = Slots {
-            search: None,
-            general: None,
+    /// Waits for room in the limiters `operation` counts against, in all of them at once (a
+    /// search held back by the general window holds no search slot meanwhile, so searches
+    /// queued behind a pause still leave at most 5 a second); returns how long it waited and
+    /// the slots taken, to be settled when the answer arrives. Never waits past `deadline`:
+    /// returns how long the wait would still have been instead.
+    async fn acquire(
+        &self,
+        operation: Operation,
+        deadline: Option<Instant>,
+    ) -> std::result::Result<(Duration, Slots), Duration> {
+        let search = self.search.as_ref().filter(|_| is_search(operation));
+        let limiters: Vec<&SlidingWindow> =
+            search.into_iter().chain(self.general.as_ref()).collect();
+        if limiters.is_empty() {
+            return Ok((Duration::ZERO, Slots::default()));
+        }
+        let (at, waited) = acquire_all(&limiters, deadline).await?;
+        let slots = Slots {
+            at: Some(at),
+            search: search.is_some(),
+            general: self.general.is_some(),
         };
-        if let Some(search) = &self.search
-            && is_search(operation)
-        {
-            let (at, wait) = search.acquire().await;
-            slots.search = Some(at);
-            waited += wait;
-        }
-        if let Some(general) = &self.general {
-            let (at, wait) = general.acquire().await;
-            slots.general = Some(at);
-            waited += wait;
-        }
-        (waited, slots)
+        Ok((waited, slots))
     }
 
     /// HubSpot counts a request when it arrives, which can be well after the limiter let it go
     /// (a new connection, a slow network): the slots move to when the answer came, a time
     /// after the arrival, so the next window never overlaps HubSpot's.
     async fn settle(&self, slots: Slots) {
-        if let (Some(search), Some(at)) = (&self.search, slots.search) {
+        let Some(at) = slots.at else { return };
+        if let (Some(search), true) = (&self.search, slots.search) {
             search.settle(at).await;
         }
-        if let (Some(general), Some(at)) = (&self.general, slots.general) {
+        if let (Some(general), true) = (&self.general, slots.general) {
             general.settle(at).await;
         }
     }
 
     /// Feeds HubSpot's rate-limit headers to the general limiter; returns the window length
-    /// HubSpot reported, if it did.
+    /// HubSpot reported, if it did. A window longer than a minute is no window of HubSpot's:
+    /// those headers are ignored, so that they cannot stall the client.
     async fn observe(&self, headers: &HeaderMap) -> Option<Duration> {
         let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
-        let interval = number("x-hubspot-ratelimit-interval-milliseconds")
-            .filter(|ms| *ms > 0)
-            .map(|ms| Duration::from_millis(ms).min(MAX_HEADER_WAIT));
+        let interval =
+            number("x-hubspot-ratelimit-interval-milliseconds").and_then(reported_window);
         if let (true, Some(general), Some(max), Some(remaining), Some(interval)) = (
             self.limits.follow_headers,
             &self.general,
@@ -127,11 +172,12 @@ fn is_search(operation: Operation) -> bool {
     operation.name == "search"
 }
 
-/// The limiter slots one attempt took.
-#[derive(Debug, Clone, Copy)]
+/// The limiter slots one attempt took, all at one time.
+#[derive(Debug, Clone, Copy, Default)]
 struct Slots {
-    search: Option<Instant>,
-    general: Option<Instant>,
+    at: Option<Instant>,
+    search: bool,
+    general: bool,
 }
 
 /// Whether resending `operation` after it may have reached HubSpot is harmless: reads,
@@ -167,6 +213,35 @@ pub(crate) struct CallRecord {
     pub(crate) attempts: u32,
     /// The generated operation the request belongs to, once it was sent.
     pub(crate) operation: Option<Operation>,
+    /// A failure the transport decided on, which no answer the generated client sees can
+    /// express; it wins over whatever the generated method returns.
+    pub(crate) failure: Option<Failure>,
+}
+
+/// A failure decided by the transport.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The answer's body was over the cap.
+    BodyTooLarge { limit: u64, status: u16 },
+    /// The limiter would have held the first attempt past the call's budget.
+    LimiterWait {
+        wait: Duration,
+        max_elapsed: Duration,
+    },
+    /// After a 401, no new token could be had.
+    Auth(AuthError),
+}
+
+impl Failure {
+    fn into_error(self) -> Error {
+        match self {
+            Failure::BodyTooLarge { limit, status } => Error::BodyTooLarge { limit, status },
+            Failure::LimiterWait { wait, max_elapsed } => {
+                Error::RateLimitWaitTooLong { wait, max_elapsed }
+            }
+            Failure::Auth(error) => Error::Auth(error),
+        }
+    }
 }
 
 /// The transport of one call: the generated client is built per call around it, so that what
@@ -212,10 +287,6 @@ impl Call {
         result: std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>,
         inputs: impl FnOnce() -> Vec<String>,
     ) -> Result<T> {
-        let error = match result {
-            Ok(value) => return Ok(value.into_inner()),
-            Err(error) => error,
-        };
         let mut record = self.record();
         let operation = match record.operation {
             Some(op) => format!("{}.{}", op.module, op.name),
@@ -226,6 +297,18 @@ impl Call {
             operation: operation.to_owned(),
             inputs: inputs(),
             cause,
+        };
+        if let Some(failure) = record.failure.take() {
+            let error = failure.into_error();
+            return Err(if record.outcome_unknown {
+                unknown(error.to_string())
+            } else {
+                error
+            });
+        }
+        let error = match result {
+            Ok(value) => return Ok(value.into_inner()),
+            Err(error) => error,
         };
         if let Some(api) = record.error.take() {
             return Err(if record.outcome_unknown {
@@ -255,6 +338,14 @@ impl Call {
                     Err(Error::Transport(e))
                 }
             }
+            // HubSpot did the work of a create answered with a 2xx, whatever the body says
+            // (an HTML page from a captive proxy, a 204, a record missing a field).
+            progenitor_client::Error::InvalidResponsePayload(_, e) if !record.idempotent => {
+                Err(unknown(format!(
+                    "HTTP {} but the answer does not parse: {e}",
+                    record.status.unwrap_or_default()
+                )))
+            }
             progenitor_client::Error::InvalidResponsePayload(body, e) => Err(Error::Decode {
                 status: record.status.unwrap_or_default(),
                 message: e.to_string(),
@@ -275,8 +366,8 @@ impl Call {
     }
 
     /// Sends `request`, waiting for the rate limiters and retrying what is safe to retry.
-    /// Error answers are read here in full and kept in the record; the response handed back
-    /// carries the same body.
+    /// Bodies are read here, under the cap: error answers are kept in the record, and the
+    /// response handed back carries the body read.
     async fn send(
         &self,
         client: &reqwest::Client,
@@ -293,12 +384,16 @@ impl Call {
             operation,
             idempotent,
             span: tracing::Span::current(),
+            // The budget counts from here: waiting for the limiters counts too.
             started: Instant::now(),
             waited: Duration::ZERO,
             token: self.token.clone(),
             number: 0,
+            reauthorized: false,
         };
         let mut request = request;
+        // The outcome of the attempt before, while the next one has not been sent.
+        let mut last: Option<Outcome> = None;
         loop {
             state.number += 1;
             self.record().attempts = state.number;
@@ -306,19 +401,49 @@ impl Call {
             let policy = &self.shared.retry;
             let retries_left =
                 state.number < policy.max_attempts && state.started.elapsed() < policy.max_elapsed;
-            // A copy for another attempt, while one may follow.
-            let next_try = if retries_left {
+            // A copy for another attempt, while one may follow (a retry, or the one resend
+            // with a new token after a 401).
+            let next_try = if retries_left || !state.reauthorized {
                 request.try_clone()
             } else {
                 None
             };
-            let slots = self.acquire(&mut state).await;
+            let slots = match self.acquire(&mut state).await {
+                Ok(slots) => slots,
+                Err(wait) => return self.refused(&mut state, last, wait),
+            };
             let this_try = self.authorize(&state, request);
             let sent = client.execute(this_try).await;
             self.shared.settle(slots).await;
             let outcome = match sent {
                 Ok(response) => self.classify_answer(&state, response).await,
                 Err(error) => self.classify_failure(&state, error),
+            };
+            let (outcome, next_try) = match (outcome, next_try) {
+                (Outcome::Rejected(rejected), Some(next_try))
+                    if rejected.status == reqwest::StatusCode::UNAUTHORIZED
+                        && !state.reauthorized =>
+                {
+                    state.reauthorized = true;
+                    match self.reauthorize(&mut state).await {
+                        Reauthorized::Yes => {
+                            tracing::warn!(
+                                attempt = state.number,
+                                "HubSpot answered 401; resending once with a new token"
+                            );
+                            request = next_try;
+                            last = Some(Outcome::Rejected(rejected));
+                            continue;
+                        }
+                        Reauthorized::No => (Outcome::Rejected(rejected), None),
+                        Reauthorized::Failed(error) => {
+                            let response = self.give_up(&state, Outcome::Rejected(rejected));
+                            self.record().failure = Some(Failure::Auth(error));
+                            return response;
+                        }
+                    }
+                }
+                (outcome, next_try) => (outcome, next_try.filter(|_| retries_left)),
             };
             match (outcome, next_try) {
                 (Outcome::Retry { wait, cause }, Some(next_try))
@@ -327,19 +452,18 @@ impl Call {
                     cause.log_retry(state.number, wait);
                     self.wait(&mut state, wait).await;
                     request = next_try;
+                    last = Some(Outcome::Retry { wait, cause });
                 }
                 (outcome, _) => return self.give_up(&state, outcome),
             }
         }
     }
 
-    /// Waits for room in the limiters; the first attempt's clock starts once it is let go,
-    /// since queueing is not retrying.
-    async fn acquire(&self, state: &mut Attempts) -> Slots {
-        let (waited, slots) = self.shared.acquire(state.operation).await;
-        if state.number == 1 {
-            state.started = Instant::now();
-        }
+    /// Waits for room in the limiters, within the call's budget; asks for the token again
+    /// after a wait or before a retry.
+    async fn acquire(&self, state: &mut Attempts) -> std::result::Result<Slots, Duration> {
+        let deadline = state.started.checked_add(self.shared.retry.max_elapsed);
+        let (waited, slots) = self.shared.acquire(state.operation, deadline).await?;
         state.add_wait(waited);
         if state.number > 1 || !waited.is_zero() {
             // A long wait can outlive the token: ask again, keep the old one if that fails.
@@ -349,7 +473,56 @@ impl Call {
                 state.token = fresh;
             }
         }
-        slots
+        Ok(slots)
+    }
+
+    /// The limiters would hold the attempt past the call's budget: a retry ends with the
+    /// outcome it was to retry; a first attempt, never sent, with
+    /// [`Error::RateLimitWaitTooLong`].
+    fn refused(
+        &self,
+        state: &mut Attempts,
+        last: Option<Outcome>,
+        wait: Duration,
+    ) -> reqwest::Result<reqwest::Response> {
+        let max_elapsed = self.shared.retry.max_elapsed;
+        tracing::warn!(
+            wait_ms = wait.as_millis() as u64,
+            max_elapsed_ms = max_elapsed.as_millis() as u64,
+            "the rate limiter would hold the request past the call's budget; not sending it"
+        );
+        // The attempt under way was not made.
+        state.number -= 1;
+        self.record().attempts = state.number;
+        state.span.record("attempt", state.number);
+        if let Some(last) = last {
+            return self.give_up(state, last);
+        }
+        self.record().failure = Some(Failure::LimiterWait { wait, max_elapsed });
+        // Never sent: any error status makes the generated method fail, and
+        // [`Call::finish`] reports the failure recorded.
+        Ok(rebuild(
+            reqwest::StatusCode::TOO_MANY_REQUESTS,
+            HeaderMap::new(),
+            bytes::Bytes::new(),
+        ))
+    }
+
+    /// After a 401: whether the token source can give another token (an OAuth refresh), and
+    /// takes it.
+    async fn reauthorize(&self, state: &mut Attempts) -> Reauthorized {
+        let auth = &self.shared.auth;
+        if !auth.invalidate(&state.token).await {
+            return Reauthorized::No;
+        }
+        match auth.token().await {
+            Ok(fresh) if bearer(&fresh).is_some() && fresh != state.token => {
+                state.token = fresh;
+                Reauthorized::Yes
+            }
+            Ok(_) => Reauthorized::No,
+            Err(error) => Reauthorized::Failed(error),
+        }
     }
 
     /// Puts the current token on the request.
@@ -360,8 +533,8 @@ impl Call {
         request
     }
 
-    /// What an answer means: success, an error to retry after a wait, or a final error. Error
-    /// bodies are read here, whole, and judged by [`judge_status`].
+    /// What an answer means: success, an error to retry after a wait, or a final error. The
+    /// body is read here, under the cap; error answers are judged by [`judge_status`].
     async fn classify_answer(&self, state: &Attempts, response: reqwest::Response) -> Outcome {
         let shared = &self.shared;
         let status = response.status();
@@ -376,16 +549,25 @@ impl Call {
                 .span
                 .record("correlation_id", tracing::field::display(id));
         }
-        if status.is_success() {
-            return Outcome::Answered(response);
-        }
         let headers = response.headers().clone();
+        if status.is_success() {
+            return match read_body(response, shared.max_body_bytes).await {
+                Ok(body) => Outcome::Answered(rebuild(status, headers, body)),
+                Err(BodyError::TooLarge) => Outcome::TooLarge { status, headers },
+                // Cut short: like a connection lost before the answer.
+                Err(BodyError::Failed(error)) => self.classify_failure(state, error),
+            };
+        }
         let retry_after = headers
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
         // The status decides; a body cut short only loses HubSpot's explanation.
-        let body = response.bytes().await.unwrap_or_default();
+        let (body, too_large) = match read_body(response, shared.max_body_bytes).await {
+            Ok(body) => (body, false),
+            Err(BodyError::TooLarge) => (bytes::Bytes::new(), true),
+            Err(BodyError::Failed(_)) => (bytes::Bytes::new(), false),
+        };
         let error = ApiError::from_response(status.as_u16(), &body, retry_after);
         if let Some(id) = &error.correlation_id {
             state
@@ -417,6 +599,7 @@ impl Call {
             status,
             headers,
             body,
+            too_large,
             error,
         });
         match wait {
@@ -450,11 +633,28 @@ impl Call {
 
     /// Ends the call with `outcome`: records what happened for [`Call::finish`].
     fn give_up(&self, state: &Attempts, outcome: Outcome) -> reqwest::Result<reqwest::Response> {
+        let limit = self.shared.max_body_bytes;
         match outcome {
             Outcome::Answered(response) => {
                 self.record().status = Some(response.status().as_u16());
                 tracing::debug!("HubSpot answered");
                 Ok(response)
+            }
+            Outcome::TooLarge { status, headers } => {
+                tracing::warn!(
+                    status = status.as_u16(),
+                    limit,
+                    "the answer's body is over the cap; not read"
+                );
+                let mut record = self.record();
+                record.status = Some(status.as_u16());
+                // A create answered with a 2xx was carried out.
+                record.outcome_unknown = !state.idempotent;
+                record.failure = Some(Failure::BodyTooLarge {
+                    limit,
+                    status: status.as_u16(),
+                });
+                Ok(rebuild(status, headers, bytes::Bytes::new()))
             }
             Outcome::Rejected(rejected)
             | Outcome::Retry {
@@ -470,8 +670,15 @@ impl Call {
                     status,
                     headers,
                     body,
+                    too_large,
                     error,
                 } = *rejected;
+                if too_large {
+                    record.failure = Some(Failure::BodyTooLarge {
+                        limit,
+                        status: status.as_u16(),
+                    });
+                }
                 record.error = Some(error);
                 Ok(rebuild(status, headers, body))
             }
@@ -490,6 +697,16 @@ impl Call {
     }
 }
 
+/// Whether a new token could be had after a 401.
+enum Reauthorized {
+    /// Yes, and it is in place.
+    Yes,
+    /// The token source has no other token.
+    No,
+    /// Getting one failed.
+    Failed(AuthError),
+}
+
 /// What one call's attempts share.
 struct Attempts {
     operation: Operation,
@@ -502,6 +719,8 @@ struct Attempts {
     token: Secret,
     /// The attempt under way, from 1.
     number: u32,
+    /// Whether the request was already resent with a new token after a 401.
+    reauthorized: bool,
 }
 
 impl Attempts {
@@ -511,11 +730,13 @@ impl Attempts {
     }
 }
 
-/// An error answer, read whole.
+/// An error answer, read whole (or not at all, when over the cap).
 struct Rejected {
     status: reqwest::StatusCode,
     headers: HeaderMap,
     body: bytes::Bytes,
+    /// The body was over the cap and not read.
+    too_large: bool,
     error: ApiError,
 }
 
@@ -547,8 +768,13 @@ impl Cause {
 
 /// What one attempt came to.
 enum Outcome {
-    /// A success status.
+    /// A success status, its body read.
     Answered(reqwest::Response),
+    /// A success status whose body is over the cap; not retried.
+    TooLarge {
+        status: reqwest::StatusCode,
+        headers: HeaderMap,
+    },
     /// An error answer not to retry.
     Rejected(Box<Rejected>),
     /// No answer, and not to retry.

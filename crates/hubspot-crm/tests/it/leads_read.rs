@@ -709,7 +709,7 @@ async fn searches_over_hubspot_limits_are_rejected_before_sending() {
             )
             .await,
     );
-    assert_eq!(e.field, "filterGroups[0].filters[0]");
+    assert_eq!(e.field, "filterGroups[0].filters[0].values");
     any.assert_calls_async(0).await;
 }
 

@@ -21,6 +21,19 @@ pub struct Reply {
     body: String,
     delay: Duration,
     hang_up: bool,
+    /// Sent as they are instead of an answer built from the fields above.
+    raw: Option<Vec<u8>>,
+    /// A generated body instead of `body`: how many bytes, and the length declared.
+    long_body: Option<LongBody>,
+}
+
+/// A body generated while it is sent, never held in memory whole.
+#[derive(Clone, Copy, Debug)]
+struct LongBody {
+    /// Bytes sent at most (less when the client hangs up first).
+    sent: u64,
+    /// The `content-length` declared; chunked without.
+    declared: Option<u64>,
 }
 
 impl Reply {
@@ -32,6 +45,8 @@ impl Reply {
             body: body.to_string(),
             delay: Duration::ZERO,
             hang_up: false,
+            raw: None,
+            long_body: None,
         }
     }
 
@@ -43,6 +58,42 @@ impl Reply {
             body: body.into(),
             delay: Duration::ZERO,
             hang_up: false,
+            raw: None,
+            long_body: None,
+        }
+    }
+
+    /// Exactly `bytes` as the whole answer (status line, headers and body, however malformed),
+    /// then the connection is closed.
+    pub fn raw(bytes: impl Into<Vec<u8>>) -> Self {
+        Reply {
+            raw: Some(bytes.into()),
+            ..Reply::html(200, "")
+        }
+    }
+
+    /// A body of `bytes` bytes of JSON-looking filler (`[` then spaces), sent chunked as it
+    /// is generated: a proxy pushing an endless body, as far as any cap below `bytes` goes.
+    /// Stops when the client hangs up.
+    pub fn long_body(status: u16, bytes: u64) -> Self {
+        Reply {
+            long_body: Some(LongBody {
+                sent: bytes,
+                declared: None,
+            }),
+            ..Reply::json(status, serde_json::Value::Null)
+        }
+    }
+
+    /// Declares `content-length: declared` but sends only `sent` bytes of filler, then
+    /// closes the connection.
+    pub fn declared_length(status: u16, declared: u64, sent: u64) -> Self {
+        Reply {
+            long_body: Some(LongBody {
+                sent: sent.min(declared),
+                declared: Some(declared),
+            }),
+            ..Reply::json(status, serde_json::Value::Null)
         }
     }
 
@@ -80,6 +131,9 @@ pub struct Received {
     pub body: Vec<u8>,
     /// When the request was read in full.
     pub at: Instant,
+    /// The same moment on the tokio clock of the server's runtime (the test's), which a
+    /// test with a paused clock controls.
+    pub clock: tokio::time::Instant,
 }
 
 impl Received {
@@ -183,6 +237,13 @@ impl ScriptServer {
         times.sort();
         times
     }
+
+    /// Arrival times on the tokio clock (see [`Received::clock`]), sorted.
+    pub fn clock_arrivals(&self) -> Vec<tokio::time::Instant> {
+        let mut times: Vec<_> = self.received().iter().map(|r| r.clock).collect();
+        times.sort();
+        times
+    }
 }
 
 impl Endpoint for ScriptServer {
@@ -220,6 +281,15 @@ async fn serve(
         if reply.hang_up {
             return;
         }
+        if let Some(raw) = &reply.raw {
+            let _ = socket.write_all(raw).await;
+            let _ = socket.shutdown().await;
+            return;
+        }
+        if let Some(long) = reply.long_body {
+            send_long_body(&mut socket, &reply, long).await;
+            return;
+        }
         let mut head = format!(
             "HTTP/1.1 {} Scripted\r\ncontent-length: {}\r\n",
             reply.status,
@@ -235,6 +305,50 @@ async fn serve(
             return;
         }
     }
+}
+
+/// Sends `reply`'s head and a generated body, then closes the connection.
+async fn send_long_body(socket: &mut TcpStream, reply: &Reply, long: LongBody) {
+    const CHUNK: usize = 64 * 1024;
+    let mut head = format!("HTTP/1.1 {} Scripted\r\n", reply.status);
+    match long.declared {
+        Some(length) => head.push_str(&format!("content-length: {length}\r\n")),
+        None => head.push_str("transfer-encoding: chunked\r\n"),
+    }
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    if socket.write_all(head.as_bytes()).await.is_err() {
+        return;
+    }
+    let spaces = vec![b' '; CHUNK];
+    let mut opening = spaces.clone();
+    opening[0] = b'[';
+    let mut left = long.sent;
+    let mut first = true;
+    while left > 0 {
+        let n = left.min(CHUNK as u64) as usize;
+        let data = if first { &opening[..n] } else { &spaces[..n] };
+        first = false;
+        let written = match long.declared {
+            Some(_) => socket.write_all(data).await,
+            None => {
+                let mut framed = format!("{:x}\r\n", data.len()).into_bytes();
+                framed.extend_from_slice(data);
+                framed.extend_from_slice(b"\r\n");
+                socket.write_all(&framed).await
+            }
+        };
+        if written.is_err() {
+            return;
+        }
+        left -= data.len() as u64;
+    }
+    if long.declared.is_none() {
+        let _ = socket.write_all(b"0\r\n\r\n").await;
+    }
+    let _ = socket.shutdown().await;
 }
 
 async fn read_request(socket: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Received> {
@@ -280,6 +394,7 @@ async fn read_request(socket: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Re
         headers,
         body,
         at: Instant::now(),
+        clock: tokio::time::Instant::now(),
     })
 }
 
