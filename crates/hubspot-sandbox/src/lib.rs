@@ -54,22 +54,52 @@ use crate::store::Store;
 /// How many requests [`Sandbox::request_log`] keeps (oldest are dropped first).
 pub const REQUEST_LOG_CAPACITY: usize = 100_000;
 
+/// How many bytes of paths and query strings [`Sandbox::request_log`] keeps at most (oldest
+/// requests are dropped first), so that long URLs cannot grow the log without bound.
+pub const REQUEST_LOG_BYTES: usize = 64 * 1024 * 1024;
+
+/// How many values of each property an object keeps (`propertiesWithHistory` lists them
+/// newest first); older values are dropped.
+pub const PROPERTY_HISTORY_CAPACITY: usize = 100;
+
+/// How many issued OAuth access tokens the sandbox keeps at most; past that the oldest are
+/// forgotten (and then refused as unknown).
+pub const OAUTH_TOKEN_CAPACITY: usize = 10_000;
+
+/// How long an expired OAuth access token is remembered (and answered with 401
+/// `EXPIRED_AUTHENTICATION` rather than as an unknown token) before it is pruned.
+pub const OAUTH_EXPIRED_TOKEN_MEMORY: Duration = Duration::from_secs(3600);
+
 /// Locks a mutex, ignoring poisoning: the state stays usable after a failed handler.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// An OAuth app registered with the sandbox.
-#[derive(Debug, Clone)]
+/// Stands in for a secret in `Debug` output.
+const REDACTED: &str = "<redacted>";
+
+/// An OAuth app registered with the sandbox. `Debug` redacts its secret and refresh token.
+#[derive(Clone)]
 pub(crate) struct OAuthClient {
     pub client_id: String,
     pub client_secret: String,
     pub refresh_token: String,
 }
 
+impl std::fmt::Debug for OAuthClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthClient")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &REDACTED)
+            .field("refresh_token", &REDACTED)
+            .finish()
+    }
+}
+
 /// Behaviour of a [`Sandbox`]: limits, faults and authentication. Everything is off by
-/// default, apart from requiring some bearer token.
-#[derive(Debug, Clone, Default)]
+/// default, apart from requiring some bearer token. `Debug` redacts the access token and the
+/// OAuth apps' secrets.
+#[derive(Clone, Default)]
 pub struct SandboxConfig {
     pub(crate) rate_limit: Option<(u32, Duration)>,
     pub(crate) search_rate_limit: Option<u32>,
@@ -84,6 +114,40 @@ pub struct SandboxConfig {
     pub(crate) max_custom_types: Option<usize>,
     /// Registered custom object types: (canonical `2-N` id, lowercase name).
     pub(crate) custom_types: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Destructured so that a new field cannot be printed without a decision here.
+        let SandboxConfig {
+            rate_limit,
+            search_rate_limit,
+            daily_limit,
+            fail_rate,
+            drop_rate,
+            lose_answer_rate,
+            latency,
+            access_token,
+            oauth_clients,
+            oauth_token_ttl,
+            max_custom_types,
+            custom_types,
+        } = self;
+        f.debug_struct("SandboxConfig")
+            .field("rate_limit", rate_limit)
+            .field("search_rate_limit", search_rate_limit)
+            .field("daily_limit", daily_limit)
+            .field("fail_rate", fail_rate)
+            .field("drop_rate", drop_rate)
+            .field("lose_answer_rate", lose_answer_rate)
+            .field("latency", latency)
+            .field("access_token", &access_token.as_ref().map(|_| REDACTED))
+            .field("oauth_clients", oauth_clients)
+            .field("oauth_token_ttl", oauth_token_ttl)
+            .field("max_custom_types", max_custom_types)
+            .field("custom_types", custom_types)
+            .finish()
+    }
 }
 
 impl SandboxConfig {
@@ -234,16 +298,150 @@ pub struct RecordedRequest {
     pub at: Instant,
 }
 
+impl RecordedRequest {
+    /// Bytes the log spends on this request beyond its fixed size.
+    fn heap_bytes(&self) -> usize {
+        self.method.len() + self.path.len() + self.query.as_ref().map_or(0, String::len)
+    }
+}
+
+/// The request log: at most [`REQUEST_LOG_CAPACITY`] requests and [`REQUEST_LOG_BYTES`]
+/// bytes of their text, oldest dropped first.
+#[derive(Debug)]
+pub(crate) struct RequestLog {
+    entries: VecDeque<RecordedRequest>,
+    bytes: usize,
+    max_entries: usize,
+    max_bytes: usize,
+}
+
+impl RequestLog {
+    pub fn new(max_entries: usize, max_bytes: usize) -> Self {
+        RequestLog {
+            entries: VecDeque::new(),
+            bytes: 0,
+            max_entries,
+            max_bytes,
+        }
+    }
+
+    /// Records a request, dropping the oldest ones to stay within both bounds. A request
+    /// larger than the byte bound on its own is kept alone.
+    pub fn push(&mut self, r: RecordedRequest) {
+        let size = r.heap_bytes();
+        while !self.entries.is_empty()
+            && (self.entries.len() >= self.max_entries || self.bytes + size > self.max_bytes)
+        {
+            if let Some(old) = self.entries.pop_front() {
+                self.bytes -= old.heap_bytes();
+            }
+        }
+        if self.max_entries > 0 {
+            self.bytes += size;
+            self.entries.push_back(r);
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &RecordedRequest> {
+        self.entries.iter()
+    }
+}
+
+/// How an OAuth access token fared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenState {
+    Valid,
+    Expired,
+    Unknown,
+}
+
+/// Issued OAuth access tokens. Expired ones are pruned once they have been expired for
+/// [`OAUTH_EXPIRED_TOKEN_MEMORY`], and at most [`OAUTH_TOKEN_CAPACITY`] are kept (the
+/// oldest go first), so that refreshing in a loop cannot grow the sandbox. `Debug` shows
+/// only the count: the tokens are credentials.
+pub(crate) struct TokenStore {
+    expiry: HashMap<String, Instant>,
+    /// Tokens in the order they were issued; with one lifetime per sandbox, that is also
+    /// the order in which they expire.
+    order: VecDeque<String>,
+    capacity: usize,
+    memory: Duration,
+}
+
+impl std::fmt::Debug for TokenStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenStore")
+            .field("tokens", &self.expiry.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenStore {
+    pub fn new(capacity: usize, memory: Duration) -> Self {
+        TokenStore {
+            expiry: HashMap::new(),
+            order: VecDeque::new(),
+            capacity,
+            memory,
+        }
+    }
+
+    /// Remembers a new token valid until `expires`, pruning as it goes.
+    pub fn issue(&mut self, token: String, expires: Instant, now: Instant) {
+        self.prune(now);
+        while self.order.len() >= self.capacity.max(1) {
+            self.forget_oldest();
+        }
+        if self.expiry.insert(token.clone(), expires).is_none() {
+            self.order.push_back(token);
+        }
+    }
+
+    /// Drops tokens that have been expired for longer than the memory.
+    fn prune(&mut self, now: Instant) {
+        while let Some(first) = self.order.front() {
+            let gone = self
+                .expiry
+                .get(first)
+                .is_none_or(|e| now.saturating_duration_since(*e) > self.memory);
+            if !gone {
+                break;
+            }
+            self.forget_oldest();
+        }
+    }
+
+    fn forget_oldest(&mut self) {
+        if let Some(t) = self.order.pop_front() {
+            self.expiry.remove(&t);
+        }
+    }
+
+    pub fn check(&self, token: &str, now: Instant) -> TokenState {
+        match self.expiry.get(token) {
+            Some(e) if *e > now => TokenState::Valid,
+            Some(_) => TokenState::Expired,
+            None => TokenState::Unknown,
+        }
+    }
+
+    /// How many tokens are kept.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.expiry.len()
+    }
+}
+
 /// State shared by all connections.
 pub(crate) struct Shared {
     pub config: SandboxConfig,
     pub store: Mutex<Store>,
     pub base_url: String,
     pub request_count: AtomicU64,
-    pub log: Mutex<VecDeque<RecordedRequest>>,
+    pub log: Mutex<RequestLog>,
     pub limits: limits::Limits,
     /// Issued OAuth access tokens and their expiry.
-    pub tokens: Mutex<HashMap<String, Instant>>,
+    pub tokens: Mutex<TokenStore>,
 }
 
 /// A running sandbox server. Dropping it stops the server.
@@ -279,8 +477,11 @@ impl Sandbox {
             )),
             base_url: format!("http://{addr}"),
             request_count: AtomicU64::new(0),
-            log: Mutex::new(VecDeque::new()),
-            tokens: Mutex::new(HashMap::new()),
+            log: Mutex::new(RequestLog::new(REQUEST_LOG_CAPACITY, REQUEST_LOG_BYTES)),
+            tokens: Mutex::new(TokenStore::new(
+                OAUTH_TOKEN_CAPACITY,
+                OAUTH_EXPIRED_TOKEN_MEMORY,
+            )),
             config,
         });
         let router = api::router(shared.clone());
@@ -310,7 +511,8 @@ impl Sandbox {
         self.shared.request_count.load(Ordering::Relaxed)
     }
 
-    /// The most recent requests (up to [`REQUEST_LOG_CAPACITY`]), oldest first.
+    /// The most recent requests (up to [`REQUEST_LOG_CAPACITY`] of them and
+    /// [`REQUEST_LOG_BYTES`] of their text), oldest first.
     pub fn request_log(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.log).iter().cloned().collect()
     }
@@ -456,5 +658,138 @@ async fn serve_conn(
             conn.as_mut().graceful_shutdown();
             let _ = conn.await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oauth_client_debug_redacts_its_secret_and_refresh_token() {
+        let client = OAuthClient {
+            client_id: "app-1".into(),
+            client_secret: "very-secret".into(),
+            refresh_token: "refresh-me".into(),
+        };
+        let printed = format!("{client:?} {client:#?}");
+        assert!(!printed.contains("very-secret"), "{printed}");
+        assert!(!printed.contains("refresh-me"), "{printed}");
+        assert!(printed.contains("app-1") && printed.contains("<redacted>"));
+    }
+
+    #[test]
+    fn issued_token_store_debug_shows_no_token() {
+        let mut tokens = TokenStore::new(10, Duration::from_secs(60));
+        let now = Instant::now();
+        tokens.issue(
+            "sandbox-oauth-abc".into(),
+            now + Duration::from_secs(1),
+            now,
+        );
+        let printed = format!("{tokens:?}");
+        assert!(!printed.contains("sandbox-oauth-abc"), "{printed}");
+    }
+
+    #[test]
+    fn expired_oauth_tokens_are_pruned_and_the_number_kept_is_capped() {
+        let ttl = Duration::from_secs(1800);
+        let memory = Duration::from_secs(3600);
+        let mut tokens = TokenStore::new(5, memory);
+        let t0 = Instant::now();
+        let at = |secs: u64| t0 + Duration::from_secs(secs);
+        tokens.issue("old".into(), at(0) + ttl, at(0));
+        assert_eq!(tokens.check("old", at(10)), TokenState::Valid);
+        // Expired, but remembered for a while: 401 EXPIRED_AUTHENTICATION, not unknown.
+        assert_eq!(tokens.check("old", at(1800)), TokenState::Expired);
+        tokens.issue("newer".into(), at(1900) + ttl, at(1900));
+        assert_eq!(tokens.len(), 2);
+        // Once expired for longer than the memory, the next issue prunes it.
+        tokens.issue("newest".into(), at(5401) + ttl, at(5401));
+        assert_eq!(tokens.check("old", at(5401)), TokenState::Unknown);
+        assert_eq!(tokens.len(), 2);
+        // However fast tokens are issued, at most the capacity is kept, newest first.
+        for i in 0..100 {
+            tokens.issue(format!("burst-{i}"), at(6000) + ttl, at(6000));
+            assert!(tokens.len() <= 5);
+        }
+        assert_eq!(tokens.len(), 5);
+        assert_eq!(tokens.check("burst-99", at(6000)), TokenState::Valid);
+        assert_eq!(tokens.check("burst-95", at(6000)), TokenState::Valid);
+        assert_eq!(tokens.check("burst-94", at(6000)), TokenState::Unknown);
+        assert_eq!(tokens.check("newest", at(6000)), TokenState::Unknown);
+    }
+
+    #[tokio::test]
+    async fn the_token_endpoint_records_tokens_in_the_bounded_store() {
+        let config = SandboxConfig::new().oauth_client("cid", "secret", "refresh");
+        let sandbox = Sandbox::start(config).await.unwrap();
+        let http = reqwest::Client::new();
+        let mut last = String::new();
+        for _ in 0..50 {
+            let body: Value = http
+                .post(format!("{}/oauth/v1/token", sandbox.base_url()))
+                .form(&[
+                    ("grant_type", "refresh_token"),
+                    ("client_id", "cid"),
+                    ("client_secret", "secret"),
+                    ("refresh_token", "refresh"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            last = body["access_token"].as_str().unwrap().to_string();
+        }
+        assert_eq!(lock(&sandbox.shared.tokens).len(), 50);
+        // The sandbox's own store has the documented cap.
+        assert_eq!(lock(&sandbox.shared.tokens).capacity, OAUTH_TOKEN_CAPACITY);
+        let status = http
+            .get(format!("{}/crm/v3/objects/leads", sandbox.base_url()))
+            .bearer_auth(&last)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+        sandbox.shutdown().await;
+    }
+
+    fn request(path_len: usize, query_len: usize) -> RecordedRequest {
+        RecordedRequest {
+            method: "GET".into(),
+            path: "p".repeat(path_len),
+            query: Some("q".repeat(query_len)),
+            at: Instant::now(),
+        }
+    }
+
+    #[test]
+    fn request_log_is_bounded_in_entries_and_bytes() {
+        let mut log = RequestLog::new(10, 1_000);
+        for _ in 0..100 {
+            log.push(request(7, 0));
+        }
+        assert_eq!(log.iter().count(), 10, "at most the capacity");
+        // Long URLs: the byte bound drops the oldest first.
+        for i in 0..20 {
+            log.push(request(100, 200 + i));
+            let bytes: usize = log.iter().map(RecordedRequest::heap_bytes).sum();
+            assert!(bytes <= 1_000, "{bytes}");
+            assert_eq!(bytes, log.bytes);
+        }
+        assert_eq!(
+            log.iter().last().unwrap().query.as_ref().unwrap().len(),
+            219,
+            "the newest is kept"
+        );
+        // One request larger than the bound is kept alone.
+        log.push(request(5_000, 0));
+        assert_eq!(log.iter().count(), 1);
+        log.push(request(7, 0));
+        assert_eq!(log.iter().count(), 1);
+        assert_eq!(log.iter().next().unwrap().path.len(), 7);
     }
 }

@@ -16,7 +16,7 @@ use serde_json::json;
 use tower::ServiceExt;
 
 use crate::error::{ApiError, correlation_id};
-use crate::{RecordedRequest, SandboxConfig, Shared, lock};
+use crate::{RecordedRequest, SandboxConfig, Shared, TokenState, lock};
 
 /// Returned to hyper to make it close the connection without an answer.
 #[derive(Debug)]
@@ -73,16 +73,13 @@ pub(crate) async fn handle(
 ) -> Result<Response<Body>, Dropped> {
     shared.request_count.fetch_add(1, Ordering::Relaxed);
     {
-        let mut log = lock(&shared.log);
-        if log.len() >= crate::REQUEST_LOG_CAPACITY {
-            log.pop_front();
-        }
-        log.push_back(RecordedRequest {
+        let entry = RecordedRequest {
             method: req.method().to_string(),
             path: req.uri().path().to_string(),
             query: req.uri().query().map(str::to_string),
             at: Instant::now(),
-        });
+        };
+        lock(&shared.log).push(entry);
     }
     let cfg = &shared.config;
     if let Some(d) = cfg.latency {
@@ -160,14 +157,15 @@ fn check_auth(shared: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
     if !strict || cfg.access_token.as_deref() == Some(token) {
         return Ok(());
     }
-    match lock(&shared.tokens).get(token) {
-        Some(expiry) if *expiry > Instant::now() => Ok(()),
-        Some(_) => Err(ApiError::new(
+    let state = lock(&shared.tokens).check(token, Instant::now());
+    match state {
+        TokenState::Valid => Ok(()),
+        TokenState::Expired => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "EXPIRED_AUTHENTICATION",
             "The OAuth token used to make this call expired.",
         )),
-        None => Err(ApiError::unauthorized(
+        TokenState::Unknown => Err(ApiError::unauthorized(
             "The access token provided is invalid or has been revoked.",
         )),
     }

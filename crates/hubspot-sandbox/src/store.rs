@@ -1,11 +1,13 @@
 //! The in-memory CRM: objects, property history, unique indexes and associations.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
+use crate::PROPERTY_HISTORY_CAPACITY;
 use crate::error::{ApiError, ApiResult, Detail};
 use crate::schema::{
     self, CONTACT_PRIMARY_LEAD, Category, LEAD_CONTACT, LEAD_PRIMARY_CONTACT, PropDef,
@@ -26,12 +28,14 @@ pub(crate) struct HistEntry {
     pub timestamp: DateTime<Utc>,
 }
 
-/// A stored CRM object.
+/// A stored CRM object. The store keeps objects behind an [`Arc`] so that reads copy
+/// pointers under the store lock and build their answers after releasing it; writes copy an
+/// object only while a read still holds it ([`Arc::make_mut`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Object {
     pub id: u64,
-    /// Newest value first.
-    pub props: HashMap<String, Vec<HistEntry>>,
+    /// Oldest value first, at most [`PROPERTY_HISTORY_CAPACITY`] per property.
+    pub props: HashMap<String, VecDeque<HistEntry>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub archived_at: Option<DateTime<Utc>>,
@@ -42,7 +46,7 @@ impl Object {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.props
             .get(name)
-            .and_then(|h| h.first())
+            .and_then(|h| h.back())
             .map(|e| e.value.as_str())
     }
 
@@ -50,15 +54,30 @@ impl Object {
         self.archived_at.is_some()
     }
 
+    /// The history of a property, newest value first.
+    pub fn history(&self, name: &str) -> impl Iterator<Item = &HistEntry> {
+        self.props
+            .get(name)
+            .into_iter()
+            .flat_map(|h| h.iter().rev())
+    }
+
+    /// Appends a value; the oldest is dropped once the property has
+    /// [`PROPERTY_HISTORY_CAPACITY`] values, so every write is O(1) and bounded.
     fn set(&mut self, name: &str, value: String, now: DateTime<Utc>) {
-        let hist = self.props.entry(name.to_string()).or_default();
-        hist.insert(
-            0,
-            HistEntry {
-                value,
-                timestamp: now,
-            },
-        );
+        if !self.props.contains_key(name) {
+            self.props.insert(name.to_string(), VecDeque::new());
+        }
+        let Some(hist) = self.props.get_mut(name) else {
+            return;
+        };
+        if hist.len() >= PROPERTY_HISTORY_CAPACITY {
+            hist.pop_front();
+        }
+        hist.push_back(HistEntry {
+            value,
+            timestamp: now,
+        });
     }
 }
 
@@ -70,7 +89,11 @@ pub(crate) struct TypeStore {
     /// Definitions the type is described with (the schema, or the standard properties of a
     /// free-form type): read-only checks and date handling in search.
     defs: Vec<PropDef>,
-    pub objects: BTreeMap<u64, Object>,
+    /// Position of each definition in `defs`, by name.
+    def_index: HashMap<&'static str, usize>,
+    /// Names reads may ask for; `None` for free-form types, which answer any name.
+    known: Option<Arc<HashSet<&'static str>>>,
+    pub objects: BTreeMap<u64, Arc<Object>>,
     /// property -> value -> id, for unique properties; only live objects.
     unique: HashMap<String, HashMap<String, u64>>,
 }
@@ -88,9 +111,15 @@ impl TypeStore {
             Some(s) => s.clone(),
             None => schema::describe(name),
         };
+        let def_index = defs.iter().enumerate().map(|(i, p)| (p.name, i)).collect();
+        let known = schema
+            .as_ref()
+            .map(|s| Arc::new(s.iter().map(|p| p.name).collect()));
         TypeStore {
             schema,
             defs,
+            def_index,
+            known,
             objects: BTreeMap::new(),
             unique,
         }
@@ -98,12 +127,7 @@ impl TypeStore {
 
     /// The definition of a property, when the type describes it.
     pub fn prop(&self, name: &str) -> Option<&PropDef> {
-        self.defs.iter().find(|p| p.name == name)
-    }
-
-    /// Whether a property may be named in reads (free-form types accept anything).
-    pub fn knows(&self, name: &str) -> bool {
-        self.schema.is_none() || self.prop(name).is_some()
+        self.def_index.get(name).map(|&i| &self.defs[i])
     }
 
     fn is_unique(&self, name: &str) -> bool {
@@ -123,7 +147,7 @@ fn unique_key(prop: &str, value: &str) -> String {
 /// An association type as stored on an edge.
 pub(crate) type AssocType = (Category, u32);
 
-/// What a read returns.
+/// What a read returns, as asked for (names may repeat; [`Store::fields`] resolves them).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct ReadOpts {
     /// `None` -> the type's default set.
@@ -131,6 +155,71 @@ pub(crate) struct ReadOpts {
     pub history: Vec<String>,
     /// Canonical type names.
     pub associations: Vec<String>,
+}
+
+/// Which properties an answer lists.
+#[derive(Debug, Clone)]
+pub(crate) enum PropSel {
+    /// These, in this order, each once (already filtered to names the type knows).
+    Listed(Vec<String>),
+    /// The always-read properties, then every other property the object has.
+    All,
+}
+
+/// What a read answers with, resolved once per request: each name once, names the type
+/// does not know dropped. Holds no reference into the store, so answers can be serialized
+/// after the store lock is released.
+#[derive(Debug, Clone)]
+pub(crate) struct Fields {
+    pub otype: String,
+    props: PropSel,
+    /// Names the type knows; `None` for free-form types.
+    known: Option<Arc<HashSet<&'static str>>>,
+    history: Vec<String>,
+    associations: Vec<String>,
+}
+
+impl Fields {
+    fn knows(&self, name: &str) -> bool {
+        self.known.as_ref().is_none_or(|k| k.contains(name))
+    }
+}
+
+/// Each name once, in first-seen order: linear in the number of names.
+pub(crate) fn dedup(names: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    names
+        .into_iter()
+        .filter(|n| seen.insert(n.clone()))
+        .collect()
+}
+
+/// An object as a read answers it, copied out of the store: the object itself (shared) and
+/// the associations the read asked for.
+#[derive(Debug, Clone)]
+pub(crate) struct Snapshot {
+    pub obj: Arc<Object>,
+    /// Per entry of [`Fields::associations`]: live targets by id and the types to each.
+    assocs: Vec<Vec<(u64, Vec<AssocType>)>>,
+    /// Extra top-level fields, e.g. `objectWriteTraceId` or `new` in batch answers.
+    pub extra: Vec<(&'static str, Value)>,
+}
+
+impl Snapshot {
+    /// An object without associations (searches never list them).
+    pub fn of(obj: Arc<Object>) -> Self {
+        Snapshot {
+            obj,
+            assocs: Vec::new(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Adds a top-level field to the answer.
+    pub fn with(mut self, key: &'static str, value: Value) -> Self {
+        self.extra.push((key, value));
+        self
+    }
 }
 
 /// A validated association request from a create body.
@@ -213,6 +302,11 @@ impl Store {
     }
 
     pub fn get(&self, otype: &str, id: u64) -> Option<&Object> {
+        self.types.get(otype)?.objects.get(&id).map(|o| &**o)
+    }
+
+    /// The shared object, for answers built outside the lock.
+    pub fn get_arc(&self, otype: &str, id: u64) -> Option<&Arc<Object>> {
         self.types.get(otype)?.objects.get(&id)
     }
 
@@ -302,8 +396,8 @@ impl Store {
                 ));
                 continue;
             }
-            if let Some(schema) = &ts.schema {
-                let Some(def) = schema.iter().find(|p| p.name == name) else {
+            if ts.schema.is_some() {
+                let Some(def) = ts.prop(name) else {
                     bad.push((
                         name.clone(),
                         format!("Property \"{name}\" does not exist"),
@@ -471,9 +565,49 @@ impl Store {
                 index.insert(unique_key(prop, v), id);
             }
         }
-        ts.objects.insert(id, obj);
+        ts.objects.insert(id, Arc::new(obj));
         self.id_types.insert(id, otype.to_string());
         id
+    }
+
+    /// The next id [`Store::insert`] hands out; with [`Store::discard_since`], a mark to
+    /// undo creates.
+    pub fn mark(&self) -> u64 {
+        self.next_id
+    }
+
+    /// Removes every object created since `mark` (in this lock, by the caller), with its
+    /// unique values and associations, and hands their ids out again: as if the creates never
+    /// happened. Creating objects only adds edges, so removing those restores the rest.
+    pub fn discard_since(&mut self, mark: u64) {
+        // Ids are handed out in order, so the creates are exactly `mark..next_id`.
+        let created = mark..self.next_id;
+        for id in created {
+            let Some(otype) = self.id_types.remove(&id) else {
+                continue;
+            };
+            if let Some(ts) = self.types.get_mut(&otype)
+                && let Some(obj) = ts.objects.remove(&id)
+            {
+                for (prop, index) in ts.unique.iter_mut() {
+                    if let Some(v) = obj.get(prop) {
+                        let key = unique_key(prop, v);
+                        if index.get(&key) == Some(&id) {
+                            index.remove(&key);
+                        }
+                    }
+                }
+            }
+            for (to, _) in self.assocs.remove(&id).unwrap_or_default() {
+                if let Some(m) = self.assocs.get_mut(&to) {
+                    m.remove(&id);
+                    if m.is_empty() {
+                        self.assocs.remove(&to);
+                    }
+                }
+            }
+        }
+        self.next_id = self.next_id.min(mark);
     }
 
     /// Applies validated properties to a live object.
@@ -488,6 +622,7 @@ impl Store {
         let Some(obj) = ts.objects.get_mut(&id) else {
             return;
         };
+        let obj = Arc::make_mut(obj);
         for (k, v) in props {
             if let Some(index) = ts.unique.get_mut(&k) {
                 if let Some(old) = obj.get(&k) {
@@ -516,6 +651,7 @@ impl Store {
         if obj.archived() {
             return;
         }
+        let obj = Arc::make_mut(obj);
         obj.archived_at = Some(now);
         obj.updated_at = now;
         for (prop, index) in ts.unique.iter_mut() {
@@ -659,92 +795,109 @@ impl Store {
             .unwrap_or_default()
     }
 
-    /// Object JSON in HubSpot's shape.
-    pub fn object_json(&self, otype: &str, obj: &Object, opts: &ReadOpts) -> Value {
+    /// Resolves what a read of `otype` asked for: names de-duplicated with a set (linear in
+    /// the number of names, however often they repeat) and unknown ones dropped.
+    pub fn fields(&self, otype: &str, opts: &ReadOpts) -> Fields {
         let ts = self.types.get(otype);
-        let knows = |n: &str| ts.is_none_or(|t| t.knows(n));
-        let mut props = Map::new();
-        let value_of = |n: &str| {
-            obj.get(n)
-                .map_or(Value::Null, |v| Value::String(v.to_string()))
-        };
-        match &opts.properties {
+        let known = match ts {
+            Some(t) => t.known.clone(),
             None => {
-                for n in schema::default_read_props(otype) {
-                    props.insert((*n).to_string(), value_of(n));
-                }
+                schema::properties_for(otype).map(|s| Arc::new(s.iter().map(|p| p.name).collect()))
             }
+        };
+        let knows = |n: &str| known.as_ref().is_none_or(|k| k.contains(n));
+        let props = match &opts.properties {
+            None => PropSel::Listed(
+                schema::default_read_props(otype)
+                    .iter()
+                    .map(|n| (*n).to_string())
+                    .collect(),
+            ),
             Some(list) => {
-                for n in schema::always_read_props(otype) {
-                    props.insert((*n).to_string(), value_of(n));
-                }
-                for n in list.iter().filter(|n| knows(n)) {
-                    props.insert(n.clone(), value_of(n));
-                }
+                let always = schema::always_read_props(otype)
+                    .iter()
+                    .map(|n| (*n).to_string());
+                let asked = list.iter().filter(|n| knows(n)).cloned();
+                PropSel::Listed(dedup(always.chain(asked)))
             }
+        };
+        let history = dedup(opts.history.iter().filter(|n| knows(n)).cloned());
+        Fields {
+            otype: otype.to_string(),
+            props,
+            history,
+            associations: dedup(opts.associations.iter().cloned()),
+            known,
         }
-        let mut v = json!({
-            "id": obj.id.to_string(),
-            "properties": props,
-            "createdAt": fmt_time(obj.created_at),
-            "updatedAt": fmt_time(obj.updated_at),
-            "archived": obj.archived(),
-        });
-        if let Some(at) = obj.archived_at {
-            v["archivedAt"] = json!(fmt_time(at));
-        }
-        if !opts.history.is_empty() {
-            let mut hist = Map::new();
-            for n in opts.history.iter().filter(|n| knows(n)) {
-                let entries: Vec<Value> = obj
-                    .props
-                    .get(n.as_str())
-                    .map(|h| {
-                        h.iter()
-                            .map(|e| {
-                                json!({"value": e.value, "timestamp": fmt_time(e.timestamp), "sourceType": "API"})
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                hist.insert(n.clone(), Value::Array(entries));
-            }
-            v["propertiesWithHistory"] = Value::Object(hist);
-        }
-        if !opts.associations.is_empty() {
-            let mut assoc = Map::new();
-            for to_type in &opts.associations {
-                let results = self.v3_assoc_results(otype, obj.id, to_type);
-                if !results.is_empty() {
-                    assoc.insert(to_type.clone(), json!({"results": results}));
-                }
-            }
-            if !assoc.is_empty() {
-                v["associations"] = Value::Object(assoc);
-            }
-        }
-        v
     }
 
-    /// `[{id, type}]` entries of the v3 association shape.
-    pub fn v3_assoc_results(&self, otype: &str, id: u64, to_type: &str) -> Vec<Value> {
-        let mut out = Vec::new();
-        for (to, types) in self.assocs_to(id, to_type, 0) {
-            for (_, t) in types {
-                let name = schema::assoc_def(otype, to_type, *t)
-                    .map(|d| d.name.to_string())
-                    .unwrap_or_else(|| {
-                        format!(
-                            "{}_to_{}",
-                            schema::singular(otype),
-                            schema::singular(to_type)
-                        )
-                    });
-                out.push(json!({"id": to.to_string(), "type": name}));
-            }
-        }
-        out
+    /// Like [`Store::fields`], listing every property each object has.
+    pub fn all_fields(&self, otype: &str) -> Fields {
+        let mut f = self.fields(otype, &ReadOpts::default());
+        f.props = PropSel::All;
+        f
     }
+
+    /// Copies what `fields` needs of an object out of the store: the object (shared) and the
+    /// requested associations. Cheap; the answer is built from it without the lock.
+    pub fn snapshot(&self, fields: &Fields, obj: &Arc<Object>) -> Snapshot {
+        let assocs = fields
+            .associations
+            .iter()
+            .map(|to_type| {
+                self.assocs_to(obj.id, to_type, 0)
+                    .map(|(to, types)| (to, types.to_vec()))
+                    .collect()
+            })
+            .collect();
+        Snapshot {
+            obj: obj.clone(),
+            assocs,
+            extra: Vec::new(),
+        }
+    }
+
+    /// [`Store::snapshot`] of an object by id.
+    pub fn snapshot_of(&self, fields: &Fields, id: u64) -> Option<Snapshot> {
+        let obj = self.get_arc(&fields.otype, id)?;
+        Some(self.snapshot(fields, obj))
+    }
+
+    /// Live associations of an object to one type, copied out: target id and types.
+    pub fn assoc_list(&self, from: u64, to_type: &str, after: u64) -> Vec<(u64, Vec<AssocType>)> {
+        self.assocs_to(from, to_type, after)
+            .map(|(to, types)| (to, types.to_vec()))
+            .collect()
+    }
+}
+
+/// The v3 name of an association type (`lead_to_primary_contact`, ...).
+pub(crate) fn v3_assoc_name(otype: &str, to_type: &str, type_id: u32) -> String {
+    schema::assoc_def(otype, to_type, type_id)
+        .map(|d| d.name.to_string())
+        .unwrap_or_else(|| {
+            format!(
+                "{}_to_{}",
+                schema::singular(otype),
+                schema::singular(to_type)
+            )
+        })
+}
+
+/// `[{id, type}]` entries of the v3 association shape, from copied edges.
+pub(crate) fn v3_assoc_results(
+    otype: &str,
+    to_type: &str,
+    edges: &[(u64, Vec<AssocType>)],
+) -> Vec<Value> {
+    edges
+        .iter()
+        .flat_map(|(to, types)| {
+            types.iter().map(move |(_, t)| {
+                json!({"id": to.to_string(), "type": v3_assoc_name(otype, to_type, *t)})
+            })
+        })
+        .collect()
 }
 
 fn add_edge(
@@ -878,64 +1031,125 @@ impl Store {
     }
 }
 
-/// Serializes an object straight from the store. List and search pages use it: building
-/// `Value` trees for thousands of objects is allocation-bound.
-pub(crate) struct ObjectView<'a> {
-    pub store: &'a Store,
-    pub otype: &'a str,
-    pub obj: &'a Object,
-    pub opts: &'a ReadOpts,
+/// An object answer in HubSpot's shape, serialized straight from a [`Snapshot`]: no
+/// intermediate `Value` tree and no store lock.
+pub(crate) struct ObjectOut<'a> {
+    pub fields: &'a Fields,
+    pub snap: &'a Snapshot,
 }
 
-impl serde::Serialize for ObjectView<'_> {
+impl serde::Serialize for ObjectOut<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        if !self.opts.history.is_empty() || !self.opts.associations.is_empty() {
-            return self
-                .store
-                .object_json(self.otype, self.obj, self.opts)
-                .serialize(s);
-        }
+        let (f, obj) = (self.fields, &*self.snap.obj);
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("id", &self.obj.id.to_string())?;
-        m.serialize_entry("properties", &PropsView(self))?;
-        m.serialize_entry("createdAt", &fmt_time(self.obj.created_at))?;
-        m.serialize_entry("updatedAt", &fmt_time(self.obj.updated_at))?;
-        m.serialize_entry("archived", &self.obj.archived())?;
-        if let Some(at) = self.obj.archived_at {
+        m.serialize_entry("id", &obj.id.to_string())?;
+        m.serialize_entry("properties", &PropsOut(self))?;
+        m.serialize_entry("createdAt", &fmt_time(obj.created_at))?;
+        m.serialize_entry("updatedAt", &fmt_time(obj.updated_at))?;
+        m.serialize_entry("archived", &obj.archived())?;
+        if let Some(at) = obj.archived_at {
             m.serialize_entry("archivedAt", &fmt_time(at))?;
+        }
+        if !f.history.is_empty() {
+            m.serialize_entry("propertiesWithHistory", &HistoryOut(self))?;
+        }
+        let has_assocs = self.snap.assocs.iter().any(|a| !a.is_empty());
+        if has_assocs {
+            m.serialize_entry("associations", &AssocsOut(self))?;
+        }
+        for (k, v) in &self.snap.extra {
+            m.serialize_entry(k, v)?;
         }
         m.end()
     }
 }
 
-struct PropsView<'v, 'a>(&'v ObjectView<'a>);
+struct PropsOut<'v, 'a>(&'v ObjectOut<'a>);
 
-impl serde::Serialize for PropsView<'_, '_> {
+impl serde::Serialize for PropsOut<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let v = self.0;
-        let ts = v.store.types.get(v.otype);
+        let (f, obj) = (self.0.fields, &*self.0.snap.obj);
         let mut m = s.serialize_map(None)?;
-        match &v.opts.properties {
-            None => {
-                for n in schema::default_read_props(v.otype) {
-                    m.serialize_entry(n, &v.obj.get(n))?;
+        match &f.props {
+            PropSel::Listed(names) => {
+                for n in names {
+                    m.serialize_entry(n, &obj.get(n))?;
                 }
             }
-            Some(list) => {
-                let always = schema::always_read_props(v.otype);
+            PropSel::All => {
+                let always = schema::always_read_props(&f.otype);
                 for n in always {
-                    m.serialize_entry(n, &v.obj.get(n))?;
+                    m.serialize_entry(n, &obj.get(n))?;
                 }
-                for (i, n) in list.iter().enumerate() {
-                    let dup = always.contains(&n.as_str()) || list[..i].contains(n);
-                    if !dup && ts.is_none_or(|t| t.knows(n)) {
-                        m.serialize_entry(n, &v.obj.get(n))?;
+                for n in obj.props.keys() {
+                    if !always.contains(&n.as_str()) && f.knows(n) {
+                        m.serialize_entry(n, &obj.get(n))?;
                     }
                 }
             }
         }
         m.end()
+    }
+}
+
+struct HistoryOut<'v, 'a>(&'v ObjectOut<'a>);
+
+impl serde::Serialize for HistoryOut<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        struct Entries<'o>(&'o Object, &'o str);
+        impl serde::Serialize for Entries<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(None)?;
+                for e in self.0.history(self.1) {
+                    seq.serialize_element(&json!({
+                        "value": e.value,
+                        "timestamp": fmt_time(e.timestamp),
+                        "sourceType": "API",
+                    }))?;
+                }
+                seq.end()
+            }
+        }
+        let (f, obj) = (self.0.fields, &*self.0.snap.obj);
+        let mut m = s.serialize_map(Some(f.history.len()))?;
+        for n in &f.history {
+            m.serialize_entry(n, &Entries(obj, n))?;
+        }
+        m.end()
+    }
+}
+
+struct AssocsOut<'v, 'a>(&'v ObjectOut<'a>);
+
+impl serde::Serialize for AssocsOut<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let f = self.0.fields;
+        let mut m = s.serialize_map(None)?;
+        for (to_type, edges) in f.associations.iter().zip(&self.0.snap.assocs) {
+            if !edges.is_empty() {
+                let results = v3_assoc_results(&f.otype, to_type, edges);
+                m.serialize_entry(to_type, &json!({"results": results}))?;
+            }
+        }
+        m.end()
+    }
+}
+
+/// A list of object answers sharing one [`Fields`].
+pub(crate) struct ObjectsOut<'a> {
+    pub fields: &'a Fields,
+    pub snaps: &'a [Snapshot],
+}
+
+impl serde::Serialize for ObjectsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.snaps.iter().map(|snap| ObjectOut {
+            fields: self.fields,
+            snap,
+        }))
     }
 }

@@ -215,3 +215,31 @@ fn sandbox_can_be_shared_across_tasks() {
     assert_send_sync::<hubspot_sandbox::Sandbox>();
     assert_send_sync::<SandboxConfig>();
 }
+
+#[test]
+fn config_debug_redacts_secrets() {
+    let config = SandboxConfig::new()
+        .access_token("pat-na1-very-secret")
+        .oauth_client("app-id-1", "client-secret-2", "refresh-token-3")
+        .oauth_client("app-id-4", "client-secret-5", "refresh-token-6");
+    let printed = format!("{config:?}");
+    for secret in [
+        "pat-na1-very-secret",
+        "client-secret-2",
+        "refresh-token-3",
+        "client-secret-5",
+        "refresh-token-6",
+    ] {
+        assert!(!printed.contains(secret), "{secret} leaked: {printed}");
+    }
+    assert!(printed.contains("<redacted>"), "{printed}");
+    // What is not secret stays visible.
+    assert!(
+        printed.contains("app-id-1") && printed.contains("app-id-4"),
+        "{printed}"
+    );
+    let pretty = format!("{config:#?}");
+    assert!(!pretty.contains("client-secret-2"), "{pretty}");
+    // Without secrets there is nothing to redact.
+    assert!(!format!("{:?}", SandboxConfig::new()).contains("<redacted>"));
+}

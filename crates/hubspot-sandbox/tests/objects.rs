@@ -426,3 +426,347 @@ async fn properties_api_describes_leads() {
             .any(|p| p["name"] == "email")
     );
 }
+
+/// How often `needle` occurs in `haystack`.
+fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+#[test]
+fn repeated_property_names_are_answered_once_each() {
+    common::run_with_hang_guard("reads naming 10,000 properties or more", async {
+        let api = Api::start().await;
+        let mut contacts = Vec::new();
+        for i in 0..100 {
+            contacts.push(api.sandbox.seed_contact(
+                json!({"email": format!("r{i}@example.com"), "firstname": format!("R{i}")}),
+            ));
+        }
+        // 10,000 names (a URI holds at most 64 KiB): "email" and "firstname" 500 times each,
+        // and 1,000 unknown names 9 times each.
+        let mut names = Vec::new();
+        for i in 0..9_000 {
+            names.push(format!("q{}", i % 1_000));
+            if i % 9 == 0 {
+                names.push(if i % 2 == 0 { "email" } else { "firstname" }.to_string());
+            }
+        }
+        assert_eq!(names.len(), 10_000);
+        let list = names.join(",");
+        let check = |text: &str, n: usize| {
+            assert_eq!(count(text, "\"email\":\""), n, "email once per object");
+            assert_eq!(
+                count(text, "\"firstname\":\"R"),
+                n,
+                "firstname once per object"
+            );
+            assert_eq!(count(text, "\"hs_object_id\":\""), n, "always-read once");
+            assert_eq!(count(text, "\"q1\""), 0, "unknown names are dropped");
+            assert_eq!(count(text, "\"y1\""), 0, "unknown names are dropped");
+            let v: Value = serde_json::from_str(text).unwrap();
+            let results = v["results"].as_array().unwrap();
+            assert_eq!(results.len(), n);
+            for r in results {
+                assert!(
+                    r["properties"]["email"]
+                        .as_str()
+                        .unwrap()
+                        .ends_with("@example.com")
+                );
+            }
+        };
+
+        let (status, text) = api
+            .send_text(
+                "GET",
+                &format!("/crm/v3/objects/contacts?limit=100&properties={list}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{text}");
+        check(&text, 100);
+        let (status, text) = api
+            .send_text(
+                "GET",
+                &format!(
+                    "/crm/v3/objects/contacts?limit=100&properties=email&propertiesWithHistory={}",
+                    vec!["email"; 10_000].join(",")
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(count(&text, "\"email\":[{"), 100, "history once per object");
+
+        // Search takes the names in its body, so it can be given many more.
+        let mut many: Vec<String> = (0..50_000).map(|i| format!("y{i}")).collect();
+        many.extend((0..50_000).map(|i| format!("y{i}")));
+        many.insert(0, "email".into());
+        many.push("firstname".into());
+        many.push("email".into());
+        let (status, text) = api
+            .send_text(
+                "POST",
+                "/crm/v3/objects/contacts/search",
+                Some(json!({"limit": 200, "properties": many})),
+            )
+            .await;
+        assert_eq!(status, 200, "{text}");
+        check(&text, 100);
+
+        let (status, text) = api
+            .send_text(
+                "POST",
+                "/crm/v3/objects/contacts/batch/read",
+                Some(json!({
+                    "inputs": contacts.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(),
+                    "properties": names,
+                })),
+            )
+            .await;
+        assert_eq!(status, 200, "{text}");
+        check(&text, 100);
+
+        // Free-form types answer every name asked for: still once each.
+        for i in 0..10 {
+            api.sandbox
+                .seed_object("tickets", json!({"subject": format!("s{i}")}));
+        }
+        let repeated: Vec<String> = (0..10_000).map(|i| format!("z{}", i % 2_000)).collect();
+        let (status, text) = api
+            .send_text(
+                "GET",
+                &format!(
+                    "/crm/v3/objects/tickets?limit=100&properties={}",
+                    repeated.join(",")
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(count(&text, "\"z7\":null"), 10);
+        assert_eq!(count(&text, "\"z1999\":null"), 10);
+
+        // And associations named 10,000 times are listed once.
+        let lead = api.lead("Assoc", &contacts[0]).await;
+        let (status, text) = api
+            .send_text(
+                "GET",
+                &format!(
+                    "/crm/v3/objects/leads?associations={}",
+                    vec!["0-1"; 10_000].join(",")
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{text}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["results"][0]["id"], lead.as_str());
+        assert_eq!(
+            v["results"][0]["associations"]["contacts"]["results"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1,
+            "{text}"
+        );
+    });
+}
+
+#[tokio::test]
+async fn property_history_keeps_the_newest_values_up_to_the_cap() {
+    let api = Api::start().await;
+    let id = api
+        .sandbox
+        .seed_object("tickets", json!({"subject": "history"}));
+    for i in 0..150 {
+        let (status, body) = api
+            .send(
+                "PATCH",
+                &format!("/crm/v3/objects/tickets/{id}"),
+                Some(json!({"properties": {"note": format!("v{i}")}})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = api
+        .get(&format!(
+            "/crm/v3/objects/tickets/{id}?properties=note&propertiesWithHistory=note,hs_lastmodifieddate"
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["properties"]["note"], "v149");
+    let history: Vec<&str> = body["propertiesWithHistory"]["note"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["value"].as_str().unwrap())
+        .collect();
+    let want: Vec<String> = (50..150).rev().map(|i| format!("v{i}")).collect();
+    assert_eq!(history, want, "the newest 100 values, newest first");
+    assert_eq!(
+        hubspot_sandbox::PROPERTY_HISTORY_CAPACITY,
+        100,
+        "the documented cap"
+    );
+    let modified = body["propertiesWithHistory"]["hs_lastmodifieddate"]
+        .as_array()
+        .unwrap();
+    assert_eq!(modified.len(), 100, "every property is capped");
+}
+
+/// Leads found by a search on their name prefix.
+async fn leads_named(api: &Api, prefix: &str) -> u64 {
+    let (status, body) = api
+        .post(
+            "/crm/v3/objects/leads/search",
+            json!({"filterGroups": [{"filters": [
+                {"propertyName": "hs_lead_name", "operator": "CONTAINS_TOKEN", "value": format!("{prefix}*")}
+            ]}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["total"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn batch_create_with_unique_trace_ids_reports_each_failure_with_207() {
+    let api = Api::start().await;
+    let contact = api.contact("trace@example.com").await;
+    let mut inputs: Vec<Value> = (0..4)
+        .map(|i| {
+            let mut b = lead_body(&format!("Traced{i}"), &contact);
+            b["objectWriteTraceId"] = json!(format!("t-{i}"));
+            b
+        })
+        .collect();
+    inputs[1]["properties"]["bogus"] = json!("x");
+    inputs[3]["properties"]["hs_lead_name"] = json!("");
+    let (status, body) = api
+        .post(
+            "/crm/v3/objects/leads/batch/create",
+            json!({"inputs": inputs}),
+        )
+        .await;
+    assert_eq!(status, 207, "{body}");
+    assert_eq!(body["numErrors"], 2);
+    let traces: Vec<&Value> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["objectWriteTraceId"])
+        .collect();
+    assert_eq!(traces, [&json!("t-0"), &json!("t-2")]);
+    assert_eq!(
+        body["errors"][0]["context"]["objectWriteTraceId"],
+        json!(["t-1"])
+    );
+    assert_eq!(
+        body["errors"][1]["context"]["objectWriteTraceId"],
+        json!(["t-3"])
+    );
+    assert_eq!(body["errors"][0]["category"], "VALIDATION_ERROR");
+    assert_eq!(leads_named(&api, "Traced").await, 2);
+}
+
+#[tokio::test]
+async fn batch_create_without_unique_trace_ids_rejects_the_whole_batch() {
+    let api = Api::start().await;
+    let contact = api.contact("whole@example.com").await;
+    let input = |name: &str, trace: Option<&str>, bogus: bool| {
+        let mut b = lead_body(name, &contact);
+        if let Some(t) = trace {
+            b["objectWriteTraceId"] = json!(t);
+        }
+        if bogus {
+            b["properties"]["bogus"] = json!("x");
+        }
+        b
+    };
+    let no_name = {
+        let mut b = lead_body("Whole", &contact);
+        b["properties"]["hs_lead_name"] = json!("");
+        b
+    };
+    let cases = [
+        (
+            "no trace ids",
+            vec![
+                input("Whole A", None, false),
+                input("Whole B", None, true),
+                no_name.clone(),
+            ],
+        ),
+        (
+            "duplicate trace ids",
+            vec![
+                input("Whole A", Some("t-0"), false),
+                input("Whole B", Some("t-0"), true),
+            ],
+        ),
+        (
+            "a missing trace id",
+            vec![
+                input("Whole A", Some("t-0"), false),
+                input("Whole B", None, true),
+                input("Whole C", Some("t-2"), false),
+            ],
+        ),
+    ];
+    for (what, inputs) in cases {
+        let (status, body) = api
+            .post(
+                "/crm/v3/objects/leads/batch/create",
+                json!({"inputs": inputs}),
+            )
+            .await;
+        assert_eq!(status, 400, "{what}: {body}");
+        assert_error(&body, "VALIDATION_ERROR");
+        assert!(
+            body["message"].as_str().unwrap().contains("bogus"),
+            "{what}: the first error is answered: {body}"
+        );
+        assert!(body.get("results").is_none(), "{what}: {body}");
+        assert_eq!(
+            leads_named(&api, "Whole").await,
+            0,
+            "{what}: nothing created"
+        );
+    }
+    // The contact did not keep associations to leads that were never created.
+    let (status, body) = api
+        .get(&format!(
+            "/crm/v4/objects/contacts/{contact}/associations/leads"
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"], json!([]), "{body}");
+
+    // A conflict inside the batch: the first error is the conflict, and the first contact
+    // is not kept either.
+    let (status, body) = api
+        .post(
+            "/crm/v3/objects/contacts/batch/create",
+            json!({"inputs": [
+                {"properties": {"email": "twice@example.com"}},
+                {"properties": {"email": "twice@example.com"}}
+            ]}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_error(&body, "CONFLICT");
+    let (status, body) = api
+        .get("/crm/v3/objects/contacts/twice@example.com?idProperty=email")
+        .await;
+    assert_eq!(status, 404, "{body}");
+
+    // Without failures, trace ids are not needed.
+    let (status, body) = api
+        .post(
+            "/crm/v3/objects/leads/batch/create",
+            json!({"inputs": [input("Whole A", None, false), input("Whole B", None, false)]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(leads_named(&api, "Whole").await, 2);
+}

@@ -160,3 +160,183 @@ async fn paging_stops_at_ten_thousand() {
         .await;
     assert_eq!(page["total"], 51);
 }
+
+/// Where a value sorts: numbers (finite, `-0` equal to `0`) before text (case-insensitive)
+/// before unset or empty values; ties by id.
+fn sort_class(v: Option<&str>) -> (u8, f64, String) {
+    match v.filter(|v| !v.is_empty()) {
+        None => (2, 0.0, String::new()),
+        Some(v) => match v.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() => (0, x + 0.0, String::new()),
+            _ => (1, 0.0, v.to_lowercase()),
+        },
+    }
+}
+
+fn cmp_class(a: &(u8, f64, String), b: &(u8, f64, String)) -> std::cmp::Ordering {
+    a.0.cmp(&b.0)
+        .then(a.1.total_cmp(&b.1))
+        .then_with(|| a.2.cmp(&b.2))
+}
+
+/// Every result of a search, following `after` pages of 200.
+async fn search_all(api: &Api, otype: &str, mut body: Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    loop {
+        body["limit"] = json!(200);
+        let (status, page) = api
+            .post(&format!("/crm/v3/objects/{otype}/search"), body.clone())
+            .await;
+        assert_eq!(status, 200, "{page}");
+        out.extend(page["results"].as_array().unwrap().iter().cloned());
+        match page["paging"]["next"]["after"].as_str() {
+            Some(a) => body["after"] = json!(a),
+            None => return out,
+        }
+    }
+}
+
+#[tokio::test]
+async fn search_sort_is_a_total_order_over_mixed_values() {
+    let api = Api::start().await;
+    let values: &[Option<&str>] = &[
+        Some("10"),
+        Some("9"),
+        Some("abc"),
+        Some("NaN"),
+        Some(""),
+        None,
+        Some("1e3"),
+        Some("-0"),
+        Some("0"),
+        Some("ABC"),
+        Some("inf"),
+        Some("-infinity"),
+        Some("2.5"),
+        Some("-7"),
+        Some("zeta"),
+        Some("1000"),
+        Some("9.0"),
+        Some(" 3 "),
+        Some("nan"),
+        Some("10abc"),
+    ];
+    // Enough objects that the sort does not fall back to insertion sort.
+    let mut expected: Vec<(u64, Option<&str>)> = Vec::new();
+    for i in 0..600 {
+        let v = values[(i * 7) % values.len()];
+        let props = match v {
+            Some(v) => json!({"score": v, "subject": format!("t{i}")}),
+            None => json!({"subject": format!("t{i}")}),
+        };
+        let id = api.sandbox.seed_object("tickets", props);
+        expected.push((id.parse().unwrap(), v));
+    }
+    for desc in [false, true] {
+        let direction = if desc { "DESCENDING" } else { "ASCENDING" };
+        let sort = json!({"sorts": [{"propertyName": "score", "direction": direction}],
+                          "properties": ["score"]});
+        let first = search_all(&api, "tickets", sort.clone()).await;
+        let again = search_all(&api, "tickets", sort).await;
+        let ids = |r: &[Value]| -> Vec<u64> {
+            r.iter()
+                .map(|o| o["id"].as_str().unwrap().parse().unwrap())
+                .collect()
+        };
+        assert_eq!(ids(&first), ids(&again), "the order is stable");
+        let mut want = expected.clone();
+        want.sort_by(|a, b| {
+            let ord = cmp_class(&sort_class(a.1), &sort_class(b.1));
+            let ord = if desc { ord.reverse() } else { ord };
+            ord.then(a.0.cmp(&b.0))
+        });
+        let want: Vec<u64> = want.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids(&first), want, "{direction}");
+    }
+}
+
+#[tokio::test]
+async fn search_filters_never_treat_nan_as_equal_to_a_number() {
+    let api = Api::start().await;
+    let mut ids = std::collections::HashMap::new();
+    for v in ["NaN", "5", "5.0", "abc", "inf", "-0"] {
+        ids.insert(v, api.sandbox.seed_object("2-77", json!({"score": v})));
+    }
+    let f = |op: &str, value: Value| {
+        let filter = if op == "IN" || op == "NOT_IN" {
+            json!({"propertyName": "score", "operator": op, "values": value})
+        } else {
+            json!({"propertyName": "score", "operator": op, "value": value})
+        };
+        json!({"filterGroups": [{"filters": [filter]}], "properties": ["score"]})
+    };
+    let scores = |results: Vec<Value>| -> Vec<String> {
+        let mut s: Vec<String> = results
+            .iter()
+            .map(|r| r["properties"]["score"].as_str().unwrap().to_string())
+            .collect();
+        s.sort();
+        s
+    };
+    assert_eq!(
+        scores(search_all(&api, "2-77", f("EQ", json!("5"))).await),
+        ["5", "5.0"]
+    );
+    assert_eq!(
+        scores(search_all(&api, "2-77", f("EQ", json!("0"))).await),
+        ["-0"]
+    );
+    assert_eq!(
+        scores(search_all(&api, "2-77", f("EQ", json!("nan"))).await),
+        ["NaN"]
+    );
+    assert_eq!(
+        scores(search_all(&api, "2-77", f("NEQ", json!(5))).await),
+        ["-0", "NaN", "abc", "inf"]
+    );
+    assert_eq!(
+        scores(search_all(&api, "2-77", f("IN", json!(["5", "NaN"]))).await),
+        ["5", "5.0", "NaN"]
+    );
+    assert_eq!(
+        scores(search_all(&api, "2-77", f("NOT_IN", json!([5]))).await),
+        ["-0", "NaN", "abc", "inf"]
+    );
+    assert_eq!(ids.len(), 6);
+}
+
+#[test]
+fn contains_token_with_a_pathological_wildcard_answers_correctly() {
+    common::run_with_hang_guard("searches with pathological wildcards", async {
+        let api = Api::start().await;
+        let long = "a".repeat(1_000_000);
+        let plain = api
+            .sandbox
+            .seed_object("tickets", json!({"subject": long.clone()}));
+        let suffix = api
+            .sandbox
+            .seed_object("tickets", json!({"subject": format!("{long}b")}));
+        let word = api.sandbox.seed_object(
+            "tickets",
+            json!({"subject": format!("x y {}b z", "A".repeat(100_000))}),
+        );
+        // A star then a long literal: naive backtracking retries the literal at every offset.
+        let pattern = format!("*{}b", "a".repeat(100_000));
+        let body = json!({"filterGroups": [{"filters": [
+            {"propertyName": "subject", "operator": "CONTAINS_TOKEN", "value": pattern}
+        ]}], "properties": ["hs_object_id"]});
+        let found = search_all(&api, "tickets", body).await;
+        let mut found: Vec<String> = found
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        found.sort();
+        assert_eq!(found, [suffix.clone(), word.clone()]);
+
+        let body = json!({"filterGroups": [{"filters": [
+            {"propertyName": "subject", "operator": "NOT_CONTAINS_TOKEN", "value": "*a*a*a*a*a*a*a*a*c"}
+        ]}], "properties": ["hs_object_id"]});
+        let found = search_all(&api, "tickets", body).await;
+        assert_eq!(found.len(), 3, "{plain}");
+    });
+}

@@ -8,11 +8,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{AppState, Query, batch_inputs, batch_response, body_json, json, now, object_type};
+use super::{
+    AppState, Query, batch_inputs, batch_response, body_json, json, now, object_response,
+    object_type,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::lock;
 use crate::schema::{self, Category};
-use crate::store::{AssocType, ReadOpts, Store, check_assoc_type, id_value, parse_assoc_types};
+use crate::store::{
+    AssocType, ReadOpts, Store, check_assoc_type, id_value, parse_assoc_types, v3_assoc_results,
+};
 
 /// v4 pages hold at most this many associated objects.
 const V4_PAGE_MAX: u64 = 500;
@@ -34,23 +39,31 @@ fn type_json(from: &str, to: &str, (cat, tid): AssocType) -> Value {
     json!({"category": cat.as_str(), "typeId": tid, "label": label})
 }
 
-fn labels_between(store: &Store, from: &str, to: &str, a: u64, b: u64) -> Vec<Value> {
-    store
-        .assoc_types_between(a, b)
-        .into_iter()
-        .filter_map(|(_, t)| schema::assoc_def(from, to, t).and_then(|d| d.label))
+/// A pair as v4 answers it, from the types stored between the two (copied out of the store).
+fn pair_json(from: &str, to: &str, a: u64, b: u64, types: &[AssocType]) -> Value {
+    let labels: Vec<Value> = types
+        .iter()
+        .filter_map(|(_, t)| schema::assoc_def(from, to, *t).and_then(|d| d.label))
         .map(|l| Value::String(l.to_string()))
-        .collect()
-}
-
-fn pair_json(store: &Store, from: &str, to: &str, a: u64, b: u64) -> Value {
+        .collect();
     json!({
         "fromObjectTypeId": schema::type_id(from),
         "fromObjectId": a,
         "toObjectTypeId": schema::type_id(to),
         "toObjectId": b,
-        "labels": labels_between(store, from, to, a, b),
+        "labels": labels,
     })
+}
+
+/// v4 `{toObjectId, associationTypes}` entries, from copied edges.
+fn v4_results(from: &str, to: &str, edges: &[(u64, Vec<AssocType>)]) -> Vec<Value> {
+    edges
+        .iter()
+        .map(|(b, types)| {
+            let types: Vec<Value> = types.iter().map(|t| type_json(from, to, *t)).collect();
+            json!({"toObjectId": b, "associationTypes": types})
+        })
+        .collect()
 }
 
 pub(crate) async fn v3_list(
@@ -58,9 +71,12 @@ pub(crate) async fn v3_list(
     Path((otype, id, to_type)): Path<(String, String, String)>,
 ) -> ApiResult<Response> {
     let (otype, to_type) = (object_type(&s, &otype)?, object_type(&s, &to_type)?);
-    let store = lock(&s.store);
-    let id = live_id(&store, &otype, &id)?;
-    let results = store.v3_assoc_results(&otype, id, &to_type);
+    let edges = {
+        let store = lock(&s.store);
+        let id = live_id(&store, &otype, &id)?;
+        store.assoc_list(id, &to_type, 0)
+    };
+    let results = v3_assoc_results(&otype, &to_type, &edges);
     Ok(json(StatusCode::OK, json!({"results": results})))
 }
 
@@ -73,21 +89,26 @@ pub(crate) async fn v3_put(
         .trim()
         .parse()
         .map_err(|_| ApiError::validation(format!("Invalid association type: {type_id}")))?;
-    let mut store = lock(&s.store);
-    let from = live_id(&store, &otype, &id)?;
-    let to = live_id(&store, &to_type, &to_id)?;
-    let cat = schema::assoc_def(&otype, &to_type, tid).map_or(Category::Hubspot, |d| d.category);
-    check_assoc_type(&otype, &to_type, cat, tid)?;
-    store.associate(from, to, cat, tid);
-    let targets: BTreeSet<String> = store.assoc_target_types(from);
-    let opts = ReadOpts {
-        associations: targets.into_iter().collect(),
-        ..ReadOpts::default()
+    let (fields, snap) = {
+        let mut store = lock(&s.store);
+        let from = live_id(&store, &otype, &id)?;
+        let to = live_id(&store, &to_type, &to_id)?;
+        let cat =
+            schema::assoc_def(&otype, &to_type, tid).map_or(Category::Hubspot, |d| d.category);
+        check_assoc_type(&otype, &to_type, cat, tid)?;
+        store.associate(from, to, cat, tid);
+        let targets: BTreeSet<String> = store.assoc_target_types(from);
+        let opts = ReadOpts {
+            associations: targets.into_iter().collect(),
+            ..ReadOpts::default()
+        };
+        let fields = store.fields(&otype, &opts);
+        let snap = store
+            .snapshot_of(&fields, from)
+            .ok_or_else(ApiError::not_found_object)?;
+        (fields, snap)
     };
-    let obj = store
-        .get(&otype, from)
-        .ok_or_else(ApiError::not_found_object)?;
-    Ok(json(StatusCode::OK, store.object_json(&otype, obj, &opts)))
+    Ok(object_response(StatusCode::OK, &fields, &snap))
 }
 
 pub(crate) async fn v3_delete(
@@ -118,25 +139,20 @@ pub(crate) async fn v4_list(
         .unwrap_or(V4_PAGE_MAX)
         .clamp(1, V4_PAGE_MAX) as usize;
     let after = q.number("after")?.unwrap_or(0);
-    let store = lock(&s.store);
-    let id = live_id(&store, &otype, &id)?;
-    let mut page: Vec<(u64, &[AssocType])> = store
-        .assocs_to(id, &to_type, after)
-        .take(limit + 1)
-        .collect();
+    let (id, mut page) = {
+        let store = lock(&s.store);
+        let id = live_id(&store, &otype, &id)?;
+        let page: Vec<(u64, Vec<AssocType>)> = store
+            .assocs_to(id, &to_type, after)
+            .take(limit + 1)
+            .map(|(to, types)| (to, types.to_vec()))
+            .collect();
+        (id, page)
+    };
     let next = (page.len() > limit)
         .then(|| page.pop().map(|(to, _)| to))
         .flatten();
-    let results: Vec<Value> = page
-        .into_iter()
-        .map(|(to, types)| {
-            let types: Vec<Value> = types
-                .iter()
-                .map(|t| type_json(&otype, &to_type, *t))
-                .collect();
-            json!({"toObjectId": to, "associationTypes": types})
-        })
-        .collect();
+    let results = v4_results(&otype, &to_type, &page);
     let mut v = json!({"results": results});
     if let Some(n) = next {
         v["paging"] = json!({"next": {
@@ -160,18 +176,21 @@ pub(crate) async fn v4_put(
             "At least one association type is required",
         ));
     }
-    let mut store = lock(&s.store);
-    let from = live_id(&store, &otype, &id)?;
-    let to = live_id(&store, &to_type, &to_id)?;
-    for &(cat, tid) in &types {
-        check_assoc_type(&otype, &to_type, cat, tid)?;
-    }
-    for (cat, tid) in types {
-        store.associate(from, to, cat, tid);
-    }
+    let (from, to, stored) = {
+        let mut store = lock(&s.store);
+        let from = live_id(&store, &otype, &id)?;
+        let to = live_id(&store, &to_type, &to_id)?;
+        for &(cat, tid) in &types {
+            check_assoc_type(&otype, &to_type, cat, tid)?;
+        }
+        for (cat, tid) in types {
+            store.associate(from, to, cat, tid);
+        }
+        (from, to, store.assoc_types_between(from, to))
+    };
     Ok(json(
         StatusCode::CREATED,
-        pair_json(&store, &otype, &to_type, from, to),
+        pair_json(&otype, &to_type, from, to, &stored),
     ))
 }
 
@@ -253,7 +272,7 @@ pub(crate) async fn batch(
         "create" => {
             let inputs = batch_inputs(&body, V4_WRITE_LIMIT)?;
             let mut store = lock(&s.store);
-            let mut results = Vec::new();
+            let mut pairs = Vec::new();
             let mut errors = Vec::new();
             for input in inputs {
                 let outcome = (|| {
@@ -279,7 +298,7 @@ pub(crate) async fn batch(
                         for (cat, tid) in types {
                             store.associate(a, b, cat, tid);
                         }
-                        results.push(pair_json(&store, &from, &to, a, b));
+                        pairs.push((a, b, store.assoc_types_between(a, b)));
                     }
                     Err(e) => errors.push(e.to_batch_error(json!({
                         "fromObjectId": [raw_input_id(input, "from")],
@@ -287,6 +306,11 @@ pub(crate) async fn batch(
                     }))),
                 }
             }
+            drop(store);
+            let results: Vec<Value> = pairs
+                .iter()
+                .map(|(a, b, types)| pair_json(&from, &to, *a, *b, types))
+                .collect();
             Ok(batch_response(
                 StatusCode::CREATED,
                 started,
@@ -297,7 +321,7 @@ pub(crate) async fn batch(
         "read" => {
             let inputs = batch_inputs(&body, V4_READ_LIMIT)?;
             let store = lock(&s.store);
-            let mut results = Vec::new();
+            let mut found = Vec::new();
             let mut errors = Vec::new();
             for input in inputs {
                 let raw = input
@@ -319,15 +343,8 @@ pub(crate) async fn batch(
                     );
                     continue;
                 };
-                let to_list: Vec<Value> = store
-                    .assocs_to(id, &to, 0)
-                    .map(|(b, types)| {
-                        let types: Vec<Value> =
-                            types.iter().map(|t| type_json(&from, &to, *t)).collect();
-                        json!({"toObjectId": b, "associationTypes": types})
-                    })
-                    .collect();
-                if to_list.is_empty() {
+                let edges = store.assoc_list(id, &to, 0);
+                if edges.is_empty() {
                     // HubSpot reports objects without associations as errors.
                     errors.push(
                         ApiError::not_found(format!(
@@ -340,8 +357,15 @@ pub(crate) async fn batch(
                     );
                     continue;
                 }
-                results.push(json!({"from": {"id": id.to_string()}, "to": to_list}));
+                found.push((id, edges));
             }
+            drop(store);
+            let results: Vec<Value> = found
+                .iter()
+                .map(|(id, edges)| {
+                    json!({"from": {"id": id.to_string()}, "to": v4_results(&from, &to, edges)})
+                })
+                .collect();
             Ok(batch_response(StatusCode::OK, started, results, errors))
         }
         "archive" => {

@@ -87,7 +87,12 @@ pub(crate) async fn oauth_token(State(s): State<AppState>, body: Bytes) -> Respo
     }
     let ttl = s.config.oauth_token_ttl.unwrap_or(DEFAULT_TOKEN_TTL);
     let token = format!("sandbox-oauth-{}", uuid::Uuid::new_v4().simple());
-    lock(&s.tokens).insert(token.clone(), Instant::now() + ttl);
+    let now = Instant::now();
+    // A lifetime too long for the clock never expires in practice.
+    let expires = now
+        .checked_add(ttl)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600));
+    lock(&s.tokens).issue(token.clone(), expires, now);
     json(
         StatusCode::OK,
         json!({

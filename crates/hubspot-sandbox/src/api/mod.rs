@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::Shared;
 use crate::error::{ApiError, ApiResult};
 use crate::schema;
-use crate::store::ReadOpts;
+use crate::store::{Fields, ObjectOut, ObjectsOut, ReadOpts, Snapshot};
 
 /// State handed to every handler.
 pub(crate) type AppState = Arc<Shared>;
@@ -231,11 +231,12 @@ impl Query {
     /// `properties`, `propertiesWithHistory` and `associations` of a read.
     pub fn read_opts(&self, s: &Shared) -> ApiResult<ReadOpts> {
         let properties = self.has("properties").then(|| self.list("properties"));
-        let associations = self
-            .list("associations")
+        // Each name resolved once, however often it is repeated.
+        let associations = crate::store::dedup(self.list("associations"))
             .iter()
             .map(|t| object_type(s, t))
             .collect::<ApiResult<Vec<_>>>()?;
+        let associations = crate::store::dedup(associations);
         Ok(ReadOpts {
             properties,
             history: self.list("propertiesWithHistory"),
@@ -294,42 +295,10 @@ pub(crate) fn batch_inputs(body: &Value, max: usize) -> ApiResult<&Vec<Value>> {
     Ok(inputs)
 }
 
-/// The batch response envelope.
-pub(crate) fn batch_response(
-    ok_status: StatusCode,
-    started: DateTime<Utc>,
-    results: Vec<Value>,
-    errors: Vec<Value>,
-) -> Response {
-    let mut v = serde_json::json!({
-        "status": "COMPLETE",
-        "results": results,
-        "startedAt": crate::store::fmt_time(started),
-        "completedAt": crate::store::fmt_time(now()),
-    });
-    if errors.is_empty() {
-        json(ok_status, v)
-    } else {
-        v["numErrors"] = Value::from(errors.len());
-        v["errors"] = Value::Array(errors);
-        json(StatusCode::MULTI_STATUS, v)
-    }
-}
-
-/// A page of objects, serialized without an intermediate `Value` tree.
-#[derive(serde::Serialize)]
-pub(crate) struct Page<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub total: Option<u64>,
-    pub results: Vec<crate::store::ObjectView<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub paging: Option<Value>,
-}
-
-/// 200 with a serialized page.
-pub(crate) fn page_response(page: Page<'_>) -> Response {
-    let mut buf = Vec::with_capacity(256 + page.results.len() * 512);
-    if let Err(e) = serde_json::to_writer(&mut buf, &page) {
+/// A JSON answer serialized straight into bytes (call it after releasing the store lock).
+pub(crate) fn json_out<T: serde::Serialize>(status: StatusCode, v: &T) -> Response {
+    let mut buf = Vec::with_capacity(4096);
+    if let Err(e) = serde_json::to_writer(&mut buf, v) {
         return ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "INTERNAL_ERROR",
@@ -338,9 +307,215 @@ pub(crate) fn page_response(page: Page<'_>) -> Response {
         .into_response();
     }
     (
-        StatusCode::OK,
+        status,
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         buf,
     )
         .into_response()
+}
+
+/// One object answer.
+pub(crate) fn object_response(status: StatusCode, fields: &Fields, snap: &Snapshot) -> Response {
+    json_out(status, &ObjectOut { fields, snap })
+}
+
+/// The batch response envelope.
+#[derive(serde::Serialize)]
+struct BatchOut<R> {
+    status: &'static str,
+    results: R,
+    #[serde(rename = "startedAt")]
+    started_at: String,
+    #[serde(rename = "completedAt")]
+    completed_at: String,
+    #[serde(rename = "numErrors", skip_serializing_if = "Option::is_none")]
+    num_errors: Option<usize>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<Value>,
+}
+
+/// The batch response envelope: `ok_status` without errors, else 207. `results` is any
+/// JSON list (e.g. [`ObjectsOut`]).
+pub(crate) fn batch_response<R: serde::Serialize>(
+    ok_status: StatusCode,
+    started: DateTime<Utc>,
+    results: R,
+    errors: Vec<Value>,
+) -> Response {
+    let status = if errors.is_empty() {
+        ok_status
+    } else {
+        StatusCode::MULTI_STATUS
+    };
+    json_out(
+        status,
+        &BatchOut {
+            status: "COMPLETE",
+            results,
+            started_at: crate::store::fmt_time(started),
+            completed_at: crate::store::fmt_time(now()),
+            num_errors: (!errors.is_empty()).then_some(errors.len()),
+            errors,
+        },
+    )
+}
+
+/// A page of objects copied out of the store, serialized after the lock is released.
+pub(crate) struct Page {
+    pub total: Option<u64>,
+    pub fields: Fields,
+    pub results: Vec<Snapshot>,
+    pub paging: Option<Value>,
+}
+
+impl serde::Serialize for Page {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        if let Some(t) = self.total {
+            m.serialize_entry("total", &t)?;
+        }
+        m.serialize_entry(
+            "results",
+            &ObjectsOut {
+                fields: &self.fields,
+                snaps: &self.results,
+            },
+        )?;
+        if let Some(p) = &self.paging {
+            m.serialize_entry("paging", p)?;
+        }
+        m.end()
+    }
+}
+
+/// 200 with a serialized page.
+pub(crate) fn page_response(page: &Page) -> Response {
+    json_out(StatusCode::OK, page)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpStream};
+    use std::time::Duration;
+
+    use serde_json::{Value, json};
+
+    use super::{Query, objects, search};
+    use crate::{Sandbox, SandboxConfig};
+
+    /// Another client: a raw HTTP/1.1 request on its own socket, answered or not within a
+    /// minute (the read timeout only turns a deadlock into a failure).
+    fn other_client(addr: SocketAddr, method: &str, path: &str, body: &str) -> String {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: sandbox\r\nAuthorization: Bearer t\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        match s.read_to_string(&mut answer) {
+            Ok(_) => answer,
+            Err(e) => format!("no answer: {e}"),
+        }
+    }
+
+    /// A writer that, at its first write, runs `during` to completion: whatever `during`
+    /// does happens while the answer is being serialized.
+    struct Probe<F: FnMut()> {
+        during: Option<F>,
+        bytes: Vec<u8>,
+    }
+
+    impl<F: FnMut()> Write for Probe<F> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Some(mut f) = self.during.take() {
+                f();
+            }
+            self.bytes.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Serializes `page` and, in the middle of it, has another client create a ticket.
+    /// Returns the other client's answer and the serialized page.
+    fn serialize_while_another_client_writes(
+        addr: SocketAddr,
+        page: &super::Page,
+    ) -> (String, Value) {
+        tokio::task::block_in_place(|| {
+            let mut answer = String::new();
+            let mut probe = Probe {
+                during: Some(|| {
+                    answer = other_client(
+                        addr,
+                        "POST",
+                        "/crm/v3/objects/tickets",
+                        r#"{"properties": {"subject": "written meanwhile"}}"#,
+                    );
+                }),
+                bytes: Vec::new(),
+            };
+            serde_json::to_writer(&mut probe, page).unwrap();
+            let bytes = std::mem::take(&mut probe.bytes);
+            drop(probe);
+            (answer, serde_json::from_slice(&bytes).unwrap())
+        })
+    }
+
+    async fn sandbox_with_tickets(n: usize) -> Sandbox {
+        let sandbox = Sandbox::start(SandboxConfig::new()).await.unwrap();
+        for i in 0..n {
+            sandbox.seed_object(
+                "tickets",
+                json!({"subject": format!("ticket {i}"), "content": "x".repeat(10_000)}),
+            );
+        }
+        sandbox
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn another_client_is_answered_while_a_big_list_is_serialized() {
+        let sandbox = sandbox_with_tickets(150).await;
+        let q = Query::parse(Some("limit=100&properties=subject,content"));
+        let page = objects::list_page(&sandbox.shared, "tickets", &q).unwrap();
+        let (answer, listed) = serialize_while_another_client_writes(sandbox.addr(), &page);
+        assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+        let results = listed["results"].as_array().unwrap();
+        assert_eq!(results.len(), 100);
+        assert_eq!(results[0]["properties"]["subject"], "ticket 0");
+        assert_eq!(results[99]["properties"]["subject"], "ticket 99");
+        assert!(listed["paging"]["next"]["after"].is_string());
+        sandbox.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn another_client_is_answered_while_a_big_search_is_serialized() {
+        let sandbox = sandbox_with_tickets(300).await;
+        let body = json!({
+            "filterGroups": [{"filters": [
+                {"propertyName": "subject", "operator": "CONTAINS_TOKEN", "value": "ticket"}
+            ]}],
+            "sorts": [{"propertyName": "subject", "direction": "DESCENDING"}],
+            "properties": ["subject", "content"],
+            "limit": 200,
+        });
+        let page = search::search_page(&sandbox.shared, "tickets", &body).unwrap();
+        let (answer, found) = serialize_while_another_client_writes(sandbox.addr(), &page);
+        assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+        // The answer is the search as it was: the ticket written meanwhile is not in it.
+        assert_eq!(found["total"], 300);
+        let results = found["results"].as_array().unwrap();
+        assert_eq!(results.len(), 200);
+        assert_eq!(results[0]["properties"]["subject"], "ticket 99");
+        sandbox.shutdown().await;
+    }
 }

@@ -10,29 +10,17 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{
-    AppState, Page, Query, batch_inputs, batch_response, body_json, body_object, json, name_list,
-    now, object_type, page_response, scalar_string,
+    AppState, Page, Query, batch_inputs, batch_response, body_json, body_object, name_list, now,
+    object_response, object_type, page_response, scalar_string,
 };
 use crate::error::{ApiError, ApiResult, Detail};
-use crate::lock;
 use crate::schema;
-use crate::store::{ObjectView, ReadOpts, Store};
+use crate::store::{Fields, ObjectsOut, ReadOpts, Snapshot, Store};
+use crate::{Shared, lock};
 
 /// Batch endpoints take at most this many inputs.
 pub(crate) const BATCH_LIMIT: usize = 100;
 const LIST_MAX: usize = 100;
-
-/// Read options that return every property the object has.
-fn all_props(store: &Store, otype: &str, id: u64) -> ReadOpts {
-    let properties = store
-        .get(otype, id)
-        .map(|o| o.props.keys().cloned().collect())
-        .unwrap_or_default();
-    ReadOpts {
-        properties: Some(properties),
-        ..ReadOpts::default()
-    }
-}
 
 /// Validates and creates one object from a `{properties, associations}` input.
 pub(crate) fn create_one(
@@ -85,16 +73,16 @@ pub(crate) async fn create(
 ) -> ApiResult<Response> {
     let otype = object_type(&s, &otype)?;
     let input = body_object(&body)?;
-    let mut store = lock(&s.store);
-    let id = create_one(&mut store, &otype, &input, None, now())?;
-    let opts = all_props(&store, &otype, id);
-    let obj = store
-        .get(&otype, id)
-        .ok_or_else(ApiError::not_found_object)?;
-    Ok(json(
-        StatusCode::CREATED,
-        store.object_json(&otype, obj, &opts),
-    ))
+    let (fields, snap) = {
+        let mut store = lock(&s.store);
+        let id = create_one(&mut store, &otype, &input, None, now())?;
+        let fields = store.all_fields(&otype);
+        let snap = store
+            .snapshot_of(&fields, id)
+            .ok_or_else(ApiError::not_found_object)?;
+        (fields, snap)
+    };
+    Ok(object_response(StatusCode::CREATED, &fields, &snap))
 }
 
 pub(crate) async fn read(
@@ -106,14 +94,18 @@ pub(crate) async fn read(
     let q = Query::parse(q.as_deref());
     let archived = q.flag("archived")?;
     let opts = q.read_opts(&s)?;
-    let mut store = lock(&s.store);
-    let id = store
-        .resolve(&otype, &id, q.get("idProperty"), archived)?
-        .ok_or_else(ApiError::not_found_object)?;
-    let obj = store
-        .get(&otype, id)
-        .ok_or_else(ApiError::not_found_object)?;
-    Ok(json(StatusCode::OK, store.object_json(&otype, obj, &opts)))
+    let (fields, snap) = {
+        let mut store = lock(&s.store);
+        let id = store
+            .resolve(&otype, &id, q.get("idProperty"), archived)?
+            .ok_or_else(ApiError::not_found_object)?;
+        let fields = store.fields(&otype, &opts);
+        let snap = store
+            .snapshot_of(&fields, id)
+            .ok_or_else(ApiError::not_found_object)?;
+        (fields, snap)
+    };
+    Ok(object_response(StatusCode::OK, &fields, &snap))
 }
 
 pub(crate) async fn list(
@@ -123,8 +115,16 @@ pub(crate) async fn list(
 ) -> ApiResult<Response> {
     let otype = object_type(&s, &otype)?;
     let q = Query::parse(q.as_deref());
+    let page = list_page(&s, &otype, &q)?;
+    Ok(page_response(&page))
+}
+
+/// A page of the list of `otype`, copied out of the store: the lock is held only to pick the
+/// objects (pointers) and their requested associations; the answer is built and serialized
+/// after it is released.
+pub(crate) fn list_page(s: &Shared, otype: &str, q: &Query) -> ApiResult<Page> {
     let archived = q.flag("archived")?;
-    let opts = q.read_opts(&s)?;
+    let opts = q.read_opts(s)?;
     let limit = (q.number("limit")?.unwrap_or(10) as usize).clamp(1, LIST_MAX);
     let after = match q.get("after") {
         None | Some("") => 0,
@@ -132,21 +132,26 @@ pub(crate) async fn list(
             ApiError::validation(format!("\"{a}\" is not a valid paging cursor (after)"))
         })?,
     };
-    let mut store = lock(&s.store);
-    store.type_store(&otype);
-    let store = &*store;
-    let ts = store
-        .type_store_ref(&otype)
-        .ok_or_else(ApiError::not_found_object)?;
-    let mut page: Vec<&crate::store::Object> = ts
-        .objects
-        .range(after..)
-        .map(|(_, o)| o)
-        .filter(|o| o.archived() == archived)
-        .take(limit + 1)
-        .collect();
-    let next = (page.len() > limit)
-        .then(|| page.pop().map(|o| o.id))
+    let (fields, mut results) = {
+        let mut store = lock(&s.store);
+        store.type_store(otype);
+        let store = &*store;
+        let fields = store.fields(otype, &opts);
+        let ts = store
+            .type_store_ref(otype)
+            .ok_or_else(ApiError::not_found_object)?;
+        let results: Vec<Snapshot> = ts
+            .objects
+            .range(after..)
+            .map(|(_, o)| o)
+            .filter(|o| o.archived() == archived)
+            .take(limit + 1)
+            .map(|o| store.snapshot(&fields, o))
+            .collect();
+        (fields, results)
+    };
+    let next = (results.len() > limit)
+        .then(|| results.pop().map(|o| o.obj.id))
         .flatten();
     let paging = next.map(|n| {
         json!({"next": {
@@ -154,20 +159,12 @@ pub(crate) async fn list(
             "link": format!("{}/crm/v3/objects/{otype}?after={n}", s.base_url),
         }})
     });
-    let results = page
-        .into_iter()
-        .map(|obj| ObjectView {
-            store,
-            otype: &otype,
-            obj,
-            opts: &opts,
-        })
-        .collect();
-    Ok(page_response(Page {
+    Ok(Page {
         total: None,
+        fields,
         results,
         paging,
-    }))
+    })
 }
 
 pub(crate) async fn update(
@@ -179,17 +176,20 @@ pub(crate) async fn update(
     let otype = object_type(&s, &otype)?;
     let q = Query::parse(q.as_deref());
     let input = body_object(&body)?;
-    let mut store = lock(&s.store);
-    let id = store
-        .resolve(&otype, &id, q.get("idProperty"), false)?
-        .ok_or_else(ApiError::not_found_object)?;
-    let props = store.validate_props(&otype, input.get("properties"), Some(id))?;
-    store.update(&otype, id, props, now());
-    let opts = all_props(&store, &otype, id);
-    let obj = store
-        .get(&otype, id)
-        .ok_or_else(ApiError::not_found_object)?;
-    Ok(json(StatusCode::OK, store.object_json(&otype, obj, &opts)))
+    let (fields, snap) = {
+        let mut store = lock(&s.store);
+        let id = store
+            .resolve(&otype, &id, q.get("idProperty"), false)?
+            .ok_or_else(ApiError::not_found_object)?;
+        let props = store.validate_props(&otype, input.get("properties"), Some(id))?;
+        store.update(&otype, id, props, now());
+        let fields = store.all_fields(&otype);
+        let snap = store
+            .snapshot_of(&fields, id)
+            .ok_or_else(ApiError::not_found_object)?;
+        (fields, snap)
+    };
+    Ok(object_response(StatusCode::OK, &fields, &snap))
 }
 
 pub(crate) async fn archive(
@@ -228,34 +228,63 @@ pub(crate) async fn batch(
     let inputs = batch_inputs(&body, BATCH_LIMIT)?;
     let q = Query::parse(q.as_deref());
     let started = now();
-    let mut store = lock(&s.store);
-    store.type_store(&otype);
-    match op.as_str() {
-        "read" => batch_read(
-            &mut store,
-            &otype,
-            &body,
-            inputs,
-            q.flag("archived")?,
-            started,
-        ),
-        "create" => Ok(batch_create(&mut store, &otype, inputs, started)),
-        "update" => batch_update(&mut store, &otype, inputs, started),
-        "upsert" => Ok(batch_upsert(&mut store, &otype, inputs, started)),
-        _ => {
-            for input in inputs {
-                let raw = input.get("id").and_then(scalar_string).unwrap_or_default();
-                if let Ok(Some(id)) = store.resolve(&otype, &raw, None, false) {
-                    store.archive(&otype, id, started);
+    let answer = {
+        let mut store = lock(&s.store);
+        store.type_store(&otype);
+        match op.as_str() {
+            "read" => batch_read(&mut store, &otype, &body, inputs, q.flag("archived")?)?,
+            "create" => batch_create(&mut store, &otype, inputs, started)?,
+            "update" => batch_update(&mut store, &otype, inputs, started)?,
+            "upsert" => batch_upsert(&mut store, &otype, inputs, started),
+            _ => {
+                for input in inputs {
+                    let raw = input.get("id").and_then(scalar_string).unwrap_or_default();
+                    if let Ok(Some(id)) = store.resolve(&otype, &raw, None, false) {
+                        store.archive(&otype, id, started);
+                    }
                 }
+                return Ok(StatusCode::NO_CONTENT.into_response());
             }
-            Ok(StatusCode::NO_CONTENT.into_response())
         }
-    }
+    };
+    Ok(batch_response(
+        answer.ok_status,
+        started,
+        ObjectsOut {
+            fields: &answer.fields,
+            snaps: &answer.results,
+        },
+        answer.errors,
+    ))
+}
+
+/// A batch answer copied out of the store, serialized after the lock is released.
+struct BatchAnswer {
+    ok_status: StatusCode,
+    fields: Fields,
+    results: Vec<Snapshot>,
+    errors: Vec<Value>,
+}
+
+/// The `objectWriteTraceId` of a batch input, if it has a non-blank one.
+fn trace_id(input: &Value) -> Option<String> {
+    input
+        .get("objectWriteTraceId")
+        .and_then(scalar_string)
+        .filter(|t| !t.trim().is_empty())
+}
+
+/// Whether every input carries its own `objectWriteTraceId`: HubSpot's condition for
+/// answering a batch create's failures per input (207) instead of failing the whole batch.
+fn traces_are_unique(inputs: &[Value]) -> bool {
+    let mut seen = HashSet::new();
+    inputs
+        .iter()
+        .all(|i| trace_id(i).is_some_and(|t| seen.insert(t)))
 }
 
 fn trace_context(input: &Value) -> Value {
-    match input.get("objectWriteTraceId").and_then(scalar_string) {
+    match trace_id(input) {
         Some(t) => json!({"objectWriteTraceId": [t]}),
         None => json!({}),
     }
@@ -274,8 +303,7 @@ fn batch_read(
     body: &Value,
     inputs: &[Value],
     archived: bool,
-    started: DateTime<Utc>,
-) -> ApiResult<Response> {
+) -> ApiResult<BatchAnswer> {
     let id_property = body.get("idProperty").and_then(Value::as_str);
     let opts = ReadOpts {
         properties: name_list(body.get("properties")).filter(|p| !p.is_empty()),
@@ -296,43 +324,61 @@ fn batch_read(
             None => missing.push(raw),
         }
     }
-    let results: Vec<Value> = found
+    let fields = store.fields(otype, &opts);
+    let results = found
         .iter()
-        .filter_map(|id| store.get(otype, *id))
-        .map(|o| store.object_json(otype, o, &opts))
+        .filter_map(|id| store.snapshot_of(&fields, *id))
         .collect();
     let errors = if missing.is_empty() {
         Vec::new()
     } else {
         vec![ApiError::not_found(not_found_message(otype)).to_batch_error(json!({"ids": missing}))]
     };
-    Ok(batch_response(StatusCode::OK, started, results, errors))
+    Ok(BatchAnswer {
+        ok_status: StatusCode::OK,
+        fields,
+        results,
+        errors,
+    })
 }
 
+/// Creates each input in turn. When every input has a unique `objectWriteTraceId`, failures
+/// are reported per input (207, tied by trace id); otherwise the first failure fails the
+/// whole batch and what it created so far is undone.
 fn batch_create(
     store: &mut Store,
     otype: &str,
     inputs: &[Value],
     started: DateTime<Utc>,
-) -> Response {
+) -> ApiResult<BatchAnswer> {
+    let per_input = traces_are_unique(inputs);
+    let mark = store.mark();
+    let fields = store.all_fields(otype);
     let mut results = Vec::new();
     let mut errors = Vec::new();
     for input in inputs {
         match create_one(store, otype, input, None, started) {
             Ok(id) => {
-                let opts = all_props(store, otype, id);
-                if let Some(o) = store.get(otype, id) {
-                    let mut v = store.object_json(otype, o, &opts);
-                    if let Some(t) = input.get("objectWriteTraceId").and_then(scalar_string) {
-                        v["objectWriteTraceId"] = Value::String(t);
-                    }
-                    results.push(v);
+                if let Some(snap) = store.snapshot_of(&fields, id) {
+                    results.push(match trace_id(input) {
+                        Some(t) => snap.with("objectWriteTraceId", Value::String(t)),
+                        None => snap,
+                    });
                 }
             }
-            Err(e) => errors.push(e.to_batch_error(trace_context(input))),
+            Err(e) if per_input => errors.push(e.to_batch_error(trace_context(input))),
+            Err(e) => {
+                store.discard_since(mark);
+                return Err(e);
+            }
         }
     }
-    batch_response(StatusCode::CREATED, started, results, errors)
+    Ok(BatchAnswer {
+        ok_status: StatusCode::CREATED,
+        fields,
+        results,
+        errors,
+    })
 }
 
 fn batch_update(
@@ -340,7 +386,7 @@ fn batch_update(
     otype: &str,
     inputs: &[Value],
     started: DateTime<Utc>,
-) -> ApiResult<Response> {
+) -> ApiResult<BatchAnswer> {
     let mut ids = HashSet::new();
     for input in inputs {
         let raw = input.get("id").and_then(scalar_string).unwrap_or_default();
@@ -348,6 +394,7 @@ fn batch_update(
             return Err(ApiError::validation("Duplicate IDs found in batch input"));
         }
     }
+    let fields = store.all_fields(otype);
     let mut results = Vec::new();
     let mut errors = Vec::new();
     for input in inputs {
@@ -364,16 +411,16 @@ fn batch_update(
                 Ok(id)
             });
         match outcome {
-            Ok(id) => {
-                let opts = all_props(store, otype, id);
-                if let Some(o) = store.get(otype, id) {
-                    results.push(store.object_json(otype, o, &opts));
-                }
-            }
+            Ok(id) => results.extend(store.snapshot_of(&fields, id)),
             Err(e) => errors.push(e.to_batch_error(ctx)),
         }
     }
-    Ok(batch_response(StatusCode::OK, started, results, errors))
+    Ok(BatchAnswer {
+        ok_status: StatusCode::OK,
+        fields,
+        results,
+        errors,
+    })
 }
 
 fn batch_upsert(
@@ -381,7 +428,8 @@ fn batch_upsert(
     otype: &str,
     inputs: &[Value],
     started: DateTime<Utc>,
-) -> Response {
+) -> BatchAnswer {
+    let fields = store.all_fields(otype);
     let mut results = Vec::new();
     let mut errors = Vec::new();
     for input in inputs {
@@ -417,15 +465,17 @@ fn batch_upsert(
             });
         match outcome {
             Ok((id, new)) => {
-                let opts = all_props(store, otype, id);
-                if let Some(o) = store.get(otype, id) {
-                    let mut v = store.object_json(otype, o, &opts);
-                    v["new"] = Value::Bool(new);
-                    results.push(v);
+                if let Some(snap) = store.snapshot_of(&fields, id) {
+                    results.push(snap.with("new", Value::Bool(new)));
                 }
             }
             Err(e) => errors.push(e.to_batch_error(ctx)),
         }
     }
-    batch_response(StatusCode::OK, started, results, errors)
+    BatchAnswer {
+        ok_status: StatusCode::OK,
+        fields,
+        results,
+        errors,
+    }
 }

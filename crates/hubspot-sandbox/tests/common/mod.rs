@@ -59,6 +59,25 @@ impl Api {
         (status, headers, body)
     }
 
+    /// Sends a request and returns the status and the body as text (to inspect it as sent,
+    /// e.g. repeated keys that parsing would merge).
+    pub async fn send_text(&self, method: &str, path: &str, body: Option<Value>) -> (u16, String) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request fails: {e:?}"));
+        let status = resp.status().as_u16();
+        (status, resp.text().await.unwrap())
+    }
+
     pub async fn get(&self, path: &str) -> (u16, Value) {
         self.send("GET", path, None).await
     }
@@ -111,4 +130,26 @@ pub fn assert_error(body: &Value, category: &str) {
             .is_some_and(|c| c.len() == 36),
         "{body}"
     );
+}
+
+/// Runs a test body on its own multi-threaded runtime, failing the test if it has not
+/// finished after several minutes. This is no timing assertion (the work takes
+/// milliseconds): it only turns a hang, such as work that grows with the product of two
+/// input sizes, into a failure. On a hang the runtime is shut down without waiting for the
+/// busy handler, which would otherwise keep the failure from being reported.
+pub fn run_with_hang_guard<F: std::future::Future>(what: &str, body: F) -> F::Output {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let out = rt
+        .block_on(async { tokio::time::timeout(std::time::Duration::from_secs(300), body).await });
+    match out {
+        Ok(out) => out,
+        Err(_) => {
+            rt.shutdown_background();
+            panic!("{what} did not finish: the work is not bounded");
+        }
+    }
 }
