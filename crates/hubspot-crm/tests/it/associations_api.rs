@@ -4,12 +4,36 @@
 
 use crate::support::{TOKEN, catch_all, client, expect_validation, user_defined};
 use httpmock::prelude::*;
-use hubspot_crm::api::associations::types::AssociationSpecWithLabel;
+use hubspot_crm::api::associations::types::{
+    AssociationSpec, AssociationSpecWithLabel, BatchInputPublicAssociationMultiArchive,
+    BatchInputPublicAssociationMultiPost, BatchInputPublicFetchAssociationsBatchRequest,
+    CollectionResponseMultiAssociatedObjectWithLabelForwardPaging, LabelsBetweenObjectPair,
+    PublicAssociationMultiArchive, PublicAssociationMultiPost, PublicFetchAssociationsBatchRequest,
+};
+use hubspot_crm::api::shared::PublicObjectId;
 use hubspot_crm::{
     AssociationCategory, AssociationInput, AssociationRemoval, AssociationType, Error,
     LeadAssociation,
 };
+use hubspot_crm_mock::associations::operations::{
+    ArchiveThen, ArchiveWhen, BatchArchiveThen, BatchArchiveWhen, BatchCreateThen, BatchCreateWhen,
+    BatchReadThen, BatchReadWhen, CreateDefaultThen, CreateDefaultWhen, CreateThen, CreateWhen,
+    ListThen, ListWhen,
+};
 use serde_json::json;
+
+/// An association type as the v4 API takes it: category and type id.
+fn spec(category: &str, type_id: i32) -> AssociationSpec {
+    AssociationSpec {
+        association_category: category.to_owned(),
+        association_type_id: type_id,
+    }
+}
+
+/// A record id in a batch body.
+fn id(id: &str) -> PublicObjectId {
+    PublicObjectId { id: id.to_owned() }
+}
 
 /// The category HubSpot sent, typed (an unknown one is `Other`).
 fn category(name: &str) -> AssociationCategory {
@@ -38,23 +62,31 @@ async fn associate_puts_the_type_list_and_reads_numeric_ids() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(PUT)
-                .path("/crm/v4/objects/leads/901/associations/companies/5791")
+            CreateWhen::new(when)
+                .object_type("leads")
+                .object_id("901")
+                .to_object_type("companies")
+                .to_object_id("5791")
+                .body(&vec![
+                    spec("HUBSPOT_DEFINED", 610),
+                    spec("USER_DEFINED", 37),
+                ])
+                .into_inner()
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .header("content-type", "application/json")
-                .header_missing("api-version")
-                .json_body(json!([
-                    {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 610},
-                    {"associationCategory": "USER_DEFINED", "associationTypeId": 37}
-                ]));
-            // HubSpot sends these ids as numbers, though its spec says strings.
-            then.status(200).json_body(json!({
-                "fromObjectTypeId": "0-136",
-                "fromObjectId": 901,
-                "toObjectTypeId": "0-2",
-                "toObjectId": 5791,
-                "labels": ["Decision maker's company"]
-            }));
+                .header_missing("api-version");
+            // HubSpot sends these ids as numbers, though its spec says strings; the typed
+            // answer would write them as strings, so this one stays raw.
+            CreateThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(json!({
+                    "fromObjectTypeId": "0-136",
+                    "fromObjectId": 901,
+                    "toObjectTypeId": "0-2",
+                    "toObjectId": 5791,
+                    "labels": ["Decision maker's company"]
+                }));
         })
         .await;
     let link = client(&server)
@@ -79,20 +111,22 @@ async fn associate_puts_the_type_list_and_reads_numeric_ids() {
 #[tokio::test]
 async fn associate_accepts_string_ids_and_a_201() {
     let server = MockServer::start_async().await;
+    let answer = LabelsBetweenObjectPair {
+        from_object_type_id: "0-136".into(),
+        from_object_id: "901".into(),
+        to_object_type_id: "0-1".into(),
+        to_object_id: "51".into(),
+        labels: vec![],
+    };
     let mock = server
         .mock_async(|when, then| {
-            when.method(PUT)
-                .path("/crm/v4/objects/leads/901/associations/contacts/51")
-                .json_body(json!([
-                    {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}
-                ]));
-            then.status(201).json_body(json!({
-                "fromObjectTypeId": "0-136",
-                "fromObjectId": "901",
-                "toObjectTypeId": "0-1",
-                "toObjectId": "51",
-                "labels": []
-            }));
+            CreateWhen::new(when)
+                .object_type("leads")
+                .object_id("901")
+                .to_object_type("contacts")
+                .to_object_id("51")
+                .body(&vec![spec("HUBSPOT_DEFINED", 578)]);
+            CreateThen::new(then).success(201, &answer);
         })
         .await;
     let link = client(&server)
@@ -113,16 +147,23 @@ async fn associate_lead_sends_the_given_types() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(PUT)
-                .path("/crm/v4/objects/leads/901/associations/deals/3003")
-                .json_body(json!([
-                    {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1037},
-                    {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 582}
-                ]));
-            then.status(200).json_body(json!({
-                "fromObjectTypeId": "0-136", "fromObjectId": 901,
-                "toObjectTypeId": "0-3", "toObjectId": 3003, "labels": ["Primary"]
-            }));
+            CreateWhen::new(when)
+                .object_type("leads")
+                .object_id("901")
+                .to_object_type("deals")
+                .to_object_id("3003")
+                .body(&vec![
+                    spec("HUBSPOT_DEFINED", 1037),
+                    spec("HUBSPOT_DEFINED", 582),
+                ]);
+            // Numeric ids, as HubSpot sends them: raw, like the first test's answer.
+            CreateThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(json!({
+                    "fromObjectTypeId": "0-136", "fromObjectId": 901,
+                    "toObjectTypeId": "0-3", "toObjectId": 3003, "labels": ["Primary"]
+                }));
         })
         .await;
     let link = client(&server)
@@ -147,19 +188,25 @@ async fn associate_reports_hubspot_validation_errors() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(PUT)
-                .path("/crm/v4/objects/leads/901/associations/contacts/999");
-            then.status(400).json_body(json!({
-                "status": "error",
-                "message": "One or more associations are invalid",
-                "correlationId": "8db60c8c-c37f-4b4f-afad-1ecd48608a93",
-                "context": {
-                    "INVALID_OBJECT_IDS": ["CONTACT=999 is not valid"],
-                    "objectId": ["999"],
-                    "objectType": ["CONTACT"]
-                },
-                "category": "VALIDATION_ERROR"
-            }));
+            CreateWhen::new(when)
+                .object_type("leads")
+                .object_id("901")
+                .to_object_type("contacts")
+                .to_object_id("999");
+            CreateThen::new(then).client_error(
+                400,
+                json!({
+                    "status": "error",
+                    "message": "One or more associations are invalid",
+                    "correlationId": "8db60c8c-c37f-4b4f-afad-1ecd48608a93",
+                    "context": {
+                        "INVALID_OBJECT_IDS": ["CONTACT=999 is not valid"],
+                        "objectId": ["999"],
+                        "objectType": ["CONTACT"]
+                    },
+                    "category": "VALIDATION_ERROR"
+                }),
+            );
         })
         .await;
     let err = client(&server)
@@ -183,9 +230,13 @@ async fn associate_default_reads_the_batch_shaped_answer() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(PUT)
-                .path("/crm/v4/objects/leads/901/associations/default/companies/5791");
-            then.status(200).json_body(json!({
+            CreateDefaultWhen::new(when)
+                .from_object_type("leads")
+                .from_object_id("901")
+                .to_object_type("companies")
+                .to_object_id("5791");
+            // Raw: the typed answer would write `startedAt` as `2026-11-26T10:00:00Z`.
+            CreateDefaultThen::new(then).into_inner().status(200).json_body(json!({
                 "status": "COMPLETE",
                 "results": [{
                     "from": {"id": "901"},
@@ -223,9 +274,12 @@ async fn remove_all_deletes_the_pair() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(DELETE)
-                .path("/crm/v4/objects/leads/901/associations/contacts/52");
-            then.status(204);
+            ArchiveWhen::new(when)
+                .object_type("leads")
+                .object_id("901")
+                .to_object_type("contacts")
+                .to_object_id("52");
+            ArchiveThen::new(then).success(204);
         })
         .await;
     client(&server)
@@ -241,12 +295,16 @@ async fn list_page_sends_limit_and_after_and_types_the_answer() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v4/objects/leads/901/associations/companies")
-                .query_param("limit", "500")
-                .query_param("after", "MTAw")
+            ListWhen::new(when)
+                .object_type("leads")
+                .object_id("901")
+                .to_object_type("companies")
+                .limit(500)
+                .after("MTAw")
+                .into_inner()
                 .query_param_count(".*", ".*", 2);
-            then.status(200).json_body(json!({
+            // Raw: numeric ids and null labels, which the typed answer would not write.
+            ListThen::new(then).into_inner().status(200).json_body(json!({
                 "results": [
                     {
                         "toObjectId": 5791,
@@ -305,12 +363,19 @@ async fn list_page_sends_limit_and_after_and_types_the_answer() {
 #[tokio::test]
 async fn list_page_without_options_sends_no_query() {
     let server = MockServer::start_async().await;
+    let empty = CollectionResponseMultiAssociatedObjectWithLabelForwardPaging {
+        paging: None,
+        results: vec![],
+    };
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v4/objects/leads/901/associations/contacts")
+            ListWhen::new(when)
+                .object_type("leads")
+                .object_id("901")
+                .to_object_type("contacts")
+                .into_inner()
                 .query_param_count(".*", ".*", 0);
-            then.status(200).json_body(json!({"results": []}));
+            ListThen::new(then).success(200, &empty);
         })
         .await;
     let page = client(&server)
@@ -328,11 +393,14 @@ async fn list_all_follows_every_page() {
     let server = MockServer::start_async().await;
     let first = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v4/objects/leads/901/associations/contacts")
-                .query_param("limit", "500")
-                .query_param_missing("after");
-            then.status(200).json_body(json!({
+            ListWhen::new(when)
+                .object_type("leads")
+                .object_id("901")
+                .to_object_type("contacts")
+                .limit(500)
+                .after(None);
+            // Raw: numeric ids and null labels.
+            ListThen::new(then).into_inner().status(200).json_body(json!({
                 "results": [
                     {"toObjectId": 51, "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 578, "label": "Primary"}]},
                     {"toObjectId": 52, "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 608, "label": null}]}
@@ -343,11 +411,13 @@ async fn list_all_follows_every_page() {
         .await;
     let second = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v4/objects/leads/901/associations/contacts")
-                .query_param("limit", "500")
-                .query_param("after", "NTI=");
-            then.status(200).json_body(json!({
+            ListWhen::new(when)
+                .object_type("leads")
+                .object_id("901")
+                .to_object_type("contacts")
+                .limit(500)
+                .after("NTI=");
+            ListThen::new(then).into_inner().status(200).json_body(json!({
                 "results": [
                     {"toObjectId": 53, "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 608, "label": null}]}
                 ]
@@ -370,24 +440,35 @@ async fn list_all_stops_on_a_cursor_that_does_not_move() {
     let server = MockServer::start_async().await;
     let first = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v4/objects/leads/901/associations/contacts")
-                .query_param_missing("after");
-            then.status(200).json_body(json!({
-                "results": [{"toObjectId": 51, "associationTypes": []}],
-                "paging": {"next": {"after": "same"}}
-            }));
+            ListWhen::new(when)
+                .object_type("leads")
+                .object_id("901")
+                .to_object_type("contacts")
+                .after(None);
+            // Raw: numeric ids.
+            ListThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(json!({
+                    "results": [{"toObjectId": 51, "associationTypes": []}],
+                    "paging": {"next": {"after": "same"}}
+                }));
         })
         .await;
     let again = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v4/objects/leads/901/associations/contacts")
-                .query_param("after", "same");
-            then.status(200).json_body(json!({
-                "results": [{"toObjectId": 52, "associationTypes": []}],
-                "paging": {"next": {"after": "same"}}
-            }));
+            ListWhen::new(when)
+                .object_type("leads")
+                .object_id("901")
+                .to_object_type("contacts")
+                .after("same");
+            ListThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(json!({
+                    "results": [{"toObjectId": 52, "associationTypes": []}],
+                    "paging": {"next": {"after": "same"}}
+                }));
         })
         .await;
     let err = client(&server)
@@ -408,15 +489,20 @@ async fn list_of_a_missing_record_is_a_typed_404() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v4/objects/leads/404404/associations/contacts");
-            then.status(404).json_body(json!({
-                "status": "error",
-                "message": "Object not found.  objectId are usually numeric.",
-                "correlationId": "f5ec099d-9b77-41d5-ae3e-601b964aef1d",
-                "context": {"id": ["404404"]},
-                "category": "OBJECT_NOT_FOUND"
-            }));
+            ListWhen::new(when)
+                .object_type("leads")
+                .object_id("404404")
+                .to_object_type("contacts");
+            ListThen::new(then).client_error(
+                404,
+                json!({
+                    "status": "error",
+                    "message": "Object not found.  objectId are usually numeric.",
+                    "correlationId": "f5ec099d-9b77-41d5-ae3e-601b964aef1d",
+                    "context": {"id": ["404404"]},
+                    "category": "OBJECT_NOT_FOUND"
+                }),
+            );
         })
         .await;
     let err = client(&server)
@@ -436,9 +522,13 @@ async fn html_from_a_proxy_keeps_status_and_body() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v4/objects/leads/901/associations/contacts");
-            then.status(502)
+            ListWhen::new(when)
+                .object_type("leads")
+                .object_id("901")
+                .to_object_type("contacts");
+            ListThen::new(then)
+                .into_inner()
+                .status(502)
                 .header("content-type", "text/html")
                 .body("<html><body><h1>502 Bad Gateway</h1></body></html>");
         })
@@ -459,9 +549,13 @@ async fn a_success_body_that_does_not_parse_is_a_decode_error() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v4/objects/leads/901/associations/contacts");
-            then.status(200)
+            ListWhen::new(when)
+                .object_type("leads")
+                .object_id("901")
+                .to_object_type("contacts");
+            ListThen::new(then)
+                .into_inner()
+                .status(200)
                 .header("content-type", "application/json")
                 .body(r#"{"results": "not a list"}"#);
         })
@@ -486,24 +580,25 @@ async fn batch_create_sends_every_input_and_keeps_partial_failures() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v4/associations/leads/contacts/batch/create")
-                .json_body(json!({"inputs": [
-                    {
-                        "from": {"id": "901"},
-                        "to": {"id": "51"},
-                        "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 608}]
-                    },
-                    {
-                        "from": {"id": "902"},
-                        "to": {"id": "999"},
-                        "types": [
-                            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 608},
-                            {"associationCategory": "USER_DEFINED", "associationTypeId": 41}
-                        ]
-                    }
-                ]}));
-            then.status(207).json_body(json!({
+            BatchCreateWhen::new(when)
+                .from_object_type("leads")
+                .to_object_type("contacts")
+                .body(&BatchInputPublicAssociationMultiPost {
+                    inputs: vec![
+                        PublicAssociationMultiPost {
+                            from: id("901"),
+                            to: id("51"),
+                            types: vec![spec("HUBSPOT_DEFINED", 608)],
+                        },
+                        PublicAssociationMultiPost {
+                            from: id("902"),
+                            to: id("999"),
+                            types: vec![spec("HUBSPOT_DEFINED", 608), spec("USER_DEFINED", 41)],
+                        },
+                    ],
+                });
+            // Raw: a 207 with numeric ids and a single value where a list is expected.
+            BatchCreateThen::new(then).into_inner().status(207).json_body(json!({
                 "status": "COMPLETE",
                 "results": [{
                     "fromObjectTypeId": "0-136",
@@ -560,12 +655,22 @@ async fn batch_create_sends_every_input_and_keeps_partial_failures() {
 #[tokio::test]
 async fn batch_read_types_results_paging_and_missing_records() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v4/associations/leads/contacts/batch/read")
-                .json_body(json!({"inputs": [{"id": "901"}, {"id": "902"}]}));
-            then.status(207).json_body(json!({
+    let mock =
+        server
+            .mock_async(|when, then| {
+                BatchReadWhen::new(when)
+                    .from_object_type("leads")
+                    .to_object_type("contacts")
+                    .body(&BatchInputPublicFetchAssociationsBatchRequest {
+                        inputs: ["901", "902"]
+                            .map(|id| PublicFetchAssociationsBatchRequest {
+                                after: None,
+                                id: id.to_owned(),
+                            })
+                            .into(),
+                    });
+                // Raw: a 207 with numeric ids and null labels.
+                BatchReadThen::new(then).into_inner().status(207).json_body(json!({
                 "status": "COMPLETE",
                 "results": [{
                     "from": {"id": "901"},
@@ -589,8 +694,8 @@ async fn batch_read_types_results_paging_and_missing_records() {
                 "startedAt": "2026-11-26T10:00:00.000Z",
                 "completedAt": "2026-11-26T10:00:00.021Z"
             }));
-        })
-        .await;
+            })
+            .await;
     let batch = client(&server)
         .associations()
         .batch_read("leads", "contacts", ["901", "902"])
@@ -625,13 +730,22 @@ async fn batch_remove_posts_each_pair() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v4/associations/leads/companies/batch/archive")
-                .json_body(json!({"inputs": [
-                    {"from": {"id": "901"}, "to": [{"id": "5791"}, {"id": "5792"}]},
-                    {"from": {"id": "902"}, "to": [{"id": "5791"}]}
-                ]}));
-            then.status(204);
+            BatchArchiveWhen::new(when)
+                .from_object_type("leads")
+                .to_object_type("companies")
+                .body(&BatchInputPublicAssociationMultiArchive {
+                    inputs: vec![
+                        PublicAssociationMultiArchive {
+                            from: id("901"),
+                            to: vec![id("5791"), id("5792")],
+                        },
+                        PublicAssociationMultiArchive {
+                            from: id("902"),
+                            to: vec![id("5791")],
+                        },
+                    ],
+                });
+            BatchArchiveThen::new(then).success(204);
         })
         .await;
     client(&server)
@@ -866,13 +980,20 @@ async fn the_largest_allowed_batches_are_sent() {
     let server = MockServer::start_async().await;
     let create = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v4/associations/leads/contacts/batch/create")
-                .json_body(json!({"inputs": (1..=2000)
-                    .map(|i| json!({"from": {"id": i.to_string()}, "to": {"id": "51"},
-                        "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 608}]}))
-                    .collect::<Vec<_>>()}));
-            then.status(200).json_body(json!({
+            BatchCreateWhen::new(when)
+                .from_object_type("leads")
+                .to_object_type("contacts")
+                .body(&BatchInputPublicAssociationMultiPost {
+                    inputs: (1..=2000)
+                        .map(|i| PublicAssociationMultiPost {
+                            from: id(&i.to_string()),
+                            to: id("51"),
+                            types: vec![spec("HUBSPOT_DEFINED", 608)],
+                        })
+                        .collect(),
+                });
+            // Raw: the typed answer would write the timestamps without their `.000`.
+            BatchCreateThen::new(then).into_inner().status(200).json_body(json!({
                 "status": "COMPLETE", "results": [],
                 "startedAt": "2026-11-26T10:00:00.000Z", "completedAt": "2026-11-26T10:00:01.000Z"
             }));
@@ -880,12 +1001,18 @@ async fn the_largest_allowed_batches_are_sent() {
         .await;
     let read = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v4/associations/leads/contacts/batch/read")
-                .json_body(json!({"inputs": (1..=1000)
-                    .map(|i| json!({"id": i.to_string()}))
-                    .collect::<Vec<_>>()}));
-            then.status(200).json_body(json!({
+            BatchReadWhen::new(when)
+                .from_object_type("leads")
+                .to_object_type("contacts")
+                .body(&BatchInputPublicFetchAssociationsBatchRequest {
+                    inputs: (1..=1000)
+                        .map(|i| PublicFetchAssociationsBatchRequest {
+                            after: None,
+                            id: i.to_string(),
+                        })
+                        .collect(),
+                });
+            BatchReadThen::new(then).into_inner().status(200).json_body(json!({
                 "status": "COMPLETE", "results": [],
                 "startedAt": "2026-11-26T10:00:00.000Z", "completedAt": "2026-11-26T10:00:01.000Z"
             }));

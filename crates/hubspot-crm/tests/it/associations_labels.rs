@@ -3,7 +3,12 @@
 
 use crate::support::{TOKEN, catch_all, client, expect_validation, user_defined};
 use httpmock::prelude::*;
+use hubspot_crm::api::associations::types::AssociationSpec;
 use hubspot_crm::{AssociationCategory, AssociationLabel, AssociationType};
+// `ListWhen`/`ListThen` list the labels of a pair; `CreateWhen`/`CreateThen` associate two
+// records (v4).
+use hubspot_crm_mock::association_labels::operations::{ListThen, ListWhen};
+use hubspot_crm_mock::associations::operations::{CreateThen, CreateWhen};
 use serde_json::json;
 
 /// Each label's typed category, type id and label, in HubSpot's order.
@@ -14,7 +19,8 @@ fn fields(labels: &[AssociationLabel]) -> Vec<(AssociationCategory, i32, Option<
         .collect()
 }
 
-/// HubSpot's answer for leads → companies in an account with two custom labels.
+/// HubSpot's answer for leads → companies in an account with two custom labels. Answered
+/// raw: the typed answer would drop the `"label": null` the tests read.
 fn lead_company_labels() -> serde_json::Value {
     json!({"results": [
         {"category": "HUBSPOT_DEFINED", "typeId": 610, "label": null},
@@ -28,11 +34,16 @@ fn lead_company_labels() -> serde_json::Value {
 async fn labels_mock(server: &MockServer) -> httpmock::Mock<'_> {
     server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v4/associations/leads/companies/labels")
+            ListWhen::new(when)
+                .from_object_type("leads")
+                .to_object_type("companies")
+                .into_inner()
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .query_param_count(".*", ".*", 0);
-            then.status(200).json_body(lead_company_labels());
+            ListThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(lead_company_labels());
         })
         .await
 }
@@ -101,9 +112,12 @@ async fn concurrent_lookups_share_one_request() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v4/associations/leads/companies/labels");
-            then.status(200)
+            ListWhen::new(when)
+                .from_object_type("leads")
+                .to_object_type("companies");
+            ListThen::new(then)
+                .into_inner()
+                .status(200)
                 .delay(std::time::Duration::from_millis(50))
                 .json_body(lead_company_labels());
         })
@@ -148,12 +162,17 @@ async fn each_pair_is_cached_on_its_own_and_refresh_asks_again() {
     let companies = labels_mock(&server).await;
     let contacts = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v4/associations/leads/contacts/labels");
-            then.status(200).json_body(json!({"results": [
-                {"category": "HUBSPOT_DEFINED", "typeId": 578, "label": "Primary"},
-                {"category": "HUBSPOT_DEFINED", "typeId": 608, "label": null}
-            ]}));
+            ListWhen::new(when)
+                .from_object_type("leads")
+                .to_object_type("contacts");
+            // Raw: a null label.
+            ListThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(json!({"results": [
+                    {"category": "HUBSPOT_DEFINED", "typeId": 578, "label": "Primary"},
+                    {"category": "HUBSPOT_DEFINED", "typeId": 608, "label": null}
+                ]}));
         })
         .await;
     let associations = client(&server).associations();
@@ -217,16 +236,20 @@ async fn a_failed_lookup_is_not_cached() {
     let server = MockServer::start_async().await;
     let failing = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v4/associations/leads/companies/labels");
-            then.status(403).json_body(json!({
-                "status": "error",
-                "message": "This app hasn't been granted all required scopes to make this call.",
-                "correlationId": "0b6a3c4e-1111-4e8e-9d55-3f0c2f9f1c11",
-                "errors": [{"message": "One or more of the following scopes are required.",
-                            "context": {"requiredGranularScopes": ["crm.schemas.leads.read"]}}],
-                "category": "MISSING_SCOPES"
-            }));
+            ListWhen::new(when)
+                .from_object_type("leads")
+                .to_object_type("companies");
+            ListThen::new(then).client_error(
+                403,
+                json!({
+                    "status": "error",
+                    "message": "This app hasn't been granted all required scopes to make this call.",
+                    "correlationId": "0b6a3c4e-1111-4e8e-9d55-3f0c2f9f1c11",
+                    "errors": [{"message": "One or more of the following scopes are required.",
+                                "context": {"requiredGranularScopes": ["crm.schemas.leads.read"]}}],
+                    "category": "MISSING_SCOPES"
+                }),
+            );
         })
         .await;
     let associations = client(&server).associations();
@@ -250,16 +273,24 @@ async fn associate_lead_by_label_looks_up_once_then_puts_the_type() {
     let labels = labels_mock(&server).await;
     let put = server
         .mock_async(|when, then| {
-            when.method(PUT)
-                .path("/crm/v4/objects/leads/901/associations/companies/5791")
-                .json_body(json!([
-                    {"associationCategory": "USER_DEFINED", "associationTypeId": 37}
-                ]));
-            then.status(200).json_body(json!({
-                "fromObjectTypeId": "0-136", "fromObjectId": 901,
-                "toObjectTypeId": "0-2", "toObjectId": 5791,
-                "labels": ["Decision maker's company"]
-            }));
+            CreateWhen::new(when)
+                .object_type("leads")
+                .object_id("901")
+                .to_object_type("companies")
+                .to_object_id("5791")
+                .body(&vec![AssociationSpec {
+                    association_category: "USER_DEFINED".to_owned(),
+                    association_type_id: 37,
+                }]);
+            // Raw: numeric ids, as HubSpot sends them.
+            CreateThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(json!({
+                    "fromObjectTypeId": "0-136", "fromObjectId": 901,
+                    "toObjectTypeId": "0-2", "toObjectId": 5791,
+                    "labels": ["Decision maker's company"]
+                }));
         })
         .await;
     let associations = client(&server).associations();

@@ -6,7 +6,14 @@ use std::sync::{Arc, Mutex};
 use crate::support::{catch_all, default_retry_client, json_response, record_json, request_json};
 use httpmock::prelude::*;
 use hubspot_crm::{Contact, Error, FailureCause, ItemOutcome, Lead, ReadOptions, RecordUpdate};
+use hubspot_crm_mock::leads::operations as leads_mock;
+use hubspot_crm_mock::objects::operations as objects_mock;
 use serde_json::{Value, json};
+
+/// A generated type read from the JSON a test spells out.
+fn typed<T: serde::de::DeserializeOwned>(json: Value) -> T {
+    serde_json::from_value(json).unwrap()
+}
 
 fn label(id: u64) -> RecordUpdate {
     RecordUpdate::new(id.to_string()).property("hs_lead_label", "WARM")
@@ -19,8 +26,8 @@ async fn update_many_ties_results_and_one_error_naming_two_ids_back_by_id() {
     let seen = bodies.clone();
     let endpoint = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads/batch/update")
+            leads_mock::BatchUpdateWhen::new(when)
+                .into_inner()
                 .header("content-type", "application/json");
             then.respond_with(move |req: &HttpMockRequest| {
                 let body = request_json(req);
@@ -167,13 +174,13 @@ async fn upsert_many_ties_results_by_the_unique_property_and_keeps_the_new_flag(
     let server = MockServer::start_async().await;
     let endpoint = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/contacts/batch/upsert")
-                .json_body(json!({"inputs": [
+            objects_mock::BatchUpsertWhen::new(when)
+                .object_type("contacts")
+                .body(&typed(json!({"inputs": [
                     {"id": "Alice@Example.com", "idProperty": "email", "properties": {"firstname": "Alice"}},
                     {"id": "bob@example.com", "idProperty": "email", "properties": {"firstname": "Bob"}},
                     {"id": "carol@example.com", "idProperty": "email", "properties": {"firstname": "Carol"}}
-                ]}));
+                ]})));
             // HubSpot lowercases emails; Carol's result does not echo hers.
             let mut bob = record_json("702", json!({"email": "bob@example.com", "firstname": "Bob"}));
             bob["new"] = json!(false);
@@ -181,12 +188,15 @@ async fn upsert_many_ties_results_by_the_unique_property_and_keeps_the_new_flag(
             carol["new"] = json!(true);
             let mut alice = record_json("701", json!({"email": "alice@example.com", "firstname": "Alice"}));
             alice["new"] = json!(true);
-            then.status(200).json_body(json!({
-                "status": "COMPLETE",
-                "results": [bob, carol, alice],
-                "startedAt": "2026-11-26T10:00:00Z",
-                "completedAt": "2026-11-26T10:00:01Z"
-            }));
+            objects_mock::BatchUpsertThen::new(then).success(
+                200,
+                &typed(json!({
+                    "status": "COMPLETE",
+                    "results": [bob, carol, alice],
+                    "startedAt": "2026-11-26T10:00:00Z",
+                    "completedAt": "2026-11-26T10:00:01Z"
+                })),
+            );
         })
         .await;
 
@@ -257,21 +267,20 @@ async fn read_many_sends_100_per_request_and_reports_missing_records_as_failed()
     };
     let second = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads/batch/read")
-                .query_param("archived", "false")
-                .json_body(json!({
+            leads_mock::BatchReadWhen::new(when)
+                .archived(false)
+                .body(&typed(json!({
                     "inputs": (3101..=3150).map(|id| json!({"id": id.to_string()})).collect::<Vec<_>>(),
                     "properties": ["hs_lead_name", "hs_lead_label"]
-                }));
+                })));
             then.respond_with(responder);
         })
         .await;
     let first = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads/batch/read")
-                .query_param("archived", "false")
+            leads_mock::BatchReadWhen::new(when)
+                .archived(false)
+                .into_inner()
                 .json_body_includes(r#"{"inputs": [{"id": "3001"}]}"#);
             then.respond_with(responder);
         })
@@ -313,22 +322,25 @@ async fn read_many_by_unique_property_asks_for_it_and_ties_by_it() {
     let server = MockServer::start_async().await;
     let endpoint = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/contacts/batch/read")
-                .json_body(json!({
+            objects_mock::BatchReadWhen::new(when)
+                .object_type("contacts")
+                .body(&typed(json!({
                     "idProperty": "email",
                     "inputs": [{"id": "b@example.com"}, {"id": "a@example.com"}],
                     "properties": ["firstname", "email"]
-                }));
-            then.status(200).json_body(json!({
-                "status": "COMPLETE",
-                "results": [
-                    record_json("11", json!({"email": "a@example.com", "firstname": "Ann"})),
-                    record_json("12", json!({"email": "b@example.com", "firstname": "Ben"}))
-                ],
-                "startedAt": "2026-11-26T10:00:00Z",
-                "completedAt": "2026-11-26T10:00:01Z"
-            }));
+                })));
+            objects_mock::BatchReadThen::new(then).success(
+                200,
+                &typed(json!({
+                    "status": "COMPLETE",
+                    "results": [
+                        record_json("11", json!({"email": "a@example.com", "firstname": "Ann"})),
+                        record_json("12", json!({"email": "b@example.com", "firstname": "Ben"}))
+                    ],
+                    "startedAt": "2026-11-26T10:00:00Z",
+                    "completedAt": "2026-11-26T10:00:01Z"
+                })),
+            );
         })
         .await;
 
@@ -392,7 +404,7 @@ async fn archive_many_reports_each_id_and_a_refused_chunk_fails_only_its_ids() {
     let seen = bodies.clone();
     let endpoint = server
         .mock_async(|when, then| {
-            when.method(POST).path("/crm/v3/objects/leads/batch/archive");
+            leads_mock::BatchArchiveWhen::new(when);
             then.respond_with(move |req: &HttpMockRequest| {
                 let body = request_json(req);
                 seen.lock().unwrap().push(body.clone());

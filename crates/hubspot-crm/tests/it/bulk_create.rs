@@ -7,9 +7,8 @@ use std::sync::{Arc, Mutex};
 use crate::support::{TOKEN, catch_all, client, default_retry_client, json_response, request_json};
 use httpmock::prelude::*;
 use hubspot_crm::{AssociationType, Error, FailureCause, ItemOutcome, Lead, NewRecord};
+use hubspot_crm_mock::leads::operations::BatchCreateWhen;
 use serde_json::{Value, json};
-
-const BATCH_CREATE: &str = "/crm/v3/objects/leads/batch/create";
 
 fn lead(i: usize) -> NewRecord {
     NewRecord::new()
@@ -76,8 +75,8 @@ async fn creates_1050_leads_in_11_requests_all_accounted_for_in_input_order() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let endpoint = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path(BATCH_CREATE)
+            BatchCreateWhen::new(when)
+                .into_inner()
                 .header("authorization", format!("Bearer {TOKEN}"));
             then.respond_with(creating_endpoint(seen.clone()));
         })
@@ -157,7 +156,7 @@ async fn a_207_ties_each_error_to_its_input_by_trace_id() {
     const FAILING: [usize; 3] = [120, 150, 199];
     let endpoint = server
         .mock_async(|when, then| {
-            when.method(POST).path(BATCH_CREATE);
+            BatchCreateWhen::new(when);
             then.respond_with(|req: &HttpMockRequest| {
                 let inputs = inputs_of(req);
                 let (bad, good): (Vec<&Value>, Vec<&Value>) = inputs
@@ -285,7 +284,7 @@ async fn a_chunk_rejected_with_400_fails_only_its_own_inputs() {
     let body = r#"{"status":"error","message":"Invalid input JSON on line 1","correlationId":"4b1c2e0e-aaaa-bbbb-cccc-0123456789ab","category":"VALIDATION_ERROR"}"#;
     let endpoint = server
         .mock_async(|when, then| {
-            when.method(POST).path(BATCH_CREATE);
+            BatchCreateWhen::new(when);
             then.respond_with(one_chunk_fails(100, 400, "application/json", body));
         })
         .await;
@@ -336,7 +335,7 @@ async fn an_html_502_fails_its_chunk_as_outcome_unknown_and_is_not_resent() {
     let html = "<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>";
     let endpoint = server
         .mock_async(|when, then| {
-            when.method(POST).path(BATCH_CREATE);
+            BatchCreateWhen::new(when);
             then.respond_with(one_chunk_fails(200, 502, "text/html", html));
         })
         .await;
@@ -450,7 +449,7 @@ async fn what_hubspot_did_not_confirm_is_not_reported_done_and_nothing_is_duplic
     let server = MockServer::start_async().await;
     let endpoint = server
         .mock_async(|when, then| {
-            when.method(POST).path(BATCH_CREATE);
+            BatchCreateWhen::new(when);
             then.respond_with(|req: &HttpMockRequest| {
                 let inputs = inputs_of(req);
                 // Lead 0 twice, Lead 1 once, Lead 2 and 3 not at all, and a stranger.

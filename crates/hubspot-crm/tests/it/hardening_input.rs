@@ -11,6 +11,9 @@ use hubspot_crm::{
     FilterGroup, NewRecord, Operator, ReadOptions, RecordUpdate, SearchRequest, Sort,
     StreamOptions,
 };
+use hubspot_crm_mock::association_labels::operations as labels_mock;
+use hubspot_crm_mock::leads::operations::{BatchReadWhen, GetThen, GetWhen};
+use hubspot_crm_mock::properties::operations as properties_mock;
 use serde_json::{Value, json};
 
 use futures::StreamExt;
@@ -34,6 +37,11 @@ const ESCAPING_IDS: &[&str] = &[
     "a#b",
     "line\nbreak",
 ];
+
+/// A generated type read from the JSON a test spells out.
+fn typed<T: serde::de::DeserializeOwned>(json: Value) -> T {
+    serde_json::from_value(json).unwrap()
+}
 
 /// The updates of `n` leads by id, starting at 1001, each setting a label.
 fn updates(n: usize) -> Vec<RecordUpdate> {
@@ -78,10 +86,14 @@ async fn an_id_property_value_that_stays_one_segment_is_sent_encoded() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v3/objects/leads/a.b%20c@example.com")
-                .query_param("idProperty", "email");
-            then.status(200).json_body(record_json("7", json!({})));
+            // The path stays pinned literally too: the typed id is a regex, where `.` is any
+            // character.
+            GetWhen::new(when)
+                .leads_id(&"a.b%20c@example.com".parse().unwrap())
+                .id_property("email")
+                .into_inner()
+                .path("/crm/v3/objects/leads/a.b%20c@example.com");
+            GetThen::new(then).success(200, &typed(record_json("7", json!({}))));
         })
         .await;
     let record = client(&server)
@@ -728,7 +740,7 @@ async fn a_batch_read_with_history_sends_at_most_50_inputs_per_request() {
     let server = MockServer::start_async().await;
     let batch = server
         .mock_async(|when, then| {
-            when.method(POST).path("/crm/v3/objects/leads/batch/read");
+            BatchReadWhen::new(when);
             then.respond_with(|req: &HttpMockRequest| {
                 let body = request_json(req);
                 let inputs = body["inputs"].as_array().unwrap();
@@ -794,11 +806,18 @@ async fn a_bad_input_late_in_a_bulk_update_fails_it_before_the_first_request() {
 #[tokio::test]
 async fn a_failed_label_lookup_is_not_cached() {
     let server = MockServer::start_async().await;
-    let path = "/crm/v4/associations/leads/companies/labels";
+    let leads_to_companies = |when: httpmock::When| {
+        labels_mock::ListWhen::new(when)
+            .from_object_type("leads")
+            .to_object_type("companies")
+    };
     let failing = server
         .mock_async(|when, then| {
-            when.method(GET).path(path);
-            then.status(503).body("<html>upstream unavailable</html>");
+            leads_to_companies(when);
+            labels_mock::ListThen::new(then)
+                .into_inner()
+                .status(503)
+                .body("<html>upstream unavailable</html>");
         })
         .await;
     let client = client(&server);
@@ -813,10 +832,13 @@ async fn a_failed_label_lookup_is_not_cached() {
     failing.delete_async().await;
     let working = server
         .mock_async(|when, then| {
-            when.method(GET).path(path);
-            then.status(200).json_body(json!({"results": [
-                {"category": "USER_DEFINED", "typeId": 37, "label": "Billing"}
-            ]}));
+            leads_to_companies(when);
+            labels_mock::ListThen::new(then).success(
+                200,
+                &typed(json!({"results": [
+                    {"category": "USER_DEFINED", "typeId": 37, "label": "Billing"}
+                ]})),
+            );
         })
         .await;
     let labels = client
@@ -838,8 +860,10 @@ async fn a_failed_definitions_lookup_is_not_cached() {
     let server = MockServer::start_async().await;
     let failing = server
         .mock_async(|when, then| {
-            when.method(GET).path("/crm/v3/properties/leads");
-            then.status(500);
+            properties_mock::ListWhen::new(when).object_type("leads");
+            properties_mock::ListThen::new(then)
+                .into_inner()
+                .status(500);
         })
         .await;
     let properties = client(&server).properties();
@@ -848,8 +872,8 @@ async fn a_failed_definitions_lookup_is_not_cached() {
     failing.delete_async().await;
     let working = server
         .mock_async(|when, then| {
-            when.method(GET).path("/crm/v3/properties/leads");
-            then.status(200).json_body(json!({"results": []}));
+            properties_mock::ListWhen::new(when).object_type("leads");
+            properties_mock::ListThen::new(then).success(200, &typed(json!({"results": []})));
         })
         .await;
     assert!(properties.definitions("leads").await.unwrap().is_empty());
@@ -862,9 +886,12 @@ async fn the_label_cache_keeps_at_most_256_pairs_and_drops_the_oldest() {
     let server = MockServer::start_async().await;
     let labels = server
         .mock_async(|when, then| {
-            when.method(GET)
+            // Any `p_custom<n>`: the typed setter takes one object type.
+            labels_mock::ListWhen::new(when)
+                .from_object_type("leads")
+                .into_inner()
                 .path_matches(r"^/crm/v4/associations/leads/p_custom\d+/labels$");
-            then.status(200).json_body(json!({"results": []}));
+            labels_mock::ListThen::new(then).success(200, &typed(json!({"results": []})));
         })
         .await;
     let associations = client(&server).associations();

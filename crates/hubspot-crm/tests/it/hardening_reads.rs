@@ -7,8 +7,15 @@ use crate::support::{client, default_retry_client, json_response, record_json};
 use futures::StreamExt;
 use httpmock::prelude::*;
 use hubspot_crm::{Error, Lead, ReadOptions, SearchRequest, StreamOptions};
+use hubspot_crm_mock::associations::operations as associations_mock;
+use hubspot_crm_mock::leads::operations::{ListThen, ListWhen};
 use hubspot_sandbox::{Sandbox, SandboxConfig};
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// A generated type read from the JSON a test spells out.
+fn typed<T: serde::de::DeserializeOwned>(json: Value) -> T {
+    serde_json::from_value(json).unwrap()
+}
 
 #[tokio::test]
 async fn records_archived_during_a_search_are_never_skipped() {
@@ -58,7 +65,7 @@ async fn a_list_of_endless_empty_pages_ends_with_an_error() {
     let counter = asked.clone();
     let endless = server
         .mock_async(move |when, then| {
-            when.method(GET).path("/crm/v3/objects/leads");
+            ListWhen::new(when);
             then.respond_with(move |_req: &HttpMockRequest| {
                 // Every page is empty and names a new next page.
                 let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
@@ -96,27 +103,21 @@ async fn a_cursor_cycle_longer_than_one_page_ends_the_stream() {
     };
     let first = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v3/objects/leads")
-                .query_param_missing("after");
-            then.status(200).json_body(page(1, "a"));
+            ListWhen::new(when).after(None::<&str>);
+            ListThen::new(then).success(200, &typed(page(1, "a")));
         })
         .await;
     let a = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v3/objects/leads")
-                .query_param("after", "a");
-            then.status(200).json_body(page(2, "b"));
+            ListWhen::new(when).after("a");
+            ListThen::new(then).success(200, &typed(page(2, "b")));
         })
         .await;
     let b = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v3/objects/leads")
-                .query_param("after", "b");
+            ListWhen::new(when).after("b");
             // Back to a cursor already followed two pages ago.
-            then.status(200).json_body(page(3, "a"));
+            ListThen::new(then).success(200, &typed(page(3, "a")));
         })
         .await;
 
@@ -144,7 +145,14 @@ async fn a_cursor_cycle_longer_than_one_page_ends_the_stream() {
 #[tokio::test]
 async fn association_lists_stop_on_a_cursor_cycle() {
     let server = MockServer::start_async().await;
-    let path = "/crm/v4/objects/leads/901/associations/contacts";
+    // Lead 901's contacts. The answers stay raw JSON: HubSpot sends `toObjectId` as a number,
+    // the generated type would write it back as a string.
+    let associations = |when: httpmock::When| {
+        associations_mock::ListWhen::new(when)
+            .object_type("leads")
+            .object_id("901")
+            .to_object_type("contacts")
+    };
     let page = |id: u64, next: &str| {
         json!({
             "results": [{"toObjectId": id, "associationTypes": []}],
@@ -153,20 +161,29 @@ async fn association_lists_stop_on_a_cursor_cycle() {
     };
     let first = server
         .mock_async(|when, then| {
-            when.method(GET).path(path).query_param_missing("after");
-            then.status(200).json_body(page(51, "x"));
+            associations(when).after(None::<&str>);
+            associations_mock::ListThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(page(51, "x"));
         })
         .await;
     let x = server
         .mock_async(|when, then| {
-            when.method(GET).path(path).query_param("after", "x");
-            then.status(200).json_body(page(52, "y"));
+            associations(when).after("x");
+            associations_mock::ListThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(page(52, "y"));
         })
         .await;
     let y = server
         .mock_async(|when, then| {
-            when.method(GET).path(path).query_param("after", "y");
-            then.status(200).json_body(page(53, "x"));
+            associations(when).after("y");
+            associations_mock::ListThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(page(53, "x"));
         })
         .await;
 

@@ -10,11 +10,13 @@ use crate::support::{
     record_json,
 };
 use httpmock::prelude::*;
+use hubspot_crm::api::leads::types::GetLeadsId;
 use hubspot_crm::{
     AuthError, Client, Error, FailureCause, Lead, OAuthRefresh, RateLimits, RetryPolicy,
     SearchRequest, Window,
 };
-use serde_json::json;
+use hubspot_crm_mock::leads::operations::{CreateThen, CreateWhen, GetThen, GetWhen};
+use serde_json::{Value, json};
 use tokio::time::Instant;
 
 const MIB: u64 = 1024 * 1024;
@@ -704,7 +706,7 @@ async fn token_endpoint<'a>(server: &'a MockServer, access: &str) -> httpmock::M
         .await
 }
 
-fn unauthorized_body() -> serde_json::Value {
+fn unauthorized_body() -> Value {
     json!({
         "status": "error",
         "message": "Authentication credentials not found.",
@@ -713,39 +715,67 @@ fn unauthorized_body() -> serde_json::Value {
     })
 }
 
-async fn lead_endpoint_with<'a>(
+/// The id of the lead these tests read: `LEAD_PATH` is its path.
+fn lead_123() -> GetLeadsId {
+    "123".parse().unwrap()
+}
+
+/// A generated type read from the JSON a test spells out.
+fn typed<T: serde::de::DeserializeOwned>(json: Value) -> T {
+    serde_json::from_value(json).unwrap()
+}
+
+/// The read of lead 123 at `LEAD_PATH`, answering only requests with `access` as bearer
+/// token, with `answer`.
+async fn get_lead_with<'a>(
     server: &'a MockServer,
-    method: httpmock::Method,
-    path: &str,
     access: &str,
-    status: u16,
-    body: serde_json::Value,
+    answer: impl FnOnce(GetThen),
 ) -> httpmock::Mock<'a> {
     server
         .mock_async(|when, then| {
-            when.method(method)
-                .path(path)
+            GetWhen::new(when)
+                .leads_id(&lead_123())
+                .into_inner()
                 .header("authorization", format!("Bearer {access}"));
-            then.status(status).json_body(body);
+            answer(GetThen::new(then));
         })
         .await
+}
+
+/// The create of a lead, answering only requests with `access` as bearer token, with
+/// `answer`.
+async fn create_lead_with<'a>(
+    server: &'a MockServer,
+    access: &str,
+    answer: impl FnOnce(CreateThen),
+) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            CreateWhen::new(when)
+                .into_inner()
+                .header("authorization", format!("Bearer {access}"));
+            answer(CreateThen::new(then));
+        })
+        .await
+}
+
+/// HubSpot's 401 for a token it does not take.
+fn unauthorized(then: GetThen) {
+    then.client_error(401, unauthorized_body());
+}
+
+/// Lead 123.
+fn lead_found(then: GetThen) {
+    then.success(200, &typed(lead_json("123")));
 }
 
 #[tokio::test]
 async fn an_oauth_401_refreshes_once_and_resends_once() {
     let server = MockServer::start_async().await;
     let token = token_endpoint(&server, "access-2").await;
-    let revoked = lead_endpoint_with(
-        &server,
-        GET,
-        LEAD_PATH,
-        "access-1",
-        401,
-        unauthorized_body(),
-    )
-    .await;
-    let fresh =
-        lead_endpoint_with(&server, GET, LEAD_PATH, "access-2", 200, lead_json("123")).await;
+    let revoked = get_lead_with(&server, "access-1", unauthorized).await;
+    let fresh = get_lead_with(&server, "access-2", lead_found).await;
     // Valid for half an hour by the clock, but revoked.
     let oauth = oauth(&server).with_access_token("access-1", Duration::from_secs(1800));
     let client = client_with(&server, |b| b.oauth(oauth));
@@ -766,10 +796,14 @@ async fn an_oauth_401_refreshes_once_and_resends_once() {
 async fn a_401_on_a_create_is_resent_with_the_new_token() {
     let server = MockServer::start_async().await;
     let token = token_endpoint(&server, "access-2").await;
-    let path = "/crm/v3/objects/leads";
-    let revoked =
-        lead_endpoint_with(&server, POST, path, "access-1", 401, unauthorized_body()).await;
-    let fresh = lead_endpoint_with(&server, POST, path, "access-2", 201, lead_json("901")).await;
+    let revoked = create_lead_with(&server, "access-1", |then| {
+        then.client_error(401, unauthorized_body());
+    })
+    .await;
+    let fresh = create_lead_with(&server, "access-2", |then| {
+        then.success(201, &typed(lead_json("901")));
+    })
+    .await;
     let oauth = oauth(&server).with_access_token("access-1", Duration::from_secs(1800));
     let client = client_with(&server, |b| b.oauth(oauth));
 
@@ -791,8 +825,8 @@ async fn a_second_401_after_the_refresh_is_final() {
     let token = token_endpoint(&server, "access-2").await;
     let api = server
         .mock_async(|when, then| {
-            when.method(GET).path(LEAD_PATH);
-            then.status(401).json_body(unauthorized_body());
+            GetWhen::new(when).leads_id(&lead_123());
+            GetThen::new(then).client_error(401, unauthorized_body());
         })
         .await;
     let oauth = oauth(&server).with_access_token("access-1", Duration::from_secs(1800));
@@ -821,15 +855,7 @@ async fn a_401_whose_refresh_fails_reports_the_refresh_failure() {
             }));
         })
         .await;
-    let api = lead_endpoint_with(
-        &server,
-        GET,
-        LEAD_PATH,
-        "access-1",
-        401,
-        unauthorized_body(),
-    )
-    .await;
+    let api = get_lead_with(&server, "access-1", unauthorized).await;
     let oauth = oauth(&server).with_access_token("access-1", Duration::from_secs(1800));
     let client = client_with(&server, |b| b.oauth(oauth));
 
@@ -851,8 +877,8 @@ async fn a_static_token_401_is_final_and_says_the_token_is_invalid() {
     let server = MockServer::start_async().await;
     let api = server
         .mock_async(|when, then| {
-            when.method(GET).path(LEAD_PATH);
-            then.status(401).json_body(unauthorized_body());
+            GetWhen::new(when).leads_id(&lead_123());
+            GetThen::new(then).client_error(401, unauthorized_body());
         })
         .await;
     let client = client_with(&server, |b| b.retry(quick_retries()));
@@ -885,8 +911,8 @@ async fn a_failed_refresh_inside_the_margin_keeps_the_current_token_and_retries_
             then.status(503).body("<html>Service Unavailable</html>");
         })
         .await;
-    let old = lead_endpoint_with(&server, GET, LEAD_PATH, "access-1", 200, lead_json("123")).await;
-    let new = lead_endpoint_with(&server, GET, LEAD_PATH, "access-2", 200, lead_json("123")).await;
+    let old = get_lead_with(&server, "access-1", lead_found).await;
+    let new = get_lead_with(&server, "access-2", lead_found).await;
     // Valid 30 s more, inside the 60 s margin: due for a refresh, still good.
     let oauth = oauth(&server)
         .with_access_token("access-1", Duration::from_secs(30))
@@ -918,7 +944,7 @@ async fn calls_queued_behind_a_failed_refresh_inside_the_margin_use_the_current_
                 .delay(Duration::from_millis(200));
         })
         .await;
-    let old = lead_endpoint_with(&server, GET, LEAD_PATH, "access-1", 200, lead_json("123")).await;
+    let old = get_lead_with(&server, "access-1", lead_found).await;
     let oauth = oauth(&server)
         .with_access_token("access-1", Duration::from_secs(30))
         .refresh_margin(Duration::from_secs(60));

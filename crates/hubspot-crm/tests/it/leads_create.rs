@@ -7,11 +7,23 @@ use hubspot_crm::{
     AssociationCategory, AssociationType, Error, Lead, NewRecord, lead_properties as p,
 };
 use hubspot_crm_mock::leads::operations::{CreateThen, CreateWhen};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::{
     TOKEN, catch_all, client, client_with, expect_validation, record_json, tiny_retries,
 };
+
+/// `json` as the generated type `T`, which must serialize back to exactly `json`: a typed
+/// body matches, and a typed answer sends, the same JSON as the literal.
+fn typed<T: serde::Serialize + serde::de::DeserializeOwned>(json: Value) -> T {
+    let value: T = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        json,
+        "not kept as is"
+    );
+    value
+}
 
 /// HubSpot's answer to a create: the record and a link to it in HubSpot's app.
 fn created(id: &str, properties: serde_json::Value) -> serde_json::Value {
@@ -27,12 +39,8 @@ async fn builder_sends_every_property_and_association_exactly() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads")
-                .query_param_count(".*", ".*", 0)
-                .header("authorization", format!("Bearer {TOKEN}"))
-                .header("content-type", "application/json")
-                .json_body(json!({
+            CreateWhen::new(when)
+                .body(&typed(json!({
                     "properties": {
                         "hs_lead_name": "Acme renewal",
                         "hs_lead_type": "NEW BUSINESS",
@@ -48,8 +56,13 @@ async fn builder_sends_every_property_and_association_exactly() {
                         {"to": {"id": "52"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 608}]},
                         {"to": {"id": "300"}, "types": [{"associationCategory": "USER_DEFINED", "associationTypeId": 17}]}
                     ]
-                }));
-            then.status(201).json_body(created(
+                })))
+                .into_inner()
+                .query_param_count(".*", ".*", 0)
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header("content-type", "application/json");
+            // Raw: HubSpot's millisecond timestamps, which the typed answer would reformat.
+            CreateThen::new(then).into_inner().status(201).json_body(created(
                 "1001",
                 json!({
                     "hs_lead_name": "Acme renewal",
@@ -137,13 +150,16 @@ async fn repeated_association_is_sent_once() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST).path("/crm/v3/objects/leads").json_body(json!({
+            CreateWhen::new(when).body(&typed(json!({
                 "properties": {"hs_lead_name": "Once"},
                 "associations": [
                     {"to": {"id": "51"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]}
                 ]
-            }));
-            then.status(201)
+            })));
+            // Raw: HubSpot's millisecond timestamps, which the typed answer would reformat.
+            CreateThen::new(then)
+                .into_inner()
+                .status(201)
                 .json_body(created("1003", json!({"hs_lead_name": "Once"})));
         })
         .await;
@@ -291,18 +307,21 @@ async fn hubspot_validation_error_is_typed() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST).path("/crm/v3/objects/leads");
-            then.status(400).json_body(json!({
-                "status": "error",
-                "message": "Property values were not valid: [{\"isValid\":false,\"message\":\"WARMISH was not one of the allowed options\",\"error\":\"INVALID_OPTION\",\"name\":\"hs_lead_label\"}]",
-                "correlationId": "8f1c2a9e-1b7a-4c1e-9a51-2f0c1d3e4b5a",
-                "category": "VALIDATION_ERROR",
-                "errors": [{
-                    "message": "WARMISH was not one of the allowed options",
-                    "code": "INVALID_OPTION",
-                    "context": {"propertyName": ["hs_lead_label"]}
-                }]
-            }));
+            CreateWhen::new(when);
+            CreateThen::new(then).client_error(
+                400,
+                json!({
+                    "status": "error",
+                    "message": "Property values were not valid: [{\"isValid\":false,\"message\":\"WARMISH was not one of the allowed options\",\"error\":\"INVALID_OPTION\",\"name\":\"hs_lead_label\"}]",
+                    "correlationId": "8f1c2a9e-1b7a-4c1e-9a51-2f0c1d3e4b5a",
+                    "category": "VALIDATION_ERROR",
+                    "errors": [{
+                        "message": "WARMISH was not one of the allowed options",
+                        "code": "INVALID_OPTION",
+                        "context": {"propertyName": ["hs_lead_label"]}
+                    }]
+                }),
+            );
         })
         .await;
     let err = client(&server)
@@ -337,10 +356,15 @@ async fn a_create_that_hits_a_gateway_error_is_not_resent() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST).path("/crm/v3/objects/leads");
-            then.status(502).header("content-type", "text/html").body(
-                "<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>",
-            );
+            CreateWhen::new(when);
+            // Raw: an HTML page, which no typed answer sends.
+            CreateThen::new(then)
+                .into_inner()
+                .status(502)
+                .header("content-type", "text/html")
+                .body(
+                    "<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>",
+                );
         })
         .await;
     let client = client_with(&server, |b| b.retry(tiny_retries(4)));

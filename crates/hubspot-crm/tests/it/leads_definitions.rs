@@ -2,6 +2,10 @@
 
 use httpmock::prelude::*;
 use hubspot_crm::Error;
+use hubspot_crm::api::properties::types::CollectionResponsePropertyNoPaging;
+use hubspot_crm::api::shared as api;
+use hubspot_crm_mock::leads::operations::{CreateThen, CreateWhen};
+use hubspot_crm_mock::properties::operations::{ListThen, ListWhen};
 use serde_json::json;
 
 use crate::support::client;
@@ -32,28 +36,47 @@ fn text(name: &str, read_only: bool) -> serde_json::Value {
 #[tokio::test]
 async fn values_outside_the_accounts_options_are_rejected_before_the_create() {
     let server = MockServer::start_async().await;
+    let body = api::SimplePublicObjectInputForCreate {
+        properties: [
+            ("hs_lead_name", "Acme"),
+            ("hs_lead_type", "UPSELL"),
+            ("hs_lead_label", "HOT"),
+        ]
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .into(),
+        associations: vec![api::PublicAssociationsForObject {
+            to: api::PublicObjectId { id: "51".into() },
+            types: vec![api::AssociationSpec {
+                association_category: api::AssociationSpecAssociationCategory::HubspotDefined,
+                association_type_id: 578,
+            }],
+        }],
+    };
+    let created: api::SimplePublicObject = serde_json::from_value(json!({
+        "id": "9001", "archived": false,
+        "createdAt": "2026-11-26T10:00:00Z", "updatedAt": "2026-11-26T10:00:00Z",
+        "properties": {"hs_lead_name": "Acme", "hs_lead_type": "UPSELL", "hs_lead_label": "HOT"}
+    }))
+    .unwrap();
     let definitions = server
         .mock_async(|when, then| {
-            when.method(GET).path("/crm/v3/properties/leads");
-            then.status(200).json_body(json!({"results": [
-                text("hs_lead_name", false),
-                text("hs_object_id", true),
-                enumeration("hs_lead_type", &["NEW_BUSINESS", "UPSELL"]),
-                enumeration("hs_lead_label", &["WARM", "HOT"]),
-            ]}));
+            ListWhen::new(when).object_type("leads");
+            // Raw: the typed answer would add the defaulted fields these definitions leave out.
+            ListThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(json!({"results": [
+                    text("hs_lead_name", false),
+                    text("hs_object_id", true),
+                    enumeration("hs_lead_type", &["NEW_BUSINESS", "UPSELL"]),
+                    enumeration("hs_lead_label", &["WARM", "HOT"]),
+                ]}));
         })
         .await;
     let create = server
         .mock_async(|when, then| {
-            when.method(POST).path("/crm/v3/objects/leads").json_body(json!({
-                "properties": {"hs_lead_name": "Acme", "hs_lead_type": "UPSELL", "hs_lead_label": "HOT"},
-                "associations": [{"to": {"id": "51"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]}]
-            }));
-            then.status(201).json_body(json!({
-                "id": "9001", "archived": false,
-                "createdAt": "2026-11-26T10:00:00Z", "updatedAt": "2026-11-26T10:00:00Z",
-                "properties": {"hs_lead_name": "Acme", "hs_lead_type": "UPSELL", "hs_lead_label": "HOT"}
-            }));
+            CreateWhen::new(when).body(&body);
+            CreateThen::new(then).success(201, &created);
         })
         .await;
     let leads = client(&server).leads();
@@ -107,20 +130,24 @@ async fn values_outside_the_accounts_options_are_rejected_before_the_create() {
 #[tokio::test]
 async fn without_the_option_no_definitions_are_read() {
     let server = MockServer::start_async().await;
+    let no_definitions = CollectionResponsePropertyNoPaging { results: vec![] };
     let definitions = server
         .mock_async(|when, then| {
-            when.method(GET).path("/crm/v3/properties/leads");
-            then.status(200).json_body(json!({"results": []}));
+            ListWhen::new(when).object_type("leads");
+            ListThen::new(then).success(200, &no_definitions);
         })
         .await;
     let create = server
         .mock_async(|when, then| {
-            when.method(POST).path("/crm/v3/objects/leads");
-            then.status(400).json_body(json!({
-                "status": "error", "message": "Property values were not valid", "correlationId": "c-9",
-                "category": "VALIDATION_ERROR",
-                "errors": [{"message": "LUKEWARM was not one of the allowed options", "code": "INVALID_OPTION", "context": {"propertyName": ["hs_lead_label"]}}]
-            }));
+            CreateWhen::new(when);
+            CreateThen::new(then).client_error(
+                400,
+                json!({
+                    "status": "error", "message": "Property values were not valid", "correlationId": "c-9",
+                    "category": "VALIDATION_ERROR",
+                    "errors": [{"message": "LUKEWARM was not one of the allowed options", "code": "INVALID_OPTION", "context": {"propertyName": ["hs_lead_label"]}}]
+                }),
+            );
         })
         .await;
     let result = client(&server)

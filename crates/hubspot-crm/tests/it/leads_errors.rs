@@ -3,6 +3,9 @@
 
 use httpmock::prelude::*;
 use hubspot_crm::{Client, Error, FailureCause, RetryPolicy};
+use hubspot_crm_mock::leads::operations::{
+    BatchReadThen, BatchReadWhen, GetThen, GetWhen, SearchThen, SearchWhen, UpdateThen, UpdateWhen,
+};
 use serde_json::json;
 
 use crate::support::{Endpoint, client_with, rolling_429_body, tiny_retries};
@@ -19,8 +22,8 @@ async fn rolling_429_without_retries_is_an_api_error() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET).path("/crm/v3/objects/leads/1001");
-            then.status(429).json_body(rolling_429_body());
+            GetWhen::new(when).leads_id(&"1001".parse().unwrap());
+            GetThen::new(then).client_error(429, rolling_429_body());
         })
         .await;
     let err = client_with_retry(&server, RetryPolicy::disabled())
@@ -45,14 +48,17 @@ async fn rolling_429_is_retried_up_to_the_policy() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST).path("/crm/v3/objects/leads/search");
-            then.status(429).json_body(json!({
-                "status": "error",
-                "message": "You have reached your secondly limit.",
-                "category": "RATE_LIMITS",
-                "policyName": "TEN_SECONDLY_ROLLING",
-                "correlationId": "c"
-            }));
+            SearchWhen::new(when);
+            SearchThen::new(then).client_error(
+                429,
+                json!({
+                    "status": "error",
+                    "message": "You have reached your secondly limit.",
+                    "category": "RATE_LIMITS",
+                    "policyName": "TEN_SECONDLY_ROLLING",
+                    "correlationId": "c"
+                }),
+            );
         })
         .await;
     let err = client_with_retry(&server, tiny_retries(3))
@@ -70,15 +76,18 @@ async fn daily_429_is_its_own_error_and_never_retried() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(PATCH).path("/crm/v3/objects/leads/1001");
-            then.status(429).json_body(json!({
-                "status": "error",
-                "message": "You have reached your daily limit.",
-                "errorType": "RATE_LIMIT",
-                "correlationId": "22222222-3333-4444-8555-666666666666",
-                "policyName": "DAILY",
-                "groupName": "publicapi:portal-id:12345"
-            }));
+            UpdateWhen::new(when).leads_id(&"1001".parse().unwrap());
+            UpdateThen::new(then).client_error(
+                429,
+                json!({
+                    "status": "error",
+                    "message": "You have reached your daily limit.",
+                    "errorType": "RATE_LIMIT",
+                    "correlationId": "22222222-3333-4444-8555-666666666666",
+                    "policyName": "DAILY",
+                    "groupName": "publicapi:portal-id:12345"
+                }),
+            );
         })
         .await;
     let change = hubspot_crm::RecordUpdate::new("1001").property("hs_lead_label", "HOT");
@@ -105,8 +114,11 @@ async fn html_error_page_keeps_status_and_body() {
     let page = "<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1></body></html>";
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET).path("/crm/v3/objects/leads/1001");
-            then.status(503)
+            GetWhen::new(when).leads_id(&"1001".parse().unwrap());
+            // Raw: an HTML page, which no typed answer sends.
+            GetThen::new(then)
+                .into_inner()
+                .status(503)
                 .header("content-type", "text/html; charset=utf-8")
                 .body(page);
         })
@@ -133,8 +145,11 @@ async fn html_gateway_error_on_a_read_is_retried() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST).path("/crm/v3/objects/leads/batch/read");
-            then.status(502)
+            BatchReadWhen::new(when);
+            // Raw: an HTML page without a content type, which no typed answer sends.
+            BatchReadThen::new(then)
+                .into_inner()
+                .status(502)
                 .body("<html><body>Bad Gateway</body></html>");
         })
         .await;
@@ -164,8 +179,11 @@ async fn unparsable_success_is_a_decode_error_with_the_body() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET).path("/crm/v3/objects/leads/1001");
-            then.status(200)
+            GetWhen::new(when).leads_id(&"1001".parse().unwrap());
+            // Raw: truncated JSON, which no typed answer can send.
+            GetThen::new(then)
+                .into_inner()
+                .status(200)
                 .header("content-type", "application/json")
                 .body(r#"{"id": "1001", "properties": "#);
         })
@@ -207,15 +225,19 @@ async fn the_token_never_shows_in_errors() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v3/objects/leads/1001")
+            GetWhen::new(when)
+                .leads_id(&"1001".parse().unwrap())
+                .into_inner()
                 .header("authorization", format!("Bearer {TOKEN}"));
-            then.status(401).json_body(json!({
-                "status": "error",
-                "message": "Authentication credentials not found. This API supports OAuth 2.0 authentication.",
-                "correlationId": "33333333-4444-4555-8666-777777777777",
-                "category": "INVALID_AUTHENTICATION"
-            }));
+            GetThen::new(then).client_error(
+                401,
+                json!({
+                    "status": "error",
+                    "message": "Authentication credentials not found. This API supports OAuth 2.0 authentication.",
+                    "correlationId": "33333333-4444-4555-8666-777777777777",
+                    "category": "INVALID_AUTHENTICATION"
+                }),
+            );
         })
         .await;
     let client = client_with_retry(&server, RetryPolicy::disabled());

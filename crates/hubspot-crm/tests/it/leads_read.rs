@@ -9,11 +9,26 @@ use hubspot_crm::{
     Error, FailureCause, Filter, FilterGroup, Operator, ReadOptions, SearchRequest, Sort,
     lead_properties as p,
 };
+use hubspot_crm_mock::leads::operations::{
+    BatchReadThen, BatchReadWhen, GetThen, GetWhen, ListThen, ListWhen, SearchThen, SearchWhen,
+};
 use serde_json::{Value, json};
 
 use crate::support::{
     TOKEN, catch_all, client, expect_validation, json_response, record_json, request_json,
 };
+
+/// `json` as the generated type `T`, which must serialize back to exactly `json`: a typed
+/// body matches, and a typed answer sends, the same JSON as the literal.
+fn typed<T: serde::Serialize + serde::de::DeserializeOwned>(json: Value) -> T {
+    let value: T = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        json,
+        "not kept as is"
+    );
+    value
+}
 
 /// A lead named `name` with an unset label.
 fn lead_named(id: &str, name: &str) -> serde_json::Value {
@@ -28,15 +43,17 @@ async fn get_sends_properties_history_and_associations_and_parses_them() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v3/objects/leads/1001")
-                .query_param("properties", "hs_lead_name,hs_lead_label,hs_pipeline_stage")
-                .query_param("propertiesWithHistory", "hs_lead_label")
-                .query_param("associations", "contacts,companies")
-                .query_param("archived", "false")
+            GetWhen::new(when)
+                .leads_id(&"1001".parse().unwrap())
+                .properties("hs_lead_name,hs_lead_label,hs_pipeline_stage")
+                .properties_with_history("hs_lead_label")
+                .associations("contacts,companies")
+                .archived(false)
+                .into_inner()
                 .query_param_count(".*", ".*", 4)
                 .header("authorization", format!("Bearer {TOKEN}"));
-            then.status(200).json_body(json!({
+            // Raw: HubSpot's millisecond timestamps, which the typed answer would reformat.
+            GetThen::new(then).into_inner().status(200).json_body(json!({
                 "id": "1001",
                 "properties": {
                     "hs_lead_name": "Acme renewal",
@@ -100,11 +117,16 @@ async fn get_without_options_sends_only_archived() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v3/objects/leads/1001")
-                .query_param("archived", "false")
+            GetWhen::new(when)
+                .leads_id(&"1001".parse().unwrap())
+                .archived(false)
+                .into_inner()
                 .query_param_count(".*", ".*", 1);
-            then.status(200).json_body(lead_named("1001", "Acme"));
+            // Raw: HubSpot's millisecond timestamps, which the typed answer would reformat.
+            GetThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(lead_named("1001", "Acme"));
         })
         .await;
     let lead = client(&server).leads().get("1001").await.unwrap();
@@ -119,13 +141,18 @@ async fn get_by_unique_property_sends_id_property() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v3/objects/leads/crm-ext-42")
-                .query_param("idProperty", "external_lead_key")
-                .query_param("properties", "hs_lead_name")
-                .query_param("archived", "false")
+            GetWhen::new(when)
+                .leads_id(&"crm-ext-42".parse().unwrap())
+                .id_property("external_lead_key")
+                .properties("hs_lead_name")
+                .archived(false)
+                .into_inner()
                 .query_param_count(".*", ".*", 3);
-            then.status(200).json_body(lead_named("1001", "Acme"));
+            // Raw: HubSpot's millisecond timestamps, which the typed answer would reformat.
+            GetThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(lead_named("1001", "Acme"));
         })
         .await;
     let options = ReadOptions::new()
@@ -145,18 +172,23 @@ async fn get_from_the_recycling_bin() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v3/objects/leads/1001")
-                .query_param("archived", "true")
+            GetWhen::new(when)
+                .leads_id(&"1001".parse().unwrap())
+                .archived(true)
+                .into_inner()
                 .query_param_count(".*", ".*", 1);
-            then.status(200).json_body(json!({
-                "id": "1001",
-                "properties": {"hs_lead_name": "Gone"},
-                "createdAt": "2026-10-01T08:30:00.000Z",
-                "updatedAt": "2026-11-21T09:00:00.000Z",
-                "archived": true,
-                "archivedAt": "2026-11-21T09:00:00.000Z"
-            }));
+            // Raw: HubSpot's millisecond timestamps, which the typed answer would reformat.
+            GetThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(json!({
+                    "id": "1001",
+                    "properties": {"hs_lead_name": "Gone"},
+                    "createdAt": "2026-10-01T08:30:00.000Z",
+                    "updatedAt": "2026-11-21T09:00:00.000Z",
+                    "archived": true,
+                    "archivedAt": "2026-11-21T09:00:00.000Z"
+                }));
         })
         .await;
     let lead = client(&server)
@@ -177,14 +209,17 @@ async fn missing_lead_is_object_not_found() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET).path("/crm/v3/objects/leads/999999");
-            then.status(404).json_body(json!({
-                "status": "error",
-                "message": "Object not found.  objectId are usually numeric.",
-                "correlationId": "0b9a2a51-5b5b-4c9c-8d3e-1f2a3b4c5d6e",
-                "context": {"id": ["999999"]},
-                "category": "OBJECT_NOT_FOUND"
-            }));
+            GetWhen::new(when).leads_id(&"999999".parse().unwrap());
+            GetThen::new(then).client_error(
+                404,
+                json!({
+                    "status": "error",
+                    "message": "Object not found.  objectId are usually numeric.",
+                    "correlationId": "0b9a2a51-5b5b-4c9c-8d3e-1f2a3b4c5d6e",
+                    "context": {"id": ["999999"]},
+                    "category": "OBJECT_NOT_FOUND"
+                }),
+            );
         })
         .await;
     let err = client(&server).leads().get("999999").await.unwrap_err();
@@ -230,15 +265,15 @@ async fn list_page_sends_cursor_and_returns_the_next_one() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v3/objects/leads")
-                .query_param("limit", "2")
-                .query_param("after", "NTI1Cg%3D%3D")
-                .query_param("properties", "hs_lead_name")
-                .query_param("associations", "contacts")
-                .query_param("archived", "false")
+            ListWhen::new(when)
+                .limit(2)
+                .after("NTI1Cg%3D%3D")
+                .properties("hs_lead_name")
+                .associations("contacts")
+                .archived(false)
+                .into_inner()
                 .query_param_count(".*", ".*", 5);
-            then.status(200).json_body(json!({
+            ListThen::new(then).success(200, &typed(json!({
                 "results": [
                     {
                         "id": "1001",
@@ -257,7 +292,7 @@ async fn list_page_sends_cursor_and_returns_the_next_one() {
                     }
                 ],
                 "paging": {"next": {"after": "1003", "link": "https://api.hubapi.com/crm/v3/objects/leads?after=1003"}}
-            }));
+            })));
         })
         .await;
     let options = ReadOptions::new()
@@ -281,11 +316,11 @@ async fn last_list_page_has_no_cursor() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v3/objects/leads")
-                .query_param("archived", "false")
+            ListWhen::new(when)
+                .archived(false)
+                .into_inner()
                 .query_param_count(".*", ".*", 1);
-            then.status(200).json_body(json!({"results": []}));
+            ListThen::new(then).success(200, &typed(json!({"results": []})));
         })
         .await;
     let page = client(&server)
@@ -315,16 +350,17 @@ async fn batch_read_by_ids_reports_missing_ones() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads/batch/read")
-                .query_param("archived", "false")
-                .query_param_count(".*", ".*", 1)
-                .json_body(json!({
+            BatchReadWhen::new(when)
+                .archived(false)
+                .body(&typed(json!({
                     "inputs": [{"id": "1001"}, {"id": "1002"}, {"id": "424242"}],
                     "properties": ["hs_lead_name", "hs_lead_label"],
                     "propertiesWithHistory": ["hs_lead_label"]
-                }));
-            then.status(207).json_body(json!({
+                })))
+                .into_inner()
+                .query_param_count(".*", ".*", 1);
+            // Raw: HubSpot's millisecond timestamps, which the typed answer would reformat.
+            BatchReadThen::new(then).into_inner().status(207).json_body(json!({
                 "status": "COMPLETE",
                 "results": [
                     {
@@ -396,27 +432,29 @@ async fn batch_read_by_unique_property_sends_id_property() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads/batch/read")
-                .query_param("archived", "false")
+            BatchReadWhen::new(when)
+                .archived(false)
                 // The id property is read too: its value ties each result to its input.
-                .json_body(json!({
+                .body(&typed(json!({
                     "idProperty": "external_lead_key",
                     "inputs": [{"id": "ext-a"}, {"id": "ext-b"}],
                     "properties": ["hs_lead_name", "external_lead_key"]
-                }));
-            then.status(200).json_body(json!({
-                "status": "COMPLETE",
-                "results": [{
-                    "id": "1001",
-                    "properties": {"hs_lead_name": "A", "external_lead_key": "ext-a"},
-                    "createdAt": "2026-10-01T08:30:00Z",
-                    "updatedAt": "2026-10-01T08:30:00Z",
-                    "archived": false
-                }],
-                "startedAt": "2026-11-26T10:00:00.010Z",
-                "completedAt": "2026-11-26T10:00:00.090Z"
-            }));
+                })));
+            BatchReadThen::new(then).success(
+                200,
+                &typed(json!({
+                    "status": "COMPLETE",
+                    "results": [{
+                        "id": "1001",
+                        "properties": {"hs_lead_name": "A", "external_lead_key": "ext-a"},
+                        "createdAt": "2026-10-01T08:30:00Z",
+                        "updatedAt": "2026-10-01T08:30:00Z",
+                        "archived": false
+                    }],
+                    "startedAt": "2026-11-26T10:00:00.010Z",
+                    "completedAt": "2026-11-26T10:00:00.090Z"
+                })),
+            );
         })
         .await;
     let options = ReadOptions::new()
@@ -494,15 +532,18 @@ async fn exactly_one_hundred_ids_are_sent_in_one_request() {
     let inputs: Vec<_> = ids.iter().map(|id| json!({"id": id})).collect();
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads/batch/read")
+            BatchReadWhen::new(when)
+                .into_inner()
                 .json_body_includes(json!({"inputs": inputs}).to_string());
-            then.status(200).json_body(json!({
-                "status": "COMPLETE",
-                "results": [],
-                "startedAt": "2026-11-26T10:00:00.010Z",
-                "completedAt": "2026-11-26T10:00:00.090Z"
-            }));
+            BatchReadThen::new(then).success(
+                200,
+                &typed(json!({
+                    "status": "COMPLETE",
+                    "results": [],
+                    "startedAt": "2026-11-26T10:00:00.010Z",
+                    "completedAt": "2026-11-26T10:00:00.090Z"
+                })),
+            );
         })
         .await;
     let result = client(&server)
@@ -523,9 +564,8 @@ async fn a_hundred_and_one_ids_are_sent_in_two_requests() {
     let seen = sizes.clone();
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads/batch/read")
-                .query_param("archived", "false");
+            BatchReadWhen::new(when).archived(false);
+            // Raw: a result for each id the request carried.
             then.respond_with(move |req: &HttpMockRequest| {
                 let body = request_json(req);
                 let inputs = body["inputs"].as_array().unwrap();
@@ -565,10 +605,8 @@ async fn search_sends_typed_filters_and_parses_total() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads/search")
-                .query_param_count(".*", ".*", 0)
-                .json_body(json!({
+            SearchWhen::new(when)
+                .body(&typed(json!({
                     "filterGroups": [
                         {"filters": [
                             {"propertyName": "hs_lead_label", "operator": "IN", "values": ["WARM", "HOT"]},
@@ -584,8 +622,10 @@ async fn search_sends_typed_filters_and_parses_total() {
                     "properties": ["hs_lead_name", "hs_lead_label"],
                     "limit": 200,
                     "after": "400"
-                }));
-            then.status(200).json_body(json!({
+                })))
+                .into_inner()
+                .query_param_count(".*", ".*", 0);
+            SearchThen::new(then).success(200, &typed(json!({
                 "total": 1203,
                 "results": [{
                     "id": "1001",
@@ -601,7 +641,7 @@ async fn search_sends_typed_filters_and_parses_total() {
                     "archived": false
                 }],
                 "paging": {"next": {"after": "600"}}
-            }));
+            })));
         })
         .await;
     let request = SearchRequest::new()
@@ -631,14 +671,12 @@ async fn minimal_search_sends_a_minimal_body() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads/search")
-                .json_body(json!({
-                    "filterGroups": [{"filters": [
-                        {"propertyName": "hs_lead_name", "operator": "CONTAINS_TOKEN", "value": "*renewal*"}
-                    ]}]
-                }));
-            then.status(200).json_body(json!({"total": 0, "results": []}));
+            SearchWhen::new(when).body(&typed(json!({
+                "filterGroups": [{"filters": [
+                    {"propertyName": "hs_lead_name", "operator": "CONTAINS_TOKEN", "value": "*renewal*"}
+                ]}]
+            })));
+            SearchThen::new(then).success(200, &typed(json!({"total": 0, "results": []})));
         })
         .await;
     let request = SearchRequest::new().filter(Filter::compare(
@@ -718,9 +756,8 @@ async fn searches_at_hubspot_limits_are_sent() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST).path("/crm/v3/objects/leads/search");
-            then.status(200)
-                .json_body(json!({"total": 0, "results": []}));
+            SearchWhen::new(when);
+            SearchThen::new(then).success(200, &typed(json!({"total": 0, "results": []})));
         })
         .await;
     let leads = client(&server).leads();

@@ -10,13 +10,27 @@ use hubspot_crm::{
     AssociationType, Client, Error, FailureCause, ItemOutcome, NewRecord, RecordUpdate,
 };
 use hubspot_crm_mock::leads::operations::{
-    AssociateThen, AssociateWhen, RemoveAssociationThen, RemoveAssociationWhen,
+    ArchiveThen, ArchiveWhen, AssociateThen, AssociateWhen, BatchArchiveThen, BatchArchiveWhen,
+    BatchCreateThen, BatchCreateWhen, BatchUpdateThen, BatchUpdateWhen, BatchUpsertThen,
+    BatchUpsertWhen, RemoveAssociationThen, RemoveAssociationWhen, UpdateThen, UpdateWhen,
 };
 use serde_json::{Value, json};
 
 use crate::support::{
     TOKEN, catch_all, client, expect_validation, json_response, record_json, request_json,
 };
+
+/// `json` as the generated type `T`, which must serialize back to exactly `json`: a typed
+/// body matches, and a typed answer sends, the same JSON as the literal.
+fn typed<T: serde::Serialize + serde::de::DeserializeOwned>(json: Value) -> T {
+    let value: T = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        json,
+        "not kept as is"
+    );
+    value
+}
 
 fn update(id: &str, properties: &[(&str, &str)]) -> RecordUpdate {
     properties
@@ -31,11 +45,15 @@ async fn update_patches_and_an_empty_string_clears() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(PATCH)
-                .path("/crm/v3/objects/leads/1001")
-                .query_param_count(".*", ".*", 0)
-                .json_body(json!({"properties": {"hs_lead_label": "HOT", "hubspot_owner_id": ""}}));
-            then.status(200).json_body(record_json(
+            UpdateWhen::new(when)
+                .leads_id(&"1001".parse().unwrap())
+                .body(&typed(
+                    json!({"properties": {"hs_lead_label": "HOT", "hubspot_owner_id": ""}}),
+                ))
+                .into_inner()
+                .query_param_count(".*", ".*", 0);
+            // Raw: HubSpot's millisecond timestamps, which the typed answer would reformat.
+            UpdateThen::new(then).into_inner().status(200).json_body(record_json(
                 "1001",
                 json!({"hs_lead_label": "HOT", "hubspot_owner_id": null, "hs_lastmodifieddate": "2026-11-26T10:00:00Z"}),
             ));
@@ -59,12 +77,16 @@ async fn update_by_unique_property_sends_id_property() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(PATCH)
-                .path("/crm/v3/objects/leads/ext-42")
-                .query_param("idProperty", "external_lead_key")
-                .query_param_count(".*", ".*", 1)
-                .json_body(json!({"properties": {"hs_lead_label": "COLD"}}));
-            then.status(200)
+            UpdateWhen::new(when)
+                .leads_id(&"ext-42".parse().unwrap())
+                .id_property("external_lead_key")
+                .body(&typed(json!({"properties": {"hs_lead_label": "COLD"}})))
+                .into_inner()
+                .query_param_count(".*", ".*", 1);
+            // Raw: HubSpot's millisecond timestamps, which the typed answer would reformat.
+            UpdateThen::new(then)
+                .into_inner()
+                .status(200)
                 .json_body(record_json("1001", json!({"hs_lead_label": "COLD"})));
         })
         .await;
@@ -97,14 +119,17 @@ async fn read_only_property_rejected_by_hubspot_is_typed() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(PATCH).path("/crm/v3/objects/leads/1001");
-            then.status(400).json_body(json!({
-                "status": "error",
-                "message": "Property values were not valid: [{\"isValid\":false,\"message\":\"hs_object_id is a read only property; its value cannot be set.\",\"error\":\"READ_ONLY_VALUE\",\"name\":\"hs_object_id\"}]",
-                "correlationId": "c0ffee00-0000-4000-8000-000000000001",
-                "category": "VALIDATION_ERROR",
-                "errors": [{"message": "hs_object_id is a read only property; its value cannot be set.", "code": "READ_ONLY_VALUE", "context": {"propertyName": ["hs_object_id"]}}]
-            }));
+            UpdateWhen::new(when).leads_id(&"1001".parse().unwrap());
+            UpdateThen::new(then).client_error(
+                400,
+                json!({
+                    "status": "error",
+                    "message": "Property values were not valid: [{\"isValid\":false,\"message\":\"hs_object_id is a read only property; its value cannot be set.\",\"error\":\"READ_ONLY_VALUE\",\"name\":\"hs_object_id\"}]",
+                    "correlationId": "c0ffee00-0000-4000-8000-000000000001",
+                    "category": "VALIDATION_ERROR",
+                    "errors": [{"message": "hs_object_id is a read only property; its value cannot be set.", "code": "READ_ONLY_VALUE", "context": {"propertyName": ["hs_object_id"]}}]
+                }),
+            );
         })
         .await;
     let err = client(&server)
@@ -126,10 +151,11 @@ async fn archive_deletes_and_accepts_204() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(DELETE)
-                .path("/crm/v3/objects/leads/1001")
+            ArchiveWhen::new(when)
+                .leads_id(&"1001".parse().unwrap())
+                .into_inner()
                 .query_param_count(".*", ".*", 0);
-            then.status(204);
+            ArchiveThen::new(then).success(204);
         })
         .await;
     client(&server).leads().archive("1001").await.unwrap();
@@ -172,10 +198,8 @@ async fn batch_create_sends_trace_ids_and_types_a_partial_failure() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads/batch/create")
-                .query_param_count(".*", ".*", 0)
-                .json_body(json!({"inputs": [
+            BatchCreateWhen::new(when)
+                .body(&typed(json!({"inputs": [
                     {
                         "properties": {"hs_lead_name": "A"},
                         "associations": [{"to": {"id": "51"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]}],
@@ -186,8 +210,10 @@ async fn batch_create_sends_trace_ids_and_types_a_partial_failure() {
                         "associations": [{"to": {"id": "999999"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]}],
                         "objectWriteTraceId": "t-1"
                     }
-                ]}));
-            then.status(207).json_body(json!({
+                ]})))
+                .into_inner()
+                .query_param_count(".*", ".*", 0);
+            BatchCreateThen::new(then).success(207, &typed(json!({
                 "status": "COMPLETE",
                 "results": [{
                     "id": "1001",
@@ -207,7 +233,7 @@ async fn batch_create_sends_trace_ids_and_types_a_partial_failure() {
                 }],
                 "startedAt": "2026-11-26T10:00:00.010Z",
                 "completedAt": "2026-11-26T10:00:00.090Z"
-            }));
+            })));
         })
         .await;
     let client = client(&server);
@@ -304,13 +330,12 @@ async fn batch_update_sends_each_input() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads/batch/update")
-                .json_body(json!({"inputs": [
-                    {"id": "1001", "properties": {"hs_lead_label": "HOT"}},
-                    {"id": "ext-9", "idProperty": "external_lead_key", "properties": {"hs_lead_label": ""}}
-                ]}));
-            then.status(200).json_body(json!({
+            BatchUpdateWhen::new(when).body(&typed(json!({"inputs": [
+                {"id": "1001", "properties": {"hs_lead_label": "HOT"}},
+                {"id": "ext-9", "idProperty": "external_lead_key", "properties": {"hs_lead_label": ""}}
+            ]})));
+            // Raw: HubSpot's millisecond timestamps, which the typed answer would reformat.
+            BatchUpdateThen::new(then).into_inner().status(200).json_body(json!({
                 "status": "COMPLETE",
                 "results": [
                     {"id": "1001", "properties": {"hs_lead_label": "HOT"}, "createdAt": "2026-10-01T08:30:00Z", "updatedAt": "2026-11-26T10:00:00Z", "archived": false},
@@ -369,14 +394,12 @@ async fn batch_upsert_reports_created_and_updated() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads/batch/upsert")
-                .json_body(json!({"inputs": [
-                    {"id": "ext-1", "idProperty": "external_lead_key", "properties": {"hs_lead_label": "WARM"}},
-                    {"id": "ext-2", "idProperty": "external_lead_key", "properties": {"hs_lead_label": "COLD"}}
-                ]}));
+            BatchUpsertWhen::new(when).body(&typed(json!({"inputs": [
+                {"id": "ext-1", "idProperty": "external_lead_key", "properties": {"hs_lead_label": "WARM"}},
+                {"id": "ext-2", "idProperty": "external_lead_key", "properties": {"hs_lead_label": "COLD"}}
+            ]})));
             // The unique property's value is what ties each result to its input.
-            then.status(200).json_body(json!({
+            BatchUpsertThen::new(then).success(200, &typed(json!({
                 "status": "COMPLETE",
                 "results": [
                     {"id": "1001", "new": false, "properties": {"hs_lead_label": "WARM", "external_lead_key": "ext-1"}, "createdAt": "2026-10-01T08:30:00Z", "updatedAt": "2026-11-26T10:00:00Z", "archived": false},
@@ -384,7 +407,7 @@ async fn batch_upsert_reports_created_and_updated() {
                 ],
                 "startedAt": "2026-11-26T10:00:00.010Z",
                 "completedAt": "2026-11-26T10:00:00.090Z"
-            }));
+            })));
         })
         .await;
     let result = client(&server)
@@ -410,13 +433,11 @@ async fn upsert_results_that_name_no_input_are_kept_but_confirm_nothing() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads/batch/upsert")
-                .json_body(json!({"inputs": [
-                    {"id": "ext-1", "idProperty": "external_lead_key", "properties": {"hs_lead_label": "WARM"}},
-                    {"id": "ext-2", "idProperty": "external_lead_key", "properties": {"hs_lead_label": "COLD"}}
-                ]}));
-            then.status(200).json_body(json!({
+            BatchUpsertWhen::new(when).body(&typed(json!({"inputs": [
+                {"id": "ext-1", "idProperty": "external_lead_key", "properties": {"hs_lead_label": "WARM"}},
+                {"id": "ext-2", "idProperty": "external_lead_key", "properties": {"hs_lead_label": "COLD"}}
+            ]})));
+            BatchUpsertThen::new(then).success(200, &typed(json!({
                 "status": "COMPLETE",
                 "results": [
                     {"id": "1001", "new": false, "properties": {"hs_lead_label": "WARM"}, "createdAt": "2026-10-01T08:30:00Z", "updatedAt": "2026-11-26T10:00:00Z", "archived": false},
@@ -424,7 +445,7 @@ async fn upsert_results_that_name_no_input_are_kept_but_confirm_nothing() {
                 ],
                 "startedAt": "2026-11-26T10:00:00.010Z",
                 "completedAt": "2026-11-26T10:00:00.090Z"
-            }));
+            })));
         })
         .await;
     let result = client(&server)
@@ -481,10 +502,9 @@ async fn batch_archive_sends_ids() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads/batch/archive")
-                .json_body(json!({"inputs": [{"id": "1001"}, {"id": "1002"}]}));
-            then.status(204);
+            BatchArchiveWhen::new(when)
+                .body(&typed(json!({"inputs": [{"id": "1001"}, {"id": "1002"}]})));
+            BatchArchiveThen::new(then).success(204);
         })
         .await;
     let result = client(&server)
@@ -510,18 +530,20 @@ async fn bad_batch_archives_are_rejected_before_sending() {
     any.assert_calls_async(0).await;
 }
 
-/// Records how many inputs each request to `path` carried; answers with a result per input
-/// made by `result`, or, without one (archives), with a 204.
+/// Records how many inputs each request to the batch operation `operation` matches (its typed
+/// `When`) carried; answers with a result per input made by `result`, or, without one
+/// (archives), with a 204.
 async fn counting_mock<'a>(
     server: &'a MockServer,
-    path: &str,
+    operation: fn(httpmock::When) -> httpmock::When,
     sizes: &Arc<Mutex<Vec<usize>>>,
     result: Option<fn(&Value) -> Value>,
 ) -> httpmock::Mock<'a> {
     let sizes = sizes.clone();
     server
         .mock_async(|when, then| {
-            when.method(POST).path(path);
+            operation(when);
+            // Raw: a result for each input the request carried.
             then.respond_with(move |req: &HttpMockRequest| {
                 let body = request_json(req);
                 let inputs = body["inputs"].as_array().unwrap();
@@ -552,7 +574,7 @@ async fn over_a_hundred_inputs_are_sent_in_requests_of_at_most_100() {
     let sizes = Arc::new(Mutex::new(Vec::new()));
     let creates = counting_mock(
         &server,
-        "/crm/v3/objects/leads/batch/create",
+        |when| BatchCreateWhen::new(when).into_inner(),
         &sizes,
         Some(|input| {
             let trace = input["objectWriteTraceId"].as_str().unwrap();
@@ -578,7 +600,7 @@ async fn over_a_hundred_inputs_are_sent_in_requests_of_at_most_100() {
     let sizes = Arc::new(Mutex::new(Vec::new()));
     let updates = counting_mock(
         &server,
-        "/crm/v3/objects/leads/batch/update",
+        |when| BatchUpdateWhen::new(when).into_inner(),
         &sizes,
         Some(|input| record_json(input["id"].as_str().unwrap(), input["properties"].clone())),
     )
@@ -596,7 +618,7 @@ async fn over_a_hundred_inputs_are_sent_in_requests_of_at_most_100() {
     let sizes = Arc::new(Mutex::new(Vec::new()));
     let upserts = counting_mock(
         &server,
-        "/crm/v3/objects/leads/batch/upsert",
+        |when| BatchUpsertWhen::new(when).into_inner(),
         &sizes,
         Some(|input| {
             let key = input["id"].as_str().unwrap();
@@ -626,8 +648,13 @@ async fn over_a_hundred_inputs_are_sent_in_requests_of_at_most_100() {
     }
 
     let sizes = Arc::new(Mutex::new(Vec::new()));
-    let archives =
-        counting_mock(&server, "/crm/v3/objects/leads/batch/archive", &sizes, None).await;
+    let archives = counting_mock(
+        &server,
+        |when| BatchArchiveWhen::new(when).into_inner(),
+        &sizes,
+        None,
+    )
+    .await;
     let ids: Vec<String> = (1..=101).map(|i| i.to_string()).collect();
     let result = leads.archive_many(ids.clone()).await.unwrap();
     archives.assert_calls_async(2).await;
@@ -688,9 +715,16 @@ async fn associate_v3_takes_object_type_ids() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(PUT)
-                .path("/crm/v3/objects/leads/1001/associations/0-2/77/610");
-            then.status(200).json_body(record_json("1001", json!({})));
+            AssociateWhen::new(when)
+                .lead_id("1001")
+                .to_object_type("0-2")
+                .to_object_id("77")
+                .association_type_id(610);
+            // Raw: HubSpot's millisecond timestamps, which the typed answer would reformat.
+            AssociateThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(record_json("1001", json!({})));
         })
         .await;
     let lead = client(&server)
@@ -708,8 +742,11 @@ async fn remove_association_v3_deletes_the_path() {
     let mock = server
         .mock_async(|when, then| {
             RemoveAssociationWhen::new(when)
+                .lead_id("1001")
+                .to_object_type("companies")
+                .to_object_id("77")
+                .association_type_id(610)
                 .into_inner()
-                .path("/crm/v3/objects/leads/1001/associations/companies/77/610")
                 .query_param_count(".*", ".*", 0);
             RemoveAssociationThen::new(then).success(204);
         })

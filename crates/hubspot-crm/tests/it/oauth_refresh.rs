@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use crate::support::{client_with, lead_json};
 use httpmock::prelude::*;
+use hubspot_crm::api::leads::types::GetLeadsId;
 use hubspot_crm::{AuthError, Client, Error, OAuthRefresh, RefreshedTokens, RetryPolicy};
+use hubspot_crm_mock::leads::operations::{GetThen, GetWhen};
 use serde_json::json;
 
 const TOKEN_PATH: &str = "/oauth/v1/token";
-const LEAD_PATH: &str = "/crm/v3/objects/leads/123";
 
 fn oauth(server: &MockServer, refresh_token: &str) -> OAuthRefresh {
     OAuthRefresh::new("app-client-id", "app-client-secret", refresh_token)
@@ -51,14 +52,17 @@ fn token_pair(access: &str, refresh: &str, expires_in: u64) -> serde_json::Value
     })
 }
 
-/// The lead endpoint, answering only requests with `access` as bearer token.
+/// The lead endpoint (lead 123), answering only requests with `access` as bearer token.
 async fn lead_endpoint<'a>(server: &'a MockServer, access: &str) -> httpmock::Mock<'a> {
+    let id: GetLeadsId = "123".parse().unwrap();
+    let lead = serde_json::from_value(lead_json("123")).unwrap();
     server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path(LEAD_PATH)
+            GetWhen::new(when)
+                .leads_id(&id)
+                .into_inner()
                 .header("authorization", format!("Bearer {access}"));
-            then.status(200).json_body(lead_json("123"));
+            GetThen::new(then).success(200, &lead);
         })
         .await
 }

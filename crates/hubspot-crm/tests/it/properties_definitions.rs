@@ -10,6 +10,7 @@ use hubspot_crm::{
     LeadAssociation, NewRecord, PropertyDefinition, PropertyDefinitions, PropertyOption,
     RecordUpdate,
 };
+use hubspot_crm_mock::properties::operations::{GetThen, GetWhen, ListThen, ListWhen};
 use serde_json::json;
 
 /// An option's label, value, hidden flag, display order and description.
@@ -67,7 +68,8 @@ fn metadata(read_only_value: bool) -> serde_json::Value {
 }
 
 /// What HubSpot answers for `GET /crm/v3/properties/leads` in a typical account (trimmed to
-/// the properties the tests use).
+/// the properties the tests use). Answered raw: the typed answer would add every defaulted
+/// field (`archived`, `formField`, `showCurrencySymbol`, ...) HubSpot left out here.
 fn lead_properties() -> serde_json::Value {
     json!({"results": [
         {
@@ -216,11 +218,15 @@ fn lead_properties() -> serde_json::Value {
 async fn list_mock(server: &MockServer) -> httpmock::Mock<'_> {
     server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v3/properties/leads")
+            ListWhen::new(when)
+                .object_type("leads")
+                .into_inner()
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .query_param_count(".*", ".*", 0);
-            then.status(200).json_body(lead_properties());
+            ListThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(lead_properties());
         })
         .await
 }
@@ -288,22 +294,29 @@ async fn get_reads_one_definition_and_a_missing_one_is_a_404() {
     let server = MockServer::start_async().await;
     let found = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v3/properties/leads/hs_lead_type");
-            then.status(200)
+            GetWhen::new(when)
+                .object_type("leads")
+                .property_name("hs_lead_type");
+            GetThen::new(then)
+                .into_inner()
+                .status(200)
                 .json_body(lead_properties()["results"][2].clone());
         })
         .await;
     let missing = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/crm/v3/properties/leads/no_such_property");
-            then.status(404).json_body(json!({
-                "status": "error",
-                "message": "Unable to find property no_such_property for object type 0-136",
-                "correlationId": "3c1d8f9e-5d0a-4a0e-9e58-2f0d2f7b3a77",
-                "category": "OBJECT_NOT_FOUND"
-            }));
+            GetWhen::new(when)
+                .object_type("leads")
+                .property_name("no_such_property");
+            GetThen::new(then).client_error(
+                404,
+                json!({
+                    "status": "error",
+                    "message": "Unable to find property no_such_property for object type 0-136",
+                    "correlationId": "3c1d8f9e-5d0a-4a0e-9e58-2f0d2f7b3a77",
+                    "category": "OBJECT_NOT_FOUND"
+                }),
+            );
         })
         .await;
     let properties = client(&server).properties();
@@ -331,26 +344,30 @@ async fn a_definition_without_optional_fields_still_parses() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET).path("/crm/v3/properties/leads");
-            then.status(200).json_body(json!({"results": [
-                {
-                    "name": "custom_score",
-                    "label": "Score",
-                    "type": "number",
-                    "fieldType": "number",
-                    "groupName": "lead_information",
-                    "options": [],
-                    "modificationMetadata": {"readOnlyValue": true}
-                },
-                {
-                    "name": "custom_tier",
-                    "label": "Tier",
-                    "type": "enumeration",
-                    "fieldType": "select",
-                    "groupName": "lead_information",
-                    "options": [{"label": "Gold", "value": "gold"}]
-                }
-            ]}));
+            ListWhen::new(when).object_type("leads");
+            // Raw: fields the spec requires are missing, on purpose.
+            ListThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(json!({"results": [
+                    {
+                        "name": "custom_score",
+                        "label": "Score",
+                        "type": "number",
+                        "fieldType": "number",
+                        "groupName": "lead_information",
+                        "options": [],
+                        "modificationMetadata": {"readOnlyValue": true}
+                    },
+                    {
+                        "name": "custom_tier",
+                        "label": "Tier",
+                        "type": "enumeration",
+                        "fieldType": "select",
+                        "groupName": "lead_information",
+                        "options": [{"label": "Gold", "value": "gold"}]
+                    }
+                ]}));
         })
         .await;
     let list = client(&server).properties().list("leads").await.unwrap();
@@ -409,8 +426,11 @@ async fn refresh_and_list_read_again_and_update_the_cache() {
         .push(json!({"label": "Frozen", "value": "FROZEN", "displayOrder": 4, "hidden": false}));
     let after = server
         .mock_async(|when, then| {
-            when.method(GET).path("/crm/v3/properties/leads");
-            then.status(200).json_body(changed);
+            ListWhen::new(when).object_type("leads");
+            ListThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(changed);
         })
         .await;
     let frozen = BTreeMap::from([("hs_lead_label".to_owned(), "FROZEN".to_owned())]);
@@ -552,8 +572,10 @@ async fn a_failed_read_is_not_cached() {
     let server = MockServer::start_async().await;
     let failing = server
         .mock_async(|when, then| {
-            when.method(GET).path("/crm/v3/properties/leads");
-            then.status(502)
+            ListWhen::new(when).object_type("leads");
+            ListThen::new(then)
+                .into_inner()
+                .status(502)
                 .header("content-type", "text/html")
                 .body("<html><body>502 Bad Gateway</body></html>");
         })

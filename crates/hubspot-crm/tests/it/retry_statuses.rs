@@ -8,12 +8,26 @@ use crate::support::{
     client_with, lead_json, new_lead, new_lead_body, quick_retries, retrying_client,
 };
 use httpmock::prelude::*;
+use hubspot_crm::api::leads::types::GetLeadsId;
 use hubspot_crm::{
     BulkResult, Error, FailureCause, Lead, NewRecord, RateLimits, RecordUpdate, RetryPolicy,
 };
-use serde_json::json;
+use hubspot_crm_mock::leads::operations::{
+    BatchCreateThen, BatchCreateWhen, CreateThen, CreateWhen, GetThen, GetWhen,
+};
+use serde_json::{Value, json};
 
 const LEAD_PATH: &str = "/crm/v3/objects/leads/123";
+
+/// The id of the lead these tests read: `LEAD_PATH` is its path.
+fn lead_123() -> GetLeadsId {
+    "123".parse().unwrap()
+}
+
+/// A generated type read from the JSON a test spells out.
+fn typed<T: serde::de::DeserializeOwned>(json: Value) -> T {
+    serde_json::from_value(json).unwrap()
+}
 
 /// The one error every input of a single-request bulk create failed with: each input is
 /// reported failed, in input order, by the same shared request error.
@@ -110,19 +124,22 @@ async fn daily_429_is_not_retried() {
     let server = MockServer::start_async().await;
     let daily = server
         .mock_async(|when, then| {
-            when.method(GET).path(LEAD_PATH);
-            then.status(429)
-                .header("content-type", "application/json")
+            GetWhen::new(when).leads_id(&lead_123());
+            GetThen::new(then)
+                .client_error(
+                    429,
+                    json!({
+                        "status": "error",
+                        "message": "You have reached your daily limit.",
+                        "errorType": "RATE_LIMIT",
+                        "correlationId": "3d1c8a52-2f0e-4f7e-b4a1-6a3e0c7d9b21",
+                        "policyName": "DAILY",
+                        "groupName": "api"
+                    }),
+                )
+                .into_inner()
                 .header("X-HubSpot-RateLimit-Daily", "250000")
-                .header("X-HubSpot-RateLimit-Daily-Remaining", "0")
-                .json_body(json!({
-                    "status": "error",
-                    "message": "You have reached your daily limit.",
-                    "errorType": "RATE_LIMIT",
-                    "correlationId": "3d1c8a52-2f0e-4f7e-b4a1-6a3e0c7d9b21",
-                    "policyName": "DAILY",
-                    "groupName": "api"
-                }));
+                .header("X-HubSpot-RateLimit-Daily-Remaining", "0");
         })
         .await;
     // A ten-secondly 429 would be retried after 10 ms with this policy.
@@ -204,8 +221,10 @@ async fn retries_stop_at_max_attempts_with_the_last_answer() {
     let server = MockServer::start_async().await;
     let unavailable = server
         .mock_async(|when, then| {
-            when.method(GET).path(LEAD_PATH);
-            then.status(503)
+            GetWhen::new(when).leads_id(&lead_123());
+            GetThen::new(then)
+                .into_inner()
+                .status(503)
                 .header("content-type", "text/html")
                 .body("<html><body>Service Unavailable</body></html>");
         })
@@ -233,8 +252,11 @@ async fn disabled_retries_send_once() {
     let server = MockServer::start_async().await;
     let unavailable = server
         .mock_async(|when, then| {
-            when.method(GET).path(LEAD_PATH);
-            then.status(503).body("unavailable");
+            GetWhen::new(when).leads_id(&lead_123());
+            GetThen::new(then)
+                .into_inner()
+                .status(503)
+                .body("unavailable");
         })
         .await;
     let client = client_with(&server, |b| {
@@ -253,8 +275,12 @@ async fn a_wait_past_the_time_budget_gives_up_at_once() {
     let server = MockServer::start_async().await;
     let unavailable = server
         .mock_async(|when, then| {
-            when.method(GET).path(LEAD_PATH);
-            then.status(503).header("Retry-After", "3600").body("");
+            GetWhen::new(when).leads_id(&lead_123());
+            GetThen::new(then)
+                .into_inner()
+                .status(503)
+                .header("Retry-After", "3600")
+                .body("");
         })
         .await;
     let client = retrying_client(&server);
@@ -272,10 +298,10 @@ async fn a_503_on_a_create_is_not_resent_and_the_outcome_is_unknown() {
     let server = MockServer::start_async().await;
     let create = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads")
-                .json_body(new_lead_body("Acme renewal"));
-            then.status(503)
+            CreateWhen::new(when).body(&typed(new_lead_body("Acme renewal")));
+            CreateThen::new(then)
+                .into_inner()
+                .status(503)
                 .header("content-type", "text/html")
                 .body("<html><body>Service Unavailable</body></html>");
         })
@@ -307,10 +333,10 @@ async fn a_503_on_a_batch_create_names_every_input() {
     let server = MockServer::start_async().await;
     let create = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads/batch/create")
+            BatchCreateWhen::new(when)
+                .into_inner()
                 .json_body_includes(r#"{"inputs": [{"objectWriteTraceId": "trace-a"}, {"objectWriteTraceId": "trace-b"}]}"#);
-            then.status(503).body("");
+            BatchCreateThen::new(then).into_inner().status(503).body("");
         })
         .await;
     let client = retrying_client(&server);
@@ -345,11 +371,10 @@ async fn a_timed_out_create_is_not_resent() {
     let server = MockServer::start_async().await;
     let create = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/crm/v3/objects/leads")
-                .json_body(new_lead_body("Acme renewal"));
-            then.status(201)
-                .json_body(lead_json("901"))
+            CreateWhen::new(when).body(&typed(new_lead_body("Acme renewal")));
+            CreateThen::new(then)
+                .success(201, &typed(lead_json("901")))
+                .into_inner()
                 .delay(Duration::from_secs(2));
         })
         .await;
@@ -419,14 +444,17 @@ async fn an_error_a_create_was_refused_with_is_reported_as_is() {
     let server = MockServer::start_async().await;
     let create = server
         .mock_async(|when, then| {
-            when.method(POST).path("/crm/v3/objects/leads");
-            then.status(400).json_body(json!({
-                "status": "error",
-                "message": "Property values were not valid",
-                "correlationId": "c-400",
-                "category": "VALIDATION_ERROR",
-                "errors": [{"message": "Property \"hs_lead_type\" does not exist", "code": "PROPERTY_DOESNT_EXIST"}]
-            }));
+            CreateWhen::new(when);
+            CreateThen::new(then).client_error(
+                400,
+                json!({
+                    "status": "error",
+                    "message": "Property values were not valid",
+                    "correlationId": "c-400",
+                    "category": "VALIDATION_ERROR",
+                    "errors": [{"message": "Property \"hs_lead_type\" does not exist", "code": "PROPERTY_DOESNT_EXIST"}]
+                }),
+            );
         })
         .await;
     let client = retrying_client(&server);
@@ -517,16 +545,17 @@ async fn absurd_rate_limit_headers_from_a_proxy_are_survived() {
     let server = MockServer::start_async().await;
     let limited = server
         .mock_async(|when, then| {
-            when.method(GET).path("/crm/v3/objects/leads/123");
-            then.status(429)
+            GetWhen::new(when).leads_id(&lead_123());
+            GetThen::new(then)
+                .client_error(429, crate::support::rolling_429_body())
+                .into_inner()
                 .header("Retry-After", "18446744073709551615")
                 .header("X-HubSpot-RateLimit-Max", "18446744073709551615")
                 .header("X-HubSpot-RateLimit-Remaining", "0")
                 .header(
                     "X-HubSpot-RateLimit-Interval-Milliseconds",
                     "18446744073709551615",
-                )
-                .json_body(crate::support::rolling_429_body());
+                );
         })
         .await;
     let client = client_with(&server, |b| {

@@ -4,10 +4,11 @@
 use crate::support::{catch_all, default_retry_client, record_ids, record_json};
 use futures::StreamExt;
 use httpmock::prelude::*;
+use hubspot_crm::api::shared::CollectionResponseSimplePublicObjectWithAssociationsForwardPaging as Page;
 use hubspot_crm::{Error, Lead, ReadOptions, Record, StreamOptions};
+use hubspot_crm_mock::leads::operations::{ListThen, ListWhen};
 use serde_json::{Value, json};
 
-const LIST: &str = "/crm/v3/objects/leads";
 const FIRST_ID: u64 = 5000;
 
 fn lead(id: u64) -> Value {
@@ -19,9 +20,9 @@ fn lead(id: u64) -> Value {
 
 /// One page of HubSpot's list answer: records `from..to`, and the cursor of the next page
 /// (HubSpot's list cursors are the next record id) unless it is the last.
-fn page(from: u64, to: u64, next: Option<u64>) -> Value {
+fn page(from: u64, to: u64, next: Option<u64>) -> Page {
     let results: Vec<Value> = (from..to).map(lead).collect();
-    match next {
+    let page = match next {
         Some(after) => json!({
             "results": results,
             "paging": {"next": {
@@ -30,7 +31,8 @@ fn page(from: u64, to: u64, next: Option<u64>) -> Value {
             }}
         }),
         None => json!({"results": results}),
-    }
+    };
+    serde_json::from_value(page).unwrap()
 }
 
 /// Serves `total` leads in pages of `size`; one mock per page, matched on `after` and `limit`.
@@ -43,18 +45,16 @@ async fn serve_pages(server: &MockServer, total: u64, size: u64) -> Vec<httpmock
         let next = (to < end).then_some(to);
         let mock = server
             .mock_async(|when, then| {
-                let when = when
-                    .method(GET)
-                    .path(LIST)
-                    .query_param("limit", size.to_string())
-                    .query_param("archived", "false")
-                    .query_param("properties", "hs_lead_name,hs_lead_label");
+                let when = ListWhen::new(when)
+                    .limit(i32::try_from(size).unwrap())
+                    .archived(false)
+                    .properties("hs_lead_name,hs_lead_label");
                 if from == FIRST_ID {
-                    when.query_param_missing("after");
+                    when.after(None::<&str>);
                 } else {
-                    when.query_param("after", from.to_string());
+                    when.after(from.to_string().as_str());
                 }
-                then.status(200).json_body(page(from, to, next));
+                ListThen::new(then).success(200, &page(from, to, next));
             })
             .await;
         mocks.push(mock);
@@ -124,12 +124,13 @@ async fn max_items_stops_early_and_asks_only_for_what_is_left() {
     // The third request asks for the 50 records still wanted.
     let last = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path(LIST)
-                .query_param("limit", "50")
-                .query_param("after", (FIRST_ID + 200).to_string());
-            then.status(200)
-                .json_body(page(FIRST_ID + 200, FIRST_ID + 250, Some(FIRST_ID + 250)));
+            ListWhen::new(when)
+                .limit(50)
+                .after((FIRST_ID + 200).to_string().as_str());
+            ListThen::new(then).success(
+                200,
+                &page(FIRST_ID + 200, FIRST_ID + 250, Some(FIRST_ID + 250)),
+            );
         })
         .await;
 
@@ -158,19 +159,18 @@ async fn an_error_is_yielded_once_and_ends_the_stream() {
     // Page 3 hits the daily limit (not retried); registered first, so it takes precedence.
     let daily = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path(LIST)
-                .query_param("after", (FIRST_ID + 200).to_string());
-            then.status(429)
-                .header("content-type", "application/json")
-                .json_body(json!({
+            ListWhen::new(when).after((FIRST_ID + 200).to_string().as_str());
+            ListThen::new(then).client_error(
+                429,
+                json!({
                     "status": "error",
                     "message": "You have reached your daily limit.",
                     "errorType": "RATE_LIMIT",
                     "correlationId": "c7a2b0f3-0000-1111-2222-333344445555",
                     "policyName": "DAILY",
                     "groupName": "publicapi"
-                }));
+                }),
+            );
         })
         .await;
     let pages = serve_pages(&server, 400, 100).await;
@@ -212,14 +212,14 @@ async fn a_cursor_that_does_not_move_ends_the_stream_with_an_error() {
     let server = MockServer::start_async().await;
     let first = server
         .mock_async(|when, then| {
-            when.method(GET).path(LIST).query_param_missing("after");
-            then.status(200).json_body(page(1, 3, Some(7)));
+            ListWhen::new(when).after(None::<&str>);
+            ListThen::new(then).success(200, &page(1, 3, Some(7)));
         })
         .await;
     let stuck = server
         .mock_async(|when, then| {
-            when.method(GET).path(LIST).query_param("after", "7");
-            then.status(200).json_body(page(7, 9, Some(7)));
+            ListWhen::new(when).after("7");
+            ListThen::new(then).success(200, &page(7, 9, Some(7)));
         })
         .await;
 

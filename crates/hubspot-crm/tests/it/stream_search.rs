@@ -9,9 +9,13 @@ use crate::support::{
 use futures::StreamExt;
 use httpmock::prelude::*;
 use hubspot_crm::{Error, Filter, FilterGroup, Lead, Record, SearchRequest, Sort};
+use hubspot_crm_mock::leads::operations::{SearchThen, SearchWhen};
 use serde_json::{Value, json};
 
-const SEARCH: &str = "/crm/v3/objects/leads/search";
+/// A generated type read from the JSON a test spells out.
+fn typed<T: serde::de::DeserializeOwned>(json: Value) -> T {
+    serde_json::from_value(json).unwrap()
+}
 
 /// Sparse ids, so that an offset can never pass for an id.
 fn dataset(n: u64) -> Arc<Vec<u64>> {
@@ -110,8 +114,8 @@ async fn serve_with(
     let log = Arc::new(Mutex::new(Vec::new()));
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path(SEARCH)
+            SearchWhen::new(when)
+                .into_inner()
                 .header("authorization", format!("Bearer {TOKEN}"));
             then.respond_with(fake_search(ids, log.clone(), honour_id_filter));
         })
@@ -334,27 +338,32 @@ async fn a_record_repeated_in_the_next_page_is_yielded_once() {
     let server = MockServer::start_async().await;
     let second = server
         .mock_async(|when, then| {
-            when.method(POST).path(SEARCH).json_body(json!({
+            SearchWhen::new(when).body(&typed(json!({
                 "filterGroups": [{"filters": [{"propertyName": "hs_object_id", "operator": "GT", "value": "3"}]}],
                 "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
                 "limit": 3
-            }));
+            })));
             // The server's page overlaps the last one.
-            then.status(200)
-                .json_body(json!({"total": 3, "results": [lead(3), lead(4), lead(5)]}));
+            SearchThen::new(then).success(
+                200,
+                &typed(json!({"total": 3, "results": [lead(3), lead(4), lead(5)]})),
+            );
         })
         .await;
     let first = server
         .mock_async(|when, then| {
-            when.method(POST).path(SEARCH).json_body(json!({
+            SearchWhen::new(when).body(&typed(json!({
                 "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
                 "limit": 3
-            }));
-            then.status(200).json_body(json!({
-                "total": 6,
-                "results": [lead(1), lead(2), lead(3)],
-                "paging": {"next": {"after": "3"}}
-            }));
+            })));
+            SearchThen::new(then).success(
+                200,
+                &typed(json!({
+                    "total": 6,
+                    "results": [lead(1), lead(2), lead(3)],
+                    "paging": {"next": {"after": "3"}}
+                })),
+            );
         })
         .await;
 
