@@ -96,6 +96,25 @@ impl From<SimplePublicObject> for Record {
     }
 }
 
+/// The `SimplePublicObject` inside one of the generated record types that extend it (with
+/// associations, with the upsert's `new`): their shared fields, moved over.
+macro_rules! record_fields {
+    ($o:expr) => {
+        SimplePublicObject {
+            archived: $o.archived,
+            archived_at: $o.archived_at,
+            created_at: $o.created_at,
+            id: $o.id,
+            object_write_trace_id: $o.object_write_trace_id,
+            properties: $o.properties,
+            properties_with_history: $o.properties_with_history,
+            updated_at: $o.updated_at,
+            url: $o.url,
+            warnings: $o.warnings,
+        }
+    };
+}
+
 impl From<SimplePublicObjectWithAssociations> for Record {
     fn from(o: SimplePublicObjectWithAssociations) -> Self {
         let associations = o
@@ -103,18 +122,7 @@ impl From<SimplePublicObjectWithAssociations> for Record {
             .into_iter()
             .map(|(object_type, list)| (object_type, list.results))
             .collect();
-        let object = SimplePublicObject {
-            archived: o.archived,
-            archived_at: o.archived_at,
-            created_at: o.created_at,
-            id: o.id,
-            object_write_trace_id: o.object_write_trace_id,
-            properties: o.properties,
-            properties_with_history: o.properties_with_history,
-            updated_at: o.updated_at,
-            url: o.url,
-            warnings: o.warnings,
-        };
+        let object = record_fields!(o);
         Record {
             object,
             associations,
@@ -125,18 +133,7 @@ impl From<SimplePublicObjectWithAssociations> for Record {
 
 impl From<SimplePublicUpsertObject> for Record {
     fn from(o: SimplePublicUpsertObject) -> Self {
-        let object = SimplePublicObject {
-            archived: o.archived,
-            archived_at: o.archived_at,
-            created_at: o.created_at,
-            id: o.id,
-            object_write_trace_id: o.object_write_trace_id,
-            properties: o.properties,
-            properties_with_history: o.properties_with_history,
-            updated_at: o.updated_at,
-            url: o.url,
-            warnings: o.warnings,
-        };
+        let object = record_fields!(o);
         Record {
             object,
             associations: BTreeMap::new(),
