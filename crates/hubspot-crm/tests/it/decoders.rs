@@ -254,3 +254,77 @@ proptest! {
         prop_assert_eq!(error.category.as_deref(), Some("VALIDATION_ERROR"));
     }
 }
+
+/// One odd field in one failed item of a 207 never costs the records the answer confirms.
+#[tokio::test]
+async fn a_single_string_context_in_one_207_error_keeps_the_confirmed_records() {
+    use hubspot_crm::FailureCause;
+    use hubspot_crm_mock::leads::operations::{BatchCreateThen, BatchCreateWhen};
+
+    let server = MockServer::start_async().await;
+    let mut confirmed = lead_json("7001");
+    confirmed["objectWriteTraceId"] = json!("t-0");
+    let batch = server
+        .mock_async(|when, then| {
+            BatchCreateWhen::new(when);
+            // HubSpot's spec says context values are lists; this one is a bare string, and
+            // the other error's `errors` is not even a list.
+            BatchCreateThen::new(then)
+                .into_inner()
+                .status(207)
+                .json_body(json!({
+                    "status": "COMPLETE",
+                    "results": [confirmed],
+                    "numErrors": 2,
+                    "errors": [
+                        {
+                            "status": "error",
+                            "category": "VALIDATION_ERROR",
+                            "message": "Property values were not valid",
+                            "context": {"objectWriteTraceId": "t-1"}
+                        },
+                        {
+                            "status": "error",
+                            "category": "VALIDATION_ERROR",
+                            "message": "bad label",
+                            "context": {"objectWriteTraceId": ["t-2"]},
+                            "errors": "not a list"
+                        }
+                    ],
+                    "startedAt": "2026-11-26T10:00:00.000Z",
+                    "completedAt": "2026-11-26T10:00:01.000Z"
+                }));
+        })
+        .await;
+
+    let result = client(&server)
+        .leads()
+        .create_many(vec![
+            new_lead("a", Some("t-0")),
+            new_lead("b", Some("t-1")),
+            new_lead("c", Some("t-2")),
+        ])
+        .await
+        .unwrap();
+
+    batch.assert_calls_async(1).await;
+    assert_eq!(result.outcomes[0].succeeded().unwrap().id, "7001");
+    for (i, trace) in [(1, "t-1"), (2, "t-2")] {
+        let failure = result.outcomes[i].failed().expect("rejected");
+        let FailureCause::Rejected(error) = &failure.cause else {
+            panic!("expected HubSpot's rejection, got {:?}", failure.cause);
+        };
+        assert_eq!(error.status, 207);
+        assert_eq!(error.context["objectWriteTraceId"], [trace]);
+        assert_eq!(error.category.as_deref(), Some("VALIDATION_ERROR"));
+    }
+    assert_eq!(
+        result.outcomes[2]
+            .failed()
+            .unwrap()
+            .input
+            .object_write_trace_id
+            .as_deref(),
+        Some("t-2")
+    );
+}
