@@ -411,7 +411,14 @@ impl<O: CrmObject> Bulk<'_, O> {
                     .map(|id| vec![address_key(id, options.id_property.as_deref())])
                     .collect();
                 let answer = objects.send_batch_read(chunk.clone(), options).await;
-                settle(start, chunk, keys, id_properties, "batch_read", answer)
+                settle(
+                    start,
+                    chunk,
+                    keys,
+                    id_properties,
+                    objects.object_type(),
+                    answer,
+                )
             },
         )
         .await)
@@ -463,7 +470,7 @@ impl<O: CrmObject> Bulk<'_, O> {
             |start, chunk| async move {
                 let keys = chunk.iter().map(create_keys).collect();
                 let answer = objects.send_batch_create(chunk.clone()).await;
-                settle(start, chunk, keys, &[], "batch_create", answer)
+                settle(start, chunk, keys, &[], objects.object_type(), answer)
             },
         )
         .await)
@@ -471,7 +478,7 @@ impl<O: CrmObject> Bulk<'_, O> {
 
     /// See [`Objects::update_many`].
     pub async fn update(&self, updates: Vec<RecordUpdate>) -> Result<BulkResult<RecordUpdate>> {
-        self.write_by_id(updates, "batch_update", |objects, chunk| {
+        self.write_by_id(updates, |objects, chunk| {
             Box::pin(objects.send_batch_update(chunk))
         })
         .await
@@ -489,7 +496,7 @@ impl<O: CrmObject> Bulk<'_, O> {
                 .into());
             }
         }
-        self.write_by_id(updates, "batch_upsert", |objects, chunk| {
+        self.write_by_id(updates, |objects, chunk| {
             Box::pin(objects.send_batch_upsert(chunk))
         })
         .await
@@ -499,7 +506,6 @@ impl<O: CrmObject> Bulk<'_, O> {
     async fn write_by_id(
         &self,
         updates: Vec<RecordUpdate>,
-        operation: &'static str,
         send: for<'c> fn(&'c Objects<O>, Vec<RecordUpdate>) -> BoxFuture<'c, Result<BatchResponse>>,
     ) -> Result<BulkResult<RecordUpdate>> {
         let id_properties = self.validate_updates(&updates)?;
@@ -512,7 +518,14 @@ impl<O: CrmObject> Bulk<'_, O> {
             |start, chunk| async move {
                 let keys = chunk.iter().map(update_keys).collect();
                 let answer = send(objects, chunk.clone()).await;
-                settle(start, chunk, keys, id_properties, operation, answer)
+                settle(
+                    start,
+                    chunk,
+                    keys,
+                    id_properties,
+                    objects.object_type(),
+                    answer,
+                )
             },
         )
         .await)
@@ -540,7 +553,7 @@ impl<O: CrmObject> Bulk<'_, O> {
                 let outcomes = match objects.send_batch_archive(chunk.clone()).await {
                     // A 204 carries no per-record detail: the request as a whole is the confirmation.
                     Ok(()) => chunk.into_iter().map(ItemOutcome::Succeeded).collect(),
-                    Err(error) => fail_all(start, chunk, "batch_archive", error),
+                    Err(error) => fail_all(start, chunk, objects.object_type(), error),
                 };
                 BulkResult {
                     outcomes,
@@ -707,10 +720,11 @@ where
 fn fail_all<I, T>(
     start: usize,
     chunk: Vec<I>,
-    operation: &str,
+    object_type: &str,
     error: Error,
 ) -> Vec<ItemOutcome<I, T>> {
-    tracing::warn!(operation, first_item = start, items = chunk.len(), error = %error, "batch request failed");
+    // The request's own span names its generated operation; this names the bulk call's inputs.
+    tracing::warn!(object_type, first_item = start, items = chunk.len(), error = %error, "batch request failed");
     let error = Arc::new(error);
     chunk
         .into_iter()
@@ -743,14 +757,14 @@ fn settle<I>(
     chunk: Vec<I>,
     keys: Vec<Vec<TieKey>>,
     id_properties: &[String],
-    operation: &str,
+    object_type: &str,
     answer: Result<BatchResponse>,
 ) -> BulkResult<I> {
     let response = match answer {
         Ok(response) => response,
         Err(error) => {
             return BulkResult {
-                outcomes: fail_all(start, chunk, operation, error),
+                outcomes: fail_all(start, chunk, object_type, error),
                 ..BulkResult::empty()
             };
         }
@@ -866,7 +880,7 @@ fn settle<I>(
         .collect();
     if not_confirmed > 0 || !unmatched_results.is_empty() || !unmatched_errors.is_empty() {
         tracing::warn!(
-            operation,
+            object_type,
             first_item = start,
             not_confirmed,
             unmatched_results = unmatched_results.len(),
@@ -959,7 +973,7 @@ mod tests {
             ],
             vec![],
         );
-        let result = settle(10, chunk, keys, &[], "batch_update", answer);
+        let result = settle(10, chunk, keys, &[], "leads", answer);
         assert_eq!(result.outcomes.len(), 3);
         assert_eq!(result.outcomes[0].succeeded().unwrap().id, "1");
         assert_eq!(result.outcomes[1].succeeded().unwrap().id, "2");
@@ -980,7 +994,7 @@ mod tests {
     fn the_last_open_input_takes_the_only_nameless_answer() {
         let (chunk, keys) = ids(&["1", "2"]);
         let answer = response(vec![record("1", None), record("77", None)], vec![]);
-        let result = settle(0, chunk, keys, &[], "batch_update", answer);
+        let result = settle(0, chunk, keys, &[], "leads", answer);
         assert!(result.is_complete_success());
         assert_eq!(result.outcomes[1].succeeded().unwrap().id, "77");
         assert!(result.unmatched_results.is_empty());
@@ -995,7 +1009,7 @@ mod tests {
             ..Default::default()
         };
         let answer = response(vec![record("5", None)], vec![error]);
-        let result = settle(0, chunk, keys, &[], "batch_update", answer);
+        let result = settle(0, chunk, keys, &[], "leads", answer);
         assert!(matches!(
             result.outcomes[0].failed().unwrap().cause,
             FailureCause::Rejected(_)
