@@ -30,12 +30,34 @@
 //!
 //! Cleared property values (written as `""`) read back as `""`, as HubSpot does; properties
 //! that were never set read back as `null`.
+//!
+//! # API versions
+//!
+//! Besides the legacy v3/v4 paths, the sandbox serves HubSpot's date-versioned 2026-09 API
+//! from the same store (a lead created on one reads back on the other):
+//!
+//! - objects: `/crm/objects/2026-09/{objectType}` (list, create), `/{objectId}` (read,
+//!   update, archive), `/batch/{read,create,update,upsert,archive}`, `/search`;
+//! - associations: `PUT` and `DELETE /crm/objects/2026-09/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}`,
+//!   `PUT /crm/objects/2026-09/{objectType}/{objectId}/associations/default/{toObjectType}/{toObjectId}`,
+//!   `POST /crm/associations/2026-09/{from}/{to}/batch/{read,create,archive,labels/archive,associate/default}`
+//!   and `GET /crm/associations/2026-09/{from}/{to}/labels`;
+//! - properties: `/crm/properties/2026-09/{objectType}` and `/{propertyName}`.
+//!
+//! Where the 2026-09 spec differs, the answers follow it: association batch archives answer
+//! 200 with an empty batch result instead of 204, association batch create answers 200
+//! instead of 201, and association batch read pages each input (at most
+//! [`ASSOCIATION_BATCH_READ_PAGE`] targets, then `paging.next.after`). Only 2026-09 writes
+//! are checked against the account's [`ValidationRule`]s.
 
 mod api;
 mod error;
 mod limits;
+mod rules;
 mod schema;
 mod store;
+
+pub use rules::ValidationRule;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -54,9 +76,17 @@ use crate::store::Store;
 /// How many requests [`Sandbox::request_log`] keeps (oldest are dropped first).
 pub const REQUEST_LOG_CAPACITY: usize = 100_000;
 
-/// How many bytes of paths and query strings [`Sandbox::request_log`] keeps at most (oldest
-/// requests are dropped first), so that long URLs cannot grow the log without bound.
+/// How many bytes of paths, query strings and bodies [`Sandbox::request_log`] keeps at most
+/// (oldest requests are dropped first), so that long URLs and big bodies cannot grow the log
+/// without bound.
 pub const REQUEST_LOG_BYTES: usize = 64 * 1024 * 1024;
+
+/// Largest request body the sandbox reads; larger ones get 413.
+pub const MAX_REQUEST_BODY: usize = 64 * 1024 * 1024;
+
+/// How many associated objects one input of a 2026-09 association batch read answers at
+/// most; the rest come with `paging.next.after` (v4 batch reads answer all of them).
+pub const ASSOCIATION_BATCH_READ_PAGE: usize = 500;
 
 /// How many values of each property an object keeps (`propertiesWithHistory` lists them
 /// newest first); older values are dropped.
@@ -114,6 +144,7 @@ pub struct SandboxConfig {
     pub(crate) max_custom_types: Option<usize>,
     /// Registered custom object types: (canonical `2-N` id, lowercase name).
     pub(crate) custom_types: Vec<(String, String)>,
+    pub(crate) validation_rules: Vec<ValidationRule>,
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -132,6 +163,7 @@ impl std::fmt::Debug for SandboxConfig {
             oauth_token_ttl,
             max_custom_types,
             custom_types,
+            validation_rules,
         } = self;
         f.debug_struct("SandboxConfig")
             .field("rate_limit", rate_limit)
@@ -146,6 +178,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("oauth_token_ttl", oauth_token_ttl)
             .field("max_custom_types", max_custom_types)
             .field("custom_types", custom_types)
+            .field("validation_rules", validation_rules)
             .finish()
     }
 }
@@ -259,6 +292,62 @@ impl SandboxConfig {
         self
     }
 
+    /// Adds an account validation rule. HubSpot's 2026-09 API applies an account's
+    /// admin-configured rules to writes (creates, updates, upserts, single and batch); the
+    /// v3 paths do not, so the same write can succeed on v3 and be a 400 `VALIDATION_ERROR`
+    /// on 2026-09. In batches only the inputs that break a rule fail (207), as with other
+    /// property errors.
+    ///
+    /// ```
+    /// use hubspot_sandbox::{Sandbox, SandboxConfig, ValidationRule};
+    /// use serde_json::{Value, json};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let config = SandboxConfig::new()
+    ///     // A warm lead needs a lead type...
+    ///     .validation_rule(ValidationRule::required_when(
+    ///         "leads",
+    ///         "hs_lead_type",
+    ///         "hs_lead_label",
+    ///         "WARM",
+    ///     ))
+    ///     // ...and every new ticket a priority.
+    ///     .validation_rule(ValidationRule::required_on_create("tickets", "hs_ticket_priority"));
+    /// let sandbox = Sandbox::start(config).await.unwrap();
+    /// let http = reqwest::Client::new();
+    /// let create = |path: &str| {
+    ///     http.post(format!("{}{path}", sandbox.base_url()))
+    ///         .bearer_auth("token")
+    ///         .json(&json!({"properties": {"subject": "Printer on fire"}}))
+    ///         .send()
+    /// };
+    /// let dated = create("/crm/objects/2026-09/tickets").await.unwrap();
+    /// assert_eq!(dated.status(), 400);
+    /// let error: Value = dated.json().await.unwrap();
+    /// assert_eq!(error["category"], "VALIDATION_ERROR");
+    /// assert_eq!(error["errors"][0]["code"], "REQUIRED_FIELD");
+    /// assert_eq!(error["errors"][0]["context"]["propertyName"][0], "hs_ticket_priority");
+    /// // v3 does not apply the account's rules.
+    /// assert_eq!(create("/crm/v3/objects/tickets").await.unwrap().status(), 201);
+    /// # sandbox.shutdown().await;
+    /// # }
+    /// ```
+    pub fn validation_rule(mut self, rule: ValidationRule) -> Self {
+        self.validation_rules.push(rule);
+        self
+    }
+
+    /// The rules a 2026-09 write of the canonical type `otype` must pass.
+    pub(crate) fn rules_for(&self, otype: &str) -> rules::Rules<'_> {
+        rules::Rules(
+            self.validation_rules
+                .iter()
+                .filter(|r| self.resolve_type(r.object_type().trim()).as_deref() == Some(otype))
+                .collect(),
+        )
+    }
+
     /// The canonical type a path segment names: a standard type's plural name or a custom
     /// type's id (registered by id, by name or not at all).
     pub(crate) fn resolve_type(&self, raw: &str) -> Option<String> {
@@ -294,6 +383,9 @@ pub struct RecordedRequest {
     pub path: String,
     /// Raw query string, if any.
     pub query: Option<String>,
+    /// The request body as text (invalid UTF-8 replaced by U+FFFD); `None` when the body
+    /// was empty or could not be read.
+    pub body: Option<String>,
     /// When the request arrived.
     pub at: Instant,
 }
@@ -301,7 +393,10 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// Bytes the log spends on this request beyond its fixed size.
     fn heap_bytes(&self) -> usize {
-        self.method.len() + self.path.len() + self.query.as_ref().map_or(0, String::len)
+        self.method.len()
+            + self.path.len()
+            + self.query.as_ref().map_or(0, String::len)
+            + self.body.as_ref().map_or(0, String::len)
     }
 }
 
@@ -309,7 +404,9 @@ impl RecordedRequest {
 /// bytes of their text, oldest dropped first.
 #[derive(Debug)]
 pub(crate) struct RequestLog {
-    entries: VecDeque<RecordedRequest>,
+    /// Requests by arrival, each with its sequence number (to add its body later).
+    entries: VecDeque<(u64, RecordedRequest)>,
+    next_seq: u64,
     bytes: usize,
     max_entries: usize,
     max_bytes: usize,
@@ -319,6 +416,7 @@ impl RequestLog {
     pub fn new(max_entries: usize, max_bytes: usize) -> Self {
         RequestLog {
             entries: VecDeque::new(),
+            next_seq: 0,
             bytes: 0,
             max_entries,
             max_bytes,
@@ -326,24 +424,48 @@ impl RequestLog {
     }
 
     /// Records a request, dropping the oldest ones to stay within both bounds. A request
-    /// larger than the byte bound on its own is kept alone.
-    pub fn push(&mut self, r: RecordedRequest) {
+    /// larger than the byte bound on its own is kept alone. Returns its sequence number for
+    /// [`RequestLog::set_body`].
+    pub fn push(&mut self, r: RecordedRequest) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
         let size = r.heap_bytes();
         while !self.entries.is_empty()
             && (self.entries.len() >= self.max_entries || self.bytes + size > self.max_bytes)
         {
-            if let Some(old) = self.entries.pop_front() {
-                self.bytes -= old.heap_bytes();
-            }
+            self.pop_oldest();
         }
         if self.max_entries > 0 {
             self.bytes += size;
-            self.entries.push_back(r);
+            self.entries.push_back((seq, r));
+        }
+        seq
+    }
+
+    /// Adds the body of a request recorded at arrival (the body is read after the request is
+    /// logged, so that the log stays in arrival order), then drops the oldest requests to
+    /// stay within the byte bound. Nothing happens if the request was dropped meanwhile.
+    pub fn set_body(&mut self, seq: u64, body: String) {
+        let Ok(i) = self.entries.binary_search_by_key(&seq, |(s, _)| *s) else {
+            return;
+        };
+        let entry = &mut self.entries[i].1;
+        let old = entry.heap_bytes();
+        entry.body = Some(body);
+        self.bytes = self.bytes - old + entry.heap_bytes();
+        while self.entries.len() > 1 && self.bytes > self.max_bytes {
+            self.pop_oldest();
+        }
+    }
+
+    fn pop_oldest(&mut self) {
+        if let Some((_, old)) = self.entries.pop_front() {
+            self.bytes -= old.heap_bytes();
         }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &RecordedRequest> {
-        self.entries.iter()
+        self.entries.iter().map(|(_, r)| r)
     }
 }
 
@@ -512,7 +634,7 @@ impl Sandbox {
     }
 
     /// The most recent requests (up to [`REQUEST_LOG_CAPACITY`] of them and
-    /// [`REQUEST_LOG_BYTES`] of their text), oldest first.
+    /// [`REQUEST_LOG_BYTES`] of their text, bodies included), oldest first.
     pub fn request_log(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.log).iter().cloned().collect()
     }
@@ -762,6 +884,7 @@ mod tests {
             method: "GET".into(),
             path: "p".repeat(path_len),
             query: Some("q".repeat(query_len)),
+            body: None,
             at: Instant::now(),
         }
     }
@@ -791,5 +914,28 @@ mod tests {
         log.push(request(7, 0));
         assert_eq!(log.iter().count(), 1);
         assert_eq!(log.iter().next().unwrap().path.len(), 7);
+    }
+
+    #[test]
+    fn request_log_counts_bodies_added_after_arrival() {
+        let mut log = RequestLog::new(10, 1_000);
+        let first = log.push(request(10, 0));
+        let second = log.push(request(10, 0));
+        log.set_body(first, "b".repeat(300));
+        assert_eq!(log.bytes, 2 * 13 + 300, "method, path and body");
+        assert_eq!(
+            log.iter().next().unwrap().body.as_deref().map(str::len),
+            Some(300)
+        );
+        // A big body drops the oldest requests, the one it belongs to kept last.
+        log.set_body(second, "b".repeat(900));
+        assert_eq!(log.iter().count(), 1);
+        assert_eq!(log.bytes, 913);
+        let bytes: usize = log.iter().map(RecordedRequest::heap_bytes).sum();
+        assert_eq!(bytes, log.bytes);
+        // A body for a request already dropped changes nothing.
+        log.set_body(first, "b".repeat(10));
+        assert_eq!(log.bytes, 913);
+        assert_eq!(log.iter().count(), 1);
     }
 }

@@ -1,6 +1,7 @@
 //! Per-request front door: request log, latency, faults, authentication and rate limits.
 
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -9,14 +10,14 @@ use axum::body::Body;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use axum::response::IntoResponse;
-use hyper::body::Incoming;
+use hyper::body::{Bytes, Incoming};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 use tower::ServiceExt;
 
 use crate::error::{ApiError, correlation_id};
-use crate::{RecordedRequest, SandboxConfig, Shared, TokenState, lock};
+use crate::{MAX_REQUEST_BODY, RecordedRequest, SandboxConfig, Shared, TokenState, lock};
 
 /// Returned to hyper to make it close the connection without an answer.
 #[derive(Debug)]
@@ -72,15 +73,27 @@ pub(crate) async fn handle(
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Dropped> {
     shared.request_count.fetch_add(1, Ordering::Relaxed);
-    {
+    let seq = {
         let entry = RecordedRequest {
             method: req.method().to_string(),
             path: req.uri().path().to_string(),
             query: req.uri().query().map(str::to_string),
+            body: None,
             at: Instant::now(),
         };
-        lock(&shared.log).push(entry);
+        lock(&shared.log).push(entry)
+    };
+    // Read whole so that the log has the body even if the request is then refused.
+    let (parts, body) = req.into_parts();
+    let bytes = match read_body(body).await {
+        Ok(b) => b,
+        Err(e) => return Ok(e.into_response()),
+    };
+    if !bytes.is_empty() {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        lock(&shared.log).set_body(seq, text);
     }
+    let req = Request::from_parts(parts, Body::from(bytes));
     let cfg = &shared.config;
     if let Some(d) = cfg.latency {
         tokio::time::sleep(d).await;
@@ -104,9 +117,7 @@ pub(crate) async fn handle(
     if let Err(e) = check_auth(&shared, req.headers()) {
         return Ok(e.into_response());
     }
-    let is_search = req.method() == "POST"
-        && path.starts_with("/crm/v3/objects/")
-        && path.trim_end_matches('/').ends_with("/search");
+    let is_search = crate::api::is_search(req.method(), path);
     let headers = match admit(&shared, is_search) {
         Ok(h) => h,
         Err(resp) => return Ok(*resp),
@@ -119,6 +130,28 @@ pub(crate) async fn handle(
     }
     resp.headers_mut().extend(headers);
     Ok(resp)
+}
+
+/// The whole body, at most [`MAX_REQUEST_BODY`] bytes.
+async fn read_body(mut body: Incoming) -> Result<Bytes, ApiError> {
+    use hyper::body::Body as _;
+    let mut buf = Vec::new();
+    while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        let frame = frame
+            .map_err(|e| ApiError::validation(format!("Failed to read the request body: {e}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if buf.len() + data.len() > MAX_REQUEST_BODY {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "VALIDATION_ERROR",
+                format!("The request body is larger than {MAX_REQUEST_BODY} bytes."),
+            ));
+        }
+        buf.extend_from_slice(&data);
+    }
+    Ok(Bytes::from(buf))
 }
 
 fn proxy_error(status: u16) -> Response<Body> {

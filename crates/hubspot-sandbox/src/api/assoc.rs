@@ -1,15 +1,15 @@
-//! Association endpoints: v3 per-object, v4 per-object, v4 batch and labels.
+//! Association endpoints: v3 per-object, and per-object, batch and labels of v4 and 2026-09.
 
 use std::collections::BTreeSet;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::{
-    AppState, Query, batch_inputs, batch_response, body_json, json, now, object_response,
+    AppState, Query, Version, batch_inputs, batch_response, body_json, json, now, object_response,
     object_type,
 };
 use crate::error::{ApiError, ApiResult};
@@ -25,6 +25,41 @@ const V4_PAGE_MAX: u64 = 500;
 const V4_READ_LIMIT: usize = 1000;
 /// v4 batch create and archive take at most this many inputs.
 const V4_WRITE_LIMIT: usize = 2000;
+
+/// Targets per input of a batch read: 2026-09 pages them, v4 answers all.
+fn batch_read_page(v: Version) -> Option<usize> {
+    match v {
+        Version::Legacy => None,
+        Version::V2026_09 => Some(crate::ASSOCIATION_BATCH_READ_PAGE),
+    }
+}
+
+/// What a batch archive answers: v4 204 without a body, 2026-09 (per its spec) 200 with an
+/// empty batch result.
+fn archived(v: Version, started: chrono::DateTime<chrono::Utc>) -> Response {
+    match v {
+        Version::Legacy => StatusCode::NO_CONTENT.into_response(),
+        Version::V2026_09 => {
+            batch_response(StatusCode::OK, started, Vec::<Value>::new(), Vec::new())
+        }
+    }
+}
+
+/// The `after` cursor of a batch read input: the first target id of the page.
+fn input_after(input: &Value) -> ApiResult<u64> {
+    match input.get("after") {
+        None | Some(Value::Null) => Ok(0),
+        Some(a) => {
+            let raw = super::scalar_string(a).unwrap_or_else(|| a.to_string());
+            if raw.trim().is_empty() {
+                return Ok(0);
+            }
+            raw.trim().parse().map_err(|_| {
+                ApiError::validation(format!("\"{raw}\" is not a valid paging cursor (after)"))
+            })
+        }
+    }
+}
 
 fn live_id(store: &Store, otype: &str, raw: &str) -> ApiResult<u64> {
     raw.trim()
@@ -163,7 +198,7 @@ pub(crate) async fn v4_list(
     Ok(json(StatusCode::OK, v))
 }
 
-pub(crate) async fn v4_put(
+pub(crate) async fn pair_put(
     State(s): State<AppState>,
     Path((otype, id, to_type, to_id)): Path<(String, String, String, String)>,
     body: Bytes,
@@ -194,7 +229,7 @@ pub(crate) async fn v4_put(
     ))
 }
 
-pub(crate) async fn v4_delete(
+pub(crate) async fn pair_delete(
     State(s): State<AppState>,
     Path((otype, id, to_type, to_id)): Path<(String, String, String, String)>,
 ) -> ApiResult<Response> {
@@ -214,7 +249,7 @@ fn default_json(from_id: u64, to_id: u64, (cat, tid): AssocType) -> Value {
     })
 }
 
-pub(crate) async fn v4_put_default(
+pub(crate) async fn pair_put_default(
     State(s): State<AppState>,
     Path((otype, id, to_type, to_id)): Path<(String, String, String, String)>,
 ) -> ApiResult<Response> {
@@ -262,6 +297,7 @@ fn raw_input_id(v: &Value, key: &str) -> String {
 
 pub(crate) async fn batch(
     State(s): State<AppState>,
+    Extension(v): Extension<Version>,
     Path((from, to, op)): Path<(String, String, String)>,
     body: Bytes,
 ) -> ApiResult<Response> {
@@ -311,15 +347,16 @@ pub(crate) async fn batch(
                 .iter()
                 .map(|(a, b, types)| pair_json(&from, &to, *a, *b, types))
                 .collect();
-            Ok(batch_response(
-                StatusCode::CREATED,
-                started,
-                results,
-                errors,
-            ))
+            // The 2026-09 spec answers 200 where v4 answers 201.
+            let ok = match v {
+                Version::Legacy => StatusCode::CREATED,
+                Version::V2026_09 => StatusCode::OK,
+            };
+            Ok(batch_response(ok, started, results, errors))
         }
         "read" => {
             let inputs = batch_inputs(&body, V4_READ_LIMIT)?;
+            let page = batch_read_page(v);
             let store = lock(&s.store);
             let mut found = Vec::new();
             let mut errors = Vec::new();
@@ -343,7 +380,16 @@ pub(crate) async fn batch(
                     );
                     continue;
                 };
-                let edges = store.assoc_list(id, &to, 0);
+                let after = input_after(input)?;
+                let mut edges: Vec<(u64, Vec<AssocType>)> = store
+                    .assocs_to(id, &to, after)
+                    .take(page.map_or(usize::MAX, |p| p + 1))
+                    .map(|(b, types)| (b, types.to_vec()))
+                    .collect();
+                let next = match page {
+                    Some(p) if edges.len() > p => edges.pop().map(|(b, _)| b),
+                    _ => None,
+                };
                 if edges.is_empty() {
                     // HubSpot reports objects without associations as errors.
                     errors.push(
@@ -357,13 +403,20 @@ pub(crate) async fn batch(
                     );
                     continue;
                 }
-                found.push((id, edges));
+                found.push((id, edges, next));
             }
             drop(store);
             let results: Vec<Value> = found
                 .iter()
-                .map(|(id, edges)| {
-                    json!({"from": {"id": id.to_string()}, "to": v4_results(&from, &to, edges)})
+                .map(|(id, edges, next)| {
+                    let mut r = json!({
+                        "from": {"id": id.to_string()},
+                        "to": v4_results(&from, &to, edges),
+                    });
+                    if let Some(n) = next {
+                        r["paging"] = json!({"next": {"after": n.to_string()}});
+                    }
+                    r
                 })
                 .collect();
             Ok(batch_response(StatusCode::OK, started, results, errors))
@@ -392,7 +445,7 @@ pub(crate) async fn batch(
                     }
                 }
             }
-            Ok(StatusCode::NO_CONTENT.into_response())
+            Ok(archived(v, started))
         }
         other => Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -404,6 +457,7 @@ pub(crate) async fn batch(
 
 pub(crate) async fn batch_labels_archive(
     State(s): State<AppState>,
+    Extension(v): Extension<Version>,
     Path((from, to)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult<Response> {
@@ -423,7 +477,7 @@ pub(crate) async fn batch_labels_archive(
             store.dissociate(a, b, Some(tid), started);
         }
     }
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(archived(v, started))
 }
 
 pub(crate) async fn batch_default(

@@ -4,12 +4,14 @@ mod assoc;
 mod misc;
 mod objects;
 mod search;
+#[cfg(test)]
+mod tests_2026_09;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Extension};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -24,21 +26,113 @@ use crate::store::{Fields, ObjectOut, ObjectsOut, ReadOpts, Snapshot};
 /// State handed to every handler.
 pub(crate) type AppState = Arc<Shared>;
 
-/// All routes of the sandbox.
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+/// Which of HubSpot's API lines a route belongs to; handlers shared by both take it as an
+/// [`Extension`] where the answers differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Version {
+    /// The v3 object and property paths and the v4 association paths.
+    Legacy,
+    /// The date-versioned 2026-09 paths.
+    V2026_09,
+}
+
+impl Version {
+    /// Prefix of the object paths (`{prefix}/{objectType}`).
+    pub fn objects(self) -> &'static str {
+        match self {
+            Version::Legacy => "/crm/v3/objects",
+            Version::V2026_09 => "/crm/objects/2026-09",
+        }
+    }
+
+    /// Prefix of the per-object association paths.
+    fn object_associations(self) -> &'static str {
+        match self {
+            Version::Legacy => "/crm/v4/objects",
+            Version::V2026_09 => "/crm/objects/2026-09",
+        }
+    }
+
+    /// Prefix of the association batch and label paths.
+    fn associations(self) -> &'static str {
+        match self {
+            Version::Legacy => "/crm/v4/associations",
+            Version::V2026_09 => "/crm/associations/2026-09",
+        }
+    }
+
+    fn properties(self) -> &'static str {
+        match self {
+            Version::Legacy => "/crm/v3/properties",
+            Version::V2026_09 => "/crm/properties/2026-09",
+        }
+    }
+
+    /// The account's validation rules for writes of `otype`: 2026-09 applies them, the
+    /// legacy paths do not.
+    pub fn rules<'a>(self, s: &'a Shared, otype: &str) -> crate::rules::Rules<'a> {
+        match self {
+            Version::Legacy => crate::rules::Rules::none(),
+            Version::V2026_09 => s.config.rules_for(otype),
+        }
+    }
+}
+
+/// The routes both API lines serve alike, under the prefixes of `v`.
+fn versioned_routes(v: Version) -> Router<AppState> {
+    let (objects, object_assocs) = (v.objects(), v.object_associations());
+    let (assocs, props) = (v.associations(), v.properties());
     Router::new()
         .route(
-            "/crm/v3/objects/{otype}",
+            &format!("{objects}/{{otype}}"),
             get(objects::list).post(objects::create),
         )
-        .route("/crm/v3/objects/{otype}/search", post(search::search))
-        .route("/crm/v3/objects/{otype}/batch/{op}", post(objects::batch))
+        .route(&format!("{objects}/{{otype}}/search"), post(search::search))
         .route(
-            "/crm/v3/objects/{otype}/{id}",
+            &format!("{objects}/{{otype}}/batch/{{op}}"),
+            post(objects::batch),
+        )
+        .route(
+            &format!("{objects}/{{otype}}/{{id}}"),
             get(objects::read)
                 .patch(objects::update)
                 .delete(objects::archive),
         )
+        .route(
+            &format!("{object_assocs}/{{otype}}/{{id}}/associations/{{to_type}}/{{to_id}}"),
+            put(assoc::pair_put).delete(assoc::pair_delete),
+        )
+        .route(
+            &format!("{object_assocs}/{{otype}}/{{id}}/associations/default/{{to_type}}/{{to_id}}"),
+            put(assoc::pair_put_default),
+        )
+        .route(
+            &format!("{assocs}/{{from}}/{{to}}/labels"),
+            get(assoc::labels),
+        )
+        .route(
+            &format!("{assocs}/{{from}}/{{to}}/batch/{{op}}"),
+            post(assoc::batch),
+        )
+        .route(
+            &format!("{assocs}/{{from}}/{{to}}/batch/labels/archive"),
+            post(assoc::batch_labels_archive),
+        )
+        .route(
+            &format!("{assocs}/{{from}}/{{to}}/batch/associate/default"),
+            post(assoc::batch_default),
+        )
+        .route(&format!("{props}/{{otype}}"), get(misc::properties))
+        .route(&format!("{props}/{{otype}}/{{name}}"), get(misc::property))
+        .layer(Extension(v))
+}
+
+/// All routes of the sandbox.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .merge(versioned_routes(Version::Legacy))
+        .merge(versioned_routes(Version::V2026_09))
+        // Only the legacy line lists associations per object and has v3 association paths.
         .route(
             "/crm/v3/objects/{otype}/{id}/associations/{to_type}",
             get(assoc::v3_list),
@@ -51,36 +145,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/crm/v4/objects/{otype}/{id}/associations/{to_type}",
             get(assoc::v4_list),
         )
-        .route(
-            "/crm/v4/objects/{otype}/{id}/associations/{to_type}/{to_id}",
-            put(assoc::v4_put).delete(assoc::v4_delete),
-        )
-        .route(
-            "/crm/v4/objects/{otype}/{id}/associations/default/{to_type}/{to_id}",
-            put(assoc::v4_put_default),
-        )
-        .route(
-            "/crm/v4/associations/{from}/{to}/labels",
-            get(assoc::labels),
-        )
-        .route(
-            "/crm/v4/associations/{from}/{to}/batch/{op}",
-            post(assoc::batch),
-        )
-        .route(
-            "/crm/v4/associations/{from}/{to}/batch/labels/archive",
-            post(assoc::batch_labels_archive),
-        )
-        .route(
-            "/crm/v4/associations/{from}/{to}/batch/associate/default",
-            post(assoc::batch_default),
-        )
-        .route("/crm/v3/properties/{otype}", get(misc::properties))
-        .route("/crm/v3/properties/{otype}/{name}", get(misc::property))
         .route("/oauth/v1/token", post(misc::oauth_token))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
+        .layer(DefaultBodyLimit::max(crate::MAX_REQUEST_BODY))
         .with_state(shared)
 }
 
@@ -90,7 +158,19 @@ const TYPED_PREFIXES: &[&str] = &[
     "/crm/v4/objects/",
     "/crm/v3/properties/",
     "/crm/v4/associations/",
+    "/crm/objects/2026-09/",
+    "/crm/properties/2026-09/",
+    "/crm/associations/2026-09/",
 ];
+
+/// Whether a request is a search, which has its own rate limit.
+pub(crate) fn is_search(method: &Method, path: &str) -> bool {
+    *method == Method::POST
+        && [Version::Legacy, Version::V2026_09]
+            .iter()
+            .any(|v| path.starts_with(v.objects()) && path[v.objects().len()..].starts_with('/'))
+        && path.trim_end_matches('/').ends_with("/search")
+}
 
 async fn not_found(method: Method, uri: Uri) -> Response {
     // An empty type segment (`/crm/v3/objects//1`) matches no route; HubSpot reads it as a
@@ -402,7 +482,7 @@ mod tests {
 
     use serde_json::{Value, json};
 
-    use super::{Query, objects, search};
+    use super::{Query, Version, objects, search};
     use crate::{Sandbox, SandboxConfig};
 
     /// Another client: a raw HTTP/1.1 request on its own socket, answered or not within a
@@ -486,7 +566,7 @@ mod tests {
     async fn another_client_is_answered_while_a_big_list_is_serialized() {
         let sandbox = sandbox_with_tickets(150).await;
         let q = Query::parse(Some("limit=100&properties=subject,content"));
-        let page = objects::list_page(&sandbox.shared, "tickets", &q).unwrap();
+        let page = objects::list_page(&sandbox.shared, Version::Legacy, "tickets", &q).unwrap();
         let (answer, listed) = serialize_while_another_client_writes(sandbox.addr(), &page);
         assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
         let results = listed["results"].as_array().unwrap();

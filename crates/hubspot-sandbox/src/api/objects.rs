@@ -1,19 +1,20 @@
-//! CRUD and batch endpoints of `/crm/v3/objects/{type}`.
+//! CRUD and batch endpoints of `/crm/v3/objects/{type}` and `/crm/objects/2026-09/{type}`.
 
 use std::collections::HashSet;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{
-    AppState, Page, Query, batch_inputs, batch_response, body_json, body_object, name_list, now,
-    object_response, object_type, page_response, scalar_string,
+    AppState, Page, Query, Version, batch_inputs, batch_response, body_json, body_object,
+    name_list, now, object_response, object_type, page_response, scalar_string,
 };
 use crate::error::{ApiError, ApiResult, Detail};
+use crate::rules::Rules;
 use crate::schema;
 use crate::store::{Fields, ObjectsOut, ReadOpts, Snapshot, Store};
 use crate::{Shared, lock};
@@ -28,6 +29,7 @@ pub(crate) fn create_one(
     otype: &str,
     input: &Value,
     extra: Option<(String, String)>,
+    rules: &Rules,
     now: DateTime<Utc>,
 ) -> ApiResult<u64> {
     if !input.is_object() {
@@ -56,6 +58,7 @@ pub(crate) fn create_one(
             }]));
         }
     }
+    rules.check(otype, &props, None)?;
     let assocs = store.validate_assocs(otype, input.get("associations"))?;
     let id = store.insert(otype, props, now);
     for a in assocs {
@@ -66,16 +69,33 @@ pub(crate) fn create_one(
     Ok(id)
 }
 
+/// Validates and applies a `{properties}` input to the live object `id`.
+fn update_one(
+    store: &mut Store,
+    otype: &str,
+    id: u64,
+    input: &Value,
+    rules: &Rules,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let props = store.validate_props(otype, input.get("properties"), Some(id))?;
+    rules.check(otype, &props, store.get(otype, id))?;
+    store.update(otype, id, props, now);
+    Ok(())
+}
+
 pub(crate) async fn create(
     State(s): State<AppState>,
+    Extension(v): Extension<Version>,
     Path(otype): Path<String>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let otype = object_type(&s, &otype)?;
     let input = body_object(&body)?;
+    let rules = v.rules(&s, &otype);
     let (fields, snap) = {
         let mut store = lock(&s.store);
-        let id = create_one(&mut store, &otype, &input, None, now())?;
+        let id = create_one(&mut store, &otype, &input, None, &rules, now())?;
         let fields = store.all_fields(&otype);
         let snap = store
             .snapshot_of(&fields, id)
@@ -110,19 +130,20 @@ pub(crate) async fn read(
 
 pub(crate) async fn list(
     State(s): State<AppState>,
+    Extension(v): Extension<Version>,
     Path(otype): Path<String>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
     let otype = object_type(&s, &otype)?;
     let q = Query::parse(q.as_deref());
-    let page = list_page(&s, &otype, &q)?;
+    let page = list_page(&s, v, &otype, &q)?;
     Ok(page_response(&page))
 }
 
 /// A page of the list of `otype`, copied out of the store: the lock is held only to pick the
 /// objects (pointers) and their requested associations; the answer is built and serialized
 /// after it is released.
-pub(crate) fn list_page(s: &Shared, otype: &str, q: &Query) -> ApiResult<Page> {
+pub(crate) fn list_page(s: &Shared, v: Version, otype: &str, q: &Query) -> ApiResult<Page> {
     let archived = q.flag("archived")?;
     let opts = q.read_opts(s)?;
     let limit = (q.number("limit")?.unwrap_or(10) as usize).clamp(1, LIST_MAX);
@@ -156,7 +177,7 @@ pub(crate) fn list_page(s: &Shared, otype: &str, q: &Query) -> ApiResult<Page> {
     let paging = next.map(|n| {
         json!({"next": {
             "after": n.to_string(),
-            "link": format!("{}/crm/v3/objects/{otype}?after={n}", s.base_url),
+            "link": format!("{}{}/{otype}?after={n}", s.base_url, v.objects()),
         }})
     });
     Ok(Page {
@@ -169,6 +190,7 @@ pub(crate) fn list_page(s: &Shared, otype: &str, q: &Query) -> ApiResult<Page> {
 
 pub(crate) async fn update(
     State(s): State<AppState>,
+    Extension(v): Extension<Version>,
     Path((otype, id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
     body: Bytes,
@@ -176,13 +198,13 @@ pub(crate) async fn update(
     let otype = object_type(&s, &otype)?;
     let q = Query::parse(q.as_deref());
     let input = body_object(&body)?;
+    let rules = v.rules(&s, &otype);
     let (fields, snap) = {
         let mut store = lock(&s.store);
         let id = store
             .resolve(&otype, &id, q.get("idProperty"), false)?
             .ok_or_else(ApiError::not_found_object)?;
-        let props = store.validate_props(&otype, input.get("properties"), Some(id))?;
-        store.update(&otype, id, props, now());
+        update_one(&mut store, &otype, id, &input, &rules, now())?;
         let fields = store.all_fields(&otype);
         let snap = store
             .snapshot_of(&fields, id)
@@ -209,6 +231,7 @@ pub(crate) async fn archive(
 
 pub(crate) async fn batch(
     State(s): State<AppState>,
+    Extension(v): Extension<Version>,
     Path((otype, op)): Path<(String, String)>,
     RawQuery(q): RawQuery,
     body: Bytes,
@@ -227,15 +250,16 @@ pub(crate) async fn batch(
     let body = body_json(&body)?;
     let inputs = batch_inputs(&body, BATCH_LIMIT)?;
     let q = Query::parse(q.as_deref());
+    let rules = v.rules(&s, &otype);
     let started = now();
     let answer = {
         let mut store = lock(&s.store);
         store.type_store(&otype);
         match op.as_str() {
             "read" => batch_read(&mut store, &otype, &body, inputs, q.flag("archived")?)?,
-            "create" => batch_create(&mut store, &otype, inputs, started)?,
-            "update" => batch_update(&mut store, &otype, inputs, started)?,
-            "upsert" => batch_upsert(&mut store, &otype, inputs, started),
+            "create" => batch_create(&mut store, &otype, inputs, &rules, started)?,
+            "update" => batch_update(&mut store, &otype, inputs, &rules, started)?,
+            "upsert" => batch_upsert(&mut store, &otype, inputs, &rules, started),
             _ => {
                 for input in inputs {
                     let raw = input.get("id").and_then(scalar_string).unwrap_or_default();
@@ -349,6 +373,7 @@ fn batch_create(
     store: &mut Store,
     otype: &str,
     inputs: &[Value],
+    rules: &Rules,
     started: DateTime<Utc>,
 ) -> ApiResult<BatchAnswer> {
     let per_input = traces_are_unique(inputs);
@@ -357,7 +382,7 @@ fn batch_create(
     let mut results = Vec::new();
     let mut errors = Vec::new();
     for input in inputs {
-        match create_one(store, otype, input, None, started) {
+        match create_one(store, otype, input, None, rules, started) {
             Ok(id) => {
                 if let Some(snap) = store.snapshot_of(&fields, id) {
                     results.push(match trace_id(input) {
@@ -385,6 +410,7 @@ fn batch_update(
     store: &mut Store,
     otype: &str,
     inputs: &[Value],
+    rules: &Rules,
     started: DateTime<Utc>,
 ) -> ApiResult<BatchAnswer> {
     let mut ids = HashSet::new();
@@ -405,11 +431,7 @@ fn batch_update(
         let outcome = store
             .resolve(otype, &raw, id_property, false)
             .and_then(|id| id.ok_or_else(|| ApiError::not_found(not_found_message(otype))))
-            .and_then(|id| {
-                let props = store.validate_props(otype, input.get("properties"), Some(id))?;
-                store.update(otype, id, props, started);
-                Ok(id)
-            });
+            .and_then(|id| update_one(store, otype, id, input, rules, started).map(|()| id));
         match outcome {
             Ok(id) => results.extend(store.snapshot_of(&fields, id)),
             Err(e) => errors.push(e.to_batch_error(ctx)),
@@ -427,6 +449,7 @@ fn batch_upsert(
     store: &mut Store,
     otype: &str,
     inputs: &[Value],
+    rules: &Rules,
     started: DateTime<Utc>,
 ) -> BatchAnswer {
     let fields = store.all_fields(otype);
@@ -445,8 +468,7 @@ fn batch_upsert(
             .resolve(otype, &raw, Some(&id_property), false)
             .and_then(|existing| match existing {
                 Some(id) => {
-                    let props = store.validate_props(otype, input.get("properties"), Some(id))?;
-                    store.update(otype, id, props, started);
+                    update_one(store, otype, id, input, rules, started)?;
                     Ok((id, false))
                 }
                 None if id_property == "hs_object_id" => {
@@ -458,6 +480,7 @@ fn batch_upsert(
                         otype,
                         input,
                         Some((id_property.clone(), raw.clone())),
+                        rules,
                         started,
                     )?;
                     Ok((id, true))
