@@ -13,7 +13,7 @@ use crate::Error;
 use crate::manifest::{Manifest, SpecEntry};
 use crate::normalize;
 use crate::pull::sha256_hex;
-use crate::shared::{self, SharedSchemas};
+use crate::shared::{self, Place, SharedSchemas};
 
 /// First line of every generated file.
 pub const HEADER: &str =
@@ -52,7 +52,11 @@ pub fn generate(inputs: &Inputs<'_>) -> Result<BTreeMap<PathBuf, String>, Error>
             })?;
         let used: Vec<&Replacement> = shared
             .used_by(&module)
-            .filter_map(|name| replacements.iter().find(|r| r.name == name))
+            .filter_map(|(name, place)| {
+                replacements
+                    .iter()
+                    .find(|r| r.name == name && r.place == *place)
+            })
             .collect();
         let (client, mock) = generate_module(&module, &openapi, &used)?;
         files.insert(
@@ -83,38 +87,169 @@ pub fn generate(inputs: &Inputs<'_>) -> Result<BTreeMap<PathBuf, String>, Error>
     Ok(files)
 }
 
-/// A shared type standing in for a module's own: the schema name, and the traits the shared
-/// type implements (the generator needs them to derive around it).
+/// A shared type standing in for a module's own: the schema name, where the type is, and
+/// the traits it implements (the generator needs them to derive around it).
 #[derive(Debug, Clone)]
 pub struct Replacement {
     /// The schema (and type) name.
     pub name: String,
+    /// Where in `shared` the type is.
+    pub place: Place,
     /// Traits of the shared type the generator asks about.
     pub impls: Vec<TypeImpl>,
 }
 
 impl Replacement {
-    /// Where the shared type is, from any crate that depends on `hubspot-crm-api` (the crate
-    /// names itself the same way).
+    /// Where the shared type is, from any crate that depends on `hubspot-crm-api`.
     pub fn path(&self) -> String {
-        format!("::hubspot_crm_api::shared::{}", self.name)
+        self.place.path(&self.name)
     }
 }
 
+/// Traits of each shared type, by place and name.
+type Impls = BTreeMap<(Place, String), Vec<TypeImpl>>;
+
+/// A place's types as generated, the traits of each, and those assumed of other places' types.
+struct PlaceTypes {
+    items: Vec<syn::Item>,
+    impls: Impls,
+    assumed: Impls,
+}
+
 /// The `shared` module's source, and the replacements the spec modules use.
+///
+/// Each place (the root and each submodule) is generated from its own spec; a type referring
+/// to another place's uses that place's type.
 pub fn generate_shared(shared: &SharedSchemas) -> Result<(String, Vec<Replacement>), Error> {
     let fail = |message: String| Error::Generate {
         module: "shared".into(),
         message,
     };
-    let spec: openapiv3::OpenAPI = serde_json::from_value(shared.as_spec())
+    let places: Vec<Place> = std::iter::once(Place::Root)
+        .chain(shared.places.keys().filter(|p| **p != Place::Root).cloned())
+        .collect();
+    // A place's types depend on the traits of the other places' types they hold, which are
+    // known once those are generated: repeat until what was assumed is what came out.
+    let mut impls = Impls::new();
+    let mut generated = None;
+    for _ in 0..8 {
+        let mut found = Impls::new();
+        let mut assumed = Impls::new();
+        let mut outputs = Vec::new();
+        for place in &places {
+            let types = generate_place(shared, place, &impls)?;
+            found.extend(types.impls);
+            assumed.extend(types.assumed);
+            outputs.push((place, types.items));
+        }
+        let settled = assumed.iter().all(|(key, traits)| {
+            found.get(key).map_or(&[][..], Vec::as_slice) == traits.as_slice()
+        });
+        impls = found;
+        if settled {
+            generated = Some(outputs);
+            break;
+        }
+    }
+    let generated =
+        generated.ok_or_else(|| fail("the traits of the shared types do not settle".into()))?;
+    let replacements = impls
+        .into_iter()
+        .map(|((place, name), impls)| Replacement { name, place, impls })
+        .collect();
+    let mut root_items = Vec::new();
+    let mut submodules = Vec::new();
+    for (place, items) in generated {
+        let Some(module) = place.submodule() else {
+            root_items = items;
+            continue;
+        };
+        let users: Vec<String> = shared
+            .modules_of(place)
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect();
+        let doc = format!(
+            " Shared by {}, whose definitions differ from the types of the same names in `shared`.",
+            join_words(&users)
+        );
+        let ident = quote::format_ident!("{}", module);
+        submodules.push((
+            module,
+            quote! {
+                #[doc = #doc]
+                pub mod #ident {
+                    #(#items)*
+                }
+            },
+        ));
+    }
+    // A submodule must not take the name of a root item, such as the generator's own
+    // `builder` and `error` modules.
+    for (module, _) in &submodules {
+        if root_items
+            .iter()
+            .any(|item| item_ident(item).is_some_and(|i| i == module))
+        {
+            return Err(fail(format!(
+                "submodule `{module}` would clash with an item of the same name in `shared`"
+            )));
+        }
+    }
+    let submodules = submodules.into_iter().map(|(_, tokens)| tokens);
+    let tokens = quote! {
+        //! Types several of HubSpot's specs define alike, generated once and used by every
+        //! module whose spec defines them so. Where groups of specs define one name in
+        //! different ways, the largest group's type is here and each other group's is in a
+        //! submodule named after its first module.
+        #![allow(clippy::all)]
+        #(#root_items)*
+        #(#submodules)*
+    };
+    Ok((format_source("shared", tokens)?, replacements))
+}
+
+/// Generates the types of `place`, taking `impls` as the traits of other places' types.
+fn generate_place(
+    shared: &SharedSchemas,
+    place: &Place,
+    impls: &Impls,
+) -> Result<PlaceTypes, Error> {
+    let label = match place.submodule() {
+        Some(module) => format!("shared::{module}"),
+        None => "shared".to_owned(),
+    };
+    let fail = |message: String| Error::Generate {
+        module: label.clone(),
+        message,
+    };
+    let place_spec = shared.spec_for(place);
+    let spec: openapiv3::OpenAPI = serde_json::from_value(place_spec.spec)
         .map_err(|e| fail(format!("shared schemas are not OpenAPI 3: {e}")))?;
-    let mut generator = Generator::new(&settings());
+    let mut assumed = Impls::new();
+    let aliased: Vec<(String, Replacement)> = place_spec
+        .aliases
+        .into_iter()
+        .map(|(alias, (target, name))| {
+            let key = (target.clone(), name.clone());
+            let traits = impls.get(&key).cloned().unwrap_or_default();
+            assumed.insert(key, traits.clone());
+            let replacement = Replacement {
+                name,
+                place: target,
+                impls: traits,
+            };
+            (alias, replacement)
+        })
+        .collect();
+    let mut generator = Generator::new(&settings_with(
+        aliased.iter().map(|(alias, r)| (alias.as_str(), r)),
+    ));
     let tokens = generator
         .generate_tokens(&spec)
         .map_err(|e| fail(e.to_string()))?;
-    let mut replacements = Vec::new();
-    for name in shared.schemas.keys() {
+    let mut found = Impls::new();
+    for name in shared.places.get(place).into_iter().flat_map(|p| p.keys()) {
         let generated = generator
             .get_type_space()
             .iter_types()
@@ -124,14 +259,11 @@ pub fn generate_shared(shared: &SharedSchemas) -> Result<(String, Vec<Replacemen
                     "schema `{name}` does not generate a type of that name, so modules could not use it"
                 ))
             })?;
-        let impls = [TypeImpl::FromStr, TypeImpl::Display, TypeImpl::Default]
+        let traits = [TypeImpl::FromStr, TypeImpl::Display, TypeImpl::Default]
             .into_iter()
             .filter(|i| generated.has_impl(*i))
             .collect();
-        replacements.push(Replacement {
-            name: name.clone(),
-            impls,
-        });
+        found.insert((place.clone(), name.clone()), traits);
     }
     // Only the types: the client the generator writes around them has no operations.
     let file: syn::File =
@@ -144,13 +276,33 @@ pub fn generate_shared(shared: &SharedSchemas) -> Result<(String, Vec<Replacemen
             _ => None,
         })
         .ok_or_else(|| fail("the generator wrote no `types` module".into()))?;
-    let tokens = quote! {
-        //! Types several of HubSpot's specs define alike, generated once and used by every
-        //! module whose spec defines them so.
-        #![allow(clippy::all)]
-        #(#items)*
-    };
-    Ok((format_source("shared", tokens)?, replacements))
+    Ok(PlaceTypes {
+        items,
+        impls: found,
+        assumed,
+    })
+}
+
+/// The name an item declares, for those that declare one in the type namespace.
+fn item_ident(item: &syn::Item) -> Option<&syn::Ident> {
+    match item {
+        syn::Item::Mod(m) => Some(&m.ident),
+        syn::Item::Struct(s) => Some(&s.ident),
+        syn::Item::Enum(e) => Some(&e.ident),
+        syn::Item::Type(t) => Some(&t.ident),
+        syn::Item::Trait(t) => Some(&t.ident),
+        syn::Item::Union(u) => Some(&u.ident),
+        _ => None,
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_words(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 /// Reads a pulled spec, checks it is the pinned one, merges the project's own fragments and
@@ -187,11 +339,11 @@ pub fn load_normalized(entry: &SpecEntry, inputs: &Inputs<'_>) -> Result<Value, 
     normalize::normalize(&entry.module, spec, &entry.methods)
 }
 
-fn settings() -> GenerationSettings {
-    settings_with(&[])
-}
-
-fn settings_with(replacements: &[&Replacement]) -> GenerationSettings {
+/// Settings with each `(schema name, replacement)`: the generator uses the replacement's type
+/// for that schema of the spec.
+fn settings_with<'a>(
+    replacements: impl IntoIterator<Item = (&'a str, &'a Replacement)>,
+) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -210,9 +362,9 @@ fn settings_with(replacements: &[&Replacement]) -> GenerationSettings {
         "::hubspot_crm_api::RecordId",
         [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
     );
-    for replacement in replacements {
+    for (schema, replacement) in replacements {
         settings.with_replacement(
-            &replacement.name,
+            schema,
             replacement.path(),
             replacement.impls.iter().cloned(),
         );
@@ -230,7 +382,8 @@ pub fn generate_module(
         module: module.to_owned(),
         message: e.to_string(),
     };
-    let client = Generator::new(&settings_with(replacements))
+    let settings = || settings_with(replacements.iter().map(|r| (r.name.as_str(), *r)));
+    let client = Generator::new(&settings())
         .generate_tokens(spec)
         .map_err(fail)?;
     let hooks = quote! {
@@ -258,7 +411,7 @@ pub fn generate_module(
         #hooks
     };
     let crate_path = format!("hubspot_crm_api::{module}");
-    let mock = Generator::new(&settings_with(replacements))
+    let mock = Generator::new(&settings())
         .httpmock(spec, &crate_path)
         .map_err(fail)?;
     let mock_doc = format!(" Typed `httpmock` expectations for `hubspot_crm_api::{module}`.");

@@ -67,6 +67,13 @@ impl Manifest {
                     "module name `shared` is reserved for the types several specs share".into(),
                 ));
             }
+            // A module may name a submodule of `shared`, beside the generator's own modules.
+            if RESERVED_IN_SHARED.contains(&spec.module.as_str()) {
+                return Err(fail(format!(
+                    "module name `{}` is reserved: the generated types have a module of that name",
+                    spec.module
+                )));
+            }
             if !modules.insert(spec.module.as_str()) {
                 return Err(fail(format!("module `{}` appears twice", spec.module)));
             }
@@ -116,6 +123,9 @@ impl SpecEntry {
         )
     }
 }
+
+/// Modules the generator writes beside the types it generates.
+const RESERVED_IN_SHARED: [&str; 3] = ["builder", "defaults", "error"];
 
 fn encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
@@ -167,8 +177,37 @@ mod tests {
                 "associations",
                 "association_labels",
                 "properties",
-                "objects"
+                "objects",
+                "objects_2026_09",
+                "associations_2026_09",
+                "association_labels_2026_09",
+                "properties_2026_09",
             ]
         );
+    }
+
+    fn validated(module: &str) -> Result<(), Error> {
+        let text = format!(
+            "upstream = \"https://example.test\"\n\
+             [[spec]]\nmodule = \"{module}\"\npath = \"a/b.json\"\ncommit = \"c\"\n\
+             sha256 = \"{}\"\n[spec.methods]\n\"GET /x\" = \"get\"\n",
+            "0".repeat(64)
+        );
+        let manifest: Manifest = toml::from_str(&text).unwrap();
+        manifest.validate(Path::new("manifest.toml"))
+    }
+
+    #[test]
+    fn module_names_the_shared_types_need_are_reserved() {
+        validated("things").unwrap();
+        // `shared` is the module itself; the others are modules the generator writes in it,
+        // which a submodule named after a spec module would clash with.
+        for module in ["shared", "builder", "defaults", "error"] {
+            let message = validated(module).unwrap_err().to_string();
+            assert!(
+                message.contains(&format!("module name `{module}` is reserved")),
+                "{module}: {message}"
+            );
+        }
     }
 }

@@ -8,30 +8,6 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`AssociationSpecWithLabel`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct AssociationSpecWithLabel {
-        pub category: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub label: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "typeId")]
-        pub type_id: i32,
-    }
-    impl AssociationSpecWithLabel {
-        pub fn builder() -> builder::AssociationSpecWithLabel {
-            Default::default()
-        }
-    }
-    ///`CollectionResponseAssociationSpecWithLabelNoPaging`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct CollectionResponseAssociationSpecWithLabelNoPaging {
-        pub results: ::std::vec::Vec<AssociationSpecWithLabel>,
-    }
-    impl CollectionResponseAssociationSpecWithLabelNoPaging {
-        pub fn builder() -> builder::CollectionResponseAssociationSpecWithLabelNoPaging {
-            Default::default()
-        }
-    }
     ///`PublicAssociationDefinitionCreateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct PublicAssociationDefinitionCreateRequest {
@@ -57,124 +33,6 @@ pub mod types {
     }
     /// Types for composing complex structures.
     pub mod builder {
-        #[derive(Clone, Debug)]
-        pub struct AssociationSpecWithLabel {
-            category: ::std::result::Result<::std::string::String, ::std::string::String>,
-            label: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            type_id: ::std::result::Result<i32, ::std::string::String>,
-        }
-        impl ::std::default::Default for AssociationSpecWithLabel {
-            fn default() -> Self {
-                Self {
-                    category: Err("no value supplied for category".to_string()),
-                    label: Ok(Default::default()),
-                    type_id: Err("no value supplied for type_id".to_string()),
-                }
-            }
-        }
-        impl AssociationSpecWithLabel {
-            pub fn category<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.category = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for category: {e}"));
-                self
-            }
-            pub fn label<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
-                self
-            }
-            pub fn type_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<i32>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.type_id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_id: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<AssociationSpecWithLabel> for super::AssociationSpecWithLabel {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: AssociationSpecWithLabel,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    category: value.category?,
-                    label: value.label?,
-                    type_id: value.type_id?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::AssociationSpecWithLabel> for AssociationSpecWithLabel {
-            fn from(value: super::AssociationSpecWithLabel) -> Self {
-                Self {
-                    category: Ok(value.category),
-                    label: Ok(value.label),
-                    type_id: Ok(value.type_id),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct CollectionResponseAssociationSpecWithLabelNoPaging {
-            results: ::std::result::Result<
-                ::std::vec::Vec<super::AssociationSpecWithLabel>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for CollectionResponseAssociationSpecWithLabelNoPaging {
-            fn default() -> Self {
-                Self {
-                    results: Err("no value supplied for results".to_string()),
-                }
-            }
-        }
-        impl CollectionResponseAssociationSpecWithLabelNoPaging {
-            pub fn results<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::AssociationSpecWithLabel>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.results = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for results: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<CollectionResponseAssociationSpecWithLabelNoPaging>
-            for super::CollectionResponseAssociationSpecWithLabelNoPaging
-        {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: CollectionResponseAssociationSpecWithLabelNoPaging,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    results: value.results?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::CollectionResponseAssociationSpecWithLabelNoPaging>
-            for CollectionResponseAssociationSpecWithLabelNoPaging
-        {
-            fn from(value: super::CollectionResponseAssociationSpecWithLabelNoPaging) -> Self {
-                Self {
-                    results: Ok(value.results),
-                }
-            }
-        }
         #[derive(Clone, Debug)]
         pub struct PublicAssociationDefinitionCreateRequest {
             label: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -485,7 +343,9 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<types::CollectionResponseAssociationSpecWithLabelNoPaging>,
+            ResponseValue<
+                ::hubspot_crm_api::shared::CollectionResponseAssociationSpecWithLabelNoPaging,
+            >,
             Error<ByteStream>,
         > {
             let Self {
@@ -706,7 +566,9 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<types::CollectionResponseAssociationSpecWithLabelNoPaging>,
+            ResponseValue<
+                ::hubspot_crm_api::shared::CollectionResponseAssociationSpecWithLabelNoPaging,
+            >,
             Error<ByteStream>,
         > {
             let Self {

@@ -8,19 +8,6 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`AssociationSpec`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct AssociationSpec {
-        #[serde(rename = "associationCategory")]
-        pub association_category: ::std::string::String,
-        #[serde(rename = "associationTypeId")]
-        pub association_type_id: i32,
-    }
-    impl AssociationSpec {
-        pub fn builder() -> builder::AssociationSpec {
-            Default::default()
-        }
-    }
     ///`AssociationSpecWithLabel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct AssociationSpecWithLabel {
@@ -45,46 +32,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`BatchInputPublicAssociationMultiArchive`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct BatchInputPublicAssociationMultiArchive {
-        pub inputs: ::std::vec::Vec<PublicAssociationMultiArchive>,
-    }
-    impl BatchInputPublicAssociationMultiArchive {
-        pub fn builder() -> builder::BatchInputPublicAssociationMultiArchive {
-            Default::default()
-        }
-    }
-    ///`BatchInputPublicAssociationMultiPost`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct BatchInputPublicAssociationMultiPost {
-        pub inputs: ::std::vec::Vec<PublicAssociationMultiPost>,
-    }
-    impl BatchInputPublicAssociationMultiPost {
-        pub fn builder() -> builder::BatchInputPublicAssociationMultiPost {
-            Default::default()
-        }
-    }
-    ///`BatchInputPublicDefaultAssociationMultiPost`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct BatchInputPublicDefaultAssociationMultiPost {
-        pub inputs: ::std::vec::Vec<PublicDefaultAssociationMultiPost>,
-    }
-    impl BatchInputPublicDefaultAssociationMultiPost {
-        pub fn builder() -> builder::BatchInputPublicDefaultAssociationMultiPost {
-            Default::default()
-        }
-    }
-    ///`BatchInputPublicFetchAssociationsBatchRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct BatchInputPublicFetchAssociationsBatchRequest {
-        pub inputs: ::std::vec::Vec<PublicFetchAssociationsBatchRequest>,
-    }
-    impl BatchInputPublicFetchAssociationsBatchRequest {
-        pub fn builder() -> builder::BatchInputPublicFetchAssociationsBatchRequest {
-            Default::default()
-        }
-    }
     ///`BatchResponseLabelsBetweenObjectPair`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct BatchResponseLabelsBetweenObjectPair {
@@ -100,7 +47,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub requested_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        pub results: ::std::vec::Vec<LabelsBetweenObjectPair>,
+        pub results: ::std::vec::Vec<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
         #[serde(rename = "startedAt")]
         pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
         pub status: BatchResponseLabelsBetweenObjectPairStatus,
@@ -192,7 +139,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub requested_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        pub results: ::std::vec::Vec<LabelsBetweenObjectPair>,
+        pub results: ::std::vec::Vec<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
         #[serde(rename = "startedAt")]
         pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
         pub status: ::std::string::String,
@@ -321,38 +268,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`BatchResponsePublicDefaultAssociation`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct BatchResponsePublicDefaultAssociation {
-        #[serde(rename = "completedAt")]
-        pub completed_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub errors: ::std::vec::Vec<::serde_json::Value>,
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
-        )]
-        pub links: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-        #[serde(
-            rename = "numErrors",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub num_errors: ::std::option::Option<i32>,
-        #[serde(
-            rename = "requestedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub requested_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        pub results: ::std::vec::Vec<PublicDefaultAssociation>,
-        #[serde(rename = "startedAt")]
-        pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        pub status: ::std::string::String,
-    }
-    impl BatchResponsePublicDefaultAssociation {
-        pub fn builder() -> builder::BatchResponsePublicDefaultAssociation {
-            Default::default()
-        }
-    }
     ///`CollectionResponseMultiAssociatedObjectWithLabelForwardPaging`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct CollectionResponseMultiAssociatedObjectWithLabelForwardPaging {
@@ -379,24 +294,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`LabelsBetweenObjectPair`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct LabelsBetweenObjectPair {
-        #[serde(rename = "fromObjectId")]
-        pub from_object_id: ::hubspot_crm_api::RecordId,
-        #[serde(rename = "fromObjectTypeId")]
-        pub from_object_type_id: ::std::string::String,
-        pub labels: ::std::vec::Vec<::std::string::String>,
-        #[serde(rename = "toObjectId")]
-        pub to_object_id: ::hubspot_crm_api::RecordId,
-        #[serde(rename = "toObjectTypeId")]
-        pub to_object_type_id: ::std::string::String,
-    }
-    impl LabelsBetweenObjectPair {
-        pub fn builder() -> builder::LabelsBetweenObjectPair {
-            Default::default()
-        }
-    }
     ///`MultiAssociatedObjectWithLabel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct MultiAssociatedObjectWithLabel {
@@ -410,29 +307,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`PublicAssociationMultiArchive`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct PublicAssociationMultiArchive {
-        pub from: ::hubspot_crm_api::shared::PublicObjectId,
-        pub to: ::std::vec::Vec<::hubspot_crm_api::shared::PublicObjectId>,
-    }
-    impl PublicAssociationMultiArchive {
-        pub fn builder() -> builder::PublicAssociationMultiArchive {
-            Default::default()
-        }
-    }
-    ///`PublicAssociationMultiPost`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct PublicAssociationMultiPost {
-        pub from: ::hubspot_crm_api::shared::PublicObjectId,
-        pub to: ::hubspot_crm_api::shared::PublicObjectId,
-        pub types: ::std::vec::Vec<AssociationSpec>,
-    }
-    impl PublicAssociationMultiPost {
-        pub fn builder() -> builder::PublicAssociationMultiPost {
-            Default::default()
-        }
-    }
     ///`PublicAssociationMultiWithLabel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct PublicAssociationMultiWithLabel {
@@ -443,42 +317,6 @@ pub mod types {
     }
     impl PublicAssociationMultiWithLabel {
         pub fn builder() -> builder::PublicAssociationMultiWithLabel {
-            Default::default()
-        }
-    }
-    ///`PublicDefaultAssociation`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct PublicDefaultAssociation {
-        #[serde(rename = "associationSpec")]
-        pub association_spec: AssociationSpec,
-        pub from: ::hubspot_crm_api::shared::PublicObjectId,
-        pub to: ::hubspot_crm_api::shared::PublicObjectId,
-    }
-    impl PublicDefaultAssociation {
-        pub fn builder() -> builder::PublicDefaultAssociation {
-            Default::default()
-        }
-    }
-    ///`PublicDefaultAssociationMultiPost`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct PublicDefaultAssociationMultiPost {
-        pub from: ::hubspot_crm_api::shared::PublicObjectId,
-        pub to: ::hubspot_crm_api::shared::PublicObjectId,
-    }
-    impl PublicDefaultAssociationMultiPost {
-        pub fn builder() -> builder::PublicDefaultAssociationMultiPost {
-            Default::default()
-        }
-    }
-    ///`PublicFetchAssociationsBatchRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct PublicFetchAssociationsBatchRequest {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub after: ::std::option::Option<::std::string::String>,
-        pub id: ::std::string::String,
-    }
-    impl PublicFetchAssociationsBatchRequest {
-        pub fn builder() -> builder::PublicFetchAssociationsBatchRequest {
             Default::default()
         }
     }
@@ -499,65 +337,6 @@ pub mod types {
     }
     /// Types for composing complex structures.
     pub mod builder {
-        #[derive(Clone, Debug)]
-        pub struct AssociationSpec {
-            association_category:
-                ::std::result::Result<::std::string::String, ::std::string::String>,
-            association_type_id: ::std::result::Result<i32, ::std::string::String>,
-        }
-        impl ::std::default::Default for AssociationSpec {
-            fn default() -> Self {
-                Self {
-                    association_category: Err(
-                        "no value supplied for association_category".to_string()
-                    ),
-                    association_type_id: Err(
-                        "no value supplied for association_type_id".to_string()
-                    ),
-                }
-            }
-        }
-        impl AssociationSpec {
-            pub fn association_category<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.association_category = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for association_category: {e}")
-                });
-                self
-            }
-            pub fn association_type_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<i32>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.association_type_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for association_type_id: {e}")
-                });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<AssociationSpec> for super::AssociationSpec {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: AssociationSpec,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    association_category: value.association_category?,
-                    association_type_id: value.association_type_id?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::AssociationSpec> for AssociationSpec {
-            fn from(value: super::AssociationSpec) -> Self {
-                Self {
-                    association_category: Ok(value.association_category),
-                    association_type_id: Ok(value.association_type_id),
-                }
-            }
-        }
         #[derive(Clone, Debug)]
         pub struct AssociationSpecWithLabel {
             category: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -664,198 +443,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct BatchInputPublicAssociationMultiArchive {
-            inputs: ::std::result::Result<
-                ::std::vec::Vec<super::PublicAssociationMultiArchive>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for BatchInputPublicAssociationMultiArchive {
-            fn default() -> Self {
-                Self {
-                    inputs: Err("no value supplied for inputs".to_string()),
-                }
-            }
-        }
-        impl BatchInputPublicAssociationMultiArchive {
-            pub fn inputs<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::PublicAssociationMultiArchive>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.inputs = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for inputs: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<BatchInputPublicAssociationMultiArchive>
-            for super::BatchInputPublicAssociationMultiArchive
-        {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: BatchInputPublicAssociationMultiArchive,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    inputs: value.inputs?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::BatchInputPublicAssociationMultiArchive>
-            for BatchInputPublicAssociationMultiArchive
-        {
-            fn from(value: super::BatchInputPublicAssociationMultiArchive) -> Self {
-                Self {
-                    inputs: Ok(value.inputs),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct BatchInputPublicAssociationMultiPost {
-            inputs: ::std::result::Result<
-                ::std::vec::Vec<super::PublicAssociationMultiPost>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for BatchInputPublicAssociationMultiPost {
-            fn default() -> Self {
-                Self {
-                    inputs: Err("no value supplied for inputs".to_string()),
-                }
-            }
-        }
-        impl BatchInputPublicAssociationMultiPost {
-            pub fn inputs<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::PublicAssociationMultiPost>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.inputs = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for inputs: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<BatchInputPublicAssociationMultiPost>
-            for super::BatchInputPublicAssociationMultiPost
-        {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: BatchInputPublicAssociationMultiPost,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    inputs: value.inputs?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::BatchInputPublicAssociationMultiPost>
-            for BatchInputPublicAssociationMultiPost
-        {
-            fn from(value: super::BatchInputPublicAssociationMultiPost) -> Self {
-                Self {
-                    inputs: Ok(value.inputs),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct BatchInputPublicDefaultAssociationMultiPost {
-            inputs: ::std::result::Result<
-                ::std::vec::Vec<super::PublicDefaultAssociationMultiPost>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for BatchInputPublicDefaultAssociationMultiPost {
-            fn default() -> Self {
-                Self {
-                    inputs: Err("no value supplied for inputs".to_string()),
-                }
-            }
-        }
-        impl BatchInputPublicDefaultAssociationMultiPost {
-            pub fn inputs<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::vec::Vec<super::PublicDefaultAssociationMultiPost>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.inputs = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for inputs: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<BatchInputPublicDefaultAssociationMultiPost>
-            for super::BatchInputPublicDefaultAssociationMultiPost
-        {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: BatchInputPublicDefaultAssociationMultiPost,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    inputs: value.inputs?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::BatchInputPublicDefaultAssociationMultiPost>
-            for BatchInputPublicDefaultAssociationMultiPost
-        {
-            fn from(value: super::BatchInputPublicDefaultAssociationMultiPost) -> Self {
-                Self {
-                    inputs: Ok(value.inputs),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct BatchInputPublicFetchAssociationsBatchRequest {
-            inputs: ::std::result::Result<
-                ::std::vec::Vec<super::PublicFetchAssociationsBatchRequest>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for BatchInputPublicFetchAssociationsBatchRequest {
-            fn default() -> Self {
-                Self {
-                    inputs: Err("no value supplied for inputs".to_string()),
-                }
-            }
-        }
-        impl BatchInputPublicFetchAssociationsBatchRequest {
-            pub fn inputs<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::vec::Vec<super::PublicFetchAssociationsBatchRequest>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.inputs = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for inputs: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<BatchInputPublicFetchAssociationsBatchRequest>
-            for super::BatchInputPublicFetchAssociationsBatchRequest
-        {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: BatchInputPublicFetchAssociationsBatchRequest,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    inputs: value.inputs?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::BatchInputPublicFetchAssociationsBatchRequest>
-            for BatchInputPublicFetchAssociationsBatchRequest
-        {
-            fn from(value: super::BatchInputPublicFetchAssociationsBatchRequest) -> Self {
-                Self {
-                    inputs: Ok(value.inputs),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct BatchResponseLabelsBetweenObjectPair {
             completed_at: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -870,7 +457,7 @@ pub mod types {
                 ::std::string::String,
             >,
             results: ::std::result::Result<
-                ::std::vec::Vec<super::LabelsBetweenObjectPair>,
+                ::std::vec::Vec<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
                 ::std::string::String,
             >,
             started_at: ::std::result::Result<
@@ -931,7 +518,9 @@ pub mod types {
             }
             pub fn results<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::LabelsBetweenObjectPair>>,
+                T: ::std::convert::TryInto<
+                        ::std::vec::Vec<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.results = value
@@ -1009,7 +598,7 @@ pub mod types {
                 ::std::string::String,
             >,
             results: ::std::result::Result<
-                ::std::vec::Vec<super::LabelsBetweenObjectPair>,
+                ::std::vec::Vec<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
                 ::std::string::String,
             >,
             started_at: ::std::result::Result<
@@ -1089,7 +678,9 @@ pub mod types {
             }
             pub fn results<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::LabelsBetweenObjectPair>>,
+                T: ::std::convert::TryInto<
+                        ::std::vec::Vec<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.results = value
@@ -1454,168 +1045,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct BatchResponsePublicDefaultAssociation {
-            completed_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
-            >,
-            errors:
-                ::std::result::Result<::std::vec::Vec<::serde_json::Value>, ::std::string::String>,
-            links: ::std::result::Result<
-                ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-                ::std::string::String,
-            >,
-            num_errors: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            requested_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            results: ::std::result::Result<
-                ::std::vec::Vec<super::PublicDefaultAssociation>,
-                ::std::string::String,
-            >,
-            started_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
-            >,
-            status: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for BatchResponsePublicDefaultAssociation {
-            fn default() -> Self {
-                Self {
-                    completed_at: Err("no value supplied for completed_at".to_string()),
-                    errors: Ok(Default::default()),
-                    links: Ok(Default::default()),
-                    num_errors: Ok(Default::default()),
-                    requested_at: Ok(Default::default()),
-                    results: Err("no value supplied for results".to_string()),
-                    started_at: Err("no value supplied for started_at".to_string()),
-                    status: Err("no value supplied for status".to_string()),
-                }
-            }
-        }
-        impl BatchResponsePublicDefaultAssociation {
-            pub fn completed_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.completed_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
-                self
-            }
-            pub fn errors<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.errors = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for errors: {e}"));
-                self
-            }
-            pub fn links<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.links = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for links: {e}"));
-                self
-            }
-            pub fn num_errors<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.num_errors = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for num_errors: {e}"));
-                self
-            }
-            pub fn requested_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.requested_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for requested_at: {e}"));
-                self
-            }
-            pub fn results<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::PublicDefaultAssociation>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.results = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for results: {e}"));
-                self
-            }
-            pub fn started_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.started_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for started_at: {e}"));
-                self
-            }
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for status: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<BatchResponsePublicDefaultAssociation>
-            for super::BatchResponsePublicDefaultAssociation
-        {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: BatchResponsePublicDefaultAssociation,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    completed_at: value.completed_at?,
-                    errors: value.errors?,
-                    links: value.links?,
-                    num_errors: value.num_errors?,
-                    requested_at: value.requested_at?,
-                    results: value.results?,
-                    started_at: value.started_at?,
-                    status: value.status?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::BatchResponsePublicDefaultAssociation>
-            for BatchResponsePublicDefaultAssociation
-        {
-            fn from(value: super::BatchResponsePublicDefaultAssociation) -> Self {
-                Self {
-                    completed_at: Ok(value.completed_at),
-                    errors: Ok(value.errors),
-                    links: Ok(value.links),
-                    num_errors: Ok(value.num_errors),
-                    requested_at: Ok(value.requested_at),
-                    results: Ok(value.results),
-                    started_at: Ok(value.started_at),
-                    status: Ok(value.status),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct CollectionResponseMultiAssociatedObjectWithLabelForwardPaging {
             paging: ::std::result::Result<
                 ::std::option::Option<::hubspot_crm_api::shared::ForwardPaging>,
@@ -1754,109 +1183,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct LabelsBetweenObjectPair {
-            from_object_id:
-                ::std::result::Result<::hubspot_crm_api::RecordId, ::std::string::String>,
-            from_object_type_id:
-                ::std::result::Result<::std::string::String, ::std::string::String>,
-            labels: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
-                ::std::string::String,
-            >,
-            to_object_id: ::std::result::Result<::hubspot_crm_api::RecordId, ::std::string::String>,
-            to_object_type_id: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for LabelsBetweenObjectPair {
-            fn default() -> Self {
-                Self {
-                    from_object_id: Err("no value supplied for from_object_id".to_string()),
-                    from_object_type_id: Err(
-                        "no value supplied for from_object_type_id".to_string()
-                    ),
-                    labels: Err("no value supplied for labels".to_string()),
-                    to_object_id: Err("no value supplied for to_object_id".to_string()),
-                    to_object_type_id: Err("no value supplied for to_object_type_id".to_string()),
-                }
-            }
-        }
-        impl LabelsBetweenObjectPair {
-            pub fn from_object_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::hubspot_crm_api::RecordId>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.from_object_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for from_object_id: {e}")
-                });
-                self
-            }
-            pub fn from_object_type_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.from_object_type_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for from_object_type_id: {e}")
-                });
-                self
-            }
-            pub fn labels<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.labels = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for labels: {e}"));
-                self
-            }
-            pub fn to_object_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::hubspot_crm_api::RecordId>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.to_object_id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for to_object_id: {e}"));
-                self
-            }
-            pub fn to_object_type_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.to_object_type_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for to_object_type_id: {e}")
-                });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<LabelsBetweenObjectPair> for super::LabelsBetweenObjectPair {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: LabelsBetweenObjectPair,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    from_object_id: value.from_object_id?,
-                    from_object_type_id: value.from_object_type_id?,
-                    labels: value.labels?,
-                    to_object_id: value.to_object_id?,
-                    to_object_type_id: value.to_object_type_id?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::LabelsBetweenObjectPair> for LabelsBetweenObjectPair {
-            fn from(value: super::LabelsBetweenObjectPair) -> Self {
-                Self {
-                    from_object_id: Ok(value.from_object_id),
-                    from_object_type_id: Ok(value.from_object_type_id),
-                    labels: Ok(value.labels),
-                    to_object_id: Ok(value.to_object_id),
-                    to_object_type_id: Ok(value.to_object_type_id),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct MultiAssociatedObjectWithLabel {
             association_types: ::std::result::Result<
                 ::std::vec::Vec<super::AssociationSpecWithLabel>,
@@ -1914,147 +1240,6 @@ pub mod types {
                 Self {
                     association_types: Ok(value.association_types),
                     to_object_id: Ok(value.to_object_id),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct PublicAssociationMultiArchive {
-            from: ::std::result::Result<
-                ::hubspot_crm_api::shared::PublicObjectId,
-                ::std::string::String,
-            >,
-            to: ::std::result::Result<
-                ::std::vec::Vec<::hubspot_crm_api::shared::PublicObjectId>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for PublicAssociationMultiArchive {
-            fn default() -> Self {
-                Self {
-                    from: Err("no value supplied for from".to_string()),
-                    to: Err("no value supplied for to".to_string()),
-                }
-            }
-        }
-        impl PublicAssociationMultiArchive {
-            pub fn from<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::hubspot_crm_api::shared::PublicObjectId>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.from = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for from: {e}"));
-                self
-            }
-            pub fn to<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::vec::Vec<::hubspot_crm_api::shared::PublicObjectId>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.to = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for to: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<PublicAssociationMultiArchive>
-            for super::PublicAssociationMultiArchive
-        {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: PublicAssociationMultiArchive,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    from: value.from?,
-                    to: value.to?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::PublicAssociationMultiArchive> for PublicAssociationMultiArchive {
-            fn from(value: super::PublicAssociationMultiArchive) -> Self {
-                Self {
-                    from: Ok(value.from),
-                    to: Ok(value.to),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct PublicAssociationMultiPost {
-            from: ::std::result::Result<
-                ::hubspot_crm_api::shared::PublicObjectId,
-                ::std::string::String,
-            >,
-            to: ::std::result::Result<
-                ::hubspot_crm_api::shared::PublicObjectId,
-                ::std::string::String,
-            >,
-            types: ::std::result::Result<
-                ::std::vec::Vec<super::AssociationSpec>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for PublicAssociationMultiPost {
-            fn default() -> Self {
-                Self {
-                    from: Err("no value supplied for from".to_string()),
-                    to: Err("no value supplied for to".to_string()),
-                    types: Err("no value supplied for types".to_string()),
-                }
-            }
-        }
-        impl PublicAssociationMultiPost {
-            pub fn from<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::hubspot_crm_api::shared::PublicObjectId>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.from = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for from: {e}"));
-                self
-            }
-            pub fn to<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::hubspot_crm_api::shared::PublicObjectId>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.to = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for to: {e}"));
-                self
-            }
-            pub fn types<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::AssociationSpec>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.types = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for types: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<PublicAssociationMultiPost> for super::PublicAssociationMultiPost {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: PublicAssociationMultiPost,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    from: value.from?,
-                    to: value.to?,
-                    types: value.types?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::PublicAssociationMultiPost> for PublicAssociationMultiPost {
-            fn from(value: super::PublicAssociationMultiPost) -> Self {
-                Self {
-                    from: Ok(value.from),
-                    to: Ok(value.to),
-                    types: Ok(value.types),
                 }
             }
         }
@@ -2138,205 +1323,6 @@ pub mod types {
                     from: Ok(value.from),
                     paging: Ok(value.paging),
                     to: Ok(value.to),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct PublicDefaultAssociation {
-            association_spec: ::std::result::Result<super::AssociationSpec, ::std::string::String>,
-            from: ::std::result::Result<
-                ::hubspot_crm_api::shared::PublicObjectId,
-                ::std::string::String,
-            >,
-            to: ::std::result::Result<
-                ::hubspot_crm_api::shared::PublicObjectId,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for PublicDefaultAssociation {
-            fn default() -> Self {
-                Self {
-                    association_spec: Err("no value supplied for association_spec".to_string()),
-                    from: Err("no value supplied for from".to_string()),
-                    to: Err("no value supplied for to".to_string()),
-                }
-            }
-        }
-        impl PublicDefaultAssociation {
-            pub fn association_spec<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::AssociationSpec>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.association_spec = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for association_spec: {e}")
-                });
-                self
-            }
-            pub fn from<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::hubspot_crm_api::shared::PublicObjectId>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.from = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for from: {e}"));
-                self
-            }
-            pub fn to<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::hubspot_crm_api::shared::PublicObjectId>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.to = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for to: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<PublicDefaultAssociation> for super::PublicDefaultAssociation {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: PublicDefaultAssociation,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    association_spec: value.association_spec?,
-                    from: value.from?,
-                    to: value.to?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::PublicDefaultAssociation> for PublicDefaultAssociation {
-            fn from(value: super::PublicDefaultAssociation) -> Self {
-                Self {
-                    association_spec: Ok(value.association_spec),
-                    from: Ok(value.from),
-                    to: Ok(value.to),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct PublicDefaultAssociationMultiPost {
-            from: ::std::result::Result<
-                ::hubspot_crm_api::shared::PublicObjectId,
-                ::std::string::String,
-            >,
-            to: ::std::result::Result<
-                ::hubspot_crm_api::shared::PublicObjectId,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for PublicDefaultAssociationMultiPost {
-            fn default() -> Self {
-                Self {
-                    from: Err("no value supplied for from".to_string()),
-                    to: Err("no value supplied for to".to_string()),
-                }
-            }
-        }
-        impl PublicDefaultAssociationMultiPost {
-            pub fn from<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::hubspot_crm_api::shared::PublicObjectId>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.from = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for from: {e}"));
-                self
-            }
-            pub fn to<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::hubspot_crm_api::shared::PublicObjectId>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.to = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for to: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<PublicDefaultAssociationMultiPost>
-            for super::PublicDefaultAssociationMultiPost
-        {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: PublicDefaultAssociationMultiPost,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    from: value.from?,
-                    to: value.to?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::PublicDefaultAssociationMultiPost>
-            for PublicDefaultAssociationMultiPost
-        {
-            fn from(value: super::PublicDefaultAssociationMultiPost) -> Self {
-                Self {
-                    from: Ok(value.from),
-                    to: Ok(value.to),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct PublicFetchAssociationsBatchRequest {
-            after: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            id: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for PublicFetchAssociationsBatchRequest {
-            fn default() -> Self {
-                Self {
-                    after: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
-                }
-            }
-        }
-        impl PublicFetchAssociationsBatchRequest {
-            pub fn after<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.after = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for after: {e}"));
-                self
-            }
-            pub fn id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<PublicFetchAssociationsBatchRequest>
-            for super::PublicFetchAssociationsBatchRequest
-        {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: PublicFetchAssociationsBatchRequest,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    after: value.after?,
-                    id: value.id?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::PublicFetchAssociationsBatchRequest>
-            for PublicFetchAssociationsBatchRequest
-        {
-            fn from(value: super::PublicFetchAssociationsBatchRequest) -> Self {
-                Self {
-                    after: Ok(value.after),
-                    id: Ok(value.id),
                 }
             }
         }
@@ -2717,7 +1703,7 @@ pub mod builder {
         client: &'a super::Client,
         from_object_type: Result<::std::string::String, String>,
         to_object_type: Result<::std::string::String, String>,
-        body: Result<types::builder::BatchInputPublicAssociationMultiArchive, String>,
+        body: Result<::hubspot_crm_api::shared::BatchInputPublicAssociationMultiArchive, String>,
     }
     impl<'a> BatchArchive<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2725,7 +1711,7 @@ pub mod builder {
                 client: client,
                 from_object_type: Err("from_object_type was not initialized".to_string()),
                 to_object_type: Err("to_object_type was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
+                body: Err("body was not initialized".to_string()),
             }
         }
         pub fn from_object_type<V>(mut self, value: V) -> Self
@@ -2748,26 +1734,16 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::BatchInputPublicAssociationMultiArchive>,
-            <V as std::convert::TryInto<types::BatchInputPublicAssociationMultiArchive>>::Error:
-                std::fmt::Display,
+            V: std::convert::TryInto<
+                    ::hubspot_crm_api::shared::BatchInputPublicAssociationMultiArchive,
+                >,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `BatchInputPublicAssociationMultiArchive` for body failed: {}",
-                    s
-                )
-            });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::BatchInputPublicAssociationMultiArchive,
-                )
-                    -> types::builder::BatchInputPublicAssociationMultiArchive,
-        {
-            self.body = self.body.map(f);
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: hubspot_crm_api :: shared :: BatchInputPublicAssociationMultiArchive` for body failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/archive`
@@ -2780,12 +1756,7 @@ pub mod builder {
             } = self;
             let from_object_type = from_object_type.map_err(Error::InvalidRequest)?;
             let to_object_type = to_object_type.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::BatchInputPublicAssociationMultiArchive::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/crm/v4/associations/{}/{}/batch/archive",
                 client.baseurl,
@@ -2827,7 +1798,8 @@ pub mod builder {
         client: &'a super::Client,
         from_object_type: Result<::std::string::String, String>,
         to_object_type: Result<::std::string::String, String>,
-        body: Result<types::builder::BatchInputPublicDefaultAssociationMultiPost, String>,
+        body:
+            Result<::hubspot_crm_api::shared::BatchInputPublicDefaultAssociationMultiPost, String>,
     }
     impl<'a> BatchCreateDefault<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2835,7 +1807,7 @@ pub mod builder {
                 client: client,
                 from_object_type: Err("from_object_type was not initialized".to_string()),
                 to_object_type: Err("to_object_type was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
+                body: Err("body was not initialized".to_string()),
             }
         }
         pub fn from_object_type<V>(mut self, value: V) -> Self
@@ -2858,36 +1830,25 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::BatchInputPublicDefaultAssociationMultiPost>,
-            <V as std::convert::TryInto<types::BatchInputPublicDefaultAssociationMultiPost>>::Error:
-                std::fmt::Display,
+            V: std::convert::TryInto<
+                    ::hubspot_crm_api::shared::BatchInputPublicDefaultAssociationMultiPost,
+                >,
         {
             self.body = value
                 .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `BatchInputPublicDefaultAssociationMultiPost` for body failed: {}",
-                        s
-                    )
+                .map_err(|_| {
+                    "conversion to `:: hubspot_crm_api :: shared :: BatchInputPublicDefaultAssociationMultiPost` for body failed"
+                        .to_string()
                 });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::BatchInputPublicDefaultAssociationMultiPost,
-                )
-                    -> types::builder::BatchInputPublicDefaultAssociationMultiPost,
-        {
-            self.body = self.body.map(f);
             self
         }
         ///Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/associate/default`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::BatchResponsePublicDefaultAssociation>, Error<ByteStream>>
-        {
+        ) -> Result<
+            ResponseValue<::hubspot_crm_api::shared::BatchResponsePublicDefaultAssociation>,
+            Error<ByteStream>,
+        > {
             let Self {
                 client,
                 from_object_type,
@@ -2896,12 +1857,7 @@ pub mod builder {
             } = self;
             let from_object_type = from_object_type.map_err(Error::InvalidRequest)?;
             let to_object_type = to_object_type.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::BatchInputPublicDefaultAssociationMultiPost::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/crm/v4/associations/{}/{}/batch/associate/default",
                 client.baseurl,
@@ -2947,7 +1903,7 @@ pub mod builder {
         client: &'a super::Client,
         from_object_type: Result<::std::string::String, String>,
         to_object_type: Result<::std::string::String, String>,
-        body: Result<types::builder::BatchInputPublicAssociationMultiPost, String>,
+        body: Result<::hubspot_crm_api::shared::BatchInputPublicAssociationMultiPost, String>,
     }
     impl<'a> BatchCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2955,7 +1911,7 @@ pub mod builder {
                 client: client,
                 from_object_type: Err("from_object_type was not initialized".to_string()),
                 to_object_type: Err("to_object_type was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
+                body: Err("body was not initialized".to_string()),
             }
         }
         pub fn from_object_type<V>(mut self, value: V) -> Self
@@ -2978,26 +1934,16 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::BatchInputPublicAssociationMultiPost>,
-            <V as std::convert::TryInto<types::BatchInputPublicAssociationMultiPost>>::Error:
-                std::fmt::Display,
+            V: std::convert::TryInto<
+                    ::hubspot_crm_api::shared::BatchInputPublicAssociationMultiPost,
+                >,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `BatchInputPublicAssociationMultiPost` for body failed: {}",
-                    s
-                )
-            });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::BatchInputPublicAssociationMultiPost,
-                )
-                    -> types::builder::BatchInputPublicAssociationMultiPost,
-        {
-            self.body = self.body.map(f);
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: hubspot_crm_api :: shared :: BatchInputPublicAssociationMultiPost` for body failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create`
@@ -3015,12 +1961,7 @@ pub mod builder {
             } = self;
             let from_object_type = from_object_type.map_err(Error::InvalidRequest)?;
             let to_object_type = to_object_type.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::BatchInputPublicAssociationMultiPost::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/crm/v4/associations/{}/{}/batch/create",
                 client.baseurl,
@@ -3066,7 +2007,7 @@ pub mod builder {
         client: &'a super::Client,
         from_object_type: Result<::std::string::String, String>,
         to_object_type: Result<::std::string::String, String>,
-        body: Result<types::builder::BatchInputPublicAssociationMultiPost, String>,
+        body: Result<::hubspot_crm_api::shared::BatchInputPublicAssociationMultiPost, String>,
     }
     impl<'a> BatchArchiveLabels<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3074,7 +2015,7 @@ pub mod builder {
                 client: client,
                 from_object_type: Err("from_object_type was not initialized".to_string()),
                 to_object_type: Err("to_object_type was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
+                body: Err("body was not initialized".to_string()),
             }
         }
         pub fn from_object_type<V>(mut self, value: V) -> Self
@@ -3097,26 +2038,16 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::BatchInputPublicAssociationMultiPost>,
-            <V as std::convert::TryInto<types::BatchInputPublicAssociationMultiPost>>::Error:
-                std::fmt::Display,
+            V: std::convert::TryInto<
+                    ::hubspot_crm_api::shared::BatchInputPublicAssociationMultiPost,
+                >,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `BatchInputPublicAssociationMultiPost` for body failed: {}",
-                    s
-                )
-            });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::BatchInputPublicAssociationMultiPost,
-                )
-                    -> types::builder::BatchInputPublicAssociationMultiPost,
-        {
-            self.body = self.body.map(f);
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: hubspot_crm_api :: shared :: BatchInputPublicAssociationMultiPost` for body failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/labels/archive`
@@ -3129,12 +2060,7 @@ pub mod builder {
             } = self;
             let from_object_type = from_object_type.map_err(Error::InvalidRequest)?;
             let to_object_type = to_object_type.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::BatchInputPublicAssociationMultiPost::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/crm/v4/associations/{}/{}/batch/labels/archive",
                 client.baseurl,
@@ -3176,7 +2102,10 @@ pub mod builder {
         client: &'a super::Client,
         from_object_type: Result<::std::string::String, String>,
         to_object_type: Result<::std::string::String, String>,
-        body: Result<types::builder::BatchInputPublicFetchAssociationsBatchRequest, String>,
+        body: Result<
+            ::hubspot_crm_api::shared::BatchInputPublicFetchAssociationsBatchRequest,
+            String,
+        >,
     }
     impl<'a> BatchRead<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3184,7 +2113,7 @@ pub mod builder {
                 client: client,
                 from_object_type: Err("from_object_type was not initialized".to_string()),
                 to_object_type: Err("to_object_type was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
+                body: Err("body was not initialized".to_string()),
             }
         }
         pub fn from_object_type<V>(mut self, value: V) -> Self
@@ -3208,31 +2137,15 @@ pub mod builder {
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<
-                types::BatchInputPublicFetchAssociationsBatchRequest,
-            >,
-            <V as std::convert::TryInto<
-                types::BatchInputPublicFetchAssociationsBatchRequest,
-            >>::Error: std::fmt::Display,
+                    ::hubspot_crm_api::shared::BatchInputPublicFetchAssociationsBatchRequest,
+                >,
         {
             self.body = value
                 .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `BatchInputPublicFetchAssociationsBatchRequest` for body failed: {}",
-                        s
-                    )
+                .map_err(|_| {
+                    "conversion to `:: hubspot_crm_api :: shared :: BatchInputPublicFetchAssociationsBatchRequest` for body failed"
+                        .to_string()
                 });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::BatchInputPublicFetchAssociationsBatchRequest,
-                )
-                    -> types::builder::BatchInputPublicFetchAssociationsBatchRequest,
-        {
-            self.body = self.body.map(f);
             self
         }
         ///Sends a `POST` request to `/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read`
@@ -3250,12 +2163,7 @@ pub mod builder {
             } = self;
             let from_object_type = from_object_type.map_err(Error::InvalidRequest)?;
             let to_object_type = to_object_type.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::BatchInputPublicFetchAssociationsBatchRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/crm/v4/associations/{}/{}/batch/read",
                 client.baseurl,
@@ -3353,8 +2261,10 @@ pub mod builder {
         ///Sends a `PUT` request to `/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::BatchResponsePublicDefaultAssociation>, Error<ByteStream>>
-        {
+        ) -> Result<
+            ResponseValue<::hubspot_crm_api::shared::BatchResponsePublicDefaultAssociation>,
+            Error<ByteStream>,
+        > {
             let Self {
                 client,
                 from_object_type,
@@ -3542,7 +2452,10 @@ pub mod builder {
         object_id: Result<::std::string::String, String>,
         to_object_type: Result<::std::string::String, String>,
         to_object_id: Result<::std::string::String, String>,
-        body: Result<::std::vec::Vec<types::AssociationSpec>, String>,
+        body: Result<
+            ::std::vec::Vec<::hubspot_crm_api::shared::associations::AssociationSpec>,
+            String,
+        >,
     }
     impl<'a> Create<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3593,18 +2506,25 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<types::AssociationSpec>>,
+            V: std::convert::TryInto<
+                    ::std::vec::Vec<::hubspot_crm_api::shared::associations::AssociationSpec>,
+                >,
         {
-            self.body = value.try_into().map_err(|_| {
-                "conversion to `:: std :: vec :: Vec < AssociationSpec >` for body failed"
-                    .to_string()
-            });
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: hubspot_crm_api :: shared :: associations :: AssociationSpec >` for body failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `PUT` request to `/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::LabelsBetweenObjectPair>, Error<ByteStream>> {
+        ) -> Result<
+            ResponseValue<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
+            Error<ByteStream>,
+        > {
             let Self {
                 client,
                 object_type,

@@ -7,10 +7,14 @@
 //! Schemas several specs define alike are one type each, in [`shared`].
 extern crate self as hubspot_crm_api;
 pub mod association_labels;
+pub mod association_labels_2026_09;
 pub mod associations;
+pub mod associations_2026_09;
 pub mod leads;
 pub mod objects;
+pub mod objects_2026_09;
 pub mod properties;
+pub mod properties_2026_09;
 pub mod shared;
 use std::future::Future;
 use std::pin::Pin;

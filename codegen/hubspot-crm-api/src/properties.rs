@@ -18,85 +18,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`BatchInputPropertyName`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct BatchInputPropertyName {
-        pub inputs: ::std::vec::Vec<PropertyName>,
-    }
-    impl BatchInputPropertyName {
-        pub fn builder() -> builder::BatchInputPropertyName {
-            Default::default()
-        }
-    }
-    ///`BatchReadInputPropertyName`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct BatchReadInputPropertyName {
-        pub archived: bool,
-        #[serde(rename = "dataSensitivity")]
-        pub data_sensitivity: BatchReadInputPropertyNameDataSensitivity,
-        pub inputs: ::std::vec::Vec<PropertyName>,
-    }
-    impl BatchReadInputPropertyName {
-        pub fn builder() -> builder::BatchReadInputPropertyName {
-            Default::default()
-        }
-    }
-    ///`BatchReadInputPropertyNameDataSensitivity`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema,
-    )]
-    pub enum BatchReadInputPropertyNameDataSensitivity {
-        #[serde(rename = "highly_sensitive")]
-        HighlySensitive,
-        #[serde(rename = "non_sensitive")]
-        NonSensitive,
-        #[serde(rename = "sensitive")]
-        Sensitive,
-    }
-    impl ::std::fmt::Display for BatchReadInputPropertyNameDataSensitivity {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::HighlySensitive => f.write_str("highly_sensitive"),
-                Self::NonSensitive => f.write_str("non_sensitive"),
-                Self::Sensitive => f.write_str("sensitive"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for BatchReadInputPropertyNameDataSensitivity {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "highly_sensitive" => Ok(Self::HighlySensitive),
-                "non_sensitive" => Ok(Self::NonSensitive),
-                "sensitive" => Ok(Self::Sensitive),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for BatchReadInputPropertyNameDataSensitivity {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for BatchReadInputPropertyNameDataSensitivity {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`BatchResponseProperty`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct BatchResponseProperty {
@@ -356,27 +277,6 @@ pub mod types {
             ListDataSensitivity::NonSensitive
         }
     }
-    ///`Option`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct Option {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "displayOrder",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub display_order: ::std::option::Option<i32>,
-        #[serde(default)]
-        pub hidden: bool,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub label: ::std::option::Option<::std::string::String>,
-        pub value: ::std::string::String,
-    }
-    impl Option {
-        pub fn builder() -> builder::Option {
-            Default::default()
-        }
-    }
     ///`OptionInput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct OptionInput {
@@ -465,14 +365,15 @@ pub mod types {
             rename = "modificationMetadata",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub modification_metadata: ::std::option::Option<PropertyModificationMetadata>,
+        pub modification_metadata:
+            ::std::option::Option<::hubspot_crm_api::shared::PropertyModificationMetadata>,
         pub name: ::std::string::String,
         #[serde(
             rename = "numberDisplayHint",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub number_display_hint: ::std::option::Option<::std::string::String>,
-        pub options: ::std::vec::Vec<Option>,
+        pub options: ::std::vec::Vec<::hubspot_crm_api::shared::Option>,
         #[serde(
             rename = "referencedObjectType",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -967,69 +868,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`PropertyGroupCreate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct PropertyGroupCreate {
-        #[serde(
-            rename = "displayOrder",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub display_order: ::std::option::Option<i32>,
-        pub label: ::std::string::String,
-        pub name: ::std::string::String,
-    }
-    impl PropertyGroupCreate {
-        pub fn builder() -> builder::PropertyGroupCreate {
-            Default::default()
-        }
-    }
-    ///`PropertyGroupUpdate`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
-    )]
-    pub struct PropertyGroupUpdate {
-        #[serde(
-            rename = "displayOrder",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub display_order: ::std::option::Option<i32>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub label: ::std::option::Option<::std::string::String>,
-    }
-    impl PropertyGroupUpdate {
-        pub fn builder() -> builder::PropertyGroupUpdate {
-            Default::default()
-        }
-    }
-    ///`PropertyModificationMetadata`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
-    )]
-    pub struct PropertyModificationMetadata {
-        #[serde(default)]
-        pub archivable: bool,
-        #[serde(rename = "readOnlyDefinition", default)]
-        pub read_only_definition: bool,
-        #[serde(rename = "readOnlyOptions", default)]
-        pub read_only_options: bool,
-        #[serde(rename = "readOnlyValue", default)]
-        pub read_only_value: bool,
-    }
-    impl PropertyModificationMetadata {
-        pub fn builder() -> builder::PropertyModificationMetadata {
-            Default::default()
-        }
-    }
-    ///`PropertyName`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct PropertyName {
-        pub name: ::std::string::String,
-    }
-    impl PropertyName {
-        pub fn builder() -> builder::PropertyName {
-            Default::default()
-        }
-    }
     ///`PropertyUpdate`
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
@@ -1453,119 +1291,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct BatchInputPropertyName {
-            inputs:
-                ::std::result::Result<::std::vec::Vec<super::PropertyName>, ::std::string::String>,
-        }
-        impl ::std::default::Default for BatchInputPropertyName {
-            fn default() -> Self {
-                Self {
-                    inputs: Err("no value supplied for inputs".to_string()),
-                }
-            }
-        }
-        impl BatchInputPropertyName {
-            pub fn inputs<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::PropertyName>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.inputs = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for inputs: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<BatchInputPropertyName> for super::BatchInputPropertyName {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: BatchInputPropertyName,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    inputs: value.inputs?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::BatchInputPropertyName> for BatchInputPropertyName {
-            fn from(value: super::BatchInputPropertyName) -> Self {
-                Self {
-                    inputs: Ok(value.inputs),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct BatchReadInputPropertyName {
-            archived: ::std::result::Result<bool, ::std::string::String>,
-            data_sensitivity: ::std::result::Result<
-                super::BatchReadInputPropertyNameDataSensitivity,
-                ::std::string::String,
-            >,
-            inputs:
-                ::std::result::Result<::std::vec::Vec<super::PropertyName>, ::std::string::String>,
-        }
-        impl ::std::default::Default for BatchReadInputPropertyName {
-            fn default() -> Self {
-                Self {
-                    archived: Err("no value supplied for archived".to_string()),
-                    data_sensitivity: Err("no value supplied for data_sensitivity".to_string()),
-                    inputs: Err("no value supplied for inputs".to_string()),
-                }
-            }
-        }
-        impl BatchReadInputPropertyName {
-            pub fn archived<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.archived = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for archived: {e}"));
-                self
-            }
-            pub fn data_sensitivity<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::BatchReadInputPropertyNameDataSensitivity>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.data_sensitivity = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for data_sensitivity: {e}")
-                });
-                self
-            }
-            pub fn inputs<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::PropertyName>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.inputs = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for inputs: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<BatchReadInputPropertyName> for super::BatchReadInputPropertyName {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: BatchReadInputPropertyName,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    archived: value.archived?,
-                    data_sensitivity: value.data_sensitivity?,
-                    inputs: value.inputs?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::BatchReadInputPropertyName> for BatchReadInputPropertyName {
-            fn from(value: super::BatchReadInputPropertyName) -> Self {
-                Self {
-                    archived: Ok(value.archived),
-                    data_sensitivity: Ok(value.data_sensitivity),
-                    inputs: Ok(value.inputs),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct BatchResponseProperty {
             completed_at: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -1941,108 +1666,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct Option {
-            description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            display_order: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            hidden: ::std::result::Result<bool, ::std::string::String>,
-            label: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            value: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for Option {
-            fn default() -> Self {
-                Self {
-                    description: Ok(Default::default()),
-                    display_order: Ok(Default::default()),
-                    hidden: Ok(Default::default()),
-                    label: Ok(Default::default()),
-                    value: Err("no value supplied for value".to_string()),
-                }
-            }
-        }
-        impl Option {
-            pub fn description<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
-                self
-            }
-            pub fn display_order<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.display_order = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for display_order: {e}"));
-                self
-            }
-            pub fn hidden<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.hidden = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for hidden: {e}"));
-                self
-            }
-            pub fn label<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
-                self
-            }
-            pub fn value<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Option> for super::Option {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Option,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    description: value.description?,
-                    display_order: value.display_order?,
-                    hidden: value.hidden?,
-                    label: value.label?,
-                    value: value.value?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Option> for Option {
-            fn from(value: super::Option) -> Self {
-                Self {
-                    description: Ok(value.description),
-                    display_order: Ok(value.display_order),
-                    hidden: Ok(value.hidden),
-                    label: Ok(value.label),
-                    value: Ok(value.value),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct OptionInput {
             description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -2190,7 +1813,7 @@ pub mod types {
                 ::std::string::String,
             >,
             modification_metadata: ::std::result::Result<
-                ::std::option::Option<super::PropertyModificationMetadata>,
+                ::std::option::Option<::hubspot_crm_api::shared::PropertyModificationMetadata>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -2198,7 +1821,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            options: ::std::result::Result<::std::vec::Vec<super::Option>, ::std::string::String>,
+            options: ::std::result::Result<
+                ::std::vec::Vec<::hubspot_crm_api::shared::Option>,
+                ::std::string::String,
+            >,
             referenced_object_type: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2456,7 +2082,9 @@ pub mod types {
             pub fn modification_metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<super::PropertyModificationMetadata>,
+                        ::std::option::Option<
+                            ::hubspot_crm_api::shared::PropertyModificationMetadata,
+                        >,
                     >,
                 T::Error: ::std::fmt::Display,
             {
@@ -2487,7 +2115,7 @@ pub mod types {
             }
             pub fn options<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Option>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::hubspot_crm_api::shared::Option>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.options = value
@@ -3048,251 +2676,6 @@ pub mod types {
                     archived: Ok(value.archived),
                     display_order: Ok(value.display_order),
                     label: Ok(value.label),
-                    name: Ok(value.name),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct PropertyGroupCreate {
-            display_order: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            label: ::std::result::Result<::std::string::String, ::std::string::String>,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for PropertyGroupCreate {
-            fn default() -> Self {
-                Self {
-                    display_order: Ok(Default::default()),
-                    label: Err("no value supplied for label".to_string()),
-                    name: Err("no value supplied for name".to_string()),
-                }
-            }
-        }
-        impl PropertyGroupCreate {
-            pub fn display_order<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.display_order = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for display_order: {e}"));
-                self
-            }
-            pub fn label<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
-                self
-            }
-            pub fn name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<PropertyGroupCreate> for super::PropertyGroupCreate {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: PropertyGroupCreate,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    display_order: value.display_order?,
-                    label: value.label?,
-                    name: value.name?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::PropertyGroupCreate> for PropertyGroupCreate {
-            fn from(value: super::PropertyGroupCreate) -> Self {
-                Self {
-                    display_order: Ok(value.display_order),
-                    label: Ok(value.label),
-                    name: Ok(value.name),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct PropertyGroupUpdate {
-            display_order: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            label: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for PropertyGroupUpdate {
-            fn default() -> Self {
-                Self {
-                    display_order: Ok(Default::default()),
-                    label: Ok(Default::default()),
-                }
-            }
-        }
-        impl PropertyGroupUpdate {
-            pub fn display_order<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.display_order = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for display_order: {e}"));
-                self
-            }
-            pub fn label<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<PropertyGroupUpdate> for super::PropertyGroupUpdate {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: PropertyGroupUpdate,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    display_order: value.display_order?,
-                    label: value.label?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::PropertyGroupUpdate> for PropertyGroupUpdate {
-            fn from(value: super::PropertyGroupUpdate) -> Self {
-                Self {
-                    display_order: Ok(value.display_order),
-                    label: Ok(value.label),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct PropertyModificationMetadata {
-            archivable: ::std::result::Result<bool, ::std::string::String>,
-            read_only_definition: ::std::result::Result<bool, ::std::string::String>,
-            read_only_options: ::std::result::Result<bool, ::std::string::String>,
-            read_only_value: ::std::result::Result<bool, ::std::string::String>,
-        }
-        impl ::std::default::Default for PropertyModificationMetadata {
-            fn default() -> Self {
-                Self {
-                    archivable: Ok(Default::default()),
-                    read_only_definition: Ok(Default::default()),
-                    read_only_options: Ok(Default::default()),
-                    read_only_value: Ok(Default::default()),
-                }
-            }
-        }
-        impl PropertyModificationMetadata {
-            pub fn archivable<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.archivable = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for archivable: {e}"));
-                self
-            }
-            pub fn read_only_definition<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.read_only_definition = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for read_only_definition: {e}")
-                });
-                self
-            }
-            pub fn read_only_options<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.read_only_options = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for read_only_options: {e}")
-                });
-                self
-            }
-            pub fn read_only_value<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.read_only_value = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for read_only_value: {e}")
-                });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<PropertyModificationMetadata> for super::PropertyModificationMetadata {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: PropertyModificationMetadata,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    archivable: value.archivable?,
-                    read_only_definition: value.read_only_definition?,
-                    read_only_options: value.read_only_options?,
-                    read_only_value: value.read_only_value?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::PropertyModificationMetadata> for PropertyModificationMetadata {
-            fn from(value: super::PropertyModificationMetadata) -> Self {
-                Self {
-                    archivable: Ok(value.archivable),
-                    read_only_definition: Ok(value.read_only_definition),
-                    read_only_options: Ok(value.read_only_options),
-                    read_only_value: Ok(value.read_only_value),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct PropertyName {
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for PropertyName {
-            fn default() -> Self {
-                Self {
-                    name: Err("no value supplied for name".to_string()),
-                }
-            }
-        }
-        impl PropertyName {
-            pub fn name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<PropertyName> for super::PropertyName {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: PropertyName,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { name: value.name? })
-            }
-        }
-        impl ::std::convert::From<super::PropertyName> for PropertyName {
-            fn from(value: super::PropertyName) -> Self {
-                Self {
                     name: Ok(value.name),
                 }
             }
@@ -4051,14 +3434,14 @@ pub mod builder {
     pub struct BatchArchive<'a> {
         client: &'a super::Client,
         object_type: Result<::std::string::String, String>,
-        body: Result<types::builder::BatchInputPropertyName, String>,
+        body: Result<::hubspot_crm_api::shared::BatchInputPropertyName, String>,
     }
     impl<'a> BatchArchive<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 object_type: Err("object_type was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
+                body: Err("body was not initialized".to_string()),
             }
         }
         pub fn object_type<V>(mut self, value: V) -> Self
@@ -4072,24 +3455,14 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::BatchInputPropertyName>,
-            <V as std::convert::TryInto<types::BatchInputPropertyName>>::Error: std::fmt::Display,
+            V: std::convert::TryInto<::hubspot_crm_api::shared::BatchInputPropertyName>,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `BatchInputPropertyName` for body failed: {}",
-                    s
-                )
-            });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::BatchInputPropertyName,
-                ) -> types::builder::BatchInputPropertyName,
-        {
-            self.body = self.body.map(f);
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: hubspot_crm_api :: shared :: BatchInputPropertyName` for body failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `POST` request to `/crm/v3/properties/{objectType}/batch/archive`
@@ -4100,9 +3473,7 @@ pub mod builder {
                 body,
             } = self;
             let object_type = object_type.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::BatchInputPropertyName::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/crm/v3/properties/{}/batch/archive",
                 client.baseurl,
@@ -4243,7 +3614,7 @@ pub mod builder {
         client: &'a super::Client,
         object_type: Result<::std::string::String, String>,
         locale: Result<Option<::std::string::String>, String>,
-        body: Result<types::builder::BatchReadInputPropertyName, String>,
+        body: Result<::hubspot_crm_api::shared::BatchReadInputPropertyName, String>,
     }
     impl<'a> BatchRead<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -4251,7 +3622,7 @@ pub mod builder {
                 client: client,
                 object_type: Err("object_type was not initialized".to_string()),
                 locale: Ok(None),
-                body: Ok(::std::default::Default::default()),
+                body: Err("body was not initialized".to_string()),
             }
         }
         pub fn object_type<V>(mut self, value: V) -> Self
@@ -4274,25 +3645,14 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::BatchReadInputPropertyName>,
-            <V as std::convert::TryInto<types::BatchReadInputPropertyName>>::Error:
-                std::fmt::Display,
+            V: std::convert::TryInto<::hubspot_crm_api::shared::BatchReadInputPropertyName>,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `BatchReadInputPropertyName` for body failed: {}",
-                    s
-                )
-            });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::BatchReadInputPropertyName,
-                ) -> types::builder::BatchReadInputPropertyName,
-        {
-            self.body = self.body.map(f);
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: hubspot_crm_api :: shared :: BatchReadInputPropertyName` for body failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `POST` request to `/crm/v3/properties/{objectType}/batch/read`
@@ -4308,11 +3668,7 @@ pub mod builder {
             } = self;
             let object_type = object_type.map_err(Error::InvalidRequest)?;
             let locale = locale.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::BatchReadInputPropertyName::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/crm/v3/properties/{}/batch/read",
                 client.baseurl,
@@ -4440,14 +3796,14 @@ pub mod builder {
     pub struct CreateGroup<'a> {
         client: &'a super::Client,
         object_type: Result<::std::string::String, String>,
-        body: Result<types::builder::PropertyGroupCreate, String>,
+        body: Result<::hubspot_crm_api::shared::PropertyGroupCreate, String>,
     }
     impl<'a> CreateGroup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 object_type: Err("object_type was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
+                body: Err("body was not initialized".to_string()),
             }
         }
         pub fn object_type<V>(mut self, value: V) -> Self
@@ -4461,22 +3817,14 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::PropertyGroupCreate>,
-            <V as std::convert::TryInto<types::PropertyGroupCreate>>::Error: std::fmt::Display,
+            V: std::convert::TryInto<::hubspot_crm_api::shared::PropertyGroupCreate>,
         {
             self.body = value
                 .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `PropertyGroupCreate` for body failed: {}", s));
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::PropertyGroupCreate,
-                ) -> types::builder::PropertyGroupCreate,
-        {
-            self.body = self.body.map(f);
+                .map_err(|_| {
+                    "conversion to `:: hubspot_crm_api :: shared :: PropertyGroupCreate` for body failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `POST` request to `/crm/v3/properties/{objectType}/groups`
@@ -4487,9 +3835,7 @@ pub mod builder {
                 body,
             } = self;
             let object_type = object_type.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::PropertyGroupCreate::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/crm/v3/properties/{}/groups",
                 client.baseurl,
@@ -4700,7 +4046,7 @@ pub mod builder {
         client: &'a super::Client,
         object_type: Result<::std::string::String, String>,
         group_name: Result<::std::string::String, String>,
-        body: Result<types::builder::PropertyGroupUpdate, String>,
+        body: Result<::hubspot_crm_api::shared::PropertyGroupUpdate, String>,
     }
     impl<'a> UpdateGroup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -4708,7 +4054,7 @@ pub mod builder {
                 client: client,
                 object_type: Err("object_type was not initialized".to_string()),
                 group_name: Err("group_name was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
+                body: Err("body was not initialized".to_string()),
             }
         }
         pub fn object_type<V>(mut self, value: V) -> Self
@@ -4731,22 +4077,14 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::PropertyGroupUpdate>,
-            <V as std::convert::TryInto<types::PropertyGroupUpdate>>::Error: std::fmt::Display,
+            V: std::convert::TryInto<::hubspot_crm_api::shared::PropertyGroupUpdate>,
         {
             self.body = value
                 .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `PropertyGroupUpdate` for body failed: {}", s));
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::PropertyGroupUpdate,
-                ) -> types::builder::PropertyGroupUpdate,
-        {
-            self.body = self.body.map(f);
+                .map_err(|_| {
+                    "conversion to `:: hubspot_crm_api :: shared :: PropertyGroupUpdate` for body failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `PATCH` request to `/crm/v3/properties/{objectType}/groups/{groupName}`
@@ -4759,9 +4097,7 @@ pub mod builder {
             } = self;
             let object_type = object_type.map_err(Error::InvalidRequest)?;
             let group_name = group_name.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::PropertyGroupUpdate::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/crm/v3/properties/{}/groups/{}",
                 client.baseurl,

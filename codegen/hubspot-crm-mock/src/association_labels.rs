@@ -47,7 +47,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &types::CollectionResponseAssociationSpecWithLabelNoPaging,
+            value: &::hubspot_crm_api::shared::CollectionResponseAssociationSpecWithLabelNoPaging,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -178,7 +178,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &types::CollectionResponseAssociationSpecWithLabelNoPaging,
+            value: &::hubspot_crm_api::shared::CollectionResponseAssociationSpecWithLabelNoPaging,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(

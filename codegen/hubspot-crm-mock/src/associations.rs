@@ -90,7 +90,10 @@ pub mod operations {
             .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn body(self, value: &types::BatchInputPublicAssociationMultiArchive) -> Self {
+        pub fn body(
+            self,
+            value: &::hubspot_crm_api::shared::BatchInputPublicAssociationMultiArchive,
+        ) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -154,7 +157,10 @@ pub mod operations {
             .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn body(self, value: &types::BatchInputPublicDefaultAssociationMultiPost) -> Self {
+        pub fn body(
+            self,
+            value: &::hubspot_crm_api::shared::BatchInputPublicDefaultAssociationMultiPost,
+        ) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -169,7 +175,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &types::BatchResponsePublicDefaultAssociation,
+            value: &::hubspot_crm_api::shared::BatchResponsePublicDefaultAssociation,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -224,7 +230,10 @@ pub mod operations {
             .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn body(self, value: &types::BatchInputPublicAssociationMultiPost) -> Self {
+        pub fn body(
+            self,
+            value: &::hubspot_crm_api::shared::BatchInputPublicAssociationMultiPost,
+        ) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -297,7 +306,10 @@ pub mod operations {
             .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn body(self, value: &types::BatchInputPublicAssociationMultiPost) -> Self {
+        pub fn body(
+            self,
+            value: &::hubspot_crm_api::shared::BatchInputPublicAssociationMultiPost,
+        ) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -358,7 +370,10 @@ pub mod operations {
             .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn body(self, value: &types::BatchInputPublicFetchAssociationsBatchRequest) -> Self {
+        pub fn body(
+            self,
+            value: &::hubspot_crm_api::shared::BatchInputPublicFetchAssociationsBatchRequest,
+        ) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -461,7 +476,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &types::BatchResponsePublicDefaultAssociation,
+            value: &::hubspot_crm_api::shared::BatchResponsePublicDefaultAssociation,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -630,7 +645,10 @@ pub mod operations {
             .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn body(self, value: &::std::vec::Vec<types::AssociationSpec>) -> Self {
+        pub fn body(
+            self,
+            value: &::std::vec::Vec<::hubspot_crm_api::shared::associations::AssociationSpec>,
+        ) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -642,7 +660,11 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn success(self, status: u16, value: &types::LabelsBetweenObjectPair) -> Self {
+        pub fn success(
+            self,
+            status: u16,
+            value: &::hubspot_crm_api::shared::LabelsBetweenObjectPair,
+        ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
                 self.0

@@ -3,7 +3,11 @@
 //! per spec: `server.mock(|when, then| ...)` with `when`/`then` that know each
 //! operation's path, query and body types.
 pub mod association_labels;
+pub mod association_labels_2026_09;
 pub mod associations;
+pub mod associations_2026_09;
 pub mod leads;
 pub mod objects;
+pub mod objects_2026_09;
 pub mod properties;
+pub mod properties_2026_09;

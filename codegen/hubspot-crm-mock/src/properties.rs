@@ -182,7 +182,7 @@ pub mod operations {
             .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn body(self, value: &types::BatchInputPropertyName) -> Self {
+        pub fn body(self, value: &::hubspot_crm_api::shared::BatchInputPropertyName) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -305,7 +305,7 @@ pub mod operations {
                 Self(self.0.query_param_missing("locale"))
             }
         }
-        pub fn body(self, value: &types::BatchReadInputPropertyName) -> Self {
+        pub fn body(self, value: &::hubspot_crm_api::shared::BatchReadInputPropertyName) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -436,7 +436,7 @@ pub mod operations {
             .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn body(self, value: &types::PropertyGroupCreate) -> Self {
+        pub fn body(self, value: &::hubspot_crm_api::shared::PropertyGroupCreate) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
@@ -633,7 +633,7 @@ pub mod operations {
             .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn body(self, value: &types::PropertyGroupUpdate) -> Self {
+        pub fn body(self, value: &::hubspot_crm_api::shared::PropertyGroupUpdate) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }

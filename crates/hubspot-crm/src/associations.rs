@@ -8,7 +8,7 @@ use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use hubspot_crm_api::association_labels as labels_api;
 use hubspot_crm_api::associations as v4;
-use hubspot_crm_api::shared::PublicObjectId;
+use hubspot_crm_api::shared::{self, PublicObjectId};
 
 use crate::client::Client;
 use crate::error::{ApiError, Error, Result, ValidationError};
@@ -255,10 +255,10 @@ pub use v4::types::MultiAssociatedObjectWithLabel as AssociationTarget;
 
 /// Two records that were associated, with the labels now between them: HubSpot's
 /// `LabelsBetweenObjectPair`.
-pub use v4::types::LabelsBetweenObjectPair as AssociationLink;
+pub use shared::LabelsBetweenObjectPair as AssociationLink;
 
 /// A default association made between two records: HubSpot's `PublicDefaultAssociation`.
-pub use v4::types::PublicDefaultAssociation as DefaultAssociation;
+pub use shared::PublicDefaultAssociation as DefaultAssociation;
 
 /// One record's associations from a batch read: HubSpot's `PublicAssociationMultiWithLabel`
 /// (`from`, one page of `to`, and `paging` to this record's next page).
@@ -278,7 +278,7 @@ pub struct AssociationBatch<T> {
 /// One association to create in a batch: the generated `PublicAssociationMultiPost` (fields
 /// through `Deref`).
 #[derive(Clone, Debug)]
-pub struct AssociationInput(v4::types::PublicAssociationMultiPost);
+pub struct AssociationInput(shared::PublicAssociationMultiPost);
 
 impl AssociationInput {
     /// An input associating `from_id` with `to_id` by `types`.
@@ -287,7 +287,7 @@ impl AssociationInput {
         to_id: impl Into<String>,
         types: impl IntoIterator<Item = AssociationType>,
     ) -> Self {
-        AssociationInput(v4::types::PublicAssociationMultiPost {
+        AssociationInput(shared::PublicAssociationMultiPost {
             from: PublicObjectId { id: from_id.into() },
             to: PublicObjectId { id: to_id.into() },
             types: types.into_iter().map(|t| spec(&t)).collect(),
@@ -295,12 +295,12 @@ impl AssociationInput {
     }
 }
 
-crate::model::deref_to!(AssociationInput => v4::types::PublicAssociationMultiPost, 0);
+crate::model::deref_to!(AssociationInput => shared::PublicAssociationMultiPost, 0);
 
 /// Associations to remove in a batch, all those between `from` and each of `to`: the
 /// generated `PublicAssociationMultiArchive` (fields through `Deref`).
 #[derive(Clone, Debug)]
-pub struct AssociationRemoval(v4::types::PublicAssociationMultiArchive);
+pub struct AssociationRemoval(shared::PublicAssociationMultiArchive);
 
 impl AssociationRemoval {
     /// A removal of every association between `from_id` and each of `to_ids`.
@@ -309,7 +309,7 @@ impl AssociationRemoval {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        AssociationRemoval(v4::types::PublicAssociationMultiArchive {
+        AssociationRemoval(shared::PublicAssociationMultiArchive {
             from: PublicObjectId { id: from_id.into() },
             to: to_ids
                 .into_iter()
@@ -319,7 +319,7 @@ impl AssociationRemoval {
     }
 }
 
-crate::model::deref_to!(AssociationRemoval => v4::types::PublicAssociationMultiArchive, 0);
+crate::model::deref_to!(AssociationRemoval => shared::PublicAssociationMultiArchive, 0);
 
 /// The cache key of a pair of object types: standard types by plural name, whichever way
 /// the caller named them.
@@ -396,7 +396,7 @@ impl Associations {
         types: &[AssociationType],
     ) -> Result<AssociationLink> {
         check_pair(object_type, object_id, to_object_type, to_object_id)?;
-        let body: Vec<v4::types::AssociationSpec> = types.iter().map(spec).collect();
+        let body: Vec<shared::associations::AssociationSpec> = types.iter().map(spec).collect();
         check_types("types", &body)?;
         let (call, api) = start_v4(&self.client).await?;
         let result = api
@@ -579,7 +579,7 @@ impl Associations {
                 "give all its types in one input",
             )?;
         }
-        let body = v4::types::BatchInputPublicAssociationMultiPost {
+        let body = shared::BatchInputPublicAssociationMultiPost {
             inputs: inputs.iter().map(|input| input.0.clone()).collect(),
         };
         let (call, api) = start_v4(&self.client).await?;
@@ -625,10 +625,10 @@ impl Associations {
                 .into());
             }
         }
-        let body = v4::types::BatchInputPublicFetchAssociationsBatchRequest {
+        let body = shared::BatchInputPublicFetchAssociationsBatchRequest {
             inputs: ids
                 .into_iter()
-                .map(|id| v4::types::PublicFetchAssociationsBatchRequest { after: None, id })
+                .map(|id| shared::PublicFetchAssociationsBatchRequest { after: None, id })
                 .collect(),
         };
         let (call, api) = start_v4(&self.client).await?;
@@ -676,7 +676,7 @@ impl Associations {
                 )?;
             }
         }
-        let body = v4::types::BatchInputPublicAssociationMultiArchive {
+        let body = shared::BatchInputPublicAssociationMultiArchive {
             inputs: inputs.iter().map(|input| input.0.clone()).collect(),
         };
         let (call, api) = start_v4(&self.client).await?;
@@ -853,8 +853,8 @@ fn find_label(
     }
 }
 
-fn spec(t: &AssociationType) -> v4::types::AssociationSpec {
-    v4::types::AssociationSpec {
+fn spec(t: &AssociationType) -> shared::associations::AssociationSpec {
+    shared::associations::AssociationSpec {
         association_category: t.category.as_str().to_owned(),
         association_type_id: t.type_id,
     }

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use hubspot_crm_api::association_labels::types::AssociationSpecWithLabel as LabelSpec;
 use hubspot_crm_api::properties::types::Property;
+use hubspot_crm_api::shared::AssociationSpecWithLabel as LabelSpec;
 use hubspot_crm_api::shared::{
     AssociatedId, AssociationSpec, AssociationSpecAssociationCategory, PublicAssociationsForObject,
     PublicObjectId, SimplePublicObject, SimplePublicObjectBatchInput,
@@ -478,7 +478,7 @@ pub struct Page<T> {
 
 /// One option of an enumeration property (HubSpot's `Option`: `label`, `value`, `hidden`,
 /// `display_order`).
-pub use hubspot_crm_api::properties::types::Option as PropertyOption;
+pub use hubspot_crm_api::shared::Option as PropertyOption;
 
 /// A property of an object type, as HubSpot defines it in the account: the generated
 /// `Property` (fields through `Deref`), with the checks this client makes of values to write.

@@ -314,7 +314,7 @@ pub(crate) fn check_pair(
 /// of the same shape: uppercase letters and `_`).
 pub(crate) fn check_types(
     field: &str,
-    types: &[hubspot_crm_api::associations::types::AssociationSpec],
+    types: &[hubspot_crm_api::shared::associations::AssociationSpec],
 ) -> Result<(), ValidationError> {
     if types.is_empty() {
         return Err(ValidationError::new(

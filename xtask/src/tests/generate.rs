@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use progenitor_impl::TypeImpl;
 use quote::ToTokens;
 use serde_json::{Value, json};
 
@@ -78,7 +79,12 @@ fn tokens(t: &impl ToTokens) -> String {
 }
 
 fn module_items<'a>(file: &'a syn::File, name: &str) -> &'a [syn::Item] {
-    file.items
+    module_items_of(&file.items, name)
+}
+
+/// The items of module `name` among `items`.
+fn module_items_of<'a>(items: &'a [syn::Item], name: &str) -> &'a [syn::Item] {
+    items
         .iter()
         .find_map(|item| match item {
             syn::Item::Mod(m) if m.ident == name => m.content.as_ref().map(|(_, i)| &i[..]),
@@ -320,6 +326,11 @@ fn generated_code_reflects_the_rules() {
     );
     let mock_lib = &generated.files[&Path::new(MOCK_CRATE).join("src/lib.rs")];
     assert!(!mock_lib.contains("pub mod shared;"), "{mock_lib}");
+    for spec in &manifest.specs {
+        let declaration = format!("pub mod {};", spec.module);
+        assert!(api_lib.contains(&declaration), "{api_lib}");
+        assert!(mock_lib.contains(&declaration), "{mock_lib}");
+    }
     let shared = shared_file(generated);
     let types = &shared.items[..];
     let shared_types = defined_types(types);
@@ -388,24 +399,47 @@ fn generated_code_reflects_the_rules() {
         .map(|s| (s.module.clone(), generated.normalized[&s.module].clone()))
         .collect();
     let found = crate::shared::find(&specs);
-    let shared_names: BTreeSet<&str> = found.schemas.keys().map(String::as_str).collect();
-    assert!(
-        shared_names.is_subset(&shared_types.iter().map(String::as_str).collect()),
-        "shared.rs lacks some of {shared_names:?}"
-    );
+    // Each place's types are where shared.rs has them, and nothing else is there.
+    for (place, names) in &found.places {
+        let here = match place.submodule() {
+            Some(sub) => defined_types(module_items(&shared, sub)),
+            None => shared_types.clone(),
+        };
+        let names: BTreeSet<String> = names.keys().cloned().collect();
+        assert!(
+            names.is_subset(&here),
+            "shared.rs lacks some of {names:?} at {place:?}"
+        );
+    }
+    let submodules: BTreeSet<String> = shared
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(m) if m.ident != "builder" && m.ident != "error" => {
+                Some(m.ident.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    let places: BTreeSet<String> = found
+        .places
+        .keys()
+        .filter_map(|p| p.submodule().map(str::to_owned))
+        .collect();
+    assert_eq!(submodules, places);
     for name in SHARED_CRM_TYPES {
-        assert!(shared_names.contains(name), "`{name}` is not shared");
         for module in ["leads", "objects"] {
-            assert!(
-                found.used_by(module).any(|n| n == name),
-                "`{module}` does not use the shared `{name}`"
+            assert_eq!(
+                found.place_of(module, name),
+                Some(&crate::shared::Place::Root),
+                "`{module}` does not use the root's `{name}`"
             );
         }
     }
     for (module, spec) in &specs {
         let file = client(generated, module);
         let local = defined_types(module_items(&file, "types"));
-        let used: BTreeSet<&str> = found.used_by(module).collect();
+        let used: BTreeSet<&str> = found.used_by(module).map(|(name, _)| name).collect();
         for name in spec["components"]["schemas"].as_object().unwrap().keys() {
             assert_eq!(
                 local.contains(name),
@@ -414,20 +448,163 @@ fn generated_code_reflects_the_rules() {
             );
         }
     }
-    // A name two specs define differently stays local to both, and is not in `shared`.
+    // What is left local twice is a different wire format in each: the schemas differ, or
+    // one of them refers to a schema that is not the same type in both.
+    for (name, modules) in locally_defined(&specs, &found) {
+        for (i, a) in modules.iter().enumerate() {
+            for b in &modules[i + 1..] {
+                let schema = |m: &str| &generated.normalized[m]["components"]["schemas"][name];
+                let mut refs = BTreeSet::new();
+                refs_of(schema(a), &mut refs);
+                let same_refs = refs.iter().all(|r| {
+                    found.place_of(a, r).is_some() && found.place_of(a, r) == found.place_of(b, r)
+                });
+                assert!(
+                    schema(a) != schema(b) || !same_refs,
+                    "`{a}` and `{b}` both define `{name}` alike, holding the same types"
+                );
+            }
+        }
+    }
+    // Nothing of the generator's bookkeeping reaches the code.
+    for (path, code) in &generated.files {
+        assert!(!code.contains("SharedAlias"), "{}", path.display());
+    }
+
+    // The v4 associations send `AssociationSpec` back, so its category is open text there,
+    // while the object specs keep it a closed enum: two shared types of one name. The
+    // largest group's is `shared::AssociationSpec`, the associations' own is in
+    // `shared::associations`, used by both association modules.
+    let associations_2026_09 = client(generated, "associations_2026_09");
+    let association_types = module_items(&shared, "associations");
+    assert_eq!(
+        defined_types(association_types),
+        BTreeSet::from(["AssociationSpec".to_owned()])
+    );
+    assert_eq!(
+        field_type(association_types, "AssociationSpec", "association_category"),
+        STRING
+    );
+    assert_eq!(
+        field_type(types, "AssociationSpec", "association_category"),
+        "AssociationSpecAssociationCategory"
+    );
+    let submodule_doc = shared_source(generated)
+        .lines()
+        .find(|line| line.contains("Shared by `associations`"))
+        .map(str::to_owned);
+    assert_eq!(
+        submodule_doc.as_deref(),
+        Some(
+            "/// Shared by `associations` and `associations_2026_09`, whose definitions differ from the types of the same names in `shared`."
+        )
+    );
+    let in_submodule = crate::shared::Place::Sub("associations".into());
+    for (module, file) in [
+        ("associations", &associations),
+        ("associations_2026_09", &associations_2026_09),
+    ] {
+        let local = defined_types(module_items(file, "types"));
+        assert_eq!(
+            found.place_of(module, "AssociationSpec"),
+            Some(&in_submodule)
+        );
+        // What holds the associations' `AssociationSpec` is shared too, at the root.
+        for name in [
+            "AssociationSpec",
+            "PublicAssociationMultiPost",
+            "BatchInputPublicAssociationMultiPost",
+            "PublicDefaultAssociation",
+            "BatchResponsePublicDefaultAssociation",
+            "LabelsBetweenObjectPair",
+        ] {
+            assert!(!local.contains(name), "`{module}` defines its own `{name}`");
+        }
+        for name in [
+            "PublicAssociationMultiPost",
+            "BatchInputPublicAssociationMultiPost",
+            "PublicDefaultAssociation",
+            "BatchResponsePublicDefaultAssociation",
+        ] {
+            assert_eq!(
+                found.place_of(module, name),
+                Some(&crate::shared::Place::Root),
+                "`{module}`: {name}"
+            );
+        }
+        // `ReportCreationResponse` reads alike in both, but holds a `DateTime` whose value is
+        // 64 bits in one and 32 in the other: each keeps its own.
+        assert!(
+            local.contains("ReportCreationResponse"),
+            "`{module}`: {local:?}"
+        );
+        assert!(local.contains("DateTime"), "`{module}`: {local:?}");
+        let client_source =
+            &generated.files[&Path::new(API_CRATE).join(format!("src/{module}.rs"))];
+        assert!(
+            client_source.contains("::hubspot_crm_api::shared::associations::AssociationSpec"),
+            "`{module}` does not use the associations' `AssociationSpec`"
+        );
+    }
+    assert_eq!(
+        field_type(module_items(&associations, "types"), "DateTime", "value"),
+        "i64"
+    );
+    assert_eq!(
+        field_type(
+            module_items(&associations_2026_09, "types"),
+            "DateTime",
+            "value"
+        ),
+        "i32"
+    );
+    assert_eq!(
+        field_type(types, "PublicAssociationMultiPost", "types"),
+        "::std::vec::Vec<::hubspot_crm_api::shared::associations::AssociationSpec>"
+    );
+    assert_eq!(
+        field_type(types, "PublicDefaultAssociation", "association_spec"),
+        "::hubspot_crm_api::shared::associations::AssociationSpec"
+    );
+    // The object specs keep using the closed one.
+    for module in ["leads", "objects", "objects_2026_09"] {
+        assert_eq!(
+            found.place_of(module, "AssociationSpec"),
+            Some(&crate::shared::Place::Root),
+            "{module}"
+        );
+    }
+
+    // `AssociationSpecWithLabel`: the v4 associations' lacks a required `typeId`, the label
+    // specs' has one; the latter is shared (with the 2026-09 associations), the former stays
+    // the v4 associations' own.
     let with_label = |module: &str| &generated.normalized[module]["components"]["schemas"]["AssociationSpecWithLabel"];
     assert!(with_label("associations").is_object());
     assert_ne!(with_label("associations"), with_label("association_labels"));
-    assert!(!shared_types.contains("AssociationSpecWithLabel"));
-    for (module, file) in [
-        ("associations", &associations),
-        ("association_labels", &association_labels),
+    assert_eq!(
+        found.place_of("associations", "AssociationSpecWithLabel"),
+        None
+    );
+    for module in [
+        "association_labels",
+        "associations_2026_09",
+        "association_labels_2026_09",
     ] {
-        assert!(
-            defined_types(module_items(file, "types")).contains("AssociationSpecWithLabel"),
-            "`{module}` lacks its own `AssociationSpecWithLabel`"
+        assert_eq!(
+            found.place_of(module, "AssociationSpecWithLabel"),
+            Some(&crate::shared::Place::Root),
+            "{module}"
         );
     }
+    assert!(
+        defined_types(module_items(&associations, "types")).contains("AssociationSpecWithLabel"),
+        "`associations` lacks its own `AssociationSpecWithLabel`"
+    );
+    assert!(
+        !defined_types(module_items(&association_labels, "types"))
+            .contains("AssociationSpecWithLabel"),
+        "`association_labels` defines its own `AssociationSpecWithLabel`"
+    );
     assert_eq!(
         field_type(
             module_items(&associations, "types"),
@@ -437,11 +614,7 @@ fn generated_code_reflects_the_rules() {
         option(STRING)
     );
     assert_eq!(
-        field_type(
-            module_items(&association_labels, "types"),
-            "AssociationSpecWithLabel",
-            "type_id"
-        ),
+        field_type(types, "AssociationSpecWithLabel", "type_id"),
         "i32"
     );
 
@@ -477,22 +650,22 @@ fn generated_code_reflects_the_rules() {
         STRING
     );
     assert_eq!(
-        field_type(
-            module_items(&associations, "types"),
-            "AssociationSpec",
-            "association_category"
-        ),
+        field_type(association_types, "AssociationSpec", "association_category"),
         STRING
     );
 
     // Record ids the v4 API sends as numbers read into the crate's `RecordId`.
-    for (name, field) in [
-        ("LabelsBetweenObjectPair", "from_object_id"),
-        ("LabelsBetweenObjectPair", "to_object_id"),
-        ("MultiAssociatedObjectWithLabel", "to_object_id"),
+    for (items, name, field) in [
+        (types, "LabelsBetweenObjectPair", "from_object_id"),
+        (types, "LabelsBetweenObjectPair", "to_object_id"),
+        (
+            module_items(&associations, "types"),
+            "MultiAssociatedObjectWithLabel",
+            "to_object_id",
+        ),
     ] {
         assert_eq!(
-            field_type(module_items(&associations, "types"), name, field),
+            field_type(items, name, field),
             "::hubspot_crm_api::RecordId",
             "{name}.{field}"
         );
@@ -563,10 +736,9 @@ fn generated_code_reflects_the_rules() {
         field_type(property_types, "PropertyCreate", "label"),
         STRING
     );
-    assert_eq!(
-        field_type(property_types, "PropertyGroupCreate", "label"),
-        STRING
-    );
+    // Both property specs define the group input alike: it is shared.
+    assert!(!defined_types(property_types).contains("PropertyGroupCreate"));
+    assert_eq!(field_type(types, "PropertyGroupCreate", "label"), STRING);
 }
 
 /// Types the CRM object specs (`leads`, `objects`) define alike, so `shared` holds them.
@@ -591,7 +763,46 @@ const SHARED_CRM_TYPES: [&str; 16] = [
 
 /// The generated `shared` module.
 fn shared_file(generated: &Generated) -> syn::File {
-    parse(&generated.files[&Path::new(API_CRATE).join("src/shared.rs")])
+    parse(shared_source(generated))
+}
+
+fn shared_source(generated: &Generated) -> &str {
+    &generated.files[&Path::new(API_CRATE).join("src/shared.rs")]
+}
+
+/// Names two or more modules define locally, each with those modules in manifest order.
+fn locally_defined<'a>(
+    specs: &'a [(String, Value)],
+    found: &crate::shared::SharedSchemas,
+) -> BTreeMap<&'a str, Vec<&'a str>> {
+    let mut local: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (module, spec) in specs {
+        for name in spec["components"]["schemas"].as_object().unwrap().keys() {
+            if found.place_of(module, name).is_none() {
+                local.entry(name).or_default().push(module);
+            }
+        }
+    }
+    local.retain(|_, modules| modules.len() >= 2);
+    local
+}
+
+/// Names of the component schemas `value` refers to.
+fn refs_of(value: &Value, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                out.insert(name.to_owned());
+            }
+            map.values().for_each(|v| refs_of(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs_of(v, out)),
+        _ => {}
+    }
 }
 
 /// Names of the structs, enums and type aliases among `items`.
@@ -804,11 +1015,11 @@ fn generate_sharing(
 ) -> (String, String) {
     let used: Vec<&generate::Replacement> = shared
         .used_by(module)
-        .map(|name| {
+        .map(|(name, place)| {
             replacements
                 .iter()
-                .find(|r| r.name == name)
-                .unwrap_or_else(|| panic!("no replacement for `{name}`"))
+                .find(|r| r.name == name && r.place == *place)
+                .unwrap_or_else(|| panic!("no replacement for `{name}` at {place:?}"))
         })
         .collect();
     let openapi: openapiv3::OpenAPI = serde_json::from_value(spec.clone()).unwrap();
@@ -832,10 +1043,9 @@ fn a_module_refers_to_shared_types_and_does_not_define_them() {
         ),
     ];
     let shared = crate::shared::find(&specs);
-    assert_eq!(
-        shared.schemas.keys().collect::<Vec<_>>(),
-        ["Paging", "Thing"]
-    );
+    let root = &shared.places[&crate::shared::Place::Root];
+    assert_eq!(root.keys().collect::<Vec<_>>(), ["Paging", "Thing"]);
+    assert_eq!(shared.places.len(), 1, "{shared:?}");
     let (shared_source, replacements) = generate::generate_shared(&shared).unwrap();
     assert!(shared_source.starts_with(HEADER), "{shared_source}");
     let shared_file = parse(&shared_source);
@@ -908,4 +1118,209 @@ fn with_nothing_shared_the_shared_module_is_empty_and_modules_keep_their_types()
         assert!(local.contains(name), "{local:?}");
     }
     assert!(send_output(&file, "GetThing").starts_with("->Result<ResponseValue<types::Thing>,"));
+}
+
+/// A spec whose `GET /{module}/{path}` answers schema `name`, one per `(path, name)`, with
+/// the component schemas `schemas`.
+fn answering_spec(module: &str, answers: &[(&str, &str)], schemas: Value) -> Value {
+    let paths: serde_json::Map<String, Value> = answers
+        .iter()
+        .map(|(path, name)| {
+            let operation = json!({ "get": {
+                "operationId": format!("get_{path}"),
+                "responses": { "2XX": { "description": "", "content": { "application/json": {
+                    "schema": { "$ref": format!("#/components/schemas/{name}") },
+                } } } },
+            } });
+            (format!("/{module}/{path}"), operation)
+        })
+        .collect();
+    json!({
+        "openapi": "3.0.1",
+        "info": { "title": module, "version": "v1" },
+        "paths": paths,
+        "components": { "schemas": schemas },
+    })
+}
+
+/// `alpha`, `beta` and `gamma` define `Spec` and its `Category` one way, `delta` and `epsilon`
+/// another (their `Spec` also holds a `Paging`), and only these two a `Multi` of `Spec`s. All
+/// five define `Paging` alike.
+fn two_wire_formats() -> Vec<(String, Value)> {
+    let paging = json!({ "type": "object", "properties": { "after": { "type": "string" } } });
+    let closed = json!({
+        "Category": { "type": "string", "enum": ["HUBSPOT_DEFINED", "USER_DEFINED"] },
+        "Spec": {
+            "type": "object",
+            "required": ["category"],
+            "properties": { "category": { "$ref": "#/components/schemas/Category" } },
+        },
+        "Paging": paging,
+    });
+    let other = json!({
+        "Category": { "type": "string", "enum": ["HUBSPOT_DEFINED", "USER_DEFINED", "INTEGRATOR_DEFINED"] },
+        "Spec": {
+            "type": "object",
+            "required": ["category"],
+            "properties": {
+                "category": { "$ref": "#/components/schemas/Category" },
+                "paging": { "$ref": "#/components/schemas/Paging" },
+            },
+        },
+        "Multi": {
+            "type": "object",
+            "required": ["types"],
+            "properties": {
+                "types": { "type": "array", "items": { "$ref": "#/components/schemas/Spec" } },
+            },
+        },
+        "Paging": paging,
+    });
+    let mut specs = Vec::new();
+    for module in ["alpha", "beta", "gamma"] {
+        let spec = answering_spec(module, &[("spec", "Spec")], closed.clone());
+        specs.push((module.to_owned(), spec));
+    }
+    for module in ["delta", "epsilon"] {
+        let spec = answering_spec(
+            module,
+            &[("spec", "Spec"), ("multi", "Multi")],
+            other.clone(),
+        );
+        specs.push((module.to_owned(), spec));
+    }
+    specs
+}
+
+#[test]
+fn two_shared_types_of_one_name_are_each_generated_once_and_used_where_they_belong() {
+    use crate::shared::Place;
+    let specs = two_wire_formats();
+    let shared = crate::shared::find(&specs);
+    let delta = Place::Sub("delta".into());
+    let names = |place: &Place| shared.places[place].keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&Place::Root), ["Category", "Multi", "Paging", "Spec"]);
+    assert_eq!(names(&delta), ["Category", "Spec"]);
+    assert_eq!(shared.places.len(), 2, "{shared:?}");
+
+    let (shared_source, replacements) = generate::generate_shared(&shared).unwrap();
+    assert!(shared_source.starts_with(HEADER), "{shared_source}");
+    assert!(!shared_source.contains("SharedAlias"), "{shared_source}");
+    let shared_file = parse(&shared_source);
+    let root = &shared_file.items[..];
+    assert_eq!(
+        defined_types(root),
+        BTreeSet::from(["Category", "Multi", "Paging", "Spec"].map(str::to_owned))
+    );
+    // The submodule holds the other group's types, with the generator's own modules inside:
+    // their `super::` paths lead to the submodule's types.
+    let sub = module_items(&shared_file, "delta");
+    assert_eq!(
+        defined_types(sub),
+        BTreeSet::from(["Category", "Spec"].map(str::to_owned))
+    );
+    let builder: String = module_items_of(sub, "builder").iter().map(tokens).collect();
+    assert!(
+        builder.contains("impl::std::convert::TryFrom<Spec>forsuper::Spec"),
+        "{builder}"
+    );
+    module_items_of(sub, "error");
+    assert!(
+        shared_source.contains(
+            "/// Shared by `delta` and `epsilon`, whose definitions differ from the types of the same names in `shared`.\npub mod delta {"
+        ),
+        "{shared_source}"
+    );
+    // Each `Spec` holds its own group's `Category`; the submodule's refers to the root's
+    // `Paging`, and the root's `Multi` to the submodule's `Spec`.
+    assert_eq!(field_type(root, "Spec", "category"), "Category");
+    assert_eq!(field_type(sub, "Spec", "category"), "Category");
+    assert_eq!(
+        field_type(sub, "Spec", "paging"),
+        option("::hubspot_crm_api::shared::Paging")
+    );
+    assert_eq!(
+        field_type(root, "Multi", "types"),
+        "::std::vec::Vec<::hubspot_crm_api::shared::delta::Spec>"
+    );
+    let variants = |items: &[syn::Item]| {
+        items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Enum(e) if e.ident == "Category" => Some(e.variants.len()),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!((variants(root), variants(sub)), (2, 3));
+
+    assert_eq!(
+        replacements.iter().map(|r| r.path()).collect::<Vec<_>>(),
+        [
+            "::hubspot_crm_api::shared::Category",
+            "::hubspot_crm_api::shared::Multi",
+            "::hubspot_crm_api::shared::Paging",
+            "::hubspot_crm_api::shared::Spec",
+            "::hubspot_crm_api::shared::delta::Category",
+            "::hubspot_crm_api::shared::delta::Spec",
+        ]
+    );
+    // Both enums parse from and print as text, wherever they are.
+    for replacement in replacements.iter().filter(|r| r.name == "Category") {
+        for trait_ in [TypeImpl::FromStr, TypeImpl::Display] {
+            assert!(replacement.impls.contains(&trait_), "{replacement:?}");
+        }
+    }
+
+    for (module, spec) in &specs {
+        let (client_source, mock_source) = generate_sharing(module, spec, &shared, &replacements);
+        assert!(!client_source.contains("SharedAlias"), "{client_source}");
+        let file = parse(&client_source);
+        let local = defined_types(module_items(&file, "types"));
+        assert!(local.is_empty(), "`{module}` defines {local:?}");
+        let (spec_path, multi) = if module == "delta" || module == "epsilon" {
+            ("::hubspot_crm_api::shared::delta::Spec", true)
+        } else {
+            ("::hubspot_crm_api::shared::Spec", false)
+        };
+        let answer = send_output(&file, "GetSpec");
+        assert!(
+            answer.starts_with(&format!("->Result<ResponseValue<{spec_path}>,")),
+            "`{module}`: {answer}"
+        );
+        assert!(
+            mock_source.contains(spec_path.trim_start_matches("::")),
+            "`{module}` mock"
+        );
+        if multi {
+            let answer = send_output(&file, "GetMulti");
+            assert!(
+                answer.starts_with("->Result<ResponseValue<::hubspot_crm_api::shared::Multi>,"),
+                "`{module}`: {answer}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_submodule_that_would_clash_with_the_generators_own_modules_is_refused() {
+    // Manifest validation keeps such module names out; generation refuses them all the same.
+    let specs: Vec<(String, Value)> = two_wire_formats()
+        .into_iter()
+        .map(|(module, spec)| match module.as_str() {
+            "delta" => ("builder".to_owned(), spec),
+            _ => (module, spec),
+        })
+        .collect();
+    let shared = crate::shared::find(&specs);
+    assert!(
+        shared
+            .places
+            .contains_key(&crate::shared::Place::Sub("builder".into()))
+    );
+    let message = generate::generate_shared(&shared).unwrap_err().to_string();
+    assert!(
+        message.contains("submodule `builder` would clash"),
+        "{message}"
+    );
 }

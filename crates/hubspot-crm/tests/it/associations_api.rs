@@ -5,12 +5,15 @@
 use crate::support::{TOKEN, catch_all, client, expect_validation, user_defined};
 use httpmock::prelude::*;
 use hubspot_crm::api::associations::types::{
-    AssociationSpec, AssociationSpecWithLabel, BatchInputPublicAssociationMultiArchive,
-    BatchInputPublicAssociationMultiPost, BatchInputPublicFetchAssociationsBatchRequest,
-    CollectionResponseMultiAssociatedObjectWithLabelForwardPaging, LabelsBetweenObjectPair,
-    PublicAssociationMultiArchive, PublicAssociationMultiPost, PublicFetchAssociationsBatchRequest,
+    AssociationSpecWithLabel, CollectionResponseMultiAssociatedObjectWithLabelForwardPaging,
 };
-use hubspot_crm::api::shared::PublicObjectId;
+use hubspot_crm::api::shared::associations::AssociationSpec;
+use hubspot_crm::api::shared::{
+    BatchInputPublicAssociationMultiArchive, BatchInputPublicAssociationMultiPost,
+    BatchInputPublicFetchAssociationsBatchRequest, LabelsBetweenObjectPair,
+    PublicAssociationMultiArchive, PublicAssociationMultiPost, PublicFetchAssociationsBatchRequest,
+    PublicObjectId,
+};
 use hubspot_crm::{
     AssociationCategory, AssociationInput, AssociationRemoval, AssociationType, Error,
     LeadAssociation,

@@ -3,7 +3,7 @@
 
 use crate::support::{TOKEN, catch_all, client, expect_validation, user_defined};
 use httpmock::prelude::*;
-use hubspot_crm::api::associations::types::AssociationSpec;
+use hubspot_crm::api::shared::associations::AssociationSpec;
 use hubspot_crm::{AssociationCategory, AssociationLabel, AssociationType};
 // `ListWhen`/`ListThen` list the labels of a pair; `CreateWhen`/`CreateThen` associate two
 // records (v4).
