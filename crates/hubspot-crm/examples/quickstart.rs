@@ -2,17 +2,19 @@
 //!
 //! With `HUBSPOT_ACCESS_TOKEN` unset it runs against a HubSpot sandbox started in this process;
 //! with it set, against HubSpot itself (or `HUBSPOT_BASE_URL`), cleaning up what it creates.
+//! `HUBSPOT_API_VERSION` picks the API version (`v3`, the default, or `2026-09`).
 //!
 //! ```sh
 //! cargo run -p hubspot-crm --example quickstart
+//! HUBSPOT_API_VERSION=2026-09 cargo run -p hubspot-crm --example quickstart
 //! ```
 
 use std::error::Error;
 
 use futures::TryStreamExt;
 use hubspot_crm::{
-    AssociationCategory, Client, Filter, FilterGroup, LeadAssociation, NewRecord, Operator,
-    ReadOptions, RecordUpdate, SearchRequest, Sort,
+    ApiVersion, AssociationCategory, Client, Filter, FilterGroup, LeadAssociation, NewRecord,
+    Operator, ReadOptions, RecordUpdate, SearchRequest, Sort,
 };
 use hubspot_sandbox::{Sandbox, SandboxConfig};
 
@@ -32,6 +34,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
             (Client::from_env()?, None)
         }
         _ => {
+            let version: ApiVersion = match std::env::var("HUBSPOT_API_VERSION") {
+                Ok(version) if !version.trim().is_empty() => version.parse()?,
+                _ => ApiVersion::default(),
+            };
             let sandbox = Sandbox::start(SandboxConfig::new()).await?;
             println!(
                 "HUBSPOT_ACCESS_TOKEN is not set: using the embedded sandbox at {}",
@@ -40,10 +46,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
             let client = Client::builder()
                 .access_token("sandbox-token")
                 .base_url(sandbox.base_url())
+                .api_version(version)
                 .build()?;
             (client, Some(sandbox))
         }
     };
+    println!("API version {}", client.api_version());
     let run_id = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
 
     // 1. A lead needs an existing contact.

@@ -1,25 +1,30 @@
-//! Associations between records: HubSpot's fixed association type ids for leads, the v4
-//! associations API, and association labels looked up by name.
+//! Associations between records: HubSpot's fixed association type ids for leads, the
+//! associations API (v4, or 2026-09), and association labels looked up by name.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
-use hubspot_crm_api::association_labels as labels_api;
 use hubspot_crm_api::associations as v4;
+use hubspot_crm_api::shared::associations::AssociationSpec;
 use hubspot_crm_api::shared::{self, PublicObjectId};
+use hubspot_crm_api::shared::{BatchInputPublicAssociationMultiPost, PublicAssociationMultiPost};
+use hubspot_crm_api::{
+    association_labels as labels_v4, association_labels_2026_09, associations_2026_09,
+};
 
-use crate::client::Client;
+use crate::client::{Client, Versioned, on_either};
 use crate::error::{ApiError, Error, Result, ValidationError};
 use crate::model::{AssociationLabel, AssociationType, Page};
 use crate::stream::cursor_stream;
 use crate::transport::Call;
+use crate::v2026_09;
 use crate::validate::{
     check_batch_size, check_object_type, check_pair, check_types, validate_record_id,
 };
 
-/// Limits of HubSpot's v4 associations API.
+/// Limits of HubSpot's associations API (v4 and 2026-09 alike).
 pub mod limits {
     /// Results per page of a record's associations.
     pub const MAX_LIST_LIMIT: u32 = 500;
@@ -278,7 +283,7 @@ pub struct AssociationBatch<T> {
 /// One association to create in a batch: the generated `PublicAssociationMultiPost` (fields
 /// through `Deref`).
 #[derive(Clone, Debug)]
-pub struct AssociationInput(shared::PublicAssociationMultiPost);
+pub struct AssociationInput(PublicAssociationMultiPost);
 
 impl AssociationInput {
     /// An input associating `from_id` with `to_id` by `types`.
@@ -287,7 +292,7 @@ impl AssociationInput {
         to_id: impl Into<String>,
         types: impl IntoIterator<Item = AssociationType>,
     ) -> Self {
-        AssociationInput(shared::PublicAssociationMultiPost {
+        AssociationInput(PublicAssociationMultiPost {
             from: PublicObjectId { id: from_id.into() },
             to: PublicObjectId { id: to_id.into() },
             types: types.into_iter().map(|t| spec(&t)).collect(),
@@ -295,7 +300,7 @@ impl AssociationInput {
     }
 }
 
-crate::model::deref_to!(AssociationInput => shared::PublicAssociationMultiPost, 0);
+crate::model::deref_to!(AssociationInput => PublicAssociationMultiPost, 0);
 
 /// Associations to remove in a batch, all those between `from` and each of `to`: the
 /// generated `PublicAssociationMultiArchive` (fields through `Deref`).
@@ -332,9 +337,12 @@ fn label_key(from: &str, to: &str) -> (String, String) {
     (name(from), name(to))
 }
 
-/// HubSpot's v4 associations API and association labels, with validation before sending.
+/// HubSpot's associations API and association labels, with validation before sending.
 ///
-/// Get one with [`Client::associations`]. Record ids are checked to be record ids, object
+/// Get one with [`Client::associations`]. The paths named below are v4's; a client on
+/// [`ApiVersion::V2026_09`](crate::ApiVersion::V2026_09) sends each request to its dated equivalent
+/// (`/crm/objects/2026-09/...` and `/crm/associations/2026-09/...`), with the same bodies and
+/// answers. Record ids are checked to be record ids, object
 /// types to be names, and every association to carry a type, before anything is sent.
 ///
 /// ```no_run
@@ -362,9 +370,17 @@ pub struct Associations {
     client: Client,
 }
 
-async fn start_v4(client: &Client) -> Result<(Arc<Call>, v4::Client)> {
-    client.start_call(v4::Client::new_with_client).await
+async fn start(client: &Client) -> Result<(Arc<Call>, Api)> {
+    client
+        .start_versioned(
+            v4::Client::new_with_client,
+            associations_2026_09::Client::new_with_client,
+        )
+        .await
 }
+
+/// The generated associations module of the client's version.
+type Api = Versioned<v4::Client, associations_2026_09::Client>;
 
 impl Client {
     /// Association types, labels and the v4 associations API.
@@ -396,19 +412,21 @@ impl Associations {
         types: &[AssociationType],
     ) -> Result<AssociationLink> {
         check_pair(object_type, object_id, to_object_type, to_object_id)?;
-        let body: Vec<shared::associations::AssociationSpec> = types.iter().map(spec).collect();
+        let body: Vec<AssociationSpec> = types.iter().map(spec).collect();
         check_types("types", &body)?;
-        let (call, api) = start_v4(&self.client).await?;
-        let result = api
-            .create()
-            .object_type(object_type)
-            .object_id(object_id)
-            .to_object_type(to_object_type)
-            .to_object_id(to_object_id)
-            .body(body)
-            .send()
-            .await;
-        call.finish(result, Vec::new)
+        let (call, api) = start(&self.client).await?;
+        on_either!(api, |api| {
+            let result = api
+                .create()
+                .object_type(object_type)
+                .object_id(object_id)
+                .to_object_type(to_object_type)
+                .to_object_id(to_object_id)
+                .body(body)
+                .send()
+                .await;
+            call.finish(result, Vec::new)
+        })
     }
 
     /// Associates two records with the default (unlabeled) type of their object types
@@ -421,16 +439,18 @@ impl Associations {
         to_object_id: &str,
     ) -> Result<AssociationBatch<DefaultAssociation>> {
         check_pair(object_type, object_id, to_object_type, to_object_id)?;
-        let (call, api) = start_v4(&self.client).await?;
-        let result = api
-            .create_default()
-            .from_object_type(object_type)
-            .from_object_id(object_id)
-            .to_object_type(to_object_type)
-            .to_object_id(to_object_id)
-            .send()
-            .await;
-        let answer = call.finish(result, Vec::new)?;
+        let (call, api) = start(&self.client).await?;
+        let answer = on_either!(api, |api| {
+            let result = api
+                .create_default()
+                .from_object_type(object_type)
+                .from_object_id(object_id)
+                .to_object_type(to_object_type)
+                .to_object_id(to_object_id)
+                .send()
+                .await;
+            call.finish(result, Vec::new)?
+        });
         Ok(batch(&call, answer.status, answer.results, answer.errors))
     }
 
@@ -446,21 +466,57 @@ impl Associations {
         to_object_id: &str,
     ) -> Result<()> {
         check_pair(object_type, object_id, to_object_type, to_object_id)?;
-        let (call, api) = start_v4(&self.client).await?;
-        let result = api
-            .archive()
-            .object_type(object_type)
-            .object_id(object_id)
-            .to_object_type(to_object_type)
-            .to_object_id(to_object_id)
-            .send()
-            .await;
-        call.finish(result, Vec::new)
+        let (call, api) = start(&self.client).await?;
+        on_either!(api, |api| {
+            let result = api
+                .archive()
+                .object_type(object_type)
+                .object_id(object_id)
+                .to_object_type(to_object_type)
+                .to_object_id(to_object_id)
+                .send()
+                .await;
+            call.finish(result, Vec::new)
+        })
+    }
+
+    /// Removes the given association types between two records, leaving their other types
+    /// (`POST /crm/v4/associations/{from}/{to}/batch/labels/archive` with one input).
+    pub async fn remove_types(
+        &self,
+        object_type: &str,
+        object_id: &str,
+        to_object_type: &str,
+        to_object_id: &str,
+        types: &[AssociationType],
+    ) -> Result<()> {
+        check_pair(object_type, object_id, to_object_type, to_object_id)?;
+        let input = AssociationInput::new(object_id, to_object_id, types.iter().cloned());
+        check_types("types", &input.types)?;
+        let body = BatchInputPublicAssociationMultiPost {
+            inputs: vec![input.0],
+        };
+        let (call, api) = start(&self.client).await?;
+        on_either!(api, |api| {
+            let result = api
+                .batch_archive_labels()
+                .from_object_type(object_type)
+                .to_object_type(to_object_type)
+                .body(body)
+                .send()
+                .await;
+            call.finish_without_answer(result)
+        })
     }
 
     /// One page of a record's associations to an object type (`GET /crm/v4/objects/
     /// {objectType}/{objectId}/associations/{toObjectType}`): `limit` at most 500, `after`
     /// from the previous page.
+    ///
+    /// 2026-09 has no such list: there it is a batch read of the one record
+    /// (`POST /crm/associations/2026-09/{objectType}/{toObjectType}/batch/read` with
+    /// `{id, after}`), whose page size HubSpot sets; `limit` is checked but not sent. A record
+    /// without associations is an empty page on both versions.
     pub async fn list_page(
         &self,
         object_type: &str,
@@ -481,26 +537,57 @@ impl Associations {
         if after.is_some_and(|a| a.trim().is_empty()) {
             return Err(Error::validation("after", "must not be blank"));
         }
-        let (call, api) = start_v4(&self.client).await?;
-        let mut request = api
-            .list()
-            .object_type(object_type)
-            .object_id(object_id)
-            .to_object_type(to_object_type);
-        if let Some(limit) = limit {
-            request = request.limit(limit as i32);
-        }
-        if let Some(after) = after {
-            request = request.after(after.to_owned());
-        }
-        let page = call.finish(request.send().await, Vec::new)?;
+        let (call, api) = start(&self.client).await?;
+        let (paging, results) = match api {
+            Versioned::Legacy(api) => {
+                let mut request = api
+                    .list()
+                    .object_type(object_type)
+                    .object_id(object_id)
+                    .to_object_type(to_object_type);
+                if let Some(limit) = limit {
+                    request = request.limit(limit as i32);
+                }
+                if let Some(after) = after {
+                    request = request.after(after.to_owned());
+                }
+                let page = call.finish(request.send().await, Vec::new)?;
+                (page.paging.and_then(|p| p.next), page.results)
+            }
+            Versioned::V2026_09(api) => {
+                let body = shared::BatchInputPublicFetchAssociationsBatchRequest {
+                    inputs: vec![shared::PublicFetchAssociationsBatchRequest {
+                        after: after.map(str::to_owned),
+                        id: object_id.to_owned(),
+                    }],
+                };
+                let result = api
+                    .batch_read()
+                    .from_object_type(object_type)
+                    .to_object_type(to_object_type)
+                    .body(body)
+                    .send()
+                    .await;
+                let answer = call.finish(result, Vec::new)?;
+                let errors = answer
+                    .errors
+                    .iter()
+                    .map(|e| ApiError::from_json(call.status(), e));
+                match answer.results.into_iter().find(|r| r.from.id == object_id) {
+                    Some(record) => {
+                        let record = v2026_09::record_associations(record);
+                        (record.paging.and_then(|p| p.next), record.to)
+                    }
+                    None => match errors.into_iter().find(|e| !is_no_associations(e)) {
+                        Some(error) => return Err(error.into()),
+                        None => (None, Vec::new()),
+                    },
+                }
+            }
+        };
         Ok(Page {
-            next_after: page
-                .paging
-                .and_then(|p| p.next)
-                .map(|n| n.after)
-                .filter(|a| !a.is_empty()),
-            results: page.results,
+            next_after: paging.map(|n| n.after).filter(|a| !a.is_empty()),
+            results,
             total: None,
         })
     }
@@ -579,19 +666,21 @@ impl Associations {
                 "give all its types in one input",
             )?;
         }
-        let body = shared::BatchInputPublicAssociationMultiPost {
+        let body = BatchInputPublicAssociationMultiPost {
             inputs: inputs.iter().map(|input| input.0.clone()).collect(),
         };
-        let (call, api) = start_v4(&self.client).await?;
-        let result = api
-            .batch_create()
-            .from_object_type(from_object_type)
-            .to_object_type(to_object_type)
-            .body(body)
-            .send()
-            .await;
-        let answer = call.finish(result, Vec::new)?;
-        Ok(batch(&call, answer.status, answer.results, answer.errors))
+        let (call, api) = start(&self.client).await?;
+        on_either!(api, |api| {
+            let result = api
+                .batch_create()
+                .from_object_type(from_object_type)
+                .to_object_type(to_object_type)
+                .body(body)
+                .send()
+                .await;
+            let answer = call.finish(result, Vec::new)?;
+            Ok(batch(&call, answer.status, answer.results, answer.errors))
+        })
     }
 
     /// Reads the associations of up to 1,000 records to an object type
@@ -631,16 +720,36 @@ impl Associations {
                 .map(|id| shared::PublicFetchAssociationsBatchRequest { after: None, id })
                 .collect(),
         };
-        let (call, api) = start_v4(&self.client).await?;
-        let result = api
-            .batch_read()
-            .from_object_type(from_object_type)
-            .to_object_type(to_object_type)
-            .body(body)
-            .send()
-            .await;
-        let answer = call.finish(result, Vec::new)?;
-        Ok(batch(&call, answer.status, answer.results, answer.errors))
+        let (call, api) = start(&self.client).await?;
+        match api {
+            Versioned::Legacy(api) => {
+                let result = api
+                    .batch_read()
+                    .from_object_type(from_object_type)
+                    .to_object_type(to_object_type)
+                    .body(body)
+                    .send()
+                    .await;
+                let answer = call.finish(result, Vec::new)?;
+                Ok(batch(&call, answer.status, answer.results, answer.errors))
+            }
+            Versioned::V2026_09(api) => {
+                let result = api
+                    .batch_read()
+                    .from_object_type(from_object_type)
+                    .to_object_type(to_object_type)
+                    .body(body)
+                    .send()
+                    .await;
+                let answer = call.finish(result, Vec::new)?;
+                let results = answer
+                    .results
+                    .into_iter()
+                    .map(v2026_09::record_associations)
+                    .collect();
+                Ok(batch(&call, answer.status, results, answer.errors))
+            }
+        }
     }
 
     /// Removes every association between each input's record and its `to_ids`
@@ -679,15 +788,17 @@ impl Associations {
         let body = shared::BatchInputPublicAssociationMultiArchive {
             inputs: inputs.iter().map(|input| input.0.clone()).collect(),
         };
-        let (call, api) = start_v4(&self.client).await?;
-        let result = api
-            .batch_archive()
-            .from_object_type(from_object_type)
-            .to_object_type(to_object_type)
-            .body(body)
-            .send()
-            .await;
-        call.finish(result, Vec::new)
+        let (call, api) = start(&self.client).await?;
+        on_either!(api, |api| {
+            let result = api
+                .batch_archive()
+                .from_object_type(from_object_type)
+                .to_object_type(to_object_type)
+                .body(body)
+                .send()
+                .await;
+            call.finish_without_answer(result)
+        })
     }
 
     /// The association types (HubSpot-defined and custom labels) from one object type to
@@ -732,14 +843,19 @@ impl Associations {
     async fn fetch_labels(&self, from: &str, to: &str) -> Result<Arc<[AssociationLabel]>> {
         let (call, api) = self
             .client
-            .start_call(labels_api::Client::new_with_client)
+            .start_versioned(
+                labels_v4::Client::new_with_client,
+                association_labels_2026_09::Client::new_with_client,
+            )
             .await?;
-        let result = api
-            .list()
-            .from_object_type(from)
-            .to_object_type(to)
-            .send()
-            .await;
+        // Both versions answer with the same (shared) type.
+        let result = on_either!(api, |api| {
+            api.list()
+                .from_object_type(from)
+                .to_object_type(to)
+                .send()
+                .await
+        });
         let labels = call.finish(result, Vec::new)?;
         Ok(labels
             .results
@@ -853,8 +969,17 @@ fn find_label(
     }
 }
 
-fn spec(t: &AssociationType) -> shared::associations::AssociationSpec {
-    shared::associations::AssociationSpec {
+/// The subcategory of HubSpot's batch-read error for a record without associations.
+const NO_ASSOCIATIONS_FOUND: &str = "crm.associations.NO_ASSOCIATIONS_FOUND";
+
+/// A batch read's error item saying the record has no associations, which a list reads as
+/// an empty page.
+fn is_no_associations(error: &ApiError) -> bool {
+    error.sub_category.as_deref() == Some(NO_ASSOCIATIONS_FOUND)
+}
+
+fn spec(t: &AssociationType) -> AssociationSpec {
+    AssociationSpec {
         association_category: t.category.as_str().to_owned(),
         association_type_id: t.type_id,
     }

@@ -10,6 +10,7 @@ use crate::limit::RateLimits;
 use crate::model::{AssociationLabel, PropertyDefinitions};
 use crate::retry::RetryPolicy;
 use crate::transport::{Call, DEFAULT_MAX_BODY_BYTES, Shared};
+use crate::version::ApiVersion;
 
 /// HubSpot's API address.
 pub const DEFAULT_BASE_URL: &str = "https://api.hubapi.com";
@@ -30,6 +31,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.hubapi.com";
 pub struct Client {
     transport: Arc<Shared>,
     caches: Arc<Caches>,
+    version: ApiVersion,
 }
 
 /// What a client learns of its account and keeps: association labels per pair of object
@@ -47,7 +49,8 @@ impl Client {
     }
 
     /// A client from the environment: `HUBSPOT_ACCESS_TOKEN` (required) and, when set,
-    /// `HUBSPOT_BASE_URL`.
+    /// `HUBSPOT_BASE_URL` and `HUBSPOT_API_VERSION` (`v3`, the default, or `2026-09`; see
+    /// [`ApiVersion`]).
     pub fn from_env() -> Result<Self> {
         let token = std::env::var("HUBSPOT_ACCESS_TOKEN")
             .ok()
@@ -60,7 +63,31 @@ impl Client {
         {
             builder = builder.base_url(url);
         }
+        if let Some(version) = std::env::var("HUBSPOT_API_VERSION")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        {
+            let version: ApiVersion = version.parse().map_err(|e: ValidationError| {
+                ValidationError::new("HUBSPOT_API_VERSION", e.reason)
+            })?;
+            builder = builder.api_version(version);
+        }
         builder.build()
+    }
+
+    /// The HubSpot API version requests go to.
+    pub fn api_version(&self) -> ApiVersion {
+        self.version
+    }
+
+    /// The same client (connections, limiters, token and caches shared) speaking `version`:
+    /// for moving one part of a program to another version, or reading back through one what
+    /// was written through the other.
+    pub fn with_api_version(&self, version: ApiVersion) -> Client {
+        Client {
+            version,
+            ..self.clone()
+        }
     }
 
     /// The base URL requests go to.
@@ -104,6 +131,47 @@ impl Client {
     }
 }
 
+/// A generated client of the legacy line (`L`) or of 2026-09 (`D`): the module a call goes
+/// through, picked by the client's [`ApiVersion`].
+pub(crate) enum Versioned<L, D> {
+    Legacy(L),
+    V2026_09(D),
+}
+
+/// Runs `$body` with `$api` bound to the [`Versioned`] client. The body is written once and
+/// checked against each module: both take the same (shared) request types, and their
+/// answers agree in the fields the body reads.
+macro_rules! on_either {
+    ($api:expr, |$client:ident| $body:expr) => {
+        match $api {
+            crate::client::Versioned::Legacy($client) => $body,
+            crate::client::Versioned::V2026_09($client) => $body,
+        }
+    };
+}
+pub(crate) use on_either;
+
+impl Client {
+    /// [`Self::start_call`] with the generated module of the client's version: `legacy` for
+    /// v3/v4, `dated` for 2026-09.
+    pub(crate) async fn start_versioned<L, D>(
+        &self,
+        legacy: fn(&str, reqwest::Client, hubspot_crm_api::Hooks) -> L,
+        dated: fn(&str, reqwest::Client, hubspot_crm_api::Hooks) -> D,
+    ) -> Result<(Arc<Call>, Versioned<L, D>)> {
+        Ok(match self.version {
+            ApiVersion::V3 => {
+                let (call, api) = self.start_call(legacy).await?;
+                (call, Versioned::Legacy(api))
+            }
+            ApiVersion::V2026_09 => {
+                let (call, api) = self.start_call(dated).await?;
+                (call, Versioned::V2026_09(api))
+            }
+        })
+    }
+}
+
 /// Configures a [`Client`].
 #[derive(Debug)]
 pub struct ClientBuilder {
@@ -115,6 +183,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     limits: RateLimits,
     max_body_bytes: u64,
+    version: ApiVersion,
 }
 
 /// Where tokens come from; OAuth is kept apart until `build` checks it.
@@ -135,6 +204,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             limits: RateLimits::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            version: ApiVersion::default(),
         }
     }
 }
@@ -238,6 +308,24 @@ impl ClientBuilder {
         self
     }
 
+    /// The HubSpot API version to speak (default [`ApiVersion::V3`], the API of HubSpot's
+    /// leads guide). Every operation works on each version.
+    ///
+    /// ```
+    /// use hubspot_crm::{ApiVersion, Client};
+    ///
+    /// let client = Client::builder()
+    ///     .access_token("pat-na1-...")
+    ///     .api_version(ApiVersion::V2026_09)
+    ///     .build()?;
+    /// assert_eq!(client.api_version(), ApiVersion::V2026_09);
+    /// # Ok::<(), hubspot_crm::Error>(())
+    /// ```
+    pub fn api_version(mut self, version: ApiVersion) -> Self {
+        self.version = version;
+        self
+    }
+
     /// Builds the client; fails without a token, with a malformed base URL or OAuth token
     /// URL, or with a zero body cap.
     pub fn build(self) -> Result<Client> {
@@ -279,6 +367,7 @@ impl ClientBuilder {
                 self.max_body_bytes,
             )),
             caches: Arc::default(),
+            version: self.version,
         })
     }
 }

@@ -316,6 +316,31 @@ impl ApiError {
         self.status == 429
     }
 
+    /// HubSpot rejected the request's content (`VALIDATION_ERROR`): a property value, a
+    /// missing required property, or, on 2026-09, one of the account's validation rules
+    /// (conditionally required properties, required form fields, association permissions).
+    /// [`Self::invalid_properties`] names the properties, [`Self::errors`] says why.
+    pub fn is_validation_error(&self) -> bool {
+        self.category.as_deref() == Some("VALIDATION_ERROR")
+    }
+
+    /// The properties HubSpot names as at fault (`context.propertyName` of the error and of
+    /// each of its `errors`), in order, each once.
+    pub fn invalid_properties(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        let from_error = self.context.get("propertyName").into_iter().flatten();
+        let from_details = self
+            .errors
+            .iter()
+            .flat_map(|d| d.context.get("propertyName").into_iter().flatten());
+        for name in from_error.chain(from_details) {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
     /// The record was not found.
     pub fn is_not_found(&self) -> bool {
         self.status == 404 || self.category.as_deref() == Some("OBJECT_NOT_FOUND")
@@ -375,6 +400,22 @@ mod tests {
         assert_eq!(e.errors[0].context["propertyName"], ["x"]);
         assert_eq!(e.context["ids"], ["1"]);
         assert!(e.raw_body.is_none());
+    }
+
+    #[test]
+    fn an_account_validation_rule_names_its_properties() {
+        let body = br#"{"status":"error","message":"Validation rules failed","correlationId":"c-2","category":"VALIDATION_ERROR","errors":[{"message":"hs_lead_type is required when hs_lead_label is HOT","code":"REQUIRED_FIELD","context":{"propertyName":["hs_lead_type"]}},{"message":"m","context":{"propertyName":["hubspot_owner_id","hs_lead_type"]}}]}"#;
+        let e = ApiError::from_response(400, body, None);
+        assert!(e.is_validation_error());
+        assert_eq!(e.invalid_properties(), ["hs_lead_type", "hubspot_owner_id"]);
+        assert_eq!(e.errors[0].code.as_deref(), Some("REQUIRED_FIELD"));
+        let not_found = ApiError::from_response(
+            404,
+            br#"{"message":"m","category":"OBJECT_NOT_FOUND"}"#,
+            None,
+        );
+        assert!(!not_found.is_validation_error());
+        assert!(not_found.invalid_properties().is_empty());
     }
 
     #[test]

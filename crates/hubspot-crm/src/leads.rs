@@ -7,13 +7,14 @@
 use hubspot_crm_api::leads as api;
 use hubspot_crm_api::shared::AssociationSpec;
 
-use crate::associations::LeadAssociation;
+use crate::associations::{LeadAssociation, hubspot_defined};
 use crate::client::Client;
 use crate::error::Result;
 use crate::error::ValidationError;
-use crate::model::{AssociationCategory, AssociationType, NewRecord, Record};
+use crate::model::{AssociationCategory, AssociationType, NewRecord, ReadOptions, Record};
 use crate::objects::{CrmObject, Objects};
 use crate::validate::{validate_association_path, validate_new_common};
+use crate::version::ApiVersion;
 
 /// Names of the lead properties HubSpot defines.
 ///
@@ -151,6 +152,11 @@ impl Objects<Lead> {
     ///
     /// `to_object_type` is a type name or id such as `contacts` or `0-1`;
     /// `association_type_id` a lead association type, e.g. 608 (lead to contact).
+    ///
+    /// 2026-09 has no per-lead path: there it is the dated per-object association with that
+    /// one type (its category HubSpot-defined for the lead types this crate knows, else read
+    /// from the pair's labels), then a read of the lead with its associations to
+    /// `to_object_type`.
     pub async fn associate_v3(
         &self,
         lead_id: &str,
@@ -159,6 +165,17 @@ impl Objects<Lead> {
         association_type_id: i32,
     ) -> Result<Record> {
         validate_association_path(lead_id, to_object_type, to_id, association_type_id)?;
+        if self.client().api_version() != ApiVersion::V3 {
+            let association_type = self
+                .association_type_of(to_object_type, association_type_id)
+                .await?;
+            self.client()
+                .associations()
+                .associate("leads", lead_id, to_object_type, to_id, &[association_type])
+                .await?;
+            let read = ReadOptions::new().associations([to_object_type]);
+            return self.get_with(lead_id, &read).await;
+        }
         let (call, api) = self
             .client()
             .start_call(api::Client::new_with_client)
@@ -178,6 +195,10 @@ impl Objects<Lead> {
     /// per-lead endpoint (`DELETE` of the [`associate_v3`](Self::associate_v3) path).
     ///
     /// HubSpot deletes a lead whose last primary association is removed.
+    ///
+    /// On 2026-09 it removes that one type through the dated batch label removal
+    /// ([`Associations::remove_types`](crate::Associations::remove_types)), leaving the
+    /// pair's other types.
     pub async fn remove_association_v3(
         &self,
         lead_id: &str,
@@ -186,6 +207,16 @@ impl Objects<Lead> {
         association_type_id: i32,
     ) -> Result<()> {
         validate_association_path(lead_id, to_object_type, to_id, association_type_id)?;
+        if self.client().api_version() != ApiVersion::V3 {
+            let association_type = self
+                .association_type_of(to_object_type, association_type_id)
+                .await?;
+            return self
+                .client()
+                .associations()
+                .remove_types("leads", lead_id, to_object_type, to_id, &[association_type])
+                .await;
+        }
         let (call, api) = self
             .client()
             .start_call(api::Client::new_with_client)
@@ -199,6 +230,41 @@ impl Objects<Lead> {
             .send()
             .await;
         call.finish(result, Vec::new)
+    }
+
+    /// The type (with its category) a v3 per-lead path names by id alone: a HubSpot-defined
+    /// lead type this crate knows, else the pair's labels say.
+    async fn association_type_of(
+        &self,
+        to_object_type: &str,
+        type_id: i32,
+    ) -> Result<AssociationType> {
+        if let Some((_, known)) = hubspot_defined("leads", to_object_type)
+            .into_iter()
+            .find(|(_, t)| t.type_id == type_id)
+        {
+            return Ok(known);
+        }
+        let labels = self
+            .client()
+            .associations()
+            .labels("leads", to_object_type)
+            .await?;
+        labels
+            .iter()
+            .find(|l| l.type_id == type_id)
+            .map(|l| l.association_type())
+            .ok_or_else(|| {
+                let known: Vec<String> = labels.iter().map(|l| l.type_id.to_string()).collect();
+                ValidationError::new(
+                    "associationTypeId",
+                    format!(
+                        "{type_id} is not an association type from leads to {to_object_type} in this account (types: {})",
+                        known.join(", ")
+                    ),
+                )
+                .into()
+            })
     }
 }
 

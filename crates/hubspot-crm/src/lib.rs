@@ -3,7 +3,9 @@
 //! - every lead operation HubSpot documents, with lead-specific validation before sending;
 //! - batches of any size, each input accounted for; streaming list and search past 10,000;
 //! - association types by name, and label lookups;
-//! - rate limiting, retries that never duplicate a create, OAuth refresh, tracing.
+//! - rate limiting, retries that never duplicate a create, OAuth refresh, tracing;
+//! - HubSpot's legacy `v3`/`v4` API (the default) and the dated 2026-09 API, one switch
+//!   ([`ClientBuilder::api_version`]) for every operation.
 //!
 //! Built on the generated `hubspot-crm-api` crate, re-exported as [`api`].
 
@@ -22,7 +24,9 @@ mod retry;
 mod search;
 mod stream;
 mod transport;
+mod v2026_09;
 mod validate;
+mod version;
 
 pub use associations::{
     AssociationBatch, AssociationInput, AssociationLink, AssociationRemoval, AssociationTarget,
@@ -50,6 +54,7 @@ pub use search::{
 };
 pub use stream::{MAX_LIST_PAGE_SIZE, OBJECT_ID_PROPERTY, RecordStream, StreamOptions};
 pub use validate::validate_record_id;
+pub use version::ApiVersion;
 
 /// The generated low-level client.
 pub use hubspot_crm_api as api;

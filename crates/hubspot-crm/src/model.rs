@@ -100,6 +100,9 @@ impl From<SimplePublicObject> for Record {
 /// associations, with the upsert's `new`): their shared fields, moved over.
 macro_rules! record_fields {
     ($o:expr) => {
+        crate::model::record_fields!($o, warnings = $o.warnings)
+    };
+    ($o:expr, warnings = $warnings:expr) => {
         SimplePublicObject {
             archived: $o.archived,
             archived_at: $o.archived_at,
@@ -110,10 +113,11 @@ macro_rules! record_fields {
             properties_with_history: $o.properties_with_history,
             updated_at: $o.updated_at,
             url: $o.url,
-            warnings: $o.warnings,
+            warnings: $warnings,
         }
     };
 }
+pub(crate) use record_fields;
 
 impl From<SimplePublicObjectWithAssociations> for Record {
     fn from(o: SimplePublicObjectWithAssociations) -> Self {

@@ -13,7 +13,7 @@ use hubspot_crm_api::shared::{
     SimplePublicObjectBatchInputUpsert, SimplePublicObjectId, SimplePublicObjectInput,
     SimplePublicObjectInputForCreate,
 };
-use hubspot_crm_api::{leads as leads_api, objects as objects_api};
+use hubspot_crm_api::{leads as leads_api, objects as objects_api, objects_2026_09};
 
 use crate::client::Client;
 use crate::error::{Result, ValidationError};
@@ -26,6 +26,7 @@ use crate::validate::{
     self, after_cursor, check_object_type, property_map_names, read_options, validate_new_common,
     validate_path_address, validate_record_id,
 };
+use crate::version::ApiVersion;
 
 /// A CRM object type: HubSpot's name and id for it, and the rules this client checks before
 /// sending. Implement it in your own crate for any standard or custom object type; every
@@ -133,16 +134,22 @@ enum Route {
     Objects,
     /// `hubspot_crm_api::leads`.
     Leads,
+    /// `hubspot_crm_api::objects_2026_09`: every type, leads included, in the path.
+    Objects2026_09,
 }
 
 impl Route {
-    /// Leads, by name or type id, keep going through their own generated module; every other
-    /// type goes through the generic one. Both speak the same shared types.
-    fn for_type(object_type: &str) -> Self {
-        if object_type.eq_ignore_ascii_case("leads") || object_type == "0-136" {
-            Route::Leads
-        } else {
-            Route::Objects
+    /// On v3, leads (by name or type id) keep going through their own generated module and
+    /// every other type through the generic one; the dated version has one generic module.
+    fn for_type(version: ApiVersion, object_type: &str) -> Self {
+        match version {
+            ApiVersion::V2026_09 => Route::Objects2026_09,
+            ApiVersion::V3
+                if object_type.eq_ignore_ascii_case("leads") || object_type == "0-136" =>
+            {
+                Route::Leads
+            }
+            ApiVersion::V3 => Route::Objects,
         }
     }
 }
@@ -151,24 +158,48 @@ impl Route {
 enum Api {
     Objects(objects_api::Client),
     Leads(leads_api::Client),
+    Objects2026_09(objects_2026_09::Client),
 }
 
 /// Sends operation `$op` through the route's generated client: `$build` finishes the builder
-/// `$b` (query and body); the generic module also gets the object type and, with `id = ...`,
-/// the record id, as the leads module gets the lead id.
+/// `$b` (query and body); the generic modules also get the object type and, with `id = ...`,
+/// the record id, as the leads module gets the lead id. `$finish` turns the result `$answer`
+/// into the crate's type; it is written once and checked against each module's answer type,
+/// since the request types are shared but the versions' answer types differ.
 macro_rules! send {
-    ($api:expr, $object_type:expr, $op:ident $(, id = $id:expr)?; |$b:ident| $build:expr) => {
+    ($api:expr, $object_type:expr, $op:ident $(, id = $id:expr)?;
+     |$b:ident| $build:expr; |$answer:ident| $finish:expr) => {
         match $api {
             Api::Objects(api) => {
                 let $b = api.$op().object_type($object_type) $(.object_id($id))?;
-                $build.send().await
+                let $answer = $build.send().await;
+                $finish
             }
             Api::Leads(api) => {
                 let $b = api.$op() $(.leads_id($id))?;
-                $build.send().await
+                let $answer = $build.send().await;
+                $finish
+            }
+            Api::Objects2026_09(api) => {
+                let $b = api.$op().object_type($object_type) $(.object_id($id))?;
+                let $answer = $build.send().await;
+                $finish
             }
         }
     };
+}
+
+/// A batch answer of any route as a [`BatchResponse`]; a macro, since the routes' answer
+/// types differ and only their field names agree.
+macro_rules! batch_answer {
+    ($call:expr, $answer:expr, $inputs:expr) => {{
+        let answer = $call.finish($answer, $inputs)?;
+        Ok(BatchResponse::new(
+            $call.status(),
+            answer.results,
+            answer.errors,
+        ))
+    }};
 }
 
 /// The operations every CRM object type has, for one type `O`: validated single-record calls
@@ -197,9 +228,9 @@ impl<O> Clone for Objects<O> {
 impl<O: CrmObject> Objects<O> {
     fn new(client: Client, object_type: &str) -> Self {
         Objects {
+            route: Route::for_type(client.api_version(), object_type),
             client,
             object_type: object_type.into(),
-            route: Route::for_type(object_type),
             _object: PhantomData,
         }
     }
@@ -236,6 +267,13 @@ impl<O: CrmObject> Objects<O> {
                     .await?;
                 (call, Api::Leads(api))
             }
+            Route::Objects2026_09 => {
+                let (call, api) = self
+                    .client
+                    .start_call(objects_2026_09::Client::new_with_client)
+                    .await?;
+                (call, Api::Objects2026_09(api))
+            }
         })
     }
 
@@ -256,15 +294,14 @@ impl<O: CrmObject> Objects<O> {
         let properties = comma_list(&self.properties(options));
         let history = comma_list(&options.properties_with_history);
         let associations = comma_list(&options.associations);
-        let result = send!(api, &*self.object_type, get, id = id; |b| {
+        send!(api, &*self.object_type, get, id = id; |b| {
             let mut b = b.archived(options.archived);
             if let Some(list) = properties { b = b.properties(list); }
             if let Some(list) = history { b = b.properties_with_history(list); }
             if let Some(list) = associations { b = b.associations(list); }
             if let Some(p) = &options.id_property { b = b.id_property(p.clone()); }
             b
-        });
-        call.finish(result, Vec::new).map(Record::from)
+        }; |answer| call.finish(answer, Vec::new).map(Record::from))
     }
 
     pub(crate) async fn send_list(
@@ -280,7 +317,7 @@ impl<O: CrmObject> Objects<O> {
         let properties = comma_list(&self.properties(options));
         let history = comma_list(&options.properties_with_history);
         let associations = comma_list(&options.associations);
-        let result = send!(api, &*self.object_type, list; |b| {
+        send!(api, &*self.object_type, list; |b| {
             let mut b = b.archived(options.archived);
             if let Some(limit) = limit { b = b.limit(limit as i32); }
             if let Some(after) = after { b = b.after(after.to_owned()); }
@@ -288,12 +325,13 @@ impl<O: CrmObject> Objects<O> {
             if let Some(list) = history { b = b.properties_with_history(list); }
             if let Some(list) = associations { b = b.associations(list); }
             b
-        });
-        let page = call.finish(result, Vec::new)?;
-        Ok(Page {
-            next_after: page.paging.and_then(|p| p.next).map(|n| n.after),
-            results: page.results.into_iter().map(Record::from).collect(),
-            total: None,
+        }; |answer| {
+            let page = call.finish(answer, Vec::new)?;
+            Ok(Page {
+                next_after: page.paging.and_then(|p| p.next).map(|n| n.after),
+                results: page.results.into_iter().map(Record::from).collect(),
+                total: None,
+            })
         })
     }
 
@@ -305,8 +343,8 @@ impl<O: CrmObject> Objects<O> {
             properties: input.properties,
         };
         let (call, api) = self.start().await?;
-        let result = send!(api, &*self.object_type, create; |b| b.body(body));
-        call.finish(result, || vec![label]).map(Record::from)
+        send!(api, &*self.object_type, create; |b| b.body(body);
+            |answer| call.finish(answer, || vec![label]).map(Record::from))
     }
 
     async fn send_update(&self, update: RecordUpdate) -> Result<Record> {
@@ -316,29 +354,29 @@ impl<O: CrmObject> Objects<O> {
             properties: update.properties,
         };
         let id_property = update.id_property;
-        let result = send!(api, &*self.object_type, update, id = update.id.as_str(); |b| {
+        send!(api, &*self.object_type, update, id = update.id.as_str(); |b| {
             let mut b = b.body(body);
             if let Some(p) = id_property { b = b.id_property(p); }
             b
-        });
-        call.finish(result, Vec::new).map(Record::from)
+        }; |answer| call.finish(answer, Vec::new).map(Record::from))
     }
 
     async fn send_archive(&self, id: &str) -> Result<()> {
         let (call, api) = self.start().await?;
-        let result = send!(api, &*self.object_type, archive, id = id; |b| b);
-        call.finish(result, Vec::new)
+        send!(api, &*self.object_type, archive, id = id; |b| b;
+            |answer| call.finish(answer, Vec::new))
     }
 
     pub(crate) async fn send_search(&self, request: &SearchRequest) -> Result<Page<Record>> {
         let body = search_body(request, &self.properties(&ReadOptions::default()));
         let (call, api) = self.start().await?;
-        let result = send!(api, &*self.object_type, search; |b| b.body(body));
-        let page = call.finish(result, Vec::new)?;
-        Ok(Page {
-            next_after: page.paging.and_then(|p| p.next).map(|n| n.after),
-            results: page.results.into_iter().map(Record::from).collect(),
-            total: Some(page.total.max(0) as u64),
+        send!(api, &*self.object_type, search; |b| b.body(body); |answer| {
+            let page = call.finish(answer, Vec::new)?;
+            Ok(Page {
+                next_after: page.paging.and_then(|p| p.next).map(|n| n.after),
+                results: page.results.into_iter().map(Record::from).collect(),
+                total: Some(page.total.max(0) as u64),
+            })
         })
     }
 
@@ -358,14 +396,8 @@ impl<O: CrmObject> Objects<O> {
             properties: self.properties(options),
             properties_with_history: options.properties_with_history.clone(),
         };
-        let result =
-            send!(api, &*self.object_type, batch_read; |b| b.archived(options.archived).body(body));
-        let answer = call.finish(result, Vec::new)?;
-        Ok(BatchResponse::new(
-            call.status(),
-            answer.results,
-            answer.errors,
-        ))
+        send!(api, &*self.object_type, batch_read; |b| b.archived(options.archived).body(body);
+            |answer| batch_answer!(call, answer, Vec::new))
     }
 
     /// `POST /batch/create`: one request of at most 100 inputs.
@@ -379,13 +411,8 @@ impl<O: CrmObject> Objects<O> {
             inputs: inputs.into_iter().map(NewRecord::into_input).collect(),
         };
         let (call, api) = self.start().await?;
-        let result = send!(api, &*self.object_type, batch_create; |b| b.body(body));
-        let answer = call.finish(result, || labels)?;
-        Ok(BatchResponse::new(
-            call.status(),
-            answer.results,
-            answer.errors,
-        ))
+        send!(api, &*self.object_type, batch_create; |b| b.body(body);
+            |answer| batch_answer!(call, answer, || labels))
     }
 
     /// `POST /batch/update`: one request of at most 100 inputs.
@@ -397,13 +424,8 @@ impl<O: CrmObject> Objects<O> {
             inputs: inputs.into_iter().map(RecordUpdate::into_input).collect(),
         };
         let (call, api) = self.start().await?;
-        let result = send!(api, &*self.object_type, batch_update; |b| b.body(body));
-        let answer = call.finish(result, Vec::new)?;
-        Ok(BatchResponse::new(
-            call.status(),
-            answer.results,
-            answer.errors,
-        ))
+        send!(api, &*self.object_type, batch_update; |b| b.body(body);
+            |answer| batch_answer!(call, answer, Vec::new))
     }
 
     /// `POST /batch/upsert`: one request of at most 100 inputs.
@@ -426,13 +448,8 @@ impl<O: CrmObject> Objects<O> {
                 .collect(),
         };
         let (call, api) = self.start().await?;
-        let result = send!(api, &*self.object_type, batch_upsert; |b| b.body(body));
-        let answer = call.finish(result, Vec::new)?;
-        Ok(BatchResponse::new(
-            call.status(),
-            answer.results,
-            answer.errors,
-        ))
+        send!(api, &*self.object_type, batch_upsert; |b| b.body(body);
+            |answer| batch_answer!(call, answer, Vec::new))
     }
 
     /// `POST /batch/archive`: one request of at most 100 ids.
@@ -444,8 +461,8 @@ impl<O: CrmObject> Objects<O> {
                 .collect(),
         };
         let (call, api) = self.start().await?;
-        let result = send!(api, &*self.object_type, batch_archive; |b| b.body(body));
-        call.finish(result, Vec::new)
+        send!(api, &*self.object_type, batch_archive; |b| b.body(body);
+            |answer| call.finish(answer, Vec::new))
     }
 }
 

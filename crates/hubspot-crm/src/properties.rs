@@ -1,5 +1,5 @@
-//! Property definitions (`/crm/v3/properties`), cached per client, and checks of values
-//! against them before a record is written.
+//! Property definitions (`/crm/v3/properties`, or `/crm/properties/2026-09`), cached per
+//! client, and checks of values against them before a record is written.
 //!
 //! Dropdown options such as those of `hs_lead_type` or `hs_lead_label` differ per account:
 //! they are read from HubSpot, never assumed.
@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use hubspot_crm_api::properties as api;
+use hubspot_crm_api::{properties as v3, properties_2026_09};
 
-use crate::client::Client;
+use crate::client::{Client, Versioned, on_either};
 use crate::error::{Error, Result};
 use crate::model::{NewRecord, PropertyDefinition, PropertyDefinitions, RecordUpdate};
 use crate::transport::Call;
@@ -52,9 +52,17 @@ pub struct Properties {
     client: Client,
 }
 
-async fn start(client: &Client) -> Result<(Arc<Call>, api::Client)> {
-    client.start_call(api::Client::new_with_client).await
+async fn start(client: &Client) -> Result<(Arc<Call>, Api)> {
+    client
+        .start_versioned(
+            v3::Client::new_with_client,
+            properties_2026_09::Client::new_with_client,
+        )
+        .await
 }
+
+/// The generated properties module of the client's version.
+type Api = Versioned<v3::Client, properties_2026_09::Client>;
 
 impl Properties {
     /// The properties API through `client`.
@@ -68,7 +76,7 @@ impl Properties {
     }
 
     /// Reads every property definition of an object type from HubSpot, in HubSpot's order
-    /// (`GET /crm/v3/properties/{objectType}`), and caches them for [`Self::definitions`].
+    /// (`GET /crm/v3/properties/{objectType}`, or its 2026-09 path), and caches them for [`Self::definitions`].
     pub async fn list(&self, object_type: &str) -> Result<Vec<PropertyDefinition>> {
         check_object_type("objectType", object_type)?;
         let list = self.fetch(object_type).await?;
@@ -76,7 +84,7 @@ impl Properties {
         Ok(list)
     }
 
-    /// Reads one property definition (`GET /crm/v3/properties/{objectType}/{propertyName}`).
+    /// Reads one property definition (`GET /crm/v3/properties/{objectType}/{propertyName}`, or its 2026-09 path).
     /// An unknown property is an [`Error::Api`] with status 404; a malformed name (blank, or
     /// with characters other than letters, digits and `_`) is rejected before sending.
     pub async fn get(&self, object_type: &str, name: &str) -> Result<PropertyDefinition> {
@@ -84,13 +92,15 @@ impl Properties {
         path_segment("propertyName", name)?;
         property_name("propertyName", name)?;
         let (call, api) = start(&self.client).await?;
-        let result = api
-            .get()
-            .object_type(object_type)
-            .property_name(name)
-            .send()
-            .await;
-        call.finish(result, Vec::new).map(PropertyDefinition::from)
+        on_either!(api, |api| {
+            let result = api
+                .get()
+                .object_type(object_type)
+                .property_name(name)
+                .send()
+                .await;
+            call.finish(result, Vec::new).map(PropertyDefinition::from)
+        })
     }
 
     /// The property definitions of an object type, read from HubSpot once per client (clones
@@ -126,13 +136,11 @@ impl Properties {
 
     async fn fetch(&self, object_type: &str) -> Result<Vec<PropertyDefinition>> {
         let (call, api) = start(&self.client).await?;
-        let result = api.list().object_type(object_type).send().await;
-        let list = call.finish(result, Vec::new)?;
-        Ok(list
-            .results
-            .into_iter()
-            .map(PropertyDefinition::from)
-            .collect())
+        on_either!(api, |api| {
+            let result = api.list().object_type(object_type).send().await;
+            let list = call.finish(result, Vec::new)?;
+            Ok(list.results.into_iter().map(Into::into).collect())
+        })
     }
 
     /// Checks values to write against the (cached) definitions of `object_type`: each

@@ -280,6 +280,23 @@ impl Call {
         self.record().status.unwrap_or(200)
     }
 
+    /// [`Self::finish`] for an operation whose answer says nothing the caller needs (a
+    /// removal): a 2xx without a body counts as done, though the spec promises one (2026-09's
+    /// batch removals are specified as 200 with a status, where v4 answers 204).
+    pub(crate) fn finish_without_answer<T, E>(
+        &self,
+        result: std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>,
+    ) -> Result<()> {
+        match self.finish(result, Vec::new) {
+            Err(Error::Decode { status, body, .. })
+                if (200..300).contains(&status) && body.trim().is_empty() =>
+            {
+                Ok(())
+            }
+            other => other.map(drop),
+        }
+    }
+
     /// Turns the generated method's result into this crate's result. `inputs` names what was
     /// sent, for an [`Error::OutcomeUnknown`].
     pub(crate) fn finish<T, E>(

@@ -25,3 +25,4 @@ mod stream_list;
 mod stream_search;
 mod support;
 mod tracing_spans;
+mod versions;
