@@ -386,6 +386,7 @@ pub fn generate_module(
     let client = Generator::new(&settings())
         .generate_tokens(spec)
         .map_err(fail)?;
+    let client = reexport_shared_types(module, client, replacements)?;
     let hooks = quote! {
         /// Every request of this module goes through the client's [`crate::Transport`].
         impl ClientHooks<crate::Hooks> for Client {
@@ -423,6 +424,49 @@ pub fn generate_module(
         #mock
     };
     Ok((format_source(module, client)?, format_source(module, mock)?))
+}
+
+/// Adds `pub use <shared path>;` to the client's `types` for every shared type the module
+/// uses, so `<module>::types::Name` names each schema of the spec, wherever sharing puts it.
+fn reexport_shared_types(
+    module: &str,
+    client: proc_macro2::TokenStream,
+    replacements: &[&Replacement],
+) -> Result<proc_macro2::TokenStream, Error> {
+    let fail = |message: String| Error::Generate {
+        module: module.to_owned(),
+        message,
+    };
+    let mut file: syn::File =
+        syn::parse2(client).map_err(|e| fail(format!("generated code does not parse: {e}")))?;
+    let types = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or_else(|| fail("the generator wrote no `types` module".into()))?;
+    let mut reexports = Vec::with_capacity(replacements.len());
+    for replacement in replacements {
+        // A shared type replaces the module's own, so a local item of its name means the
+        // generator derived that name for something else: the re-export would clash.
+        if types
+            .iter()
+            .any(|item| item_ident(item).is_some_and(|i| i == replacement.name.as_str()))
+        {
+            return Err(fail(format!(
+                "`types::{}` is both the module's own type and the shared `{}`",
+                replacement.name,
+                replacement.path()
+            )));
+        }
+        let path: syn::Path = syn::parse_str(&replacement.path())
+            .map_err(|e| fail(format!("`{}` is not a path: {e}", replacement.path())))?;
+        reexports.push(syn::parse_quote!(pub use #path;));
+    }
+    types.splice(0..0, reexports);
+    Ok(quote!(#file))
 }
 
 fn format_source(module: &str, tokens: proc_macro2::TokenStream) -> Result<String, Error> {

@@ -24,6 +24,7 @@ pub fn normalize(
     drop_prose(&mut spec);
     split_default_response(&mut spec);
     fold_success_responses(&mut spec);
+    base_names_for_answers_with_errors(&mut spec);
     nullable_property_maps(&mut spec);
     comma_separated_query_lists(&mut spec);
     open_enums_in_responses(&mut spec);
@@ -180,7 +181,8 @@ pub fn split_default_response(spec: &mut Value) {
 }
 
 /// Rule 1b: all success codes of an operation become one `2XX` with the widest schema (the
-/// one with `errors` for batch operations), so a 200 where the spec says 201 still parses.
+/// one with `errors` for batch operations, renamed by rule 1c), so a 200 where the spec says
+/// 201 still parses.
 pub fn fold_success_responses(spec: &mut Value) {
     let schemas = component_schemas(spec);
     for_each_operation(spec, |_, _, op| {
@@ -230,6 +232,82 @@ pub fn fold_success_responses(spec: &mut Value) {
         *responses = reordered;
     });
 }
+
+/// Suffix of the batch answer schemas of the v3/v4 specs that hold `errors`/`numErrors`.
+const WITH_ERRORS: &str = "WithErrors";
+
+/// Rule 1c: a success answer `<Base>WithErrors` (what folding picks for batch operations)
+/// takes the name `<Base>` when the spec defines `<Base>` and, folded away, nothing refers to
+/// it any more. The 2026-09 specs give the same shape the base name, so one wire format has
+/// one name, and can be shared. While anything still refers to `<Base>`, both stay.
+pub fn base_names_for_answers_with_errors(spec: &mut Value) {
+    let mut answers = BTreeSet::new();
+    for_each_operation(spec, |_, _, op| {
+        for (_, response) in op
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(status, _)| status.starts_with('2'))
+        {
+            if let Some(name) = response
+                .pointer("/content/application~1json/schema/$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix(SCHEMA_REF))
+                .filter(|name| name.ends_with(WITH_ERRORS))
+            {
+                answers.insert(name.to_owned());
+            }
+        }
+    });
+    for wide in answers {
+        let base = wide.strip_suffix(WITH_ERRORS).expect("filtered above");
+        let schemas = component_schemas(spec);
+        if base.is_empty() || !schemas.contains_key(base) || !schemas.contains_key(&wide) {
+            continue;
+        }
+        // What `<Base>` itself refers to goes with it; any other reference keeps it.
+        let mut referenced = BTreeSet::new();
+        let mut elsewhere = spec.clone();
+        if let Some(schemas) = elsewhere
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+        {
+            schemas.remove(base);
+        }
+        refs_in(&elsewhere, &mut referenced);
+        if referenced.contains(base) {
+            continue;
+        }
+        let schemas = spec
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+            .expect("checked above");
+        let widest = schemas.shift_remove(&wide).expect("checked above");
+        // In `<Base>`'s place, so the order of the schemas stays.
+        schemas.insert(base.to_owned(), widest);
+        let (from, to) = (format!("{SCHEMA_REF}{wide}"), format!("{SCHEMA_REF}{base}"));
+        rewrite_refs(spec, &from, &to);
+    }
+}
+
+/// Points every `$ref` equal to `from` at `to`.
+fn rewrite_refs(value: &mut Value, from: &str, to: &str) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get_mut("$ref")
+                && reference == from
+            {
+                *reference = to.to_owned();
+            }
+            map.values_mut().for_each(|v| rewrite_refs(v, from, to));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rewrite_refs(v, from, to)),
+        _ => {}
+    }
+}
+
+const SCHEMA_REF: &str = "#/components/schemas/";
 
 /// Rule 2: in schemas HubSpot sends back, property maps accept `null` values.
 pub fn nullable_property_maps(spec: &mut Value) {

@@ -8,6 +8,10 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    pub use ::hubspot_crm_api::shared::AssociationSpecWithLabel;
+    pub use ::hubspot_crm_api::shared::CollectionResponseAssociationSpecWithLabelNoPaging;
+    pub use ::hubspot_crm_api::shared::Error;
+    pub use ::hubspot_crm_api::shared::ErrorDetail;
     ///`PublicAssociationDefinitionCreateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct PublicAssociationDefinitionCreateRequest {

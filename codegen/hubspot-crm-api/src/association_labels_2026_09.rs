@@ -8,6 +8,12 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    pub use ::hubspot_crm_api::shared::AssociationSpecWithLabel;
+    pub use ::hubspot_crm_api::shared::BatchResponseVoid;
+    pub use ::hubspot_crm_api::shared::CollectionResponseAssociationSpecWithLabelNoPaging;
+    pub use ::hubspot_crm_api::shared::Error;
+    pub use ::hubspot_crm_api::shared::ErrorDetail;
+    pub use ::hubspot_crm_api::shared::StandardError;
     ///`BatchInputPublicAssociationDefinitionConfigurationCreateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct BatchInputPublicAssociationDefinitionConfigurationCreateRequest {

@@ -8,6 +8,27 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    pub use ::hubspot_crm_api::shared::BatchInputPublicAssociationMultiArchive;
+    pub use ::hubspot_crm_api::shared::BatchInputPublicAssociationMultiPost;
+    pub use ::hubspot_crm_api::shared::BatchInputPublicDefaultAssociationMultiPost;
+    pub use ::hubspot_crm_api::shared::BatchInputPublicFetchAssociationsBatchRequest;
+    pub use ::hubspot_crm_api::shared::BatchResponseLabelsBetweenObjectPair;
+    pub use ::hubspot_crm_api::shared::BatchResponsePublicDefaultAssociation;
+    pub use ::hubspot_crm_api::shared::Error;
+    pub use ::hubspot_crm_api::shared::ErrorDetail;
+    pub use ::hubspot_crm_api::shared::ForwardPaging;
+    pub use ::hubspot_crm_api::shared::LabelsBetweenObjectPair;
+    pub use ::hubspot_crm_api::shared::NextPage;
+    pub use ::hubspot_crm_api::shared::Paging;
+    pub use ::hubspot_crm_api::shared::PreviousPage;
+    pub use ::hubspot_crm_api::shared::PublicAssociationMultiArchive;
+    pub use ::hubspot_crm_api::shared::PublicAssociationMultiPost;
+    pub use ::hubspot_crm_api::shared::PublicDefaultAssociation;
+    pub use ::hubspot_crm_api::shared::PublicDefaultAssociationMultiPost;
+    pub use ::hubspot_crm_api::shared::PublicFetchAssociationsBatchRequest;
+    pub use ::hubspot_crm_api::shared::PublicObjectId;
+    pub use ::hubspot_crm_api::shared::StandardError;
+    pub use ::hubspot_crm_api::shared::associations::AssociationSpec;
     ///`AssociationSpecWithLabel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct AssociationSpecWithLabel {
@@ -32,215 +53,11 @@ pub mod types {
             Default::default()
         }
     }
-    ///`BatchResponseLabelsBetweenObjectPair`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct BatchResponseLabelsBetweenObjectPair {
-        #[serde(rename = "completedAt")]
-        pub completed_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
-        )]
-        pub links: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-        #[serde(
-            rename = "requestedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub requested_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        pub results: ::std::vec::Vec<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
-        #[serde(rename = "startedAt")]
-        pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        pub status: BatchResponseLabelsBetweenObjectPairStatus,
-    }
-    impl BatchResponseLabelsBetweenObjectPair {
-        pub fn builder() -> builder::BatchResponseLabelsBetweenObjectPair {
-            Default::default()
-        }
-    }
-    ///`BatchResponseLabelsBetweenObjectPairStatus`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema,
-    )]
-    pub enum BatchResponseLabelsBetweenObjectPairStatus {
-        #[serde(rename = "CANCELED")]
-        Canceled,
-        #[serde(rename = "COMPLETE")]
-        Complete,
-        #[serde(rename = "PENDING")]
-        Pending,
-        #[serde(rename = "PROCESSING")]
-        Processing,
-    }
-    impl ::std::fmt::Display for BatchResponseLabelsBetweenObjectPairStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Canceled => f.write_str("CANCELED"),
-                Self::Complete => f.write_str("COMPLETE"),
-                Self::Pending => f.write_str("PENDING"),
-                Self::Processing => f.write_str("PROCESSING"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for BatchResponseLabelsBetweenObjectPairStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "CANCELED" => Ok(Self::Canceled),
-                "COMPLETE" => Ok(Self::Complete),
-                "PENDING" => Ok(Self::Pending),
-                "PROCESSING" => Ok(Self::Processing),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for BatchResponseLabelsBetweenObjectPairStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for BatchResponseLabelsBetweenObjectPairStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`BatchResponseLabelsBetweenObjectPairWithErrors`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct BatchResponseLabelsBetweenObjectPairWithErrors {
-        #[serde(rename = "completedAt")]
-        pub completed_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub errors: ::std::vec::Vec<::serde_json::Value>,
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
-        )]
-        pub links: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-        #[serde(
-            rename = "numErrors",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub num_errors: ::std::option::Option<i32>,
-        #[serde(
-            rename = "requestedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub requested_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        pub results: ::std::vec::Vec<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
-        #[serde(rename = "startedAt")]
-        pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        pub status: ::std::string::String,
-    }
-    impl BatchResponseLabelsBetweenObjectPairWithErrors {
-        pub fn builder() -> builder::BatchResponseLabelsBetweenObjectPairWithErrors {
-            Default::default()
-        }
-    }
     ///`BatchResponsePublicAssociationMultiWithLabel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct BatchResponsePublicAssociationMultiWithLabel {
         #[serde(rename = "completedAt")]
         pub completed_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
-        )]
-        pub links: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-        #[serde(
-            rename = "requestedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub requested_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        pub results: ::std::vec::Vec<PublicAssociationMultiWithLabel>,
-        #[serde(rename = "startedAt")]
-        pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        pub status: BatchResponsePublicAssociationMultiWithLabelStatus,
-    }
-    impl BatchResponsePublicAssociationMultiWithLabel {
-        pub fn builder() -> builder::BatchResponsePublicAssociationMultiWithLabel {
-            Default::default()
-        }
-    }
-    ///`BatchResponsePublicAssociationMultiWithLabelStatus`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema,
-    )]
-    pub enum BatchResponsePublicAssociationMultiWithLabelStatus {
-        #[serde(rename = "CANCELED")]
-        Canceled,
-        #[serde(rename = "COMPLETE")]
-        Complete,
-        #[serde(rename = "PENDING")]
-        Pending,
-        #[serde(rename = "PROCESSING")]
-        Processing,
-    }
-    impl ::std::fmt::Display for BatchResponsePublicAssociationMultiWithLabelStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Canceled => f.write_str("CANCELED"),
-                Self::Complete => f.write_str("COMPLETE"),
-                Self::Pending => f.write_str("PENDING"),
-                Self::Processing => f.write_str("PROCESSING"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for BatchResponsePublicAssociationMultiWithLabelStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "CANCELED" => Ok(Self::Canceled),
-                "COMPLETE" => Ok(Self::Complete),
-                "PENDING" => Ok(Self::Pending),
-                "PROCESSING" => Ok(Self::Processing),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for BatchResponsePublicAssociationMultiWithLabelStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-        for BatchResponsePublicAssociationMultiWithLabelStatus
-    {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`BatchResponsePublicAssociationMultiWithLabelWithErrors`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct BatchResponsePublicAssociationMultiWithLabelWithErrors {
-        #[serde(rename = "completedAt")]
-        pub completed_at: ::chrono::DateTime<::chrono::offset::Utc>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub errors: ::std::vec::Vec<::serde_json::Value>,
         #[serde(
@@ -263,8 +80,8 @@ pub mod types {
         pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
         pub status: ::std::string::String,
     }
-    impl BatchResponsePublicAssociationMultiWithLabelWithErrors {
-        pub fn builder() -> builder::BatchResponsePublicAssociationMultiWithLabelWithErrors {
+    impl BatchResponsePublicAssociationMultiWithLabel {
+        pub fn builder() -> builder::BatchResponsePublicAssociationMultiWithLabel {
             Default::default()
         }
     }
@@ -443,145 +260,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct BatchResponseLabelsBetweenObjectPair {
-            completed_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
-            >,
-            links: ::std::result::Result<
-                ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-                ::std::string::String,
-            >,
-            requested_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            results: ::std::result::Result<
-                ::std::vec::Vec<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
-                ::std::string::String,
-            >,
-            started_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
-            >,
-            status: ::std::result::Result<
-                super::BatchResponseLabelsBetweenObjectPairStatus,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for BatchResponseLabelsBetweenObjectPair {
-            fn default() -> Self {
-                Self {
-                    completed_at: Err("no value supplied for completed_at".to_string()),
-                    links: Ok(Default::default()),
-                    requested_at: Ok(Default::default()),
-                    results: Err("no value supplied for results".to_string()),
-                    started_at: Err("no value supplied for started_at".to_string()),
-                    status: Err("no value supplied for status".to_string()),
-                }
-            }
-        }
-        impl BatchResponseLabelsBetweenObjectPair {
-            pub fn completed_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.completed_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
-                self
-            }
-            pub fn links<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.links = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for links: {e}"));
-                self
-            }
-            pub fn requested_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.requested_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for requested_at: {e}"));
-                self
-            }
-            pub fn results<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::vec::Vec<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.results = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for results: {e}"));
-                self
-            }
-            pub fn started_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.started_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for started_at: {e}"));
-                self
-            }
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::BatchResponseLabelsBetweenObjectPairStatus>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for status: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<BatchResponseLabelsBetweenObjectPair>
-            for super::BatchResponseLabelsBetweenObjectPair
-        {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: BatchResponseLabelsBetweenObjectPair,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    completed_at: value.completed_at?,
-                    links: value.links?,
-                    requested_at: value.requested_at?,
-                    results: value.results?,
-                    started_at: value.started_at?,
-                    status: value.status?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::BatchResponseLabelsBetweenObjectPair>
-            for BatchResponseLabelsBetweenObjectPair
-        {
-            fn from(value: super::BatchResponseLabelsBetweenObjectPair) -> Self {
-                Self {
-                    completed_at: Ok(value.completed_at),
-                    links: Ok(value.links),
-                    requested_at: Ok(value.requested_at),
-                    results: Ok(value.results),
-                    started_at: Ok(value.started_at),
-                    status: Ok(value.status),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct BatchResponseLabelsBetweenObjectPairWithErrors {
+        pub struct BatchResponsePublicAssociationMultiWithLabel {
             completed_at: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
@@ -598,7 +277,7 @@ pub mod types {
                 ::std::string::String,
             >,
             results: ::std::result::Result<
-                ::std::vec::Vec<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
+                ::std::vec::Vec<super::PublicAssociationMultiWithLabel>,
                 ::std::string::String,
             >,
             started_at: ::std::result::Result<
@@ -607,175 +286,13 @@ pub mod types {
             >,
             status: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
-        impl ::std::default::Default for BatchResponseLabelsBetweenObjectPairWithErrors {
+        impl ::std::default::Default for BatchResponsePublicAssociationMultiWithLabel {
             fn default() -> Self {
                 Self {
                     completed_at: Err("no value supplied for completed_at".to_string()),
                     errors: Ok(Default::default()),
                     links: Ok(Default::default()),
                     num_errors: Ok(Default::default()),
-                    requested_at: Ok(Default::default()),
-                    results: Err("no value supplied for results".to_string()),
-                    started_at: Err("no value supplied for started_at".to_string()),
-                    status: Err("no value supplied for status".to_string()),
-                }
-            }
-        }
-        impl BatchResponseLabelsBetweenObjectPairWithErrors {
-            pub fn completed_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.completed_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
-                self
-            }
-            pub fn errors<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.errors = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for errors: {e}"));
-                self
-            }
-            pub fn links<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.links = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for links: {e}"));
-                self
-            }
-            pub fn num_errors<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.num_errors = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for num_errors: {e}"));
-                self
-            }
-            pub fn requested_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.requested_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for requested_at: {e}"));
-                self
-            }
-            pub fn results<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::vec::Vec<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.results = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for results: {e}"));
-                self
-            }
-            pub fn started_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.started_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for started_at: {e}"));
-                self
-            }
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for status: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<BatchResponseLabelsBetweenObjectPairWithErrors>
-            for super::BatchResponseLabelsBetweenObjectPairWithErrors
-        {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: BatchResponseLabelsBetweenObjectPairWithErrors,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    completed_at: value.completed_at?,
-                    errors: value.errors?,
-                    links: value.links?,
-                    num_errors: value.num_errors?,
-                    requested_at: value.requested_at?,
-                    results: value.results?,
-                    started_at: value.started_at?,
-                    status: value.status?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::BatchResponseLabelsBetweenObjectPairWithErrors>
-            for BatchResponseLabelsBetweenObjectPairWithErrors
-        {
-            fn from(value: super::BatchResponseLabelsBetweenObjectPairWithErrors) -> Self {
-                Self {
-                    completed_at: Ok(value.completed_at),
-                    errors: Ok(value.errors),
-                    links: Ok(value.links),
-                    num_errors: Ok(value.num_errors),
-                    requested_at: Ok(value.requested_at),
-                    results: Ok(value.results),
-                    started_at: Ok(value.started_at),
-                    status: Ok(value.status),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct BatchResponsePublicAssociationMultiWithLabel {
-            completed_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
-            >,
-            links: ::std::result::Result<
-                ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-                ::std::string::String,
-            >,
-            requested_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            results: ::std::result::Result<
-                ::std::vec::Vec<super::PublicAssociationMultiWithLabel>,
-                ::std::string::String,
-            >,
-            started_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
-            >,
-            status: ::std::result::Result<
-                super::BatchResponsePublicAssociationMultiWithLabelStatus,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for BatchResponsePublicAssociationMultiWithLabel {
-            fn default() -> Self {
-                Self {
-                    completed_at: Err("no value supplied for completed_at".to_string()),
-                    links: Ok(Default::default()),
                     requested_at: Ok(Default::default()),
                     results: Err("no value supplied for results".to_string()),
                     started_at: Err("no value supplied for started_at".to_string()),
@@ -794,146 +311,6 @@ pub mod types {
                     .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
                 self
             }
-            pub fn links<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.links = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for links: {e}"));
-                self
-            }
-            pub fn requested_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.requested_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for requested_at: {e}"));
-                self
-            }
-            pub fn results<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::PublicAssociationMultiWithLabel>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.results = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for results: {e}"));
-                self
-            }
-            pub fn started_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.started_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for started_at: {e}"));
-                self
-            }
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        super::BatchResponsePublicAssociationMultiWithLabelStatus,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for status: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<BatchResponsePublicAssociationMultiWithLabel>
-            for super::BatchResponsePublicAssociationMultiWithLabel
-        {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: BatchResponsePublicAssociationMultiWithLabel,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    completed_at: value.completed_at?,
-                    links: value.links?,
-                    requested_at: value.requested_at?,
-                    results: value.results?,
-                    started_at: value.started_at?,
-                    status: value.status?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::BatchResponsePublicAssociationMultiWithLabel>
-            for BatchResponsePublicAssociationMultiWithLabel
-        {
-            fn from(value: super::BatchResponsePublicAssociationMultiWithLabel) -> Self {
-                Self {
-                    completed_at: Ok(value.completed_at),
-                    links: Ok(value.links),
-                    requested_at: Ok(value.requested_at),
-                    results: Ok(value.results),
-                    started_at: Ok(value.started_at),
-                    status: Ok(value.status),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct BatchResponsePublicAssociationMultiWithLabelWithErrors {
-            completed_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
-            >,
-            errors:
-                ::std::result::Result<::std::vec::Vec<::serde_json::Value>, ::std::string::String>,
-            links: ::std::result::Result<
-                ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-                ::std::string::String,
-            >,
-            num_errors: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            requested_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            results: ::std::result::Result<
-                ::std::vec::Vec<super::PublicAssociationMultiWithLabel>,
-                ::std::string::String,
-            >,
-            started_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
-            >,
-            status: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for BatchResponsePublicAssociationMultiWithLabelWithErrors {
-            fn default() -> Self {
-                Self {
-                    completed_at: Err("no value supplied for completed_at".to_string()),
-                    errors: Ok(Default::default()),
-                    links: Ok(Default::default()),
-                    num_errors: Ok(Default::default()),
-                    requested_at: Ok(Default::default()),
-                    results: Err("no value supplied for results".to_string()),
-                    started_at: Err("no value supplied for started_at".to_string()),
-                    status: Err("no value supplied for status".to_string()),
-                }
-            }
-        }
-        impl BatchResponsePublicAssociationMultiWithLabelWithErrors {
-            pub fn completed_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.completed_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
-                self
-            }
             pub fn errors<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
@@ -1009,12 +386,12 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<BatchResponsePublicAssociationMultiWithLabelWithErrors>
-            for super::BatchResponsePublicAssociationMultiWithLabelWithErrors
+        impl ::std::convert::TryFrom<BatchResponsePublicAssociationMultiWithLabel>
+            for super::BatchResponsePublicAssociationMultiWithLabel
         {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: BatchResponsePublicAssociationMultiWithLabelWithErrors,
+                value: BatchResponsePublicAssociationMultiWithLabel,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     completed_at: value.completed_at?,
@@ -1028,10 +405,10 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::BatchResponsePublicAssociationMultiWithLabelWithErrors>
-            for BatchResponsePublicAssociationMultiWithLabelWithErrors
+        impl ::std::convert::From<super::BatchResponsePublicAssociationMultiWithLabel>
+            for BatchResponsePublicAssociationMultiWithLabel
         {
-            fn from(value: super::BatchResponsePublicAssociationMultiWithLabelWithErrors) -> Self {
+            fn from(value: super::BatchResponsePublicAssociationMultiWithLabel) -> Self {
                 Self {
                     completed_at: Ok(value.completed_at),
                     errors: Ok(value.errors),
@@ -1950,7 +1327,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<types::BatchResponseLabelsBetweenObjectPairWithErrors>,
+            ResponseValue<::hubspot_crm_api::shared::BatchResponseLabelsBetweenObjectPair>,
             Error<ByteStream>,
         > {
             let Self {
@@ -2152,7 +1529,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<types::BatchResponsePublicAssociationMultiWithLabelWithErrors>,
+            ResponseValue<types::BatchResponsePublicAssociationMultiWithLabel>,
             Error<ByteStream>,
         > {
             let Self {

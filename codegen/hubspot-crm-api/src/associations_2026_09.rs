@@ -8,38 +8,28 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`BatchResponseLabelsBetweenObjectPair`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct BatchResponseLabelsBetweenObjectPair {
-        #[serde(rename = "completedAt")]
-        pub completed_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub errors: ::std::vec::Vec<::serde_json::Value>,
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
-        )]
-        pub links: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-        #[serde(
-            rename = "numErrors",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub num_errors: ::std::option::Option<i32>,
-        #[serde(
-            rename = "requestedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub requested_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        pub results: ::std::vec::Vec<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
-        #[serde(rename = "startedAt")]
-        pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        pub status: ::std::string::String,
-    }
-    impl BatchResponseLabelsBetweenObjectPair {
-        pub fn builder() -> builder::BatchResponseLabelsBetweenObjectPair {
-            Default::default()
-        }
-    }
+    pub use ::hubspot_crm_api::shared::AssociationSpecWithLabel;
+    pub use ::hubspot_crm_api::shared::BatchInputPublicAssociationMultiArchive;
+    pub use ::hubspot_crm_api::shared::BatchInputPublicAssociationMultiPost;
+    pub use ::hubspot_crm_api::shared::BatchInputPublicDefaultAssociationMultiPost;
+    pub use ::hubspot_crm_api::shared::BatchInputPublicFetchAssociationsBatchRequest;
+    pub use ::hubspot_crm_api::shared::BatchResponseLabelsBetweenObjectPair;
+    pub use ::hubspot_crm_api::shared::BatchResponsePublicDefaultAssociation;
+    pub use ::hubspot_crm_api::shared::BatchResponseVoid;
+    pub use ::hubspot_crm_api::shared::Error;
+    pub use ::hubspot_crm_api::shared::ErrorDetail;
+    pub use ::hubspot_crm_api::shared::LabelsBetweenObjectPair;
+    pub use ::hubspot_crm_api::shared::NextPage;
+    pub use ::hubspot_crm_api::shared::Paging;
+    pub use ::hubspot_crm_api::shared::PreviousPage;
+    pub use ::hubspot_crm_api::shared::PublicAssociationMultiArchive;
+    pub use ::hubspot_crm_api::shared::PublicAssociationMultiPost;
+    pub use ::hubspot_crm_api::shared::PublicDefaultAssociation;
+    pub use ::hubspot_crm_api::shared::PublicDefaultAssociationMultiPost;
+    pub use ::hubspot_crm_api::shared::PublicFetchAssociationsBatchRequest;
+    pub use ::hubspot_crm_api::shared::PublicObjectId;
+    pub use ::hubspot_crm_api::shared::StandardError;
+    pub use ::hubspot_crm_api::shared::associations::AssociationSpec;
     ///`BatchResponsePublicAssociationMultiWithLabel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct BatchResponsePublicAssociationMultiWithLabel {
@@ -129,170 +119,6 @@ pub mod types {
     }
     /// Types for composing complex structures.
     pub mod builder {
-        #[derive(Clone, Debug)]
-        pub struct BatchResponseLabelsBetweenObjectPair {
-            completed_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
-            >,
-            errors:
-                ::std::result::Result<::std::vec::Vec<::serde_json::Value>, ::std::string::String>,
-            links: ::std::result::Result<
-                ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-                ::std::string::String,
-            >,
-            num_errors: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            requested_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            results: ::std::result::Result<
-                ::std::vec::Vec<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
-                ::std::string::String,
-            >,
-            started_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
-            >,
-            status: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for BatchResponseLabelsBetweenObjectPair {
-            fn default() -> Self {
-                Self {
-                    completed_at: Err("no value supplied for completed_at".to_string()),
-                    errors: Ok(Default::default()),
-                    links: Ok(Default::default()),
-                    num_errors: Ok(Default::default()),
-                    requested_at: Ok(Default::default()),
-                    results: Err("no value supplied for results".to_string()),
-                    started_at: Err("no value supplied for started_at".to_string()),
-                    status: Err("no value supplied for status".to_string()),
-                }
-            }
-        }
-        impl BatchResponseLabelsBetweenObjectPair {
-            pub fn completed_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.completed_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
-                self
-            }
-            pub fn errors<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.errors = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for errors: {e}"));
-                self
-            }
-            pub fn links<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.links = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for links: {e}"));
-                self
-            }
-            pub fn num_errors<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.num_errors = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for num_errors: {e}"));
-                self
-            }
-            pub fn requested_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.requested_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for requested_at: {e}"));
-                self
-            }
-            pub fn results<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::vec::Vec<::hubspot_crm_api::shared::LabelsBetweenObjectPair>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.results = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for results: {e}"));
-                self
-            }
-            pub fn started_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.started_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for started_at: {e}"));
-                self
-            }
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for status: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<BatchResponseLabelsBetweenObjectPair>
-            for super::BatchResponseLabelsBetweenObjectPair
-        {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: BatchResponseLabelsBetweenObjectPair,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    completed_at: value.completed_at?,
-                    errors: value.errors?,
-                    links: value.links?,
-                    num_errors: value.num_errors?,
-                    requested_at: value.requested_at?,
-                    results: value.results?,
-                    started_at: value.started_at?,
-                    status: value.status?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::BatchResponseLabelsBetweenObjectPair>
-            for BatchResponseLabelsBetweenObjectPair
-        {
-            fn from(value: super::BatchResponseLabelsBetweenObjectPair) -> Self {
-                Self {
-                    completed_at: Ok(value.completed_at),
-                    errors: Ok(value.errors),
-                    links: Ok(value.links),
-                    num_errors: Ok(value.num_errors),
-                    requested_at: Ok(value.requested_at),
-                    results: Ok(value.results),
-                    started_at: Ok(value.started_at),
-                    status: Ok(value.status),
-                }
-            }
-        }
         #[derive(Clone, Debug)]
         pub struct BatchResponsePublicAssociationMultiWithLabel {
             completed_at: ::std::result::Result<
@@ -1284,8 +1110,10 @@ pub mod builder {
         ///Sends a `POST` request to `/crm/associations/2026-09/{fromObjectType}/{toObjectType}/batch/create`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::BatchResponseLabelsBetweenObjectPair>, Error<ByteStream>>
-        {
+        ) -> Result<
+            ResponseValue<::hubspot_crm_api::shared::BatchResponseLabelsBetweenObjectPair>,
+            Error<ByteStream>,
+        > {
             let Self {
                 client,
                 from_object_type,

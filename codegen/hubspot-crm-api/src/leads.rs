@@ -8,6 +8,41 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    pub use ::hubspot_crm_api::shared::AssociatedId;
+    pub use ::hubspot_crm_api::shared::AssociationSpec;
+    pub use ::hubspot_crm_api::shared::BatchInputSimplePublicObjectBatchInput;
+    pub use ::hubspot_crm_api::shared::BatchInputSimplePublicObjectBatchInputForCreate;
+    pub use ::hubspot_crm_api::shared::BatchInputSimplePublicObjectBatchInputUpsert;
+    pub use ::hubspot_crm_api::shared::BatchInputSimplePublicObjectId;
+    pub use ::hubspot_crm_api::shared::BatchReadInputSimplePublicObjectId;
+    pub use ::hubspot_crm_api::shared::BatchResponseSimplePublicObject;
+    pub use ::hubspot_crm_api::shared::BatchResponseSimplePublicUpsertObject;
+    pub use ::hubspot_crm_api::shared::CollectionResponseAssociatedId;
+    pub use ::hubspot_crm_api::shared::CollectionResponseSimplePublicObjectWithAssociationsForwardPaging;
+    pub use ::hubspot_crm_api::shared::CollectionResponseWithTotalSimplePublicObject;
+    pub use ::hubspot_crm_api::shared::Error;
+    pub use ::hubspot_crm_api::shared::ErrorDetail;
+    pub use ::hubspot_crm_api::shared::Filter;
+    pub use ::hubspot_crm_api::shared::FilterGroup;
+    pub use ::hubspot_crm_api::shared::ForwardPaging;
+    pub use ::hubspot_crm_api::shared::NextPage;
+    pub use ::hubspot_crm_api::shared::Paging;
+    pub use ::hubspot_crm_api::shared::PreviousPage;
+    pub use ::hubspot_crm_api::shared::PublicAssociationsForObject;
+    pub use ::hubspot_crm_api::shared::PublicObjectId;
+    pub use ::hubspot_crm_api::shared::PublicObjectSearchRequest;
+    pub use ::hubspot_crm_api::shared::PublicObjectWarning;
+    pub use ::hubspot_crm_api::shared::SimplePublicObject;
+    pub use ::hubspot_crm_api::shared::SimplePublicObjectBatchInput;
+    pub use ::hubspot_crm_api::shared::SimplePublicObjectBatchInputForCreate;
+    pub use ::hubspot_crm_api::shared::SimplePublicObjectBatchInputUpsert;
+    pub use ::hubspot_crm_api::shared::SimplePublicObjectId;
+    pub use ::hubspot_crm_api::shared::SimplePublicObjectInput;
+    pub use ::hubspot_crm_api::shared::SimplePublicObjectInputForCreate;
+    pub use ::hubspot_crm_api::shared::SimplePublicObjectWithAssociations;
+    pub use ::hubspot_crm_api::shared::SimplePublicUpsertObject;
+    pub use ::hubspot_crm_api::shared::StandardError;
+    pub use ::hubspot_crm_api::shared::ValueWithTimestamp;
     ///`ArchiveLeadsId`
     #[derive(
         ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema,
@@ -746,7 +781,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<::hubspot_crm_api::shared::BatchResponseSimplePublicObjectWithErrors>,
+            ResponseValue<::hubspot_crm_api::shared::BatchResponseSimplePublicObject>,
             Error<ByteStream>,
         > {
             let Self { client, body } = self;
@@ -826,7 +861,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<::hubspot_crm_api::shared::BatchResponseSimplePublicObjectWithErrors>,
+            ResponseValue<::hubspot_crm_api::shared::BatchResponseSimplePublicObject>,
             Error<ByteStream>,
         > {
             let Self {
@@ -902,7 +937,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<::hubspot_crm_api::shared::BatchResponseSimplePublicObjectWithErrors>,
+            ResponseValue<::hubspot_crm_api::shared::BatchResponseSimplePublicObject>,
             Error<ByteStream>,
         > {
             let Self { client, body } = self;
@@ -973,9 +1008,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<
-                ::hubspot_crm_api::shared::BatchResponseSimplePublicUpsertObjectWithErrors,
-            >,
+            ResponseValue<::hubspot_crm_api::shared::BatchResponseSimplePublicUpsertObject>,
             Error<ByteStream>,
         > {
             let Self { client, body } = self;

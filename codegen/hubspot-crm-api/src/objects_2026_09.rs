@@ -8,6 +8,33 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    pub use ::hubspot_crm_api::shared::AssociatedId;
+    pub use ::hubspot_crm_api::shared::AssociationSpec;
+    pub use ::hubspot_crm_api::shared::BatchInputSimplePublicObjectBatchInput;
+    pub use ::hubspot_crm_api::shared::BatchInputSimplePublicObjectBatchInputForCreate;
+    pub use ::hubspot_crm_api::shared::BatchInputSimplePublicObjectBatchInputUpsert;
+    pub use ::hubspot_crm_api::shared::BatchInputSimplePublicObjectId;
+    pub use ::hubspot_crm_api::shared::BatchReadInputSimplePublicObjectId;
+    pub use ::hubspot_crm_api::shared::CollectionResponseAssociatedId;
+    pub use ::hubspot_crm_api::shared::Error;
+    pub use ::hubspot_crm_api::shared::ErrorDetail;
+    pub use ::hubspot_crm_api::shared::Filter;
+    pub use ::hubspot_crm_api::shared::FilterGroup;
+    pub use ::hubspot_crm_api::shared::ForwardPaging;
+    pub use ::hubspot_crm_api::shared::NextPage;
+    pub use ::hubspot_crm_api::shared::Paging;
+    pub use ::hubspot_crm_api::shared::PreviousPage;
+    pub use ::hubspot_crm_api::shared::PublicAssociationsForObject;
+    pub use ::hubspot_crm_api::shared::PublicObjectId;
+    pub use ::hubspot_crm_api::shared::PublicObjectSearchRequest;
+    pub use ::hubspot_crm_api::shared::SimplePublicObjectBatchInput;
+    pub use ::hubspot_crm_api::shared::SimplePublicObjectBatchInputForCreate;
+    pub use ::hubspot_crm_api::shared::SimplePublicObjectBatchInputUpsert;
+    pub use ::hubspot_crm_api::shared::SimplePublicObjectId;
+    pub use ::hubspot_crm_api::shared::SimplePublicObjectInput;
+    pub use ::hubspot_crm_api::shared::SimplePublicObjectInputForCreate;
+    pub use ::hubspot_crm_api::shared::StandardError;
+    pub use ::hubspot_crm_api::shared::ValueWithTimestamp;
     ///`BatchResponseSimplePublicObject`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct BatchResponseSimplePublicObject {

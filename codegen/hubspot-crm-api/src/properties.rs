@@ -8,6 +8,16 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    pub use ::hubspot_crm_api::shared::BatchInputPropertyName;
+    pub use ::hubspot_crm_api::shared::BatchReadInputPropertyName;
+    pub use ::hubspot_crm_api::shared::Error;
+    pub use ::hubspot_crm_api::shared::ErrorDetail;
+    pub use ::hubspot_crm_api::shared::Option;
+    pub use ::hubspot_crm_api::shared::PropertyGroupCreate;
+    pub use ::hubspot_crm_api::shared::PropertyGroupUpdate;
+    pub use ::hubspot_crm_api::shared::PropertyModificationMetadata;
+    pub use ::hubspot_crm_api::shared::PropertyName;
+    pub use ::hubspot_crm_api::shared::StandardError;
     ///`BatchInputPropertyCreate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct BatchInputPropertyCreate {
@@ -21,91 +31,6 @@ pub mod types {
     ///`BatchResponseProperty`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct BatchResponseProperty {
-        #[serde(rename = "completedAt")]
-        pub completed_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
-        )]
-        pub links: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-        #[serde(
-            rename = "requestedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub requested_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        pub results: ::std::vec::Vec<Property>,
-        #[serde(rename = "startedAt")]
-        pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        pub status: BatchResponsePropertyStatus,
-    }
-    impl BatchResponseProperty {
-        pub fn builder() -> builder::BatchResponseProperty {
-            Default::default()
-        }
-    }
-    ///`BatchResponsePropertyStatus`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema,
-    )]
-    pub enum BatchResponsePropertyStatus {
-        #[serde(rename = "CANCELED")]
-        Canceled,
-        #[serde(rename = "COMPLETE")]
-        Complete,
-        #[serde(rename = "PENDING")]
-        Pending,
-        #[serde(rename = "PROCESSING")]
-        Processing,
-    }
-    impl ::std::fmt::Display for BatchResponsePropertyStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Canceled => f.write_str("CANCELED"),
-                Self::Complete => f.write_str("COMPLETE"),
-                Self::Pending => f.write_str("PENDING"),
-                Self::Processing => f.write_str("PROCESSING"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for BatchResponsePropertyStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "CANCELED" => Ok(Self::Canceled),
-                "COMPLETE" => Ok(Self::Complete),
-                "PENDING" => Ok(Self::Pending),
-                "PROCESSING" => Ok(Self::Processing),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for BatchResponsePropertyStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for BatchResponsePropertyStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`BatchResponsePropertyWithErrors`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct BatchResponsePropertyWithErrors {
         #[serde(rename = "completedAt")]
         pub completed_at: ::chrono::DateTime<::chrono::offset::Utc>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -130,8 +55,8 @@ pub mod types {
         pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
         pub status: ::std::string::String,
     }
-    impl BatchResponsePropertyWithErrors {
-        pub fn builder() -> builder::BatchResponsePropertyWithErrors {
+    impl BatchResponseProperty {
+        pub fn builder() -> builder::BatchResponseProperty {
             Default::default()
         }
     }
@@ -1296,133 +1221,6 @@ pub mod types {
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
-            links: ::std::result::Result<
-                ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-                ::std::string::String,
-            >,
-            requested_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            results: ::std::result::Result<::std::vec::Vec<super::Property>, ::std::string::String>,
-            started_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
-            >,
-            status:
-                ::std::result::Result<super::BatchResponsePropertyStatus, ::std::string::String>,
-        }
-        impl ::std::default::Default for BatchResponseProperty {
-            fn default() -> Self {
-                Self {
-                    completed_at: Err("no value supplied for completed_at".to_string()),
-                    links: Ok(Default::default()),
-                    requested_at: Ok(Default::default()),
-                    results: Err("no value supplied for results".to_string()),
-                    started_at: Err("no value supplied for started_at".to_string()),
-                    status: Err("no value supplied for status".to_string()),
-                }
-            }
-        }
-        impl BatchResponseProperty {
-            pub fn completed_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.completed_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
-                self
-            }
-            pub fn links<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.links = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for links: {e}"));
-                self
-            }
-            pub fn requested_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.requested_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for requested_at: {e}"));
-                self
-            }
-            pub fn results<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Property>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.results = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for results: {e}"));
-                self
-            }
-            pub fn started_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.started_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for started_at: {e}"));
-                self
-            }
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::BatchResponsePropertyStatus>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for status: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<BatchResponseProperty> for super::BatchResponseProperty {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: BatchResponseProperty,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    completed_at: value.completed_at?,
-                    links: value.links?,
-                    requested_at: value.requested_at?,
-                    results: value.results?,
-                    started_at: value.started_at?,
-                    status: value.status?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::BatchResponseProperty> for BatchResponseProperty {
-            fn from(value: super::BatchResponseProperty) -> Self {
-                Self {
-                    completed_at: Ok(value.completed_at),
-                    links: Ok(value.links),
-                    requested_at: Ok(value.requested_at),
-                    results: Ok(value.results),
-                    started_at: Ok(value.started_at),
-                    status: Ok(value.status),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct BatchResponsePropertyWithErrors {
-            completed_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
-            >,
             errors:
                 ::std::result::Result<::std::vec::Vec<::serde_json::Value>, ::std::string::String>,
             links: ::std::result::Result<
@@ -1441,7 +1239,7 @@ pub mod types {
             >,
             status: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
-        impl ::std::default::Default for BatchResponsePropertyWithErrors {
+        impl ::std::default::Default for BatchResponseProperty {
             fn default() -> Self {
                 Self {
                     completed_at: Err("no value supplied for completed_at".to_string()),
@@ -1455,7 +1253,7 @@ pub mod types {
                 }
             }
         }
-        impl BatchResponsePropertyWithErrors {
+        impl BatchResponseProperty {
             pub fn completed_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -1541,12 +1339,10 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<BatchResponsePropertyWithErrors>
-            for super::BatchResponsePropertyWithErrors
-        {
+        impl ::std::convert::TryFrom<BatchResponseProperty> for super::BatchResponseProperty {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: BatchResponsePropertyWithErrors,
+                value: BatchResponseProperty,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     completed_at: value.completed_at?,
@@ -1560,10 +1356,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::BatchResponsePropertyWithErrors>
-            for BatchResponsePropertyWithErrors
-        {
-            fn from(value: super::BatchResponsePropertyWithErrors) -> Self {
+        impl ::std::convert::From<super::BatchResponseProperty> for BatchResponseProperty {
+            fn from(value: super::BatchResponseProperty) -> Self {
                 Self {
                     completed_at: Ok(value.completed_at),
                     errors: Ok(value.errors),
@@ -3557,8 +3351,7 @@ pub mod builder {
         ///Sends a `POST` request to `/crm/v3/properties/{objectType}/batch/create`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::BatchResponsePropertyWithErrors>, Error<ByteStream>>
-        {
+        ) -> Result<ResponseValue<types::BatchResponseProperty>, Error<ByteStream>> {
             let Self {
                 client,
                 object_type,
@@ -3658,8 +3451,7 @@ pub mod builder {
         ///Sends a `POST` request to `/crm/v3/properties/{objectType}/batch/read`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::BatchResponsePropertyWithErrors>, Error<ByteStream>>
-        {
+        ) -> Result<ResponseValue<types::BatchResponseProperty>, Error<ByteStream>> {
             let Self {
                 client,
                 object_type,

@@ -8,6 +8,16 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    pub use ::hubspot_crm_api::shared::BatchInputPropertyName;
+    pub use ::hubspot_crm_api::shared::BatchReadInputPropertyName;
+    pub use ::hubspot_crm_api::shared::Error;
+    pub use ::hubspot_crm_api::shared::ErrorDetail;
+    pub use ::hubspot_crm_api::shared::Option;
+    pub use ::hubspot_crm_api::shared::PropertyGroupCreate;
+    pub use ::hubspot_crm_api::shared::PropertyGroupUpdate;
+    pub use ::hubspot_crm_api::shared::PropertyModificationMetadata;
+    pub use ::hubspot_crm_api::shared::PropertyName;
+    pub use ::hubspot_crm_api::shared::StandardError;
     ///`BatchInputPropertyCreate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct BatchInputPropertyCreate {

@@ -285,6 +285,38 @@ impl BatchReadInputSimplePublicObjectId {
         Default::default()
     }
 }
+///`BatchResponseLabelsBetweenObjectPair`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct BatchResponseLabelsBetweenObjectPair {
+    #[serde(rename = "completedAt")]
+    pub completed_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub errors: ::std::vec::Vec<::serde_json::Value>,
+    #[serde(
+        default,
+        skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+    )]
+    pub links: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    #[serde(
+        rename = "numErrors",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub num_errors: ::std::option::Option<i32>,
+    #[serde(
+        rename = "requestedAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub requested_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    pub results: ::std::vec::Vec<LabelsBetweenObjectPair>,
+    #[serde(rename = "startedAt")]
+    pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    pub status: ::std::string::String,
+}
+impl BatchResponseLabelsBetweenObjectPair {
+    pub fn builder() -> builder::BatchResponseLabelsBetweenObjectPair {
+        Default::default()
+    }
+}
 ///`BatchResponsePublicDefaultAssociation`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
 pub struct BatchResponsePublicDefaultAssociation {
@@ -322,91 +354,6 @@ impl BatchResponsePublicDefaultAssociation {
 pub struct BatchResponseSimplePublicObject {
     #[serde(rename = "completedAt")]
     pub completed_at: ::chrono::DateTime<::chrono::offset::Utc>,
-    #[serde(
-        default,
-        skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
-    )]
-    pub links: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-    #[serde(
-        rename = "requestedAt",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub requested_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    pub results: ::std::vec::Vec<SimplePublicObject>,
-    #[serde(rename = "startedAt")]
-    pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
-    pub status: BatchResponseSimplePublicObjectStatus,
-}
-impl BatchResponseSimplePublicObject {
-    pub fn builder() -> builder::BatchResponseSimplePublicObject {
-        Default::default()
-    }
-}
-///`BatchResponseSimplePublicObjectStatus`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-    schemars::JsonSchema,
-)]
-pub enum BatchResponseSimplePublicObjectStatus {
-    #[serde(rename = "CANCELED")]
-    Canceled,
-    #[serde(rename = "COMPLETE")]
-    Complete,
-    #[serde(rename = "PENDING")]
-    Pending,
-    #[serde(rename = "PROCESSING")]
-    Processing,
-}
-impl ::std::fmt::Display for BatchResponseSimplePublicObjectStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Canceled => f.write_str("CANCELED"),
-            Self::Complete => f.write_str("COMPLETE"),
-            Self::Pending => f.write_str("PENDING"),
-            Self::Processing => f.write_str("PROCESSING"),
-        }
-    }
-}
-impl ::std::str::FromStr for BatchResponseSimplePublicObjectStatus {
-    type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "CANCELED" => Ok(Self::Canceled),
-            "COMPLETE" => Ok(Self::Complete),
-            "PENDING" => Ok(Self::Pending),
-            "PROCESSING" => Ok(Self::Processing),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for BatchResponseSimplePublicObjectStatus {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for BatchResponseSimplePublicObjectStatus {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-///`BatchResponseSimplePublicObjectWithErrors`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-pub struct BatchResponseSimplePublicObjectWithErrors {
-    #[serde(rename = "completedAt")]
-    pub completed_at: ::chrono::DateTime<::chrono::offset::Utc>,
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub errors: ::std::vec::Vec<::serde_json::Value>,
     #[serde(
@@ -429,8 +376,8 @@ pub struct BatchResponseSimplePublicObjectWithErrors {
     pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
     pub status: ::std::string::String,
 }
-impl BatchResponseSimplePublicObjectWithErrors {
-    pub fn builder() -> builder::BatchResponseSimplePublicObjectWithErrors {
+impl BatchResponseSimplePublicObject {
+    pub fn builder() -> builder::BatchResponseSimplePublicObject {
         Default::default()
     }
 }
@@ -439,93 +386,6 @@ impl BatchResponseSimplePublicObjectWithErrors {
 pub struct BatchResponseSimplePublicUpsertObject {
     #[serde(rename = "completedAt")]
     pub completed_at: ::chrono::DateTime<::chrono::offset::Utc>,
-    #[serde(
-        default,
-        skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
-    )]
-    pub links: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-    #[serde(
-        rename = "requestedAt",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub requested_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    pub results: ::std::vec::Vec<SimplePublicUpsertObject>,
-    #[serde(rename = "startedAt")]
-    pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
-    pub status: BatchResponseSimplePublicUpsertObjectStatus,
-}
-impl BatchResponseSimplePublicUpsertObject {
-    pub fn builder() -> builder::BatchResponseSimplePublicUpsertObject {
-        Default::default()
-    }
-}
-///`BatchResponseSimplePublicUpsertObjectStatus`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-    schemars::JsonSchema,
-)]
-pub enum BatchResponseSimplePublicUpsertObjectStatus {
-    #[serde(rename = "CANCELED")]
-    Canceled,
-    #[serde(rename = "COMPLETE")]
-    Complete,
-    #[serde(rename = "PENDING")]
-    Pending,
-    #[serde(rename = "PROCESSING")]
-    Processing,
-}
-impl ::std::fmt::Display for BatchResponseSimplePublicUpsertObjectStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Canceled => f.write_str("CANCELED"),
-            Self::Complete => f.write_str("COMPLETE"),
-            Self::Pending => f.write_str("PENDING"),
-            Self::Processing => f.write_str("PROCESSING"),
-        }
-    }
-}
-impl ::std::str::FromStr for BatchResponseSimplePublicUpsertObjectStatus {
-    type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "CANCELED" => Ok(Self::Canceled),
-            "COMPLETE" => Ok(Self::Complete),
-            "PENDING" => Ok(Self::Pending),
-            "PROCESSING" => Ok(Self::Processing),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for BatchResponseSimplePublicUpsertObjectStatus {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-    for BatchResponseSimplePublicUpsertObjectStatus
-{
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-///`BatchResponseSimplePublicUpsertObjectWithErrors`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-pub struct BatchResponseSimplePublicUpsertObjectWithErrors {
-    #[serde(rename = "completedAt")]
-    pub completed_at: ::chrono::DateTime<::chrono::offset::Utc>,
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub errors: ::std::vec::Vec<::serde_json::Value>,
     #[serde(
@@ -548,8 +408,8 @@ pub struct BatchResponseSimplePublicUpsertObjectWithErrors {
     pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
     pub status: ::std::string::String,
 }
-impl BatchResponseSimplePublicUpsertObjectWithErrors {
-    pub fn builder() -> builder::BatchResponseSimplePublicUpsertObjectWithErrors {
+impl BatchResponseSimplePublicUpsertObject {
+    pub fn builder() -> builder::BatchResponseSimplePublicUpsertObject {
         Default::default()
     }
 }
@@ -2206,6 +2066,163 @@ pub mod builder {
         }
     }
     #[derive(Clone, Debug)]
+    pub struct BatchResponseLabelsBetweenObjectPair {
+        completed_at:
+            ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
+        errors: ::std::result::Result<::std::vec::Vec<::serde_json::Value>, ::std::string::String>,
+        links: ::std::result::Result<
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+            ::std::string::String,
+        >,
+        num_errors: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+        requested_at: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+        results: ::std::result::Result<
+            ::std::vec::Vec<super::LabelsBetweenObjectPair>,
+            ::std::string::String,
+        >,
+        started_at:
+            ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
+        status: ::std::result::Result<::std::string::String, ::std::string::String>,
+    }
+    impl ::std::default::Default for BatchResponseLabelsBetweenObjectPair {
+        fn default() -> Self {
+            Self {
+                completed_at: Err("no value supplied for completed_at".to_string()),
+                errors: Ok(Default::default()),
+                links: Ok(Default::default()),
+                num_errors: Ok(Default::default()),
+                requested_at: Ok(Default::default()),
+                results: Err("no value supplied for results".to_string()),
+                started_at: Err("no value supplied for started_at".to_string()),
+                status: Err("no value supplied for status".to_string()),
+            }
+        }
+    }
+    impl BatchResponseLabelsBetweenObjectPair {
+        pub fn completed_at<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.completed_at = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
+            self
+        }
+        pub fn errors<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.errors = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for errors: {e}"));
+            self
+        }
+        pub fn links<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.links = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for links: {e}"));
+            self
+        }
+        pub fn num_errors<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.num_errors = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for num_errors: {e}"));
+            self
+        }
+        pub fn requested_at<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.requested_at = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for requested_at: {e}"));
+            self
+        }
+        pub fn results<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<super::LabelsBetweenObjectPair>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.results = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for results: {e}"));
+            self
+        }
+        pub fn started_at<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.started_at = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for started_at: {e}"));
+            self
+        }
+        pub fn status<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.status = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for status: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<BatchResponseLabelsBetweenObjectPair>
+        for super::BatchResponseLabelsBetweenObjectPair
+    {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: BatchResponseLabelsBetweenObjectPair,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                completed_at: value.completed_at?,
+                errors: value.errors?,
+                links: value.links?,
+                num_errors: value.num_errors?,
+                requested_at: value.requested_at?,
+                results: value.results?,
+                started_at: value.started_at?,
+                status: value.status?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::BatchResponseLabelsBetweenObjectPair>
+        for BatchResponseLabelsBetweenObjectPair
+    {
+        fn from(value: super::BatchResponseLabelsBetweenObjectPair) -> Self {
+            Self {
+                completed_at: Ok(value.completed_at),
+                errors: Ok(value.errors),
+                links: Ok(value.links),
+                num_errors: Ok(value.num_errors),
+                requested_at: Ok(value.requested_at),
+                results: Ok(value.results),
+                started_at: Ok(value.started_at),
+                status: Ok(value.status),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
     pub struct BatchResponsePublicDefaultAssociation {
         completed_at:
             ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
@@ -2366,10 +2383,12 @@ pub mod builder {
     pub struct BatchResponseSimplePublicObject {
         completed_at:
             ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
+        errors: ::std::result::Result<::std::vec::Vec<::serde_json::Value>, ::std::string::String>,
         links: ::std::result::Result<
             ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
             ::std::string::String,
         >,
+        num_errors: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         requested_at: ::std::result::Result<
             ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
             ::std::string::String,
@@ -2380,16 +2399,15 @@ pub mod builder {
         >,
         started_at:
             ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
-        status: ::std::result::Result<
-            super::BatchResponseSimplePublicObjectStatus,
-            ::std::string::String,
-        >,
+        status: ::std::result::Result<::std::string::String, ::std::string::String>,
     }
     impl ::std::default::Default for BatchResponseSimplePublicObject {
         fn default() -> Self {
             Self {
                 completed_at: Err("no value supplied for completed_at".to_string()),
+                errors: Ok(Default::default()),
                 links: Ok(Default::default()),
+                num_errors: Ok(Default::default()),
                 requested_at: Ok(Default::default()),
                 results: Err("no value supplied for results".to_string()),
                 started_at: Err("no value supplied for started_at".to_string()),
@@ -2408,139 +2426,6 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
             self
         }
-        pub fn links<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<
-                    ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-                >,
-            T::Error: ::std::fmt::Display,
-        {
-            self.links = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for links: {e}"));
-            self
-        }
-        pub fn requested_at<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-            T::Error: ::std::fmt::Display,
-        {
-            self.requested_at = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for requested_at: {e}"));
-            self
-        }
-        pub fn results<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::vec::Vec<super::SimplePublicObject>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.results = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for results: {e}"));
-            self
-        }
-        pub fn started_at<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.started_at = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for started_at: {e}"));
-            self
-        }
-        pub fn status<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<super::BatchResponseSimplePublicObjectStatus>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.status = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for status: {e}"));
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<BatchResponseSimplePublicObject>
-        for super::BatchResponseSimplePublicObject
-    {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: BatchResponseSimplePublicObject,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self {
-                completed_at: value.completed_at?,
-                links: value.links?,
-                requested_at: value.requested_at?,
-                results: value.results?,
-                started_at: value.started_at?,
-                status: value.status?,
-            })
-        }
-    }
-    impl ::std::convert::From<super::BatchResponseSimplePublicObject>
-        for BatchResponseSimplePublicObject
-    {
-        fn from(value: super::BatchResponseSimplePublicObject) -> Self {
-            Self {
-                completed_at: Ok(value.completed_at),
-                links: Ok(value.links),
-                requested_at: Ok(value.requested_at),
-                results: Ok(value.results),
-                started_at: Ok(value.started_at),
-                status: Ok(value.status),
-            }
-        }
-    }
-    #[derive(Clone, Debug)]
-    pub struct BatchResponseSimplePublicObjectWithErrors {
-        completed_at:
-            ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
-        errors: ::std::result::Result<::std::vec::Vec<::serde_json::Value>, ::std::string::String>,
-        links: ::std::result::Result<
-            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-            ::std::string::String,
-        >,
-        num_errors: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-        requested_at: ::std::result::Result<
-            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            ::std::string::String,
-        >,
-        results: ::std::result::Result<
-            ::std::vec::Vec<super::SimplePublicObject>,
-            ::std::string::String,
-        >,
-        started_at:
-            ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
-        status: ::std::result::Result<::std::string::String, ::std::string::String>,
-    }
-    impl ::std::default::Default for BatchResponseSimplePublicObjectWithErrors {
-        fn default() -> Self {
-            Self {
-                completed_at: Err("no value supplied for completed_at".to_string()),
-                errors: Ok(Default::default()),
-                links: Ok(Default::default()),
-                num_errors: Ok(Default::default()),
-                requested_at: Ok(Default::default()),
-                results: Err("no value supplied for results".to_string()),
-                started_at: Err("no value supplied for started_at".to_string()),
-                status: Err("no value supplied for status".to_string()),
-            }
-        }
-    }
-    impl BatchResponseSimplePublicObjectWithErrors {
-        pub fn completed_at<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.completed_at = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
-            self
-        }
         pub fn errors<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
@@ -2616,12 +2501,12 @@ pub mod builder {
             self
         }
     }
-    impl ::std::convert::TryFrom<BatchResponseSimplePublicObjectWithErrors>
-        for super::BatchResponseSimplePublicObjectWithErrors
+    impl ::std::convert::TryFrom<BatchResponseSimplePublicObject>
+        for super::BatchResponseSimplePublicObject
     {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: BatchResponseSimplePublicObjectWithErrors,
+            value: BatchResponseSimplePublicObject,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 completed_at: value.completed_at?,
@@ -2635,10 +2520,10 @@ pub mod builder {
             })
         }
     }
-    impl ::std::convert::From<super::BatchResponseSimplePublicObjectWithErrors>
-        for BatchResponseSimplePublicObjectWithErrors
+    impl ::std::convert::From<super::BatchResponseSimplePublicObject>
+        for BatchResponseSimplePublicObject
     {
-        fn from(value: super::BatchResponseSimplePublicObjectWithErrors) -> Self {
+        fn from(value: super::BatchResponseSimplePublicObject) -> Self {
             Self {
                 completed_at: Ok(value.completed_at),
                 errors: Ok(value.errors),
@@ -2655,10 +2540,12 @@ pub mod builder {
     pub struct BatchResponseSimplePublicUpsertObject {
         completed_at:
             ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
+        errors: ::std::result::Result<::std::vec::Vec<::serde_json::Value>, ::std::string::String>,
         links: ::std::result::Result<
             ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
             ::std::string::String,
         >,
+        num_errors: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         requested_at: ::std::result::Result<
             ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
             ::std::string::String,
@@ -2669,16 +2556,15 @@ pub mod builder {
         >,
         started_at:
             ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
-        status: ::std::result::Result<
-            super::BatchResponseSimplePublicUpsertObjectStatus,
-            ::std::string::String,
-        >,
+        status: ::std::result::Result<::std::string::String, ::std::string::String>,
     }
     impl ::std::default::Default for BatchResponseSimplePublicUpsertObject {
         fn default() -> Self {
             Self {
                 completed_at: Err("no value supplied for completed_at".to_string()),
+                errors: Ok(Default::default()),
                 links: Ok(Default::default()),
+                num_errors: Ok(Default::default()),
                 requested_at: Ok(Default::default()),
                 results: Err("no value supplied for results".to_string()),
                 started_at: Err("no value supplied for started_at".to_string()),
@@ -2697,139 +2583,6 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
             self
         }
-        pub fn links<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<
-                    ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-                >,
-            T::Error: ::std::fmt::Display,
-        {
-            self.links = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for links: {e}"));
-            self
-        }
-        pub fn requested_at<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-            T::Error: ::std::fmt::Display,
-        {
-            self.requested_at = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for requested_at: {e}"));
-            self
-        }
-        pub fn results<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::vec::Vec<super::SimplePublicUpsertObject>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.results = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for results: {e}"));
-            self
-        }
-        pub fn started_at<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.started_at = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for started_at: {e}"));
-            self
-        }
-        pub fn status<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<super::BatchResponseSimplePublicUpsertObjectStatus>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.status = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for status: {e}"));
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<BatchResponseSimplePublicUpsertObject>
-        for super::BatchResponseSimplePublicUpsertObject
-    {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: BatchResponseSimplePublicUpsertObject,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self {
-                completed_at: value.completed_at?,
-                links: value.links?,
-                requested_at: value.requested_at?,
-                results: value.results?,
-                started_at: value.started_at?,
-                status: value.status?,
-            })
-        }
-    }
-    impl ::std::convert::From<super::BatchResponseSimplePublicUpsertObject>
-        for BatchResponseSimplePublicUpsertObject
-    {
-        fn from(value: super::BatchResponseSimplePublicUpsertObject) -> Self {
-            Self {
-                completed_at: Ok(value.completed_at),
-                links: Ok(value.links),
-                requested_at: Ok(value.requested_at),
-                results: Ok(value.results),
-                started_at: Ok(value.started_at),
-                status: Ok(value.status),
-            }
-        }
-    }
-    #[derive(Clone, Debug)]
-    pub struct BatchResponseSimplePublicUpsertObjectWithErrors {
-        completed_at:
-            ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
-        errors: ::std::result::Result<::std::vec::Vec<::serde_json::Value>, ::std::string::String>,
-        links: ::std::result::Result<
-            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-            ::std::string::String,
-        >,
-        num_errors: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-        requested_at: ::std::result::Result<
-            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            ::std::string::String,
-        >,
-        results: ::std::result::Result<
-            ::std::vec::Vec<super::SimplePublicUpsertObject>,
-            ::std::string::String,
-        >,
-        started_at:
-            ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
-        status: ::std::result::Result<::std::string::String, ::std::string::String>,
-    }
-    impl ::std::default::Default for BatchResponseSimplePublicUpsertObjectWithErrors {
-        fn default() -> Self {
-            Self {
-                completed_at: Err("no value supplied for completed_at".to_string()),
-                errors: Ok(Default::default()),
-                links: Ok(Default::default()),
-                num_errors: Ok(Default::default()),
-                requested_at: Ok(Default::default()),
-                results: Err("no value supplied for results".to_string()),
-                started_at: Err("no value supplied for started_at".to_string()),
-                status: Err("no value supplied for status".to_string()),
-            }
-        }
-    }
-    impl BatchResponseSimplePublicUpsertObjectWithErrors {
-        pub fn completed_at<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.completed_at = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
-            self
-        }
         pub fn errors<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
@@ -2905,12 +2658,12 @@ pub mod builder {
             self
         }
     }
-    impl ::std::convert::TryFrom<BatchResponseSimplePublicUpsertObjectWithErrors>
-        for super::BatchResponseSimplePublicUpsertObjectWithErrors
+    impl ::std::convert::TryFrom<BatchResponseSimplePublicUpsertObject>
+        for super::BatchResponseSimplePublicUpsertObject
     {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: BatchResponseSimplePublicUpsertObjectWithErrors,
+            value: BatchResponseSimplePublicUpsertObject,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 completed_at: value.completed_at?,
@@ -2924,10 +2677,10 @@ pub mod builder {
             })
         }
     }
-    impl ::std::convert::From<super::BatchResponseSimplePublicUpsertObjectWithErrors>
-        for BatchResponseSimplePublicUpsertObjectWithErrors
+    impl ::std::convert::From<super::BatchResponseSimplePublicUpsertObject>
+        for BatchResponseSimplePublicUpsertObject
     {
-        fn from(value: super::BatchResponseSimplePublicUpsertObjectWithErrors) -> Self {
+        fn from(value: super::BatchResponseSimplePublicUpsertObject) -> Self {
             Self {
                 completed_at: Ok(value.completed_at),
                 errors: Ok(value.errors),

@@ -248,7 +248,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &types::BatchResponseLabelsBetweenObjectPairWithErrors,
+            value: &::hubspot_crm_api::shared::BatchResponseLabelsBetweenObjectPair,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -388,7 +388,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &types::BatchResponsePublicAssociationMultiWithLabelWithErrors,
+            value: &types::BatchResponsePublicAssociationMultiWithLabel,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(

@@ -262,7 +262,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &types::BatchResponseLabelsBetweenObjectPair,
+            value: &::hubspot_crm_api::shared::BatchResponseLabelsBetweenObjectPair,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(

@@ -264,7 +264,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicObjectWithErrors,
+            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicObject,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -333,7 +333,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicObjectWithErrors,
+            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicObject,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -392,7 +392,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicObjectWithErrors,
+            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicObject,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -451,7 +451,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicUpsertObjectWithErrors,
+            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicUpsertObject,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(

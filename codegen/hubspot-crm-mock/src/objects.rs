@@ -290,7 +290,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicObjectWithErrors,
+            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicObject,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -367,7 +367,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicObjectWithErrors,
+            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicObject,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -434,7 +434,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicObjectWithErrors,
+            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicObject,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -501,7 +501,7 @@ pub mod operations {
         pub fn success(
             self,
             status: u16,
-            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicUpsertObjectWithErrors,
+            value: &::hubspot_crm_api::shared::BatchResponseSimplePublicUpsertObject,
         ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(

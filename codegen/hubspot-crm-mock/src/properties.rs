@@ -247,7 +247,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn success(self, status: u16, value: &types::BatchResponsePropertyWithErrors) -> Self {
+        pub fn success(self, status: u16, value: &types::BatchResponseProperty) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
                 self.0
@@ -317,7 +317,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn success(self, status: u16, value: &types::BatchResponsePropertyWithErrors) -> Self {
+        pub fn success(self, status: u16, value: &types::BatchResponseProperty) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
                 self.0

@@ -215,6 +215,106 @@ fn operations_without_success_responses_are_left_alone() {
     assert_eq!(s, before);
 }
 
+// Rule 1c ---------------------------------------------------------------------------------
+
+/// `batch_spec` folded: its `2XX` answers `BatchResultWithErrors`; `BatchResult` is unused.
+fn folded_batch_spec() -> Value {
+    let mut s = batch_spec(["201", "207"]);
+    fold_success_responses(&mut s);
+    s
+}
+
+fn schema_names(spec: &Value) -> Vec<&str> {
+    keys(spec["components"]["schemas"].as_object().unwrap())
+}
+
+#[test]
+fn an_answer_with_errors_takes_the_base_name_folding_left_unused() {
+    let mut s = folded_batch_spec();
+    // More references to the wide schema: from another schema and a shared response.
+    s["components"]["schemas"]["Envelope"] =
+        json!({ "type": "object", "properties": { "batch": schema_ref("BatchResultWithErrors") } });
+    s["components"]["responses"] = json!({ "Batch": json_response("BatchResultWithErrors") });
+    let wide = schema(&s, "BatchResultWithErrors").clone();
+    base_names_for_answers_with_errors(&mut s);
+    assert_eq!(schema(&s, "BatchResult"), &wide);
+    // The narrow one is gone, the wide one takes its place in the order.
+    assert_eq!(schema_names(&s), ["BatchResult", "Error", "Envelope"]);
+    let r = responses(&s, "/things/batch/create", "post");
+    assert_eq!(
+        r["2XX"]["content"]["application/json"]["schema"],
+        schema_ref("BatchResult")
+    );
+    assert_eq!(
+        schema(&s, "Envelope")["properties"]["batch"],
+        schema_ref("BatchResult")
+    );
+    assert_eq!(
+        s["components"]["responses"]["Batch"],
+        json_response("BatchResult")
+    );
+    assert!(!s.to_string().contains("WithErrors"), "{s}");
+}
+
+#[test]
+fn a_base_name_still_referred_to_keeps_both_schemas() {
+    type Use = fn(&mut Value);
+    let uses: [(&str, Use); 4] = [
+        ("another operation's answer", |s| {
+            s["paths"]["/things/batch/last"] =
+                json!({ "get": { "responses": { "2XX": json_response("BatchResult") } } });
+        }),
+        ("a request body", |s| {
+            s["paths"]["/things/batch/create"]["post"]["requestBody"] = json_body("BatchResult");
+        }),
+        ("another schema", |s| {
+            s["components"]["schemas"]["Envelope"] =
+                json!({ "type": "object", "properties": { "last": schema_ref("BatchResult") } });
+        }),
+        ("the wide schema itself", |s| {
+            s["components"]["schemas"]["BatchResultWithErrors"] = json!({ "allOf": [
+                schema_ref("BatchResult"),
+                object(&["errors", "numErrors"]),
+            ] });
+        }),
+    ];
+    for (what, use_base) in uses {
+        let mut s = folded_batch_spec();
+        use_base(&mut s);
+        let before = s.clone();
+        base_names_for_answers_with_errors(&mut s);
+        assert_eq!(s, before, "`BatchResult` used by {what}");
+    }
+}
+
+#[test]
+fn without_a_base_schema_or_outside_success_answers_names_stay() {
+    // No `BatchResult` to take the place of.
+    let mut s = folded_batch_spec();
+    s["components"]["schemas"]
+        .as_object_mut()
+        .unwrap()
+        .shift_remove("BatchResult");
+    let before = s.clone();
+    base_names_for_answers_with_errors(&mut s);
+    assert_eq!(s, before);
+    // An error answer is not what folding picks.
+    let mut s = spec(
+        json!({ "/things": { "get": { "responses": {
+            "2XX": json_response("Thing"),
+            "4XX": json_response("ProblemWithErrors"),
+        } } } }),
+        json!({
+            "Thing": object(&["id"]),
+            "Problem": object(&["message"]),
+            "ProblemWithErrors": object(&["message", "errors"]),
+        }),
+    );
+    let before = s.clone();
+    base_names_for_answers_with_errors(&mut s);
+    assert_eq!(s, before);
+}
+
 // Rule 2 ----------------------------------------------------------------------------------
 
 /// `Thing` comes back from `GET /things` (through a collection) and from `GET /things/{id}`
@@ -1053,8 +1153,9 @@ fn error_lists_stay_typed_in_error_answers_after_all_rules() {
         ("POST /things", "create"),
     ]);
     let s = normalize("things", required_spec(), &table).unwrap();
+    // The 207's schema, named `BatchResult` by rule 1c.
     assert_eq!(
-        schema(&s, "BatchResultWithErrors")["properties"]["errors"],
+        schema(&s, "BatchResult")["properties"]["errors"],
         json!({ "type": "array", "items": {} })
     );
     assert_eq!(
@@ -1194,10 +1295,13 @@ fn normalize_applies_every_rule_and_yields_openapi() {
     assert_eq!(codes[0], "2XX");
     codes.sort();
     assert_eq!(codes, ["2XX", "4XX", "5XX"]);
+    // Rule 1c: the 207's schema takes the name of the 200's, which nothing uses any more.
     assert_eq!(
         r["2XX"]["content"]["application/json"]["schema"],
-        schema_ref("BatchResultWithErrors")
+        schema_ref("BatchResult")
     );
+    assert!(schema(&s, "BatchResultWithErrors").is_null());
+    assert!(schema(&s, "BatchResult")["properties"]["errors"].is_object());
     assert_eq!(
         s["paths"]["/things/search"]["post"]["operationId"],
         "search"

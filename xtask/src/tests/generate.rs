@@ -345,17 +345,18 @@ fn generated_code_reflects_the_rules() {
             .filter(|name| local.contains(**name))
             .collect();
         assert!(doubled.is_empty(), "`{module}` defines {doubled:?} itself");
-        // Batch operations answer with the 207 schema (with `errors`), deletes with nothing.
+        // Batch operations answer with the 207 schema (with `errors`, under the 201's name),
+        // deletes with nothing.
         for builder in ["BatchCreate", "BatchRead", "BatchUpdate"] {
             assert_eq!(
                 send_output(file, builder),
-                "->Result<ResponseValue<::hubspot_crm_api::shared::BatchResponseSimplePublicObjectWithErrors>,Error<ByteStream>>",
+                "->Result<ResponseValue<::hubspot_crm_api::shared::BatchResponseSimplePublicObject>,Error<ByteStream>>",
                 "{module}: {builder}"
             );
         }
         assert_eq!(
             send_output(file, "BatchUpsert"),
-            "->Result<ResponseValue<::hubspot_crm_api::shared::BatchResponseSimplePublicUpsertObjectWithErrors>,Error<ByteStream>>",
+            "->Result<ResponseValue<::hubspot_crm_api::shared::BatchResponseSimplePublicUpsertObject>,Error<ByteStream>>",
             "{module}"
         );
         assert_eq!(
@@ -439,6 +440,7 @@ fn generated_code_reflects_the_rules() {
     for (module, spec) in &specs {
         let file = client(generated, module);
         let local = defined_types(module_items(&file, "types"));
+        let reexported = reexports(module_items(&file, "types"));
         let used: BTreeSet<&str> = found.used_by(module).map(|(name, _)| name).collect();
         for name in spec["components"]["schemas"].as_object().unwrap().keys() {
             assert_eq!(
@@ -446,7 +448,19 @@ fn generated_code_reflects_the_rules() {
                 !used.contains(name.as_str()),
                 "`{module}` and `{name}`: defined locally iff not shared with it"
             );
+            // `types::Name` names every schema: its own, or the shared one it uses.
+            let shared_path = found.place_of(module, name).map(|place| place.path(name));
+            assert_eq!(
+                reexported.get(name.as_str()),
+                shared_path.as_ref(),
+                "`{module}::types::{name}`"
+            );
         }
+        assert_eq!(
+            reexported.len(),
+            used.len(),
+            "`{module}` re-exports {reexported:?}"
+        );
     }
     // What is left local twice is a different wire format in each: the schemas differ, or
     // one of them refers to a schema that is not the same type in both.
@@ -466,9 +480,58 @@ fn generated_code_reflects_the_rules() {
             }
         }
     }
-    // Nothing of the generator's bookkeeping reaches the code.
+    // Nothing of the generator's bookkeeping reaches the code, and no batch answer keeps
+    // the `WithErrors` name the 2026-09 specs do not use (rule 1c).
     for (path, code) in &generated.files {
         assert!(!code.contains("SharedAlias"), "{}", path.display());
+        assert!(!code.contains("WithErrors"), "{}", path.display());
+    }
+    for (module, spec) in &specs {
+        let names = spec["components"]["schemas"].as_object().unwrap();
+        let with_errors: Vec<_> = names.keys().filter(|n| n.ends_with("WithErrors")).collect();
+        assert!(with_errors.is_empty(), "`{module}` keeps {with_errors:?}");
+    }
+    // So a batch answer the v4 and 2026-09 specs define alike is one type ...
+    for module in ["associations", "associations_2026_09"] {
+        assert_eq!(
+            found.place_of(module, "BatchResponseLabelsBetweenObjectPair"),
+            Some(&crate::shared::Place::Root),
+            "{module}"
+        );
+    }
+    // ... unless what it holds differs: v3's `SimplePublicObject` has `warnings`, v3's
+    // `Property` three display fields, v4's `AssociationSpecWithLabel` two type ids, which
+    // the 2026-09 ones lack. The answers read alike but keep their own types.
+    let schema_of =
+        |module: &str, name: &str| &generated.normalized[module]["components"]["schemas"][name];
+    for (v3, dated, answer, held) in [
+        (
+            "objects",
+            "objects_2026_09",
+            "BatchResponseSimplePublicObject",
+            "SimplePublicObject",
+        ),
+        (
+            "properties",
+            "properties_2026_09",
+            "BatchResponseProperty",
+            "Property",
+        ),
+        (
+            "associations",
+            "associations_2026_09",
+            "BatchResponsePublicAssociationMultiWithLabel",
+            "AssociationSpecWithLabel",
+        ),
+    ] {
+        assert!(schema_of(v3, answer).is_object(), "`{v3}` lacks `{answer}`");
+        assert_eq!(schema_of(v3, answer), schema_of(dated, answer), "{answer}");
+        assert_ne!(schema_of(v3, held), schema_of(dated, held), "{held}");
+        assert_eq!(
+            found.place_of(dated, answer),
+            None,
+            "`{dated}` shares `{answer}`"
+        );
     }
 
     // The v4 associations send `AssociationSpec` back, so its category is open text there,
@@ -646,7 +709,7 @@ fn generated_code_reflects_the_rules() {
     // Enums: open in what comes back, closed in what is only sent.
     assert_eq!(field_type(types, "Filter", "operator"), "FilterOperator");
     assert_eq!(
-        field_type(types, "BatchResponseSimplePublicObjectWithErrors", "status"),
+        field_type(types, "BatchResponseSimplePublicObject", "status"),
         STRING
     );
     assert_eq!(
@@ -703,15 +766,15 @@ fn generated_code_reflects_the_rules() {
     // The failed items of a 207 are any JSON each; an error answer's list keeps its type.
     let any_list = "::std::vec::Vec<::serde_json::Value>";
     for name in [
-        "BatchResponseSimplePublicObjectWithErrors",
-        "BatchResponseSimplePublicUpsertObjectWithErrors",
+        "BatchResponseSimplePublicObject",
+        "BatchResponseSimplePublicUpsertObject",
     ] {
         assert_eq!(field_type(types, name, "errors"), any_list, "{name}");
     }
     assert_eq!(
         field_type(
             module_items(&properties, "types"),
-            "BatchResponsePropertyWithErrors",
+            "BatchResponseProperty",
             "errors"
         ),
         any_list
@@ -757,8 +820,8 @@ const SHARED_CRM_TYPES: [&str; 16] = [
     "BatchInputSimplePublicObjectBatchInputUpsert",
     "BatchInputSimplePublicObjectId",
     "BatchReadInputSimplePublicObjectId",
-    "BatchResponseSimplePublicObjectWithErrors",
-    "BatchResponseSimplePublicUpsertObjectWithErrors",
+    "BatchResponseSimplePublicObject",
+    "BatchResponseSimplePublicUpsertObject",
 ];
 
 /// The generated `shared` module.
@@ -813,6 +876,22 @@ fn defined_types(items: &[syn::Item]) -> BTreeSet<String> {
             syn::Item::Struct(s) => Some(s.ident.to_string()),
             syn::Item::Enum(e) => Some(e.ident.to_string()),
             syn::Item::Type(t) => Some(t.ident.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `pub use` items among `items`: the name each brings in, and its path.
+fn reexports(items: &[syn::Item]) -> BTreeMap<String, String> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Use(u) if matches!(u.vis, syn::Visibility::Public(_)) => {
+                let colons = if u.leading_colon.is_some() { "::" } else { "" };
+                let path = format!("{colons}{}", tokens(&u.tree));
+                let name = path.rsplit("::").next().unwrap_or_default().to_owned();
+                Some((name, path))
+            }
             _ => None,
         })
         .collect()
@@ -1082,6 +1161,26 @@ fn a_module_refers_to_shared_types_and_does_not_define_them() {
             thing.starts_with("->Result<ResponseValue<::hubspot_crm_api::shared::Thing>,"),
             "`{module}`: {thing}"
         );
+        // `types` names the shared types too: `types::Thing` is `shared::Thing`, the very
+        // type the method answers with.
+        assert_eq!(
+            reexports(module_items(&file, "types")),
+            BTreeMap::from([
+                (
+                    "Paging".to_owned(),
+                    "::hubspot_crm_api::shared::Paging".to_owned()
+                ),
+                (
+                    "Thing".to_owned(),
+                    "::hubspot_crm_api::shared::Thing".to_owned()
+                ),
+            ]),
+            "`{module}`"
+        );
+        assert!(
+            client_source.contains("pub mod types {\n    pub use ::hubspot_crm_api::shared::Paging;\n    pub use ::hubspot_crm_api::shared::Thing;\n"),
+            "`{module}`: {client_source}"
+        );
         let label = send_output(&file, "GetLabel");
         assert!(
             label.starts_with("->Result<ResponseValue<types::Label>,"),
@@ -1113,6 +1212,7 @@ fn with_nothing_shared_the_shared_module_is_empty_and_modules_keep_their_types()
     let (client_source, _) = generate_sharing("alpha", &spec, &shared, &replacements);
     let file = parse(&client_source);
     assert!(!client_source.contains("hubspot_crm_api::shared"));
+    assert!(reexports(module_items(&file, "types")).is_empty());
     let local = defined_types(module_items(&file, "types"));
     for name in ["Thing", "Paging", "Label"] {
         assert!(local.contains(name), "{local:?}");
@@ -1288,6 +1388,13 @@ fn two_shared_types_of_one_name_are_each_generated_once_and_used_where_they_belo
             answer.starts_with(&format!("->Result<ResponseValue<{spec_path}>,")),
             "`{module}`: {answer}"
         );
+        // `types::Spec` is the group's own, from the submodule or the root.
+        let types = reexports(module_items(&file, "types"));
+        assert_eq!(types["Spec"], spec_path, "`{module}`");
+        assert_eq!(
+            types["Paging"], "::hubspot_crm_api::shared::Paging",
+            "`{module}`"
+        );
         assert!(
             mock_source.contains(spec_path.trim_start_matches("::")),
             "`{module}` mock"
@@ -1321,6 +1428,34 @@ fn a_submodule_that_would_clash_with_the_generators_own_modules_is_refused() {
     let message = generate::generate_shared(&shared).unwrap_err().to_string();
     assert!(
         message.contains("submodule `builder` would clash"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_local_type_of_a_shared_types_name_is_refused() {
+    // The generator names `Thing`'s inline enum `ThingKind`; a shared `ThingKind` would be
+    // re-exported beside it.
+    let spec = answering_spec(
+        "alpha",
+        &[("thing", "Thing")],
+        json!({ "Thing": { "type": "object", "properties": {
+            "kind": { "type": "string", "enum": ["A", "B"] },
+        } } }),
+    );
+    let openapi: openapiv3::OpenAPI = serde_json::from_value(spec).unwrap();
+    let clashing = generate::Replacement {
+        name: "ThingKind".into(),
+        place: crate::shared::Place::Root,
+        impls: Vec::new(),
+    };
+    let message = generate::generate_module("alpha", &openapi, &[&clashing])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains(
+            "`types::ThingKind` is both the module's own type and the shared `::hubspot_crm_api::shared::ThingKind`"
+        ),
         "{message}"
     );
 }
