@@ -98,13 +98,21 @@ impl ApiError {
         self.body["message"].as_str().unwrap_or("")
     }
 
-    /// The error as an item of a batch `errors[]`, with the given context.
+    /// The error as an item of a batch `errors[]`: its own context (e.g. a conflict's
+    /// existing id) with the given entries added.
     pub fn to_batch_error(&self, context: Value) -> Value {
+        let mut ctx = match self.body.get("context") {
+            Some(Value::Object(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        if let Value::Object(extra) = context {
+            ctx.extend(extra);
+        }
         let mut v = json!({
             "status": "error",
             "category": self.category(),
             "message": self.message(),
-            "context": context,
+            "context": ctx,
         });
         if let Some(e) = self.body.get("errors") {
             v["errors"] = e.clone();

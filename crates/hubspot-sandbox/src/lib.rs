@@ -31,6 +31,23 @@
 //! Cleared property values (written as `""`) read back as `""`, as HubSpot does; properties
 //! that were never set read back as `null`.
 //!
+//! # Syncing
+//!
+//! - Every write of a record (create, update, upsert, single or batch, archive, and
+//!   [`Sandbox::restore`]) sets `hs_lastmodifieddate` (and `updatedAt`) to the write's time
+//!   in milliseconds; association changes do not. Stamps follow the order in which writes
+//!   reach the store (a later write never has an earlier stamp; many share a millisecond),
+//!   and search filters and sorts them as instants (epoch milliseconds or ISO 8601), equal
+//!   values in id order, so keyset paging by `(hs_lastmodifieddate, hs_object_id)` is
+//!   stable.
+//! - [`SandboxConfig::unique_property`] adds unique-value properties (HubSpot's
+//!   `hasUniqueValue`) to any type, for creating exactly once by an external id.
+//! - [`SandboxConfig::fail_after_work_rate`] and [`SandboxConfig::lose_answer_rate`] do the
+//!   work and lose the answer; [`SandboxConfig::index_delay`] makes searches lag behind
+//!   writes as HubSpot's index does.
+//! - [`Sandbox::send_webhook`] sends webhook events signed as HubSpot signs them (see
+//!   [`webhook`]).
+//!
 //! # API versions
 //!
 //! Besides the legacy v3/v4 paths, the sandbox serves HubSpot's date-versioned 2026-09 API
@@ -47,8 +64,19 @@
 //! Where the 2026-09 spec differs, the answers follow it: association batch archives answer
 //! 200 with an empty batch result instead of 204, association batch create answers 200
 //! instead of 201, and association batch read pages each input (at most
-//! [`ASSOCIATION_BATCH_READ_PAGE`] targets, then `paging.next.after`). Only 2026-09 writes
-//! are checked against the account's [`ValidationRule`]s.
+//! [`ASSOCIATION_BATCH_READ_PAGE`] targets, or [`SandboxConfig::association_page_size`],
+//! then `paging.next.after`). Only 2026-09 writes are checked against the account's
+//! [`ValidationRule`]s.
+//!
+//! Association batch archives (`batch/archive` and `batch/labels/archive`, on both lines)
+//! carry out the valid inputs and report the others: with failures they answer 207 with
+//! the batch result (`results: []`, `errors`, `numErrors`), each error
+//! `{status: "error", category, message, context}`. An input whose from-record (or, for
+//! `batch/archive`, one of whose target records) is not a live record of its type is an
+//! `OBJECT_NOT_FOUND` naming the id in `context.fromObjectId` / `context.toObjectId`; a
+//! `labels/archive` input naming an association type that does not exist between the two
+//! object types is a `VALIDATION_ERROR`. Removing an association that is not there is no
+//! failure (so a resent removal succeeds). Without failures v4 answers 204 and 2026-09 200.
 
 mod api;
 mod error;
@@ -56,8 +84,10 @@ mod limits;
 mod rules;
 mod schema;
 mod store;
+pub mod webhook;
 
 pub use rules::ValidationRule;
+pub use webhook::{LegacySignature, WebhookOptions};
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -85,7 +115,8 @@ pub const REQUEST_LOG_BYTES: usize = 64 * 1024 * 1024;
 pub const MAX_REQUEST_BODY: usize = 64 * 1024 * 1024;
 
 /// How many associated objects one input of a 2026-09 association batch read answers at
-/// most; the rest come with `paging.next.after` (v4 batch reads answer all of them).
+/// most by default (HubSpot's page; [`SandboxConfig::association_page_size`] changes it);
+/// the rest come with `paging.next.after` (v4 batch reads answer all of them).
 pub const ASSOCIATION_BATCH_READ_PAGE: usize = 500;
 
 /// How many values of each property an object keeps (`propertiesWithHistory` lists them
@@ -137,6 +168,10 @@ pub struct SandboxConfig {
     pub(crate) fail_rate: Option<(f64, u64)>,
     pub(crate) drop_rate: Option<(f64, u64)>,
     pub(crate) lose_answer_rate: Option<(f64, u64)>,
+    pub(crate) fail_after_work_rate: Option<(f64, u64)>,
+    pub(crate) index_delay: Option<Duration>,
+    /// Configured unique-value properties: (object type as given, property name).
+    pub(crate) unique_properties: Vec<(String, String)>,
     pub(crate) latency: Option<Duration>,
     pub(crate) access_token: Option<String>,
     pub(crate) oauth_clients: Vec<OAuthClient>,
@@ -145,6 +180,7 @@ pub struct SandboxConfig {
     /// Registered custom object types: (canonical `2-N` id, lowercase name).
     pub(crate) custom_types: Vec<(String, String)>,
     pub(crate) validation_rules: Vec<ValidationRule>,
+    pub(crate) association_page_size: Option<usize>,
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -157,6 +193,9 @@ impl std::fmt::Debug for SandboxConfig {
             fail_rate,
             drop_rate,
             lose_answer_rate,
+            fail_after_work_rate,
+            index_delay,
+            unique_properties,
             latency,
             access_token,
             oauth_clients,
@@ -164,6 +203,7 @@ impl std::fmt::Debug for SandboxConfig {
             max_custom_types,
             custom_types,
             validation_rules,
+            association_page_size,
         } = self;
         f.debug_struct("SandboxConfig")
             .field("rate_limit", rate_limit)
@@ -172,6 +212,9 @@ impl std::fmt::Debug for SandboxConfig {
             .field("fail_rate", fail_rate)
             .field("drop_rate", drop_rate)
             .field("lose_answer_rate", lose_answer_rate)
+            .field("fail_after_work_rate", fail_after_work_rate)
+            .field("index_delay", index_delay)
+            .field("unique_properties", unique_properties)
             .field("latency", latency)
             .field("access_token", &access_token.as_ref().map(|_| REDACTED))
             .field("oauth_clients", oauth_clients)
@@ -179,6 +222,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("max_custom_types", max_custom_types)
             .field("custom_types", custom_types)
             .field("validation_rules", validation_rules)
+            .field("association_page_size", association_page_size)
             .finish()
     }
 }
@@ -234,6 +278,119 @@ impl SandboxConfig {
     pub fn lose_answer_rate(mut self, probability: f64, seed: u64) -> Self {
         self.lose_answer_rate = Some((probability, seed));
         self
+    }
+
+    /// Carries out a share of requests and then answers 502 instead of the real answer
+    /// (seeded, like the other faults): the client cannot know the outcome, as when a
+    /// gateway fails after HubSpot did the work. The 502 body is, by a seeded choice, either
+    /// HubSpot's JSON error (`{"status": "error", "message": "Bad Gateway", "correlationId",
+    /// "category": "BAD_GATEWAY"}`, `Content-Type: application/json`) or a proxy's HTML page
+    /// (`<html>...<h1>502 Bad Gateway</h1>...`, `Content-Type: text/html`).
+    ///
+    /// Only requests that reached the API are affected (not those refused for
+    /// authentication or rate limits), reads as well as writes. One draw is made per such
+    /// request, plus one for the body kind when it fails, so a given `seed` and request
+    /// order give the same failures.
+    pub fn fail_after_work_rate(mut self, probability: f64, seed: u64) -> Self {
+        self.fail_after_work_rate = Some((probability, seed));
+        self
+    }
+
+    /// Emulates HubSpot's search index lag: searches and batch reads by `idProperty` see a
+    /// record only once `d` has passed since its last write (create, update, archive,
+    /// restore, seeding); until then a search leaves it out and a batch read by
+    /// `idProperty` reports it as not found. Reads by record id (`GET /{id}`, batch read without `idProperty`),
+    /// lists, and `GET`/`PATCH /{id}?idProperty=` see every write at once.
+    ///
+    /// Uniqueness is enforced at once, as HubSpot's unique index does: a create repeating
+    /// the unique value of a record written a moment ago is a 409 even while a search or a
+    /// batch read by that value does not find the record yet, and an upsert by that value
+    /// updates it. Off (zero) by default.
+    pub fn index_delay(mut self, d: Duration) -> Self {
+        self.index_delay = Some(d);
+        self
+    }
+
+    /// Defines `name` as a unique-value string property (`hasUniqueValue: true`) of
+    /// `object_type`, a type name or id as in a path (`leads`, `0-3`, a custom `2-1234567`
+    /// or its registered name). An existing property of that name becomes unique instead.
+    ///
+    /// Creates, updates, upserts and batch writes that give it a value a live record of the
+    /// type already has answer HubSpot's 409 `CONFLICT` (`A deal with external_id "x"
+    /// already exists. Existing ID: 123`, `context.id` the existing record's id); in a batch
+    /// create whose inputs repeat a value among themselves, the whole batch is a 409 and
+    /// nothing of it is created. Empty values are not checked. The property can address
+    /// records as `idProperty` (reads, updates, upserts, batch reads). Archived records
+    /// release their values. Values compare exactly (case-sensitive). A custom type named
+    /// here is served from the start and does not count against
+    /// [`SandboxConfig::max_custom_object_types`].
+    ///
+    /// [`Sandbox::start`] fails with [`std::io::ErrorKind::InvalidInput`] if `object_type`
+    /// names no type.
+    ///
+    /// ```
+    /// use hubspot_sandbox::{Sandbox, SandboxConfig};
+    /// use serde_json::{Value, json};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let config = SandboxConfig::new()
+    ///     .custom_object_type("2-1234567", "machines")
+    ///     .unique_property("machines", "serial_number");
+    /// let sandbox = Sandbox::start(config).await.unwrap();
+    /// let http = reqwest::Client::new();
+    /// let url = format!("{}/crm/v3/objects/2-1234567", sandbox.base_url());
+    /// let create = || {
+    ///     http.post(&url)
+    ///         .bearer_auth("token")
+    ///         .json(&json!({"properties": {"serial_number": "SN-1"}}))
+    ///         .send()
+    /// };
+    /// let first: Value = create().await.unwrap().json().await.unwrap();
+    /// let again = create().await.unwrap();
+    /// assert_eq!(again.status(), 409);
+    /// let error: Value = again.json().await.unwrap();
+    /// assert_eq!(error["category"], "CONFLICT");
+    /// assert_eq!(error["context"]["id"][0], first["id"]);
+    /// // The property addresses the record.
+    /// let read = http
+    ///     .get(format!("{url}/SN-1?idProperty=serial_number"))
+    ///     .bearer_auth("token")
+    ///     .send()
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(read.status(), 200);
+    /// # sandbox.shutdown().await;
+    /// # }
+    /// ```
+    pub fn unique_property(mut self, object_type: &str, name: impl Into<String>) -> Self {
+        self.unique_properties.push((
+            object_type.trim().to_string(),
+            name.into().trim().to_string(),
+        ));
+        self
+    }
+
+    /// The configured unique properties by canonical type.
+    fn resolved_unique_properties(&self) -> std::io::Result<Vec<(String, String)>> {
+        self.unique_properties
+            .iter()
+            .map(|(raw, name)| {
+                let otype = self.resolve_type(raw).ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("unique_property: no object type {raw:?}"),
+                    )
+                })?;
+                if name.is_empty() {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("unique_property: empty property name for {raw:?}"),
+                    ));
+                }
+                Ok((otype, name.clone()))
+            })
+            .collect()
     }
 
     /// Requires `Authorization: Bearer <token>`; other tokens get 401. Without this (and
@@ -338,6 +495,59 @@ impl SandboxConfig {
         self
     }
 
+    /// How many associated objects one input of a 2026-09 association batch read answers at
+    /// most (default [`ASSOCIATION_BATCH_READ_PAGE`], HubSpot's page); the rest come with
+    /// `paging.next.after`, which the next read of that input passes back as its `after`.
+    /// `0` is taken as `1`. v4 batch reads do not page and answer every target whatever this
+    /// is.
+    ///
+    /// A page size unlike HubSpot's lets a test check that a client pages by the cursor it
+    /// is given rather than by the `limit` it asked for.
+    ///
+    /// ```
+    /// use hubspot_sandbox::{Sandbox, SandboxConfig};
+    /// use serde_json::{Value, json};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = Sandbox::start(SandboxConfig::new().association_page_size(2))
+    ///     .await
+    ///     .unwrap();
+    /// let contact = sandbox.seed_contact(json!({}));
+    /// for name in ["A", "B", "C"] {
+    ///     let company = sandbox.seed_object("companies", json!({"name": name}));
+    ///     sandbox.seed_association(&contact, &company, 279);
+    /// }
+    /// let read: Value = reqwest::Client::new()
+    ///     .post(format!(
+    ///         "{}/crm/associations/2026-09/contacts/companies/batch/read",
+    ///         sandbox.base_url()
+    ///     ))
+    ///     .bearer_auth("token")
+    ///     .json(&json!({"inputs": [{"id": contact}]}))
+    ///     .send()
+    ///     .await
+    ///     .unwrap()
+    ///     .json()
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(read["results"][0]["to"].as_array().unwrap().len(), 2);
+    /// assert!(read["results"][0]["paging"]["next"]["after"].is_string());
+    /// # sandbox.shutdown().await;
+    /// # }
+    /// ```
+    pub fn association_page_size(mut self, n: usize) -> Self {
+        self.association_page_size = Some(n);
+        self
+    }
+
+    /// The page size of 2026-09 association batch reads.
+    pub(crate) fn association_page(&self) -> usize {
+        self.association_page_size
+            .unwrap_or(ASSOCIATION_BATCH_READ_PAGE)
+            .max(1)
+    }
+
     /// The rules a 2026-09 write of the canonical type `otype` must pass.
     pub(crate) fn rules_for(&self, otype: &str) -> rules::Rules<'_> {
         rules::Rules(
@@ -384,7 +594,11 @@ pub struct RecordedRequest {
     /// Raw query string, if any.
     pub query: Option<String>,
     /// The request body as text (invalid UTF-8 replaced by U+FFFD); `None` when the body
-    /// was empty or could not be read.
+    /// was empty or could not be read, and when the request was answered without reading
+    /// it: refused for authentication (401) or a rate limit (429), answered by an injected
+    /// proxy error ([`SandboxConfig::fail_rate`]) or dropped ([`SandboxConfig::drop_rate`]).
+    /// Such requests are still logged, in arrival order. The body is read, and recorded,
+    /// once a request has passed those checks (OAuth token requests: always).
     pub body: Option<String>,
     /// When the request arrived.
     pub at: Instant,
@@ -564,6 +778,10 @@ pub(crate) struct Shared {
     pub limits: limits::Limits,
     /// Issued OAuth access tokens and their expiry.
     pub tokens: Mutex<TokenStore>,
+    /// Last `eventId` handed out by [`Sandbox::webhook_events`].
+    pub event_ids: AtomicU64,
+    /// Sends webhooks; made on first use.
+    pub webhook_client: std::sync::OnceLock<reqwest::Client>,
 }
 
 /// A running sandbox server. Dropping it stops the server.
@@ -588,6 +806,7 @@ impl Sandbox {
 
     /// Starts a sandbox on `addr`.
     pub async fn start_on(config: SandboxConfig, addr: SocketAddr) -> std::io::Result<Sandbox> {
+        let unique = config.resolved_unique_properties()?;
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -596,6 +815,7 @@ impl Sandbox {
                 config
                     .max_custom_types
                     .unwrap_or(store::DEFAULT_MAX_CUSTOM_TYPES),
+                &unique,
             )),
             base_url: format!("http://{addr}"),
             request_count: AtomicU64::new(0),
@@ -604,6 +824,8 @@ impl Sandbox {
                 OAUTH_TOKEN_CAPACITY,
                 OAUTH_EXPIRED_TOKEN_MEMORY,
             )),
+            event_ids: AtomicU64::new(webhook::FIRST_EVENT_ID - 1),
+            webhook_client: std::sync::OnceLock::new(),
             config,
         });
         let router = api::router(shared.clone());
@@ -644,7 +866,6 @@ impl Sandbox {
     /// Returns their ids in creation order.
     pub fn seed_leads(&self, contact_id: &str, count: usize) -> Vec<String> {
         let mut store = lock(&self.shared.store);
-        let now = chrono::Utc::now();
         let contact = contact_id
             .trim()
             .parse::<u64>()
@@ -652,11 +873,7 @@ impl Sandbox {
             .filter(|id| store.live("contacts", *id).is_some());
         (1..=count)
             .map(|n| {
-                let id = store.insert(
-                    "leads",
-                    vec![("hs_lead_name".into(), format!("Lead {n}"))],
-                    now,
-                );
+                let id = store.insert("leads", vec![("hs_lead_name".into(), format!("Lead {n}"))]);
                 if let Some(c) = contact {
                     store.associate(
                         id,
@@ -698,9 +915,22 @@ impl Sandbox {
                 .collect(),
             _ => Vec::new(),
         };
-        lock(&self.shared.store)
-            .insert(&otype, props, chrono::Utc::now())
-            .to_string()
+        lock(&self.shared.store).insert(&otype, props).to_string()
+    }
+
+    /// Takes an archived object out of the recycle bin, as a user can in HubSpot (the API
+    /// has no restore): it is live again, keeps its properties and associations, and its
+    /// `hs_lastmodifieddate` is the restore's time. `object_type` is a type name or id as in
+    /// a path. Returns `false`, changing nothing, when there is no such archived object or
+    /// a live record has taken one of its unique values meanwhile.
+    pub fn restore(&self, object_type: &str, id: &str) -> bool {
+        let Some(otype) = self.shared.config.resolve_type(object_type.trim()) else {
+            return false;
+        };
+        let Ok(id) = id.trim().parse() else {
+            return false;
+        };
+        lock(&self.shared.store).restore(&otype, id).is_ok()
     }
 
     /// Associates two existing objects (and the reverse) with a HubSpot-defined type id,

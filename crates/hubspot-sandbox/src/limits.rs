@@ -45,6 +45,7 @@ pub(crate) struct Limits {
     fail_rng: Option<Mutex<StdRng>>,
     drop_rng: Option<Mutex<StdRng>>,
     lose_rng: Option<Mutex<StdRng>>,
+    fail_after_rng: Option<Mutex<StdRng>>,
 }
 
 impl Limits {
@@ -60,6 +61,9 @@ impl Limits {
             lose_rng: config
                 .lose_answer_rate
                 .map(|(_, seed)| Mutex::new(StdRng::seed_from_u64(seed))),
+            fail_after_rng: config
+                .fail_after_work_rate
+                .map(|(_, seed)| Mutex::new(StdRng::seed_from_u64(seed))),
         }
     }
 }
@@ -67,6 +71,13 @@ impl Limits {
 const GROUP_NAME: &str = "publicapi:private-app:sandbox";
 
 /// Entry point for every request hyper reads.
+///
+/// The request is logged at arrival, so that the log keeps arrival order; its body is read
+/// (and added to the log entry) only once the request has passed the faults injected in
+/// front of the API, authentication and the rate limits. A request refused before that is
+/// answered without its body being buffered or logged (the body is discarded in the
+/// background so that the connection stays usable), and a dropped connection is dropped
+/// before the body is read.
 pub(crate) async fn handle(
     shared: Arc<Shared>,
     router: axum::Router,
@@ -83,17 +94,6 @@ pub(crate) async fn handle(
         };
         lock(&shared.log).push(entry)
     };
-    // Read whole so that the log has the body even if the request is then refused.
-    let (parts, body) = req.into_parts();
-    let bytes = match read_body(body).await {
-        Ok(b) => b,
-        Err(e) => return Ok(e.into_response()),
-    };
-    if !bytes.is_empty() {
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        lock(&shared.log).set_body(seq, text);
-    }
-    let req = Request::from_parts(parts, Body::from(bytes));
     let cfg = &shared.config;
     if let Some(d) = cfg.latency {
         tokio::time::sleep(d).await;
@@ -107,20 +107,32 @@ pub(crate) async fn handle(
         let mut rng = lock(rng);
         if rng.random::<f64>() < p {
             let status = [502u16, 503, 504][rng.random_range(0..3)];
-            return Ok(proxy_error(status));
+            return Ok(refuse(req, proxy_error(status)));
         }
     }
-    let path = req.uri().path();
-    if path.starts_with("/oauth/") {
+    if req.uri().path().starts_with("/oauth/") {
+        // The token endpoint authenticates by its form body and has no rate limit.
+        let req = match read_logged(&shared, seq, req).await {
+            Ok(req) => req,
+            Err(e) => return Ok(e.into_response()),
+        };
         return Ok(router.oneshot(req).await.unwrap_or_else(|e| match e {}));
     }
     if let Err(e) = check_auth(&shared, req.headers()) {
-        return Ok(e.into_response());
+        return Ok(refuse(req, e.into_response()));
     }
-    let is_search = crate::api::is_search(req.method(), path);
+    let is_search = crate::api::is_search(req.method(), req.uri().path());
     let headers = match admit(&shared, is_search) {
         Ok(h) => h,
-        Err(resp) => return Ok(*resp),
+        Err(resp) => return Ok(refuse(req, *resp)),
+    };
+    let req = match read_logged(&shared, seq, req).await {
+        Ok(req) => req,
+        Err(e) => {
+            let mut resp = e.into_response();
+            resp.headers_mut().extend(headers);
+            return Ok(resp);
+        }
     };
     let mut resp = router.oneshot(req).await.unwrap_or_else(|e| match e {});
     if let (Some((p, _)), Some(rng)) = (cfg.lose_answer_rate, &shared.limits.lose_rng)
@@ -128,8 +140,62 @@ pub(crate) async fn handle(
     {
         return Err(Dropped);
     }
+    if let (Some((p, _)), Some(rng)) = (cfg.fail_after_work_rate, &shared.limits.fail_after_rng) {
+        let mut rng = lock(rng);
+        if rng.random::<f64>() < p {
+            // The work is done; the answer is lost to a failing gateway.
+            return Ok(if rng.random::<bool>() {
+                json_bad_gateway()
+            } else {
+                proxy_error(502)
+            });
+        }
+    }
     resp.headers_mut().extend(headers);
     Ok(resp)
+}
+
+/// Reads the whole body of a request logged as `seq`, adds it to the log entry and hands the
+/// request on with the body buffered.
+async fn read_logged(
+    shared: &Shared,
+    seq: u64,
+    req: Request<Incoming>,
+) -> Result<Request<Body>, ApiError> {
+    let (parts, body) = req.into_parts();
+    let bytes = read_body(body).await?;
+    if !bytes.is_empty() {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        lock(&shared.log).set_body(seq, text);
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// Answers `resp` without reading the body of `req`. The body is discarded in the
+/// background, unbuffered, rather than dropped: hyper would otherwise close the connection
+/// with the body unread, and a client still sending it could see the connection reset
+/// instead of the answer.
+fn refuse(req: Request<Incoming>, resp: Response<Body>) -> Response<Body> {
+    use hyper::body::Body as _;
+    let body = req.into_body();
+    if !body.is_end_stream() {
+        tokio::spawn(discard_body(body));
+    }
+    resp
+}
+
+/// Reads and forgets a body, at most [`MAX_REQUEST_BODY`] bytes (past that, or on an
+/// error, it is dropped and hyper closes the connection).
+async fn discard_body(mut body: Incoming) {
+    use hyper::body::Body as _;
+    let mut seen = 0usize;
+    while let Some(Ok(frame)) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
+    {
+        seen += frame.data_ref().map_or(0, Bytes::len);
+        if seen > MAX_REQUEST_BODY {
+            return;
+        }
+    }
 }
 
 /// The whole body, at most [`MAX_REQUEST_BODY`] bytes.
@@ -168,6 +234,17 @@ fn proxy_error(status: u16) -> Response<Body> {
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
     resp
+}
+
+/// A 502 in HubSpot's JSON error shape.
+fn json_bad_gateway() -> Response<Body> {
+    let body = json!({
+        "status": "error",
+        "message": "Bad Gateway",
+        "correlationId": correlation_id(),
+        "category": "BAD_GATEWAY",
+    });
+    (StatusCode::BAD_GATEWAY, axum::Json(body)).into_response()
 }
 
 fn check_auth(shared: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {

@@ -106,6 +106,8 @@ pub(crate) struct PropDef {
     pub unique: bool,
     pub hidden: bool,
     pub external_options: bool,
+    /// Defined by the account (configured), not by HubSpot.
+    pub custom: bool,
 }
 
 impl PropDef {
@@ -128,6 +130,7 @@ impl PropDef {
             unique: false,
             hidden: false,
             external_options: false,
+            custom: false,
         }
     }
     const fn options(mut self, options: &'static [(&'static str, &'static str)]) -> Self {
@@ -189,14 +192,14 @@ impl PropDef {
             "externalOptions": self.external_options,
             "hasUniqueValue": self.unique,
             "hidden": self.hidden,
-            "hubspotDefined": !self.name.starts_with("external_"),
+            "hubspotDefined": !self.custom && !self.name.starts_with("external_"),
             "formField": !self.read_only && !self.hidden,
             "archived": false,
             "createdAt": created_at,
             "updatedAt": created_at,
             "modificationMetadata": {
                 "archivable": !self.read_only && self.name != "hs_lead_name",
-                "readOnlyDefinition": self.name != "external_lead_id",
+                "readOnlyDefinition": !self.custom && self.name != "external_lead_id",
                 "readOnlyValue": self.read_only,
             },
         });
@@ -205,6 +208,35 @@ impl PropDef {
         }
         v
     }
+}
+
+/// A name with a `'static` lifetime, for definitions configured at run time. Each distinct
+/// name is allocated once per process, so starting many sandboxes does not grow memory.
+fn intern(name: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{LazyLock, Mutex};
+    static NAMES: LazyLock<Mutex<HashSet<&'static str>>> = LazyLock::new(Mutex::default);
+    let mut names = crate::lock(&NAMES);
+    if let Some(n) = names.get(name) {
+        return n;
+    }
+    let n: &'static str = Box::leak(name.to_string().into_boxed_str());
+    names.insert(n);
+    n
+}
+
+/// Makes `name` a unique-value property of `defs`: an existing definition is marked unique,
+/// otherwise a string property of the account is added (in the group of the first one).
+pub(crate) fn add_unique(defs: &mut Vec<PropDef>, name: &str) {
+    if let Some(d) = defs.iter_mut().find(|d| d.name == name) {
+        d.unique = true;
+        return;
+    }
+    let group = defs.first().map_or("objectinformation", |d| d.group);
+    let name = intern(name);
+    let mut def = PropDef::new(name, name, "string", "text", group).unique();
+    def.custom = true;
+    defs.push(def);
 }
 
 const LEAD_TYPES: &[(&str, &str)] = &[

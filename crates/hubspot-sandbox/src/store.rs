@@ -99,18 +99,24 @@ pub(crate) struct TypeStore {
 }
 
 impl TypeStore {
-    fn new(name: &str) -> Self {
-        let schema = schema::properties_for(name);
-        let mut unique = HashMap::new();
-        if let Some(s) = &schema {
-            for p in s.iter().filter(|p| p.unique) {
-                unique.insert(p.name.to_string(), HashMap::new());
-            }
-        }
-        let defs = match &schema {
+    /// The store of type `name`, with `extra_unique` as further unique-value properties.
+    fn new(name: &str, extra_unique: &[String]) -> Self {
+        let mut schema = schema::properties_for(name);
+        let mut defs = match &schema {
             Some(s) => s.clone(),
             None => schema::describe(name),
         };
+        for p in extra_unique {
+            schema::add_unique(&mut defs, p);
+            if let Some(s) = &mut schema {
+                schema::add_unique(s, p);
+            }
+        }
+        let unique = defs
+            .iter()
+            .filter(|p| p.unique)
+            .map(|p| (p.name.to_string(), HashMap::new()))
+            .collect();
         let def_index = defs.iter().enumerate().map(|(i, p)| (p.name, i)).collect();
         let known = schema
             .as_ref()
@@ -130,8 +136,26 @@ impl TypeStore {
         self.def_index.get(name).map(|&i| &self.defs[i])
     }
 
+    /// Every definition the type is described with, as the Properties API lists them.
+    pub fn defs(&self) -> &[PropDef] {
+        &self.defs
+    }
+
     fn is_unique(&self, name: &str) -> bool {
         self.unique.contains_key(name)
+    }
+}
+
+/// Whether a search or a read by `idProperty` sees `obj` at `now`: HubSpot indexes a write
+/// only after a while (`delay`), while reads by id and the unique index see it at once.
+pub(crate) fn indexed(
+    obj: &Object,
+    delay: Option<std::time::Duration>,
+    now: DateTime<Utc>,
+) -> bool {
+    match delay.and_then(|d| chrono::Duration::from_std(d).ok()) {
+        Some(d) if !d.is_zero() => obj.updated_at + d <= now,
+        _ => true,
     }
 }
 
@@ -242,11 +266,13 @@ pub(crate) struct Store {
     on_demand_custom: BTreeSet<String>,
     /// Cap on `on_demand_custom`.
     max_custom_types: usize,
+    /// The last write's time: every write is stamped at or after it.
+    clock: DateTime<Utc>,
 }
 
 impl Default for Store {
     fn default() -> Self {
-        Store::new(DEFAULT_MAX_CUSTOM_TYPES)
+        Store::new(DEFAULT_MAX_CUSTOM_TYPES, &[])
     }
 }
 
@@ -254,16 +280,46 @@ impl Default for Store {
 pub(crate) const DEFAULT_MAX_CUSTOM_TYPES: usize = 64;
 
 impl Store {
-    /// An empty CRM that admits at most `max_custom_types` unregistered custom types.
-    pub fn new(max_custom_types: usize) -> Self {
+    /// An empty CRM that admits at most `max_custom_types` unregistered custom types, with
+    /// `unique` (canonical type, property) as further unique-value properties.
+    pub fn new(max_custom_types: usize, unique: &[(String, String)]) -> Self {
+        let mut extra: HashMap<&str, Vec<String>> = HashMap::new();
+        for (otype, name) in unique {
+            extra.entry(otype).or_default().push(name.clone());
+        }
+        // Types with configured properties exist from the start (and so are never capped).
+        let types = extra
+            .into_iter()
+            .map(|(otype, names)| (otype.to_string(), TypeStore::new(otype, &names)))
+            .collect();
         Store {
             next_id: FIRST_ID,
-            types: HashMap::new(),
+            types,
             id_types: HashMap::new(),
             assocs: HashMap::new(),
             on_demand_custom: BTreeSet::new(),
             max_custom_types,
+            clock: DateTime::<Utc>::MIN_UTC,
         }
+    }
+
+    /// Moves the write clock to `t` if it is behind: as if the system clock had stepped
+    /// back after a write at `t`.
+    #[cfg(test)]
+    pub fn clock_at_least(&mut self, t: DateTime<Utc>) {
+        self.clock = self.clock.max(t);
+    }
+
+    /// The time of a write happening now, in milliseconds as HubSpot keeps them: never
+    /// before the previous write's, even if the system clock steps back, so that the order
+    /// of `hs_lastmodifieddate` is the order of the writes (ties are common).
+    pub fn now(&mut self) -> DateTime<Utc> {
+        let wall = Utc::now();
+        let wall = DateTime::from_timestamp_millis(wall.timestamp_millis()).unwrap_or(wall);
+        if wall > self.clock {
+            self.clock = wall;
+        }
+        self.clock
     }
 
     /// Admits a custom object type named in a request without being registered, creating
@@ -289,7 +345,7 @@ impl Store {
     pub fn type_store(&mut self, otype: &str) -> &mut TypeStore {
         self.types
             .entry(otype.to_string())
-            .or_insert_with(|| TypeStore::new(otype))
+            .or_insert_with(|| TypeStore::new(otype, &[]))
     }
 
     pub fn type_store_ref(&self, otype: &str) -> Option<&TypeStore> {
@@ -449,17 +505,7 @@ impl Store {
             if let Some(&other) = ts.unique[name].get(&unique_key(name, value))
                 && Some(other) != exclude_id
             {
-                let msg = if otype == "contacts" && name == "email" {
-                    format!("Contact already exists. Existing ID: {other}")
-                } else {
-                    format!(
-                        "A {} with {name} \"{value}\" already exists. Existing ID: {other}",
-                        schema::singular(otype)
-                    )
-                };
-                return Err(
-                    ApiError::conflict(msg).with_context(json!({"id": [other.to_string()]}))
-                );
+                return Err(conflict(otype, name, value, other));
             }
         }
         Ok(out)
@@ -530,7 +576,8 @@ impl Store {
     }
 
     /// Inserts a new object; `props` must be validated.
-    pub fn insert(&mut self, otype: &str, props: Vec<(String, String)>, now: DateTime<Utc>) -> u64 {
+    pub fn insert(&mut self, otype: &str, props: Vec<(String, String)>) -> u64 {
+        let now = self.now();
         let id = self.next_id;
         self.next_id += 1;
         let mut obj = Object {
@@ -611,13 +658,8 @@ impl Store {
     }
 
     /// Applies validated properties to a live object.
-    pub fn update(
-        &mut self,
-        otype: &str,
-        id: u64,
-        props: Vec<(String, String)>,
-        now: DateTime<Utc>,
-    ) {
+    pub fn update(&mut self, otype: &str, id: u64, props: Vec<(String, String)>) {
+        let now = self.now();
         let ts = self.type_store(otype);
         let Some(obj) = ts.objects.get_mut(&id) else {
             return;
@@ -634,16 +676,12 @@ impl Store {
             }
             obj.set(&k, v, now);
         }
-        obj.updated_at = now;
-        let stamp = fmt_time(now);
-        obj.set("hs_lastmodifieddate", stamp.clone(), now);
-        if otype == "contacts" || otype == "companies" {
-            obj.set("lastmodifieddate", stamp, now);
-        }
+        touch(otype, obj, now);
     }
 
     /// Moves an object to the recycle bin. Leads left without a primary contact follow.
-    pub fn archive(&mut self, otype: &str, id: u64, now: DateTime<Utc>) {
+    pub fn archive(&mut self, otype: &str, id: u64) {
+        let now = self.now();
         let ts = self.type_store(otype);
         let Some(obj) = ts.objects.get_mut(&id) else {
             return;
@@ -653,7 +691,7 @@ impl Store {
         }
         let obj = Arc::make_mut(obj);
         obj.archived_at = Some(now);
-        obj.updated_at = now;
+        touch(otype, obj, now);
         for (prop, index) in ts.unique.iter_mut() {
             if let Some(v) = obj.get(prop) {
                 let key = unique_key(prop, v);
@@ -674,7 +712,7 @@ impl Store {
                 })
                 .unwrap_or_default();
             for lead in leads {
-                self.check_lead_primary(lead, now);
+                self.check_lead_primary(lead);
             }
         }
     }
@@ -700,13 +738,7 @@ impl Store {
 
     /// Removes one association type (or all when `which` is `None`) between a pair, both ways.
     /// Returns whether anything was removed.
-    pub fn dissociate(
-        &mut self,
-        from: u64,
-        to: u64,
-        which: Option<u32>,
-        now: DateTime<Utc>,
-    ) -> bool {
+    pub fn dissociate(&mut self, from: u64, to: u64, which: Option<u32>) -> bool {
         let (Some(ft), Some(tt)) = (self.type_of(from), self.type_of(to)) else {
             return false;
         };
@@ -747,16 +779,16 @@ impl Store {
                 .any(|(_, t)| *t == LEAD_PRIMARY_CONTACT || *t == CONTACT_PRIMARY_LEAD)
         };
         if ft == "leads" && lost_primary(&removed) {
-            self.check_lead_primary(from, now);
+            self.check_lead_primary(from);
         }
         if tt == "leads" && lost_primary(&reverse) {
-            self.check_lead_primary(to, now);
+            self.check_lead_primary(to);
         }
         true
     }
 
     /// HubSpot deletes a lead that no longer has a primary contact.
-    fn check_lead_primary(&mut self, lead: u64, now: DateTime<Utc>) {
+    fn check_lead_primary(&mut self, lead: u64) {
         if self.live("leads", lead).is_none() {
             return;
         }
@@ -767,7 +799,7 @@ impl Store {
             })
         });
         if !has_primary {
-            self.archive("leads", lead, now);
+            self.archive("leads", lead);
         }
     }
 
@@ -994,6 +1026,38 @@ fn invalid_assoc(message: String, code: &str) -> ApiError {
     }])
 }
 
+/// Stamps a write on an object: `updatedAt` and the last-modified properties.
+fn touch(otype: &str, obj: &mut Object, now: DateTime<Utc>) {
+    obj.updated_at = now;
+    let stamp = fmt_time(now);
+    obj.set("hs_lastmodifieddate", stamp.clone(), now);
+    if otype == "contacts" || otype == "companies" {
+        obj.set("lastmodifieddate", stamp, now);
+    }
+}
+
+/// How a conflict message names a record of `otype`.
+fn record_name(otype: &str) -> String {
+    if schema::is_custom(otype) {
+        format!("{otype} record")
+    } else {
+        schema::singular(otype)
+    }
+}
+
+/// HubSpot's 409 for a unique value that another live record (`other`) holds.
+fn conflict(otype: &str, name: &str, value: &str, other: u64) -> ApiError {
+    let msg = if otype == "contacts" && name == "email" {
+        format!("Contact already exists. Existing ID: {other}")
+    } else {
+        format!(
+            "A {} with {name} \"{value}\" already exists. Existing ID: {other}",
+            record_name(otype)
+        )
+    };
+    ApiError::conflict(msg).with_context(json!({"id": [other.to_string()]}))
+}
+
 fn property_error(bad: &[(String, String, &str)]) -> ApiError {
     let inner: Vec<Value> = bad
         .iter()
@@ -1019,6 +1083,66 @@ fn property_error(bad: &[(String, String, &str)]) -> ApiError {
 }
 
 impl Store {
+    /// Takes an archived object out of the recycle bin, as a user does in HubSpot's UI,
+    /// stamping it as modified. A unique value another live record took meanwhile is a
+    /// conflict, and the object stays archived.
+    pub fn restore(&mut self, otype: &str, id: u64) -> ApiResult<()> {
+        let now = self.now();
+        let ts = self.type_store(otype);
+        let Some(obj) = ts.objects.get_mut(&id).filter(|o| o.archived()) else {
+            return Err(ApiError::not_found_object());
+        };
+        for (prop, index) in &ts.unique {
+            if let Some(v) = obj.get(prop).filter(|v| !v.is_empty())
+                && let Some(&other) = index.get(&unique_key(prop, v))
+            {
+                return Err(conflict(otype, prop, v, other));
+            }
+        }
+        let obj = Arc::make_mut(obj);
+        obj.archived_at = None;
+        touch(otype, obj, now);
+        for (prop, index) in ts.unique.iter_mut() {
+            if let Some(v) = obj.get(prop).filter(|v| !v.is_empty()) {
+                index.insert(unique_key(prop, v), id);
+            }
+        }
+        Ok(())
+    }
+
+    /// A 409 when two inputs of one batch carry the same value of a unique property: the
+    /// batch fails whole, so that none of it is created.
+    pub fn repeated_unique(&self, otype: &str, inputs: &[Value]) -> ApiResult<()> {
+        let Some(ts) = self.types.get(otype) else {
+            return Ok(());
+        };
+        let mut seen: HashMap<(&str, String), usize> = HashMap::new();
+        for (i, input) in inputs.iter().enumerate() {
+            let Some(Value::Object(props)) = input.get("properties") else {
+                continue;
+            };
+            for (name, value) in props {
+                let Some(value) = crate::api::scalar_string(value).filter(|v| !v.is_empty()) else {
+                    continue;
+                };
+                if !ts.is_unique(name) {
+                    continue;
+                }
+                if let Some(first) = seen.insert((name, unique_key(name, &value)), i) {
+                    return Err(ApiError::conflict(format!(
+                        "A {} with {name} \"{value}\" is in more than one input of this batch (inputs {first} and {i}).",
+                        record_name(otype)
+                    ))
+                    .with_context(json!({
+                        "propertyName": [name],
+                        "inputs": [first.to_string(), i.to_string()],
+                    })));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Types of the live objects an object is associated with.
     pub fn assoc_target_types(&self, from: u64) -> std::collections::BTreeSet<String> {
         self.assocs

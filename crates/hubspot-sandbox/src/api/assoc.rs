@@ -26,23 +26,37 @@ const V4_READ_LIMIT: usize = 1000;
 /// v4 batch create and archive take at most this many inputs.
 const V4_WRITE_LIMIT: usize = 2000;
 
-/// Targets per input of a batch read: 2026-09 pages them, v4 answers all.
-fn batch_read_page(v: Version) -> Option<usize> {
+/// Targets per input of a batch read: 2026-09 pages them (HubSpot's page size or the
+/// configured one), v4 answers all.
+fn batch_read_page(s: &AppState, v: Version) -> Option<usize> {
     match v {
         Version::Legacy => None,
-        Version::V2026_09 => Some(crate::ASSOCIATION_BATCH_READ_PAGE),
+        Version::V2026_09 => Some(s.config.association_page()),
     }
 }
 
-/// What a batch archive answers: v4 204 without a body, 2026-09 (per its spec) 200 with an
-/// empty batch result.
-fn archived(v: Version, started: chrono::DateTime<chrono::Utc>) -> Response {
+/// What a batch archive answers: the batch result (`results: []`) with the inputs that
+/// failed, 207 when some did. Without failures v4 answers 204 without a body, 2026-09 (per
+/// its spec) 200 with the empty batch result.
+fn archived(v: Version, started: chrono::DateTime<chrono::Utc>, errors: Vec<Value>) -> Response {
     match v {
-        Version::Legacy => StatusCode::NO_CONTENT.into_response(),
-        Version::V2026_09 => {
-            batch_response(StatusCode::OK, started, Vec::<Value>::new(), Vec::new())
+        Version::Legacy if errors.is_empty() => StatusCode::NO_CONTENT.into_response(),
+        Version::Legacy | Version::V2026_09 => {
+            batch_response(StatusCode::OK, started, Vec::<Value>::new(), errors)
         }
     }
+}
+
+/// The live record of `otype` an input's id names, or the batch item's
+/// `OBJECT_NOT_FOUND` naming `raw`.
+fn live_input(store: &Store, otype: &str, id: Option<u64>, raw: &str) -> ApiResult<u64> {
+    id.filter(|id| store.live(otype, *id).is_some())
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "No {} with id {raw} exists.",
+                schema::singular(otype)
+            ))
+        })
 }
 
 /// The `after` cursor of a batch read input: the first target id of the page.
@@ -158,7 +172,7 @@ pub(crate) async fn v3_delete(
     let mut store = lock(&s.store);
     let from = live_id(&store, &otype, &id)?;
     let to = live_id(&store, &to_type, &to_id)?;
-    store.dissociate(from, to, Some(tid), now());
+    store.dissociate(from, to, Some(tid));
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -237,7 +251,7 @@ pub(crate) async fn pair_delete(
     let mut store = lock(&s.store);
     let from = live_id(&store, &otype, &id)?;
     let to = live_id(&store, &to_type, &to_id)?;
-    store.dissociate(from, to, None, now());
+    store.dissociate(from, to, None);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -356,7 +370,7 @@ pub(crate) async fn batch(
         }
         "read" => {
             let inputs = batch_inputs(&body, V4_READ_LIMIT)?;
-            let page = batch_read_page(v);
+            let page = batch_read_page(&s, v);
             let store = lock(&s.store);
             let mut found = Vec::new();
             let mut errors = Vec::new();
@@ -424,28 +438,44 @@ pub(crate) async fn batch(
         "archive" => {
             let inputs = batch_inputs(&body, V4_WRITE_LIMIT)?;
             let mut store = lock(&s.store);
+            let mut errors = Vec::new();
             for input in inputs {
-                let Some(a) = input_id(input, "from") else {
+                let raw_from = raw_input_id(input, "from");
+                let a = match live_input(&store, &from, input_id(input, "from"), &raw_from) {
+                    Ok(a) => a,
+                    Err(e) => {
+                        errors.push(e.to_batch_error(json!({"fromObjectId": [raw_from]})));
+                        continue;
+                    }
+                };
+                let Some(targets) = input.get("to").and_then(Value::as_array) else {
+                    errors.push(
+                        ApiError::validation("Invalid input JSON: to must be a list of {id}")
+                            .to_batch_error(json!({"fromObjectId": [raw_from]})),
+                    );
                     continue;
                 };
-                let targets: Vec<u64> = input
-                    .get("to")
-                    .and_then(Value::as_array)
-                    .map(|l| {
-                        l.iter()
-                            .filter_map(|t| t.get("id").and_then(id_value))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                for b in targets {
-                    if store.type_of(a) == Some(from.as_str())
-                        && store.type_of(b) == Some(to.as_str())
-                    {
-                        store.dissociate(a, b, None, started);
+                // Each target on its own: the valid ones are removed even when others fail.
+                for target in targets {
+                    let raw_to = target
+                        .get("id")
+                        .and_then(super::scalar_string)
+                        .unwrap_or_default();
+                    let b = target.get("id").and_then(id_value);
+                    match live_input(&store, &to, b, &raw_to) {
+                        // Not associated is no failure: a resent removal succeeds.
+                        Ok(b) => {
+                            store.dissociate(a, b, None);
+                        }
+                        Err(e) => errors.push(e.to_batch_error(json!({
+                            "fromObjectId": [raw_from],
+                            "toObjectId": [raw_to],
+                        }))),
                     }
                 }
             }
-            Ok(archived(v, started))
+            drop(store);
+            Ok(archived(v, started, errors))
         }
         other => Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -466,18 +496,33 @@ pub(crate) async fn batch_labels_archive(
     let inputs = batch_inputs(&body, V4_WRITE_LIMIT)?;
     let started = now();
     let mut store = lock(&s.store);
+    let mut errors = Vec::new();
     for input in inputs {
-        let (Some(a), Some(b)) = (input_id(input, "from"), input_id(input, "to")) else {
-            continue;
-        };
-        if store.type_of(a) != Some(from.as_str()) || store.type_of(b) != Some(to.as_str()) {
-            continue;
-        }
-        for (_, tid) in parse_assoc_types(input.get("types"))? {
-            store.dissociate(a, b, Some(tid), started);
+        let (raw_from, raw_to) = (raw_input_id(input, "from"), raw_input_id(input, "to"));
+        let outcome = (|| -> ApiResult<(u64, u64, Vec<AssocType>)> {
+            let a = live_input(&store, &from, input_id(input, "from"), &raw_from)?;
+            let b = live_input(&store, &to, input_id(input, "to"), &raw_to)?;
+            let types = parse_assoc_types(input.get("types"))?;
+            for &(cat, tid) in &types {
+                check_assoc_type(&from, &to, cat, tid)?;
+            }
+            Ok((a, b, types))
+        })();
+        match outcome {
+            // A type the pair does not have is no failure: a resent removal succeeds.
+            Ok((a, b, types)) => {
+                for (_, tid) in types {
+                    store.dissociate(a, b, Some(tid));
+                }
+            }
+            Err(e) => errors.push(e.to_batch_error(json!({
+                "fromObjectId": [raw_from],
+                "toObjectId": [raw_to],
+            }))),
         }
     }
-    Ok(archived(v, started))
+    drop(store);
+    Ok(archived(v, started, errors))
 }
 
 pub(crate) async fn batch_default(

@@ -10,17 +10,17 @@ use serde_json::{Value, json};
 
 use super::{AppState, json, object_type};
 use crate::error::{ApiError, ApiResult, correlation_id};
-use crate::lock;
-use crate::schema;
+use crate::{Shared, lock};
 
 /// HubSpot's access token lifetime.
 const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(1800);
 /// Fixed creation stamp for built-in definitions.
 const DEFINED_AT: &str = "2019-08-06T02:41:52.000Z";
 
-fn definitions(otype: &str) -> Vec<Value> {
-    schema::describe(otype)
-        .iter()
+/// The type's definitions in the Properties API shape, configured unique ones included.
+fn definitions(s: &Shared, otype: &str) -> Vec<Value> {
+    let defs = lock(&s.store).type_store(otype).defs().to_vec();
+    defs.iter()
         .enumerate()
         .map(|(i, p)| p.to_json(i, DEFINED_AT))
         .collect()
@@ -33,7 +33,7 @@ pub(crate) async fn properties(
     let otype = object_type(&s, &otype)?;
     Ok(json(
         StatusCode::OK,
-        json!({"results": definitions(&otype)}),
+        json!({"results": definitions(&s, &otype)}),
     ))
 }
 
@@ -42,7 +42,7 @@ pub(crate) async fn property(
     Path((otype, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let otype = object_type(&s, &otype)?;
-    definitions(&otype)
+    definitions(&s, &otype)
         .into_iter()
         .find(|p| p["name"] == name.as_str())
         .map(|p| json(StatusCode::OK, p))

@@ -6,6 +6,8 @@ mod objects;
 mod search;
 #[cfg(test)]
 mod tests_2026_09;
+#[cfg(test)]
+mod tests_sync;
 
 use std::sync::Arc;
 

@@ -1,12 +1,12 @@
 //! CRUD and batch endpoints of `/crm/v3/objects/{type}` and `/crm/objects/2026-09/{type}`.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{
@@ -30,7 +30,6 @@ pub(crate) fn create_one(
     input: &Value,
     extra: Option<(String, String)>,
     rules: &Rules,
-    now: DateTime<Utc>,
 ) -> ApiResult<u64> {
     if !input.is_object() {
         return Err(ApiError::validation(
@@ -60,7 +59,7 @@ pub(crate) fn create_one(
     }
     rules.check(otype, &props, None)?;
     let assocs = store.validate_assocs(otype, input.get("associations"))?;
-    let id = store.insert(otype, props, now);
+    let id = store.insert(otype, props);
     for a in assocs {
         for (cat, tid) in a.types {
             store.associate(id, a.to_id, cat, tid);
@@ -76,11 +75,10 @@ fn update_one(
     id: u64,
     input: &Value,
     rules: &Rules,
-    now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let props = store.validate_props(otype, input.get("properties"), Some(id))?;
     rules.check(otype, &props, store.get(otype, id))?;
-    store.update(otype, id, props, now);
+    store.update(otype, id, props);
     Ok(())
 }
 
@@ -95,7 +93,7 @@ pub(crate) async fn create(
     let rules = v.rules(&s, &otype);
     let (fields, snap) = {
         let mut store = lock(&s.store);
-        let id = create_one(&mut store, &otype, &input, None, &rules, now())?;
+        let id = create_one(&mut store, &otype, &input, None, &rules)?;
         let fields = store.all_fields(&otype);
         let snap = store
             .snapshot_of(&fields, id)
@@ -204,7 +202,7 @@ pub(crate) async fn update(
         let id = store
             .resolve(&otype, &id, q.get("idProperty"), false)?
             .ok_or_else(ApiError::not_found_object)?;
-        update_one(&mut store, &otype, id, &input, &rules, now())?;
+        update_one(&mut store, &otype, id, &input, &rules)?;
         let fields = store.all_fields(&otype);
         let snap = store
             .snapshot_of(&fields, id)
@@ -224,7 +222,7 @@ pub(crate) async fn archive(
     let mut store = lock(&s.store);
     // Deleting something already gone is not an error at HubSpot either.
     if let Some(id) = store.resolve(&otype, &id, q.get("idProperty"), false)? {
-        store.archive(&otype, id, now());
+        store.archive(&otype, id);
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -256,15 +254,19 @@ pub(crate) async fn batch(
         let mut store = lock(&s.store);
         store.type_store(&otype);
         match op.as_str() {
-            "read" => batch_read(&mut store, &otype, &body, inputs, q.flag("archived")?)?,
-            "create" => batch_create(&mut store, &otype, inputs, &rules, started)?,
-            "update" => batch_update(&mut store, &otype, inputs, &rules, started)?,
-            "upsert" => batch_upsert(&mut store, &otype, inputs, &rules, started),
+            "read" => {
+                let archived = q.flag("archived")?;
+                let delay = s.config.index_delay;
+                batch_read(&mut store, &otype, &body, inputs, archived, delay)?
+            }
+            "create" => batch_create(&mut store, &otype, inputs, &rules)?,
+            "update" => batch_update(&mut store, &otype, inputs, &rules)?,
+            "upsert" => batch_upsert(&mut store, &otype, inputs, &rules),
             _ => {
                 for input in inputs {
                     let raw = input.get("id").and_then(scalar_string).unwrap_or_default();
                     if let Ok(Some(id)) = store.resolve(&otype, &raw, None, false) {
-                        store.archive(&otype, id, started);
+                        store.archive(&otype, id);
                     }
                 }
                 return Ok(StatusCode::NO_CONTENT.into_response());
@@ -327,8 +329,12 @@ fn batch_read(
     body: &Value,
     inputs: &[Value],
     archived: bool,
+    index_delay: Option<Duration>,
 ) -> ApiResult<BatchAnswer> {
     let id_property = body.get("idProperty").and_then(Value::as_str);
+    // Reads by a unique property go through the search index, which lags behind writes.
+    let by_index = id_property.is_some_and(|p| !p.is_empty() && p != "hs_object_id");
+    let now = chrono::Utc::now();
     let opts = ReadOpts {
         properties: name_list(body.get("properties")).filter(|p| !p.is_empty()),
         history: name_list(body.get("propertiesWithHistory")).unwrap_or_default(),
@@ -339,7 +345,15 @@ fn batch_read(
     let mut missing = Vec::new();
     for input in inputs {
         let raw = input.get("id").and_then(scalar_string).unwrap_or_default();
-        match store.resolve(otype, &raw, id_property, archived)? {
+        let resolved = store
+            .resolve(otype, &raw, id_property, archived)?
+            .filter(|id| {
+                !by_index
+                    || store
+                        .get(otype, *id)
+                        .is_some_and(|o| crate::store::indexed(o, index_delay, now))
+            });
+        match resolved {
             Some(id) => {
                 if seen.insert(id) {
                     found.push(id);
@@ -374,15 +388,15 @@ fn batch_create(
     otype: &str,
     inputs: &[Value],
     rules: &Rules,
-    started: DateTime<Utc>,
 ) -> ApiResult<BatchAnswer> {
+    store.repeated_unique(otype, inputs)?;
     let per_input = traces_are_unique(inputs);
     let mark = store.mark();
     let fields = store.all_fields(otype);
     let mut results = Vec::new();
     let mut errors = Vec::new();
     for input in inputs {
-        match create_one(store, otype, input, None, rules, started) {
+        match create_one(store, otype, input, None, rules) {
             Ok(id) => {
                 if let Some(snap) = store.snapshot_of(&fields, id) {
                     results.push(match trace_id(input) {
@@ -411,7 +425,6 @@ fn batch_update(
     otype: &str,
     inputs: &[Value],
     rules: &Rules,
-    started: DateTime<Utc>,
 ) -> ApiResult<BatchAnswer> {
     let mut ids = HashSet::new();
     for input in inputs {
@@ -431,7 +444,7 @@ fn batch_update(
         let outcome = store
             .resolve(otype, &raw, id_property, false)
             .and_then(|id| id.ok_or_else(|| ApiError::not_found(not_found_message(otype))))
-            .and_then(|id| update_one(store, otype, id, input, rules, started).map(|()| id));
+            .and_then(|id| update_one(store, otype, id, input, rules).map(|()| id));
         match outcome {
             Ok(id) => results.extend(store.snapshot_of(&fields, id)),
             Err(e) => errors.push(e.to_batch_error(ctx)),
@@ -445,13 +458,7 @@ fn batch_update(
     })
 }
 
-fn batch_upsert(
-    store: &mut Store,
-    otype: &str,
-    inputs: &[Value],
-    rules: &Rules,
-    started: DateTime<Utc>,
-) -> BatchAnswer {
+fn batch_upsert(store: &mut Store, otype: &str, inputs: &[Value], rules: &Rules) -> BatchAnswer {
     let fields = store.all_fields(otype);
     let mut results = Vec::new();
     let mut errors = Vec::new();
@@ -468,7 +475,7 @@ fn batch_upsert(
             .resolve(otype, &raw, Some(&id_property), false)
             .and_then(|existing| match existing {
                 Some(id) => {
-                    update_one(store, otype, id, input, rules, started)?;
+                    update_one(store, otype, id, input, rules)?;
                     Ok((id, false))
                 }
                 None if id_property == "hs_object_id" => {
@@ -481,7 +488,6 @@ fn batch_upsert(
                         input,
                         Some((id_property.clone(), raw.clone())),
                         rules,
-                        started,
                     )?;
                     Ok((id, true))
                 }

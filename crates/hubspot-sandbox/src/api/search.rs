@@ -458,10 +458,12 @@ pub(crate) fn search_page(s: &Shared, otype: &str, body: &Value) -> ApiResult<Pa
             .first()
             .and_then(|(prop, _)| ts.prop(prop))
             .is_some_and(|p| p.is_datetime());
+        let delay = s.config.index_delay;
+        let now = chrono::Utc::now();
         let objects: Vec<Arc<Object>> = ts
             .objects
             .values()
-            .filter(|o| !o.archived())
+            .filter(|o| !o.archived() && crate::store::indexed(o, delay, now))
             .cloned()
             .collect();
         (groups, sort_datetime, store.fields(otype, &opts), objects)

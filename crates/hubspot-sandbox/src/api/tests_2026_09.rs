@@ -611,7 +611,17 @@ async fn the_request_log_keeps_bodies_as_sent() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 201);
-    // Refused requests are logged with their bodies too.
+    // Invalid UTF-8 is logged replaced.
+    let resp = api
+        .http
+        .post(url("/crm/v3/objects/tickets"))
+        .bearer_auth("t")
+        .body(vec![b'{', 0xff, b'}'])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    // A refused request is logged, without its body: it was never read.
     let resp = api
         .http
         .post(url("/crm/v3/objects/tickets"))
@@ -623,12 +633,14 @@ async fn the_request_log_keeps_bodies_as_sent() {
     api.get("/crm/v3/objects/tickets").await;
 
     let log = api.sandbox.request_log();
-    assert_eq!(log.len(), 3);
+    assert_eq!(log.len(), 4);
     assert_eq!(log[0].path, "/crm/objects/2026-09/tickets");
     assert_eq!(log[0].body.as_deref(), Some(sent));
     assert_eq!(log[1].body.as_deref(), Some("{\u{fffd}}"));
-    assert_eq!(log[2].method, "GET");
+    assert_eq!(log[2].path, "/crm/v3/objects/tickets");
     assert_eq!(log[2].body, None);
+    assert_eq!(log[3].method, "GET");
+    assert_eq!(log[3].body, None);
     api.sandbox.shutdown().await;
 }
 
@@ -641,4 +653,428 @@ async fn dated_searches_share_the_search_rate_limit() {
     assert_eq!(status, 429, "{body}");
     assert_eq!(body["policyName"], "SECONDLY");
     api.sandbox.shutdown().await;
+}
+
+/// Sorted keys of a JSON object (serde_json keeps insertion order when another crate turns
+/// `preserve_order` on).
+fn keys(v: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    keys
+}
+
+/// Ids of the companies associated with `contact`, read on v4.
+async fn companies_of(api: &Api, contact: &str) -> Vec<String> {
+    let (_, body) = api
+        .get(&format!(
+            "/crm/v4/objects/contacts/{contact}/associations/companies"
+        ))
+        .await;
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["toObjectId"].to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn association_batch_archives_carry_out_valid_inputs_and_report_the_others() {
+    let api = Api::start().await;
+    let contact = api.sandbox.seed_contact(json!({}));
+    let companies: Vec<String> = (0..6)
+        .map(|i| {
+            let c = api
+                .sandbox
+                .seed_object("companies", json!({"name": format!("Co {i}")}));
+            api.sandbox.seed_association(&contact, &c, 279);
+            c
+        })
+        .collect();
+    let archived_contact = api.sandbox.seed_contact(json!({}));
+    assert_eq!(
+        api.send("DELETE", &format!("{V3}/contacts/{archived_contact}"), None)
+            .await
+            .0,
+        204
+    );
+
+    for (line, prefix, ok) in [
+        ("v4", "/crm/v4/associations", 204),
+        ("2026-09", "/crm/associations/2026-09", 200),
+    ] {
+        let (kept, removed) = match line {
+            "v4" => (&companies[0], &companies[1]),
+            _ => (&companies[2], &companies[3]),
+        };
+        // A missing from-record, an archived one, a missing target next to a valid one.
+        let (status, body) = api
+            .post(
+                &format!("{prefix}/contacts/companies/batch/archive"),
+                json!({"inputs": [
+                    {"from": {"id": "999999"}, "to": [{"id": kept}]},
+                    {"from": {"id": archived_contact}, "to": [{"id": kept}]},
+                    {"from": {"id": contact}, "to": [{"id": removed}, {"id": "888888"}]},
+                ]}),
+            )
+            .await;
+        assert_eq!(status, 207, "{line}: {body}");
+        assert_eq!(
+            keys(&body),
+            [
+                "completedAt",
+                "errors",
+                "numErrors",
+                "results",
+                "startedAt",
+                "status"
+            ],
+            "{line}"
+        );
+        assert_eq!(body["status"], "COMPLETE");
+        assert_eq!(body["results"], json!([]));
+        assert_eq!(body["numErrors"], 3, "{line}: {body}");
+        let errors = body["errors"].as_array().unwrap();
+        for e in errors {
+            assert_eq!(e["status"], "error");
+            assert_eq!(e["category"], "OBJECT_NOT_FOUND", "{line}: {e}");
+        }
+        assert_eq!(errors[0]["message"], "No contact with id 999999 exists.");
+        assert_eq!(errors[0]["context"], json!({"fromObjectId": ["999999"]}));
+        assert_eq!(
+            errors[1]["context"],
+            json!({"fromObjectId": [archived_contact]})
+        );
+        assert_eq!(errors[2]["message"], "No company with id 888888 exists.");
+        assert_eq!(
+            errors[2]["context"],
+            json!({"fromObjectId": [contact], "toObjectId": ["888888"]})
+        );
+        // The valid pair was removed; the others were left alone.
+        let now = companies_of(&api, &contact).await;
+        assert!(!now.contains(removed), "{line}: {now:?}");
+        assert!(now.contains(kept), "{line}: {now:?}");
+
+        // Removing it again is no failure, nor is a pair that was never associated.
+        let stranger = api.sandbox.seed_object("companies", json!({}));
+        let (status, body) = api
+            .post(
+                &format!("{prefix}/contacts/companies/batch/archive"),
+                json!({"inputs": [{"from": {"id": contact}, "to": [{"id": removed}, {"id": stranger}]}]}),
+            )
+            .await;
+        assert_eq!(status, ok, "{line}: {body}");
+        if ok == 204 {
+            assert_eq!(body, Value::String(String::new()));
+        } else {
+            assert_eq!(
+                keys(&body),
+                ["completedAt", "results", "startedAt", "status"]
+            );
+        }
+    }
+
+    // Labels: an unknown type for the pair, a missing record, and a valid removal.
+    for (line, prefix, ok) in [
+        ("v4", "/crm/v4/associations", 204),
+        ("2026-09", "/crm/associations/2026-09", 200),
+    ] {
+        let target = match line {
+            "v4" => &companies[4],
+            _ => &companies[5],
+        };
+        let spec = |tid: u32| json!([{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": tid}]);
+        let path = format!("{prefix}/contacts/companies/batch/labels/archive");
+        let (status, body) = api
+            .post(
+                &path,
+                json!({"inputs": [
+                    {"from": {"id": contact}, "to": {"id": companies[0]}, "types": spec(578)},
+                    {"from": {"id": "999999"}, "to": {"id": companies[0]}, "types": spec(279)},
+                    {"from": {"id": contact}, "to": {"id": "777777"}, "types": spec(279)},
+                    {"from": {"id": contact}, "to": {"id": target}, "types": spec(279)},
+                ]}),
+            )
+            .await;
+        assert_eq!(status, 207, "{line}: {body}");
+        assert_eq!(
+            keys(&body),
+            [
+                "completedAt",
+                "errors",
+                "numErrors",
+                "results",
+                "startedAt",
+                "status"
+            ]
+        );
+        assert_eq!(body["results"], json!([]));
+        assert_eq!(body["numErrors"], 3, "{line}: {body}");
+        let errors = body["errors"].as_array().unwrap();
+        assert_eq!(errors[0]["status"], "error");
+        assert_eq!(errors[0]["category"], "VALIDATION_ERROR", "{line}: {body}");
+        assert_eq!(
+            errors[0]["message"],
+            "HUBSPOT_DEFINED 578 is not a valid association type between contact and company."
+        );
+        assert_eq!(errors[0]["errors"][0]["code"], "INVALID_ASSOCIATION_TYPE");
+        assert_eq!(
+            errors[0]["context"],
+            json!({"fromObjectId": [contact], "toObjectId": [companies[0]]})
+        );
+        assert_eq!(errors[1]["category"], "OBJECT_NOT_FOUND");
+        assert_eq!(errors[1]["message"], "No contact with id 999999 exists.");
+        assert_eq!(
+            errors[1]["context"],
+            json!({"fromObjectId": ["999999"], "toObjectId": [companies[0]]})
+        );
+        assert_eq!(errors[2]["category"], "OBJECT_NOT_FOUND");
+        assert_eq!(errors[2]["message"], "No company with id 777777 exists.");
+        assert_eq!(errors[2]["context"]["toObjectId"], json!(["777777"]));
+        let now = companies_of(&api, &contact).await;
+        assert!(
+            !now.contains(target),
+            "{line}: the valid input was carried out"
+        );
+        assert!(now.contains(&companies[0]), "{line}: {now:?}");
+
+        // The same removal again is no failure.
+        let (status, body) = api
+            .post(
+                &path,
+                json!({"inputs": [{"from": {"id": contact}, "to": {"id": target}, "types": spec(279)}]}),
+            )
+            .await;
+        assert_eq!(status, ok, "{line}: {body}");
+    }
+    api.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_association_batch_read_page_size_is_configurable() {
+    let api = Api::with(SandboxConfig::new().association_page_size(2)).await;
+    let contact = api.sandbox.seed_contact(json!({}));
+    let lonely = api.sandbox.seed_contact(json!({}));
+    let companies: Vec<String> = (0..5)
+        .map(|i| {
+            let c = api
+                .sandbox
+                .seed_object("companies", json!({"name": format!("Co {i}")}));
+            api.sandbox.seed_association(&contact, &c, 279);
+            c
+        })
+        .collect();
+    api.sandbox.seed_association(&lonely, &companies[0], 279);
+    let read = "/crm/associations/2026-09/contacts/companies/batch/read";
+
+    // Pages of two, whatever the client would have liked, each input paged on its own.
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut input = json!({"id": contact});
+        if let Some(a) = &after {
+            input["after"] = json!(a);
+        }
+        let (status, body) = api
+            .post(read, json!({"inputs": [input, {"id": lonely}]}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        pages += 1;
+        let results = body["results"].as_array().unwrap();
+        let mine = results
+            .iter()
+            .find(|r| r["from"]["id"] == contact.as_str())
+            .unwrap();
+        let other = results
+            .iter()
+            .find(|r| r["from"]["id"] == lonely.as_str())
+            .unwrap();
+        assert_eq!(other["to"].as_array().unwrap().len(), 1);
+        assert!(other.get("paging").is_none());
+        let page = mine["to"].as_array().unwrap();
+        assert!(page.len() <= 2, "{body}");
+        seen.extend(page.iter().map(|t| t["toObjectId"].to_string()));
+        match mine["paging"]["next"]["after"].as_str() {
+            Some(a) => after = Some(a.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen, companies);
+
+    // v4 does not page.
+    let (_, body) = api
+        .post(
+            "/crm/v4/associations/contacts/companies/batch/read",
+            json!({"inputs": [{"id": contact}]}),
+        )
+        .await;
+    assert_eq!(body["results"][0]["to"].as_array().unwrap().len(), 5);
+    assert!(body["results"][0].get("paging").is_none());
+    api.sandbox.shutdown().await;
+
+    // Zero is taken as one.
+    let api = Api::with(SandboxConfig::new().association_page_size(0)).await;
+    let contact = api.sandbox.seed_contact(json!({}));
+    for _ in 0..2 {
+        let c = api.sandbox.seed_object("companies", json!({}));
+        api.sandbox.seed_association(&contact, &c, 279);
+    }
+    let (status, body) = api.post(read, json!({"inputs": [{"id": contact}]})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"][0]["to"].as_array().unwrap().len(), 1);
+    assert!(body["results"][0]["paging"]["next"]["after"].is_string());
+    api.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn refused_requests_are_answered_without_reading_their_bodies() {
+    use std::io::{Read, Write};
+
+    let api = Api::with(
+        SandboxConfig::new()
+            .access_token("right")
+            .search_rate_limit(1),
+    )
+    .await;
+    let url = |path: &str| format!("{}{path}", api.sandbox.base_url());
+
+    // A 401 comes before the body is sent: the sandbox does not wait for it.
+    let announced = 10 * 1024 * 1024;
+    let addr = api.sandbox.addr();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        write!(
+            s,
+            "POST /crm/v3/objects/tickets HTTP/1.1\r\nHost: sandbox\r\nAuthorization: Bearer wrong\r\n\
+             Content-Type: application/json\r\nContent-Length: {announced}\r\n\r\n{{\"properties\":"
+        )
+        .unwrap();
+        let mut buf = [0u8; 12];
+        s.read_exact(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+    .await
+    .unwrap();
+    assert_eq!(answer, "HTTP/1.1 401");
+
+    // The refused body is read out and forgotten, so the connection can carry the next
+    // request (keep-alive), as it can after an accepted one.
+    let answers = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        let body = "x".repeat(2 * 1024 * 1024);
+        write!(
+            s,
+            "POST /crm/v3/objects/tickets HTTP/1.1\r\nHost: sandbox\r\nAuthorization: Bearer wrong\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}\
+             GET /crm/v3/objects/tickets HTTP/1.1\r\nHost: sandbox\r\nAuthorization: Bearer right\r\n\
+             Connection: close\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        let mut all = String::new();
+        let _ = s.read_to_string(&mut all);
+        let statuses: Vec<String> = all
+            .split("HTTP/1.1 ")
+            .skip(1)
+            .map(|a| a.chars().take(3).collect())
+            .collect();
+        statuses
+    })
+    .await
+    .unwrap();
+    assert_eq!(answers, ["401", "200"], "two answers on one connection");
+
+    // A big refused body still lets the connection be used again, and the answer is the 401
+    // rather than a reset connection.
+    let http = reqwest::Client::new();
+    let big = format!(
+        r#"{{"properties": {{"subject": "{}"}}}}"#,
+        "x".repeat(4 * 1024 * 1024)
+    );
+    for _ in 0..2 {
+        let resp = http
+            .post(url("/crm/v3/objects/tickets"))
+            .bearer_auth("wrong")
+            .header("content-type", "application/json")
+            .body(big.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+    }
+    let small = r#"{"properties": {"subject": "fine"}}"#;
+    let resp = http
+        .post(url("/crm/v3/objects/tickets"))
+        .bearer_auth("right")
+        .header("content-type", "application/json")
+        .body(small)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+
+    // A 429 does not read the body either.
+    let search = |body: &'static str| {
+        http.post(url("/crm/v3/objects/tickets/search"))
+            .bearer_auth("right")
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    assert_eq!(search(r#"{"query": "one"}"#).await.unwrap().status(), 200);
+    assert_eq!(search(r#"{"query": "two"}"#).await.unwrap().status(), 429);
+
+    let log = api.sandbox.request_log();
+    let bodies: Vec<(&str, Option<&str>)> = log
+        .iter()
+        .map(|r| (r.path.as_str(), r.body.as_deref()))
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            ("/crm/v3/objects/tickets", None),
+            ("/crm/v3/objects/tickets", None),
+            ("/crm/v3/objects/tickets", None),
+            ("/crm/v3/objects/tickets", None),
+            ("/crm/v3/objects/tickets", None),
+            ("/crm/v3/objects/tickets", Some(small)),
+            (
+                "/crm/v3/objects/tickets/search",
+                Some(r#"{"query": "one"}"#)
+            ),
+            ("/crm/v3/objects/tickets/search", None),
+        ]
+    );
+    api.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn dropped_and_proxy_failed_requests_are_logged_without_bodies() {
+    for config in [
+        SandboxConfig::new().drop_rate(1.0, 1),
+        SandboxConfig::new().fail_rate(1.0, 1),
+    ] {
+        let api = Api::with(config).await;
+        let sent = api
+            .http
+            .post(format!("{}/crm/v3/objects/tickets", api.sandbox.base_url()))
+            .bearer_auth("t")
+            .json(&json!({"properties": {"subject": "lost"}}))
+            .send()
+            .await;
+        match sent {
+            Ok(resp) => assert!(resp.status().is_server_error(), "{}", resp.status()),
+            Err(e) => assert!(!e.is_connect(), "{e}"),
+        }
+        let log = api.sandbox.request_log();
+        assert_eq!(log.len(), 1);
+        assert_eq!(log[0].body, None);
+        api.sandbox.shutdown().await;
+    }
 }
