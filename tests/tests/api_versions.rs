@@ -46,7 +46,8 @@ impl Paths {
     fn record_associations(self, object_type: &str, id: &str) -> String {
         match self.0 {
             ApiVersion::V3 => format!("/crm/v4/objects/{object_type}/{id}/associations"),
-            _ => format!("{}/associations", self.object(object_type, id)),
+            ApiVersion::V2026_09 => format!("{}/associations", self.object(object_type, id)),
+            other => panic!("no paths known for {other}"),
         }
     }
 
@@ -73,7 +74,8 @@ impl Paths {
     fn associations(self, from: &str, to: &str) -> String {
         match self.0 {
             ApiVersion::V3 => format!("/crm/v4/associations/{from}/{to}"),
-            _ => format!("/crm/associations/2026-09/{from}/{to}"),
+            ApiVersion::V2026_09 => format!("/crm/associations/2026-09/{from}/{to}"),
+            other => panic!("no paths known for {other}"),
         }
     }
 
@@ -88,7 +90,8 @@ impl Paths {
     fn properties(self, object_type: &str) -> String {
         match self.0 {
             ApiVersion::V3 => format!("/crm/v3/properties/{object_type}"),
-            _ => format!("/crm/properties/2026-09/{object_type}"),
+            ApiVersion::V2026_09 => format!("/crm/properties/2026-09/{object_type}"),
+            other => panic!("no paths known for {other}"),
         }
     }
 }

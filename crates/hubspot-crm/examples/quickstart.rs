@@ -34,10 +34,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             (Client::from_env()?, None)
         }
         _ => {
-            let version: ApiVersion = match std::env::var("HUBSPOT_API_VERSION") {
-                Ok(version) if !version.trim().is_empty() => version.parse()?,
-                _ => ApiVersion::default(),
-            };
+            let version = ApiVersion::from_env()?;
             let sandbox = Sandbox::start(SandboxConfig::new()).await?;
             println!(
                 "HUBSPOT_ACCESS_TOKEN is not set: using the embedded sandbox at {}",

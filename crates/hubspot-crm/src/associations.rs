@@ -256,6 +256,8 @@ pub fn hubspot_defined(
 
 /// A record associated with the record whose associations were listed: HubSpot's
 /// `MultiAssociatedObjectWithLabel` (`to_object_id`, and `association_types` with their labels).
+/// 2026-09 sends no object type ids in the types: `from_object_type_id` and
+/// `to_object_type_id` are `None` there.
 pub use v4::types::MultiAssociatedObjectWithLabel as AssociationTarget;
 
 /// Two records that were associated, with the labels now between them: HubSpot's
@@ -383,7 +385,7 @@ async fn start(client: &Client) -> Result<(Arc<Call>, Api)> {
 type Api = Versioned<v4::Client, associations_2026_09::Client>;
 
 impl Client {
-    /// Association types, labels and the v4 associations API.
+    /// Association types, labels and the associations API (v4, or 2026-09).
     pub fn associations(&self) -> Associations {
         Associations::new(self.clone())
     }
@@ -481,7 +483,8 @@ impl Associations {
     }
 
     /// Removes the given association types between two records, leaving their other types
-    /// (`POST /crm/v4/associations/{from}/{to}/batch/labels/archive` with one input).
+    /// (`POST /crm/v4/associations/{from}/{to}/batch/labels/archive` with one input, or its
+    /// 2026-09 path). A failure HubSpot reports for the input fails the call.
     pub async fn remove_types(
         &self,
         object_type: &str,
@@ -505,7 +508,7 @@ impl Associations {
                 .body(body)
                 .send()
                 .await;
-            call.finish_without_answer(result)
+            finish_removal(&call, result)
         })
     }
 
@@ -593,7 +596,7 @@ impl Associations {
     }
 
     /// Every association of a record to records of `to_object_type`, page after page (500 a
-    /// page), fetched as the stream is read. A cursor seen twice ends it with
+    /// page on v4; on 2026-09 HubSpot sets the size), fetched as the stream is read. A cursor seen twice ends it with
     /// [`Error::Paging`].
     pub fn list_stream(
         &self,
@@ -685,7 +688,9 @@ impl Associations {
 
     /// Reads the associations of up to 1,000 records to an object type
     /// (`POST /crm/v4/associations/{from}/{to}/batch/read`). A record without associations
-    /// comes back in [`AssociationBatch::errors`].
+    /// comes back in [`AssociationBatch::errors`]. Each record's result holds one page of its
+    /// associations: where its `paging` names a next page, [`Self::list_stream`] reads the
+    /// rest (on 2026-09 HubSpot pages long lists here).
     pub async fn batch_read<I, S>(
         &self,
         from_object_type: &str,
@@ -797,7 +802,7 @@ impl Associations {
                 .body(body)
                 .send()
                 .await;
-            call.finish_without_answer(result)
+            finish_removal(&call, result)
         })
     }
 
@@ -966,6 +971,42 @@ fn find_label(
                 ),
             ))
         }
+    }
+}
+
+/// The answer of a batch removal: nothing (v4), or a status listing failed inputs (2026-09).
+trait RemovalAnswer {
+    /// The failed inputs HubSpot reported.
+    fn failures(&self) -> &[serde_json::Value];
+}
+
+impl RemovalAnswer for () {
+    fn failures(&self) -> &[serde_json::Value] {
+        &[]
+    }
+}
+
+impl RemovalAnswer for shared::BatchResponseVoid {
+    fn failures(&self) -> &[serde_json::Value] {
+        &self.errors
+    }
+}
+
+/// [`Call::finish`] for a batch removal, whose answer matters only for the failures it
+/// reports: a reported failure fails the call (with the first of them), and a 2xx whose body
+/// does not read as the spec says is a removal done (HubSpot did the work; v4 answers 204
+/// where 2026-09 specifies a status).
+fn finish_removal<T: RemovalAnswer, E>(
+    call: &Call,
+    result: std::result::Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
+) -> Result<()> {
+    match call.finish(result, Vec::new) {
+        Ok(answer) => match answer.failures().first() {
+            Some(failure) => Err(ApiError::from_json(call.status(), failure).into()),
+            None => Ok(()),
+        },
+        Err(Error::Decode { status, .. }) if (200..300).contains(&status) => Ok(()),
+        Err(error) => Err(error),
     }
 }
 

@@ -63,16 +63,7 @@ impl Client {
         {
             builder = builder.base_url(url);
         }
-        if let Some(version) = std::env::var("HUBSPOT_API_VERSION")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-        {
-            let version: ApiVersion = version.parse().map_err(|e: ValidationError| {
-                ValidationError::new("HUBSPOT_API_VERSION", e.reason)
-            })?;
-            builder = builder.api_version(version);
-        }
-        builder.build()
+        builder.api_version(ApiVersion::from_env()?).build()
     }
 
     /// The HubSpot API version requests go to.
@@ -82,7 +73,8 @@ impl Client {
 
     /// The same client (connections, limiters, token and caches shared) speaking `version`:
     /// for moving one part of a program to another version, or reading back through one what
-    /// was written through the other.
+    /// was written through the other. The caches hold what either version read (labels, and
+    /// property definitions, which 2026-09 sends without v3's display hints).
     pub fn with_api_version(&self, version: ApiVersion) -> Client {
         Client {
             version,

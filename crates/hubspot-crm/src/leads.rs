@@ -156,7 +156,8 @@ impl Objects<Lead> {
     /// 2026-09 has no per-lead path: there it is the dated per-object association with that
     /// one type (its category HubSpot-defined for the lead types this crate knows, else read
     /// from the pair's labels), then a read of the lead with its associations to
-    /// `to_object_type`.
+    /// `to_object_type`. The association is made once the first request succeeds: a failed
+    /// read after it leaves the association in place (associating again is harmless).
     pub async fn associate_v3(
         &self,
         lead_id: &str,
@@ -165,16 +166,19 @@ impl Objects<Lead> {
         association_type_id: i32,
     ) -> Result<Record> {
         validate_association_path(lead_id, to_object_type, to_id, association_type_id)?;
-        if self.client().api_version() != ApiVersion::V3 {
-            let association_type = self
-                .association_type_of(to_object_type, association_type_id)
-                .await?;
-            self.client()
-                .associations()
-                .associate("leads", lead_id, to_object_type, to_id, &[association_type])
-                .await?;
-            let read = ReadOptions::new().associations([to_object_type]);
-            return self.get_with(lead_id, &read).await;
+        match self.client().api_version() {
+            ApiVersion::V3 => {}
+            ApiVersion::V2026_09 => {
+                let association_type = self
+                    .association_type_of(to_object_type, association_type_id)
+                    .await?;
+                self.client()
+                    .associations()
+                    .associate("leads", lead_id, to_object_type, to_id, &[association_type])
+                    .await?;
+                let read = ReadOptions::new().associations([to_object_type]);
+                return self.get_with(lead_id, &read).await;
+            }
         }
         let (call, api) = self
             .client()
@@ -207,15 +211,18 @@ impl Objects<Lead> {
         association_type_id: i32,
     ) -> Result<()> {
         validate_association_path(lead_id, to_object_type, to_id, association_type_id)?;
-        if self.client().api_version() != ApiVersion::V3 {
-            let association_type = self
-                .association_type_of(to_object_type, association_type_id)
-                .await?;
-            return self
-                .client()
-                .associations()
-                .remove_types("leads", lead_id, to_object_type, to_id, &[association_type])
-                .await;
+        match self.client().api_version() {
+            ApiVersion::V3 => {}
+            ApiVersion::V2026_09 => {
+                let association_type = self
+                    .association_type_of(to_object_type, association_type_id)
+                    .await?;
+                return self
+                    .client()
+                    .associations()
+                    .remove_types("leads", lead_id, to_object_type, to_id, &[association_type])
+                    .await;
+            }
         }
         let (call, api) = self
             .client()

@@ -1,7 +1,9 @@
 //! The generic CRM-object layer: [`CrmObject`], a trait of constants and optional rules that
-//! describes one object type, and [`Objects`], the handle every object type shares. Requests go
-//! through the generated generic objects module (`/crm/v3/objects/{objectType}`), or, for
-//! leads, the module generated from the leads spec; both speak the same shared types.
+//! describes one object type, and [`Objects`], the handle every object type shares. On v3,
+//! requests go through the generated generic objects module (`/crm/v3/objects/{objectType}`),
+//! or, for leads, the module generated from the leads spec; on 2026-09 every type goes through
+//! the dated generic module (`/crm/objects/2026-09/{objectType}`). All take the same shared
+//! request types.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -59,6 +61,10 @@ pub trait CrmObject: Send + Sync + 'static {
     const OBJECT_TYPE_ID: &'static str;
     /// Properties read when a read names none (HubSpot's own defaults when empty).
     const DEFAULT_PROPERTIES: &'static [&'static str] = &[];
+    /// The property holding a record's last modification time, which
+    /// [`Objects::changes`] orders by: `hs_lastmodifieddate` for most types (contacts have
+    /// `lastmodifieddate`).
+    const LAST_MODIFIED_PROPERTY: &'static str = "hs_lastmodifieddate";
 
     /// Object-specific checks of a record to create, on top of those every object gets.
     fn validate_new(input: &NewRecord) -> std::result::Result<(), ValidationError> {
@@ -81,6 +87,7 @@ pub struct Contact;
 impl CrmObject for Contact {
     const OBJECT_TYPE: &'static str = "contacts";
     const OBJECT_TYPE_ID: &'static str = "0-1";
+    const LAST_MODIFIED_PROPERTY: &'static str = "lastmodifieddate";
 }
 
 /// HubSpot companies (`0-2`).

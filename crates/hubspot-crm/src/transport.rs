@@ -183,12 +183,30 @@ struct Slots {
 /// Whether resending `operation` after it may have reached HubSpot is harmless: reads,
 /// updates, upserts and archives are; creates are not (a second copy would be created).
 pub(crate) fn is_idempotent(operation: Operation) -> bool {
-    match (operation.module, operation.name) {
+    match (api_family(operation.module), operation.name) {
         // Each request starts another report.
         ("associations", "request_high_usage_report") => false,
         // Creating an association that exists is a no-op.
         ("associations", _) => true,
         (_, name) => !matches!(name, "create" | "batch_create" | "merge" | "create_group"),
+    }
+}
+
+/// The API a generated module belongs to, whatever its version: `associations_2026_09` is
+/// `associations`. Modules of a dated version are named after the module they stand beside,
+/// with the date as `_YYYY_MM`.
+fn api_family(module: &str) -> &str {
+    let bytes = module.as_bytes();
+    let dated = bytes.len() > 8 && {
+        let tail = &bytes[bytes.len() - 8..];
+        tail[0] == b'_'
+            && tail[5] == b'_'
+            && tail[1..5].iter().chain(&tail[6..]).all(u8::is_ascii_digit)
+    };
+    if dated {
+        &module[..module.len() - 8]
+    } else {
+        module
     }
 }
 
@@ -278,23 +296,6 @@ impl Call {
     /// The HTTP status of the final answer (200 when none was recorded).
     pub(crate) fn status(&self) -> u16 {
         self.record().status.unwrap_or(200)
-    }
-
-    /// [`Self::finish`] for an operation whose answer says nothing the caller needs (a
-    /// removal): a 2xx without a body counts as done, though the spec promises one (2026-09's
-    /// batch removals are specified as 200 with a status, where v4 answers 204).
-    pub(crate) fn finish_without_answer<T, E>(
-        &self,
-        result: std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>,
-    ) -> Result<()> {
-        match self.finish(result, Vec::new) {
-            Err(Error::Decode { status, body, .. })
-                if (200..300).contains(&status) && body.trim().is_empty() =>
-            {
-                Ok(())
-            }
-            other => other.map(drop),
-        }
     }
 
     /// Turns the generated method's result into this crate's result. `inputs` names what was
@@ -902,6 +903,37 @@ mod tests {
         // Associating twice leaves one association.
         assert!(is_idempotent(op("associations", "create")));
         assert!(is_idempotent(op("associations", "batch_create")));
+    }
+
+    #[test]
+    fn a_dated_module_is_judged_as_the_module_it_stands_beside() {
+        assert_eq!(api_family("associations_2026_09"), "associations");
+        assert_eq!(
+            api_family("association_labels_2026_09"),
+            "association_labels"
+        );
+        assert_eq!(api_family("objects"), "objects");
+        assert_eq!(api_family("_2026_09"), "_2026_09");
+        assert_eq!(api_family("leads_v3_09"), "leads_v3_09");
+        assert!(is_idempotent(op("associations_2026_09", "create")));
+        assert!(is_idempotent(op("associations_2026_09", "batch_create")));
+        assert!(!is_idempotent(op(
+            "associations_2026_09",
+            "request_high_usage_report"
+        )));
+        for module in [
+            "objects_2026_09",
+            "properties_2026_09",
+            "association_labels_2026_09",
+        ] {
+            assert!(!is_idempotent(op(module, "create")), "{module}.create");
+            assert!(
+                !is_idempotent(op(module, "batch_create")),
+                "{module}.batch_create"
+            );
+        }
+        assert!(!is_idempotent(op("properties_2026_09", "create_group")));
+        assert!(is_idempotent(op("objects_2026_09", "batch_upsert")));
     }
 
     #[tokio::test]

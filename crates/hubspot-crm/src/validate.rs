@@ -309,7 +309,7 @@ pub(crate) fn check_pair(
     validate_record_id("toObjectId", to_object_id)
 }
 
-/// Checks the association types of a v4 request: at least one, each with a positive id and
+/// Checks the association types of an associations request (v4 or 2026-09): at least one, each with a positive id and
 /// a category HubSpot could know (`HUBSPOT_DEFINED`, `USER_DEFINED`, ..., or a newer value
 /// of the same shape: uppercase letters and `_`).
 pub(crate) fn check_types(

@@ -36,7 +36,21 @@ pub enum ApiVersion {
 
 impl ApiVersion {
     /// Every version, oldest first.
-    pub const ALL: [ApiVersion; 2] = [ApiVersion::V3, ApiVersion::V2026_09];
+    pub const ALL: &'static [ApiVersion] = &[ApiVersion::V3, ApiVersion::V2026_09];
+
+    /// The version `HUBSPOT_API_VERSION` names; the default when it is unset or blank.
+    pub fn from_env() -> Result<Self, ValidationError> {
+        Self::from_env_value(std::env::var("HUBSPOT_API_VERSION").ok().as_deref())
+    }
+
+    fn from_env_value(value: Option<&str>) -> Result<Self, ValidationError> {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(ApiVersion::default()),
+            Some(text) => text.parse().map_err(|e: ValidationError| {
+                ValidationError::new("HUBSPOT_API_VERSION", e.reason)
+            }),
+        }
+    }
 
     /// The name used in `HUBSPOT_API_VERSION`: `v3` or the date, e.g. `2026-09`.
     pub fn as_str(self) -> &'static str {
@@ -65,7 +79,11 @@ impl FromStr for ApiVersion {
                 "api_version",
                 format!(
                     "`{other}` is not a version this client speaks (one of: {})",
-                    ApiVersion::ALL.map(ApiVersion::as_str).join(", ")
+                    ApiVersion::ALL
+                        .iter()
+                        .map(|v| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )),
         }
@@ -78,12 +96,28 @@ mod tests {
 
     #[test]
     fn versions_parse_from_their_names_and_nothing_else() {
-        for version in ApiVersion::ALL {
+        for &version in ApiVersion::ALL {
             assert_eq!(version.as_str().parse::<ApiVersion>().unwrap(), version);
         }
         assert_eq!(" V4 ".parse::<ApiVersion>().unwrap(), ApiVersion::V3);
         let error = "2026-03".parse::<ApiVersion>().unwrap_err();
         assert_eq!(error.field, "api_version");
         assert!(error.reason.contains("v3, 2026-09"), "{error}");
+    }
+
+    #[test]
+    fn the_environment_names_a_version_or_leaves_the_default() {
+        assert_eq!(ApiVersion::from_env_value(None).unwrap(), ApiVersion::V3);
+        assert_eq!(
+            ApiVersion::from_env_value(Some("  ")).unwrap(),
+            ApiVersion::V3
+        );
+        assert_eq!(
+            ApiVersion::from_env_value(Some("2026-09")).unwrap(),
+            ApiVersion::V2026_09
+        );
+        let error = ApiVersion::from_env_value(Some("2027-03")).unwrap_err();
+        assert_eq!(error.field, "HUBSPOT_API_VERSION");
+        assert!(error.reason.contains("2027-03"), "{error}");
     }
 }

@@ -9,7 +9,7 @@ use futures::TryStreamExt;
 use httpmock::prelude::*;
 use hubspot_crm::{
     ApiVersion, AssociationCategory, AssociationType, Client, Error, FailureCause, Filter,
-    NewRecord, ReadOptions, Record, RecordUpdate, SearchRequest, StreamOptions,
+    NewRecord, ReadOptions, Record, RecordUpdate, RetryPolicy, SearchRequest, StreamOptions,
     lead_properties as p,
 };
 use hubspot_crm_mock::association_labels_2026_09::operations as labels;
@@ -85,7 +85,7 @@ fn api_versions_parse_from_their_names() {
     assert_eq!("v3".parse::<ApiVersion>().unwrap(), ApiVersion::V3);
     assert_eq!(ApiVersion::default(), ApiVersion::V3);
     assert_eq!(ApiVersion::ALL, [ApiVersion::V3, ApiVersion::V2026_09]);
-    for version in ApiVersion::ALL {
+    for &version in ApiVersion::ALL {
         assert_eq!(version.to_string(), version.as_str());
         assert_eq!(version.as_str().parse::<ApiVersion>().unwrap(), version);
     }
@@ -930,7 +930,12 @@ async fn removals_accept_a_204_without_a_body() {
         .mock_async(|when, then| {
             associations::BatchArchiveLabelsWhen::new(when)
                 .from_object_type("leads")
-                .to_object_type("contacts");
+                .to_object_type("contacts")
+                .body(&typed(json!({"inputs": [{
+                    "from": {"id": "901"},
+                    "to": {"id": "52"},
+                    "types": [spec("HUBSPOT_DEFINED", 608)]
+                }]})));
             associations::BatchArchiveLabelsThen::new(then)
                 .into_inner()
                 .status(204);
@@ -1177,4 +1182,110 @@ async fn the_default_client_keeps_to_v3_paths() {
     dated_get.assert_calls_async(1).await;
     v3.leads().get("1001").await.unwrap();
     v3_get.assert_calls_async(2).await;
+}
+
+#[tokio::test]
+async fn a_dated_association_create_is_resent_after_a_503_like_v4s() {
+    // Associating twice leaves one association, on either version.
+    let server = MockServer::start_async().await;
+    let unavailable = server
+        .mock_async(|when, then| {
+            associations::CreateWhen::new(when)
+                .object_type("leads")
+                .object_id("901")
+                .to_object_type("companies")
+                .to_object_id("5791");
+            then.status(503)
+                .header("content-type", "text/html")
+                .body("<html><body>Service Unavailable</body></html>");
+        })
+        .await;
+    let client = client_with(&server, |b| {
+        b.api_version(ApiVersion::V2026_09).retry(RetryPolicy {
+            max_attempts: 3,
+            ..quick_retries()
+        })
+    });
+    let error = client
+        .associations()
+        .associate(
+            "leads",
+            "901",
+            "companies",
+            "5791",
+            &[AssociationType::hubspot(610)],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(503), "{error}");
+    assert_eq!(unavailable.calls_async().await, 3);
+}
+
+#[tokio::test]
+async fn a_failure_reported_in_a_dated_removal_answer_fails_the_call() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            associations::BatchArchiveWhen::new(when)
+                .from_object_type("leads")
+                .to_object_type("companies");
+            let mut answer = void_batch();
+            answer["numErrors"] = json!(1);
+            answer["errors"] = json!([{
+                "status": "error",
+                "category": "OBJECT_NOT_FOUND",
+                "message": "No lead with id 902 exists.",
+                "context": {"fromObjectId": ["902"]}
+            }]);
+            associations::BatchArchiveThen::new(then)
+                .into_inner()
+                .status(207)
+                .json_body(answer);
+        })
+        .await;
+    let error = dated(&server)
+        .associations()
+        .batch_remove(
+            "leads",
+            "companies",
+            &[
+                hubspot_crm::AssociationRemoval::new("901", ["5791"]),
+                hubspot_crm::AssociationRemoval::new("902", ["5791"]),
+            ],
+        )
+        .await
+        .unwrap_err();
+    mock.assert_async().await;
+    let api = error.api_error().expect("HubSpot's reported failure");
+    assert_eq!(api.category.as_deref(), Some("OBJECT_NOT_FOUND"));
+    assert_eq!(api.context["fromObjectId"], ["902"]);
+}
+
+#[tokio::test]
+async fn a_dated_removal_answered_with_a_partial_status_is_done() {
+    // HubSpot did the work; an answer short of the spec's fields must not make it a failure.
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            associations::BatchArchiveLabelsWhen::new(when)
+                .from_object_type("leads")
+                .to_object_type("contacts");
+            associations::BatchArchiveLabelsThen::new(then)
+                .into_inner()
+                .status(200)
+                .json_body(json!({"status": "COMPLETE"}));
+        })
+        .await;
+    dated(&server)
+        .associations()
+        .remove_types(
+            "leads",
+            "901",
+            "contacts",
+            "52",
+            &[AssociationType::hubspot(608)],
+        )
+        .await
+        .unwrap();
+    mock.assert_async().await;
 }
