@@ -61,7 +61,7 @@ impl BulkOptions {
         self
     }
 
-    fn validate(&self) -> std::result::Result<(), ValidationError> {
+    pub(crate) fn validate(&self) -> std::result::Result<(), ValidationError> {
         if self.concurrency == 0 {
             return Err(ValidationError::new("concurrency", "must be at least 1"));
         }

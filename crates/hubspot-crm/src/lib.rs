@@ -13,6 +13,7 @@ mod associations;
 mod auth;
 mod bulk;
 mod cache;
+mod changes;
 mod client;
 mod error;
 mod leads;
@@ -24,9 +25,11 @@ mod retry;
 mod search;
 mod stream;
 mod transport;
+mod unique;
 mod v2026_09;
 mod validate;
 mod version;
+mod webhooks;
 
 pub use associations::{
     AssociationBatch, AssociationInput, AssociationLink, AssociationRemoval, AssociationTarget,
@@ -38,6 +41,7 @@ pub use bulk::{
     BatchItemError, Bulk, BulkError, BulkOptions, BulkResult, DEFAULT_CONCURRENCY, FailureCause,
     ItemError, ItemOutcome, MAX_BATCH_INPUTS,
 };
+pub use changes::{Change, ChangeFeedOptions, ChangeStream, Checkpoint};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use error::{ApiError, ApiErrorDetail, AuthError, Error, Result, ValidationError};
 pub use leads::{Lead, Leads, NewLead, properties as lead_properties};
@@ -53,8 +57,14 @@ pub use search::{
     Direction, Filter, FilterGroup, Operator, SearchRequest, Sort, limits as search_limits,
 };
 pub use stream::{MAX_LIST_PAGE_SIZE, OBJECT_ID_PROPERTY, RecordStream, StreamOptions};
+pub use unique::{UniqueCreates, UniqueFailure, UniqueOptions, UniqueOutcome, UniqueResult};
 pub use validate::validate_record_id;
 pub use version::ApiVersion;
+pub use webhooks::{
+    SignatureVersion, WEBHOOK_MAX_AGE, WEBHOOK_MAX_BODY_BYTES, WebhookError, WebhookEvent,
+    WebhookEventKind, WebhookObjectType, WebhookVerifier, headers as webhook_headers, parse_events,
+    parse_events_with_limit,
+};
 
 /// The generated low-level client.
 pub use hubspot_crm_api as api;

@@ -24,5 +24,7 @@ mod smoke;
 mod stream_list;
 mod stream_search;
 mod support;
+mod sync;
 mod tracing_spans;
 mod versions;
+mod webhooks;

@@ -1,0 +1,528 @@
+//! A change feed: every record of a type modified since a checkpoint, in modification order,
+//! each with the checkpoint to store after handling it.
+//!
+//! It is a search sorted by the last-modified property, ascending, paged by keyset: every page
+//! asks for records modified at or after the last one seen, so the feed reads past HubSpot's
+//! 10,000-result window and a record modified during the read (which moves to the end of the
+//! order) is met again later instead of shifting others out of reach. HubSpot indexes changes
+//! with a delay, so a feed (re)starts a small overlap before its checkpoint and drops what it
+//! already delivered, by record id and modification time: delivery is at least once.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result, ValidationError};
+use crate::model::Record;
+use crate::objects::{CrmObject, Objects};
+use crate::search::{Filter, FilterGroup, Operator, SearchRequest, Sort, limits};
+use crate::stream::OBJECT_ID_PROPERTY;
+use crate::validate::property_name;
+
+/// Where a change feed is: the modification time of the last record handled. Store it after
+/// handling each [`Change`] and start the next feed from it; it serializes as an RFC 3339
+/// timestamp.
+///
+/// ```
+/// use hubspot_crm::Checkpoint;
+/// let checkpoint: Checkpoint = "2026-11-30T08:15:00.250Z".parse()?;
+/// assert_eq!(checkpoint.to_string(), "2026-11-30T08:15:00.250Z");
+/// assert!(Checkpoint::beginning() < checkpoint);
+/// # Ok::<(), hubspot_crm::ValidationError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Checkpoint(DateTime<Utc>);
+
+impl Checkpoint {
+    /// Before every record: a feed from here reads them all.
+    pub fn beginning() -> Self {
+        Checkpoint(DateTime::UNIX_EPOCH)
+    }
+
+    /// Records modified at or after `at` (less the feed's overlap).
+    pub fn at(at: DateTime<Utc>) -> Self {
+        Checkpoint(at)
+    }
+
+    /// The modification time it stands at.
+    pub fn modified_at(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+impl fmt::Display for Checkpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    }
+}
+
+impl FromStr for Checkpoint {
+    type Err = ValidationError;
+
+    fn from_str(text: &str) -> std::result::Result<Self, Self::Err> {
+        DateTime::parse_from_rfc3339(text.trim())
+            .map(|t| Checkpoint(t.with_timezone(&Utc)))
+            .map_err(|e| {
+                ValidationError::new(
+                    "checkpoint",
+                    format!("`{text}` is not an RFC 3339 time: {e}"),
+                )
+            })
+    }
+}
+
+/// One record of a change feed.
+#[derive(Clone, Debug)]
+pub struct Change {
+    /// The record as the search returned it.
+    pub record: Record,
+    /// When it was last modified (its last-modified property).
+    pub modified_at: DateTime<Utc>,
+    /// The checkpoint to store once this change is handled.
+    pub checkpoint: Checkpoint,
+}
+
+/// How a change feed reads.
+#[derive(Clone, Debug)]
+pub struct ChangeFeedOptions {
+    /// How far before its checkpoint a feed starts, and how much it reads again when it polls,
+    /// to meet changes HubSpot indexed late. Default 60 s.
+    pub overlap: Duration,
+    /// Records per search page, at most [`limits::MAX_LIMIT`]. Default 200.
+    pub page_size: u32,
+    /// Properties to read (the object type's defaults when empty); the last-modified property
+    /// is always read.
+    pub properties: Vec<String>,
+    /// Filters every record must also match (AND-ed), at most four.
+    pub filters: Vec<Filter>,
+    /// The last-modified property to order by; default [`CrmObject::LAST_MODIFIED_PROPERTY`].
+    pub modified_property: Option<String>,
+    /// Once caught up, wait this long and read on (a feed that never ends); `None` (the
+    /// default) ends the feed when it is caught up.
+    pub poll_every: Option<Duration>,
+}
+
+impl Default for ChangeFeedOptions {
+    fn default() -> Self {
+        ChangeFeedOptions {
+            overlap: Duration::from_secs(60),
+            page_size: limits::MAX_LIMIT,
+            properties: Vec::new(),
+            filters: Vec::new(),
+            modified_property: None,
+            poll_every: None,
+        }
+    }
+}
+
+/// Filters the feed adds to a user's: the modification bound, and in a tie scan an id bound.
+const FEED_FILTERS: usize = 2;
+
+impl ChangeFeedOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// See [`Self::overlap`](field@Self::overlap).
+    pub fn overlap(mut self, overlap: Duration) -> Self {
+        self.overlap = overlap;
+        self
+    }
+
+    /// See [`Self::page_size`](field@Self::page_size).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// See [`Self::properties`](field@Self::properties).
+    pub fn properties<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.properties = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds a filter every record must match.
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filters.push(filter);
+        self
+    }
+
+    /// See [`Self::modified_property`](field@Self::modified_property).
+    pub fn modified_property(mut self, name: impl Into<String>) -> Self {
+        self.modified_property = Some(name.into());
+        self
+    }
+
+    /// See [`Self::poll_every`](field@Self::poll_every).
+    pub fn poll_every(mut self, every: Duration) -> Self {
+        self.poll_every = Some(every);
+        self
+    }
+}
+
+/// A stream of [`Change`]s.
+pub type ChangeStream = BoxStream<'static, Result<Change>>;
+
+impl<O: CrmObject> Objects<O> {
+    /// Every record modified since `since` (less the overlap), oldest change first, each
+    /// with the checkpoint to store after it; see the [module docs](crate::Checkpoint) for
+    /// how it reads.
+    ///
+    /// A record modified while the feed runs is delivered (again) when the feed reaches its
+    /// new modification time; none is lost, and one may come twice. The feed ends when it has
+    /// read everything (unless [`ChangeFeedOptions::poll_every`] keeps it going), or with an
+    /// error, after which a feed started from the last stored checkpoint goes on without a
+    /// gap.
+    ///
+    /// ```no_run
+    /// # async fn run(client: hubspot_crm::Client, stored: Option<hubspot_crm::Checkpoint>) -> hubspot_crm::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use hubspot_crm::{ChangeFeedOptions, Checkpoint};
+    ///
+    /// let since = stored.unwrap_or_else(Checkpoint::beginning);
+    /// let mut feed = client.leads().changes(since, ChangeFeedOptions::new());
+    /// while let Some(change) = feed.try_next().await? {
+    ///     println!("lead {} changed at {}", change.record.id, change.modified_at);
+    ///     // ... write it to your system, then store change.checkpoint ...
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn changes(&self, since: Checkpoint, options: ChangeFeedOptions) -> ChangeStream {
+        let property = options
+            .modified_property
+            .clone()
+            .unwrap_or_else(|| O::LAST_MODIFIED_PROPERTY.to_owned());
+        if let Err(error) = check(&options, &property) {
+            return futures::stream::once(async move { Err(Error::Validation(error)) }).boxed();
+        }
+        let overlap = millis(options.overlap);
+        let start = since.0.timestamp_millis().saturating_sub(overlap).max(0);
+        let state = Feed {
+            objects: self.clone(),
+            property,
+            options,
+            overlap,
+            lower: start,
+            position: start,
+            tie: None,
+            delivered: HashMap::new(),
+            page: VecDeque::new(),
+            caught_up: false,
+            failed: false,
+        };
+        futures::stream::unfold(state, next_change).boxed()
+    }
+}
+
+fn check(options: &ChangeFeedOptions, property: &str) -> std::result::Result<(), ValidationError> {
+    property_name("modifiedProperty", property)?;
+    if !(1..=limits::MAX_LIMIT).contains(&options.page_size) {
+        return Err(ValidationError::new(
+            "page_size",
+            format!("{} is outside 1..={}", options.page_size, limits::MAX_LIMIT),
+        ));
+    }
+    let room = limits::MAX_FILTERS_PER_GROUP - FEED_FILTERS;
+    if options.filters.len() > room {
+        return Err(ValidationError::new(
+            "filters",
+            format!(
+                "{} filters; a change feed adds {FEED_FILTERS} of its own to HubSpot's {} per group, which leaves room for {room}",
+                options.filters.len(),
+                limits::MAX_FILTERS_PER_GROUP
+            ),
+        ));
+    }
+    for (i, name) in options.properties.iter().enumerate() {
+        property_name(&format!("properties[{i}]"), name)?;
+    }
+    // The filters themselves are checked as part of the first request.
+    feed_request(options, property, Bound::From(0)).validate()
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// What one search of the feed asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bound {
+    /// Modified at or after this time (ms), oldest first.
+    From(i64),
+    /// Modified exactly at this time, ids above `after_id`, by id: for more records at one
+    /// time than a page holds, which a time bound alone cannot page through.
+    Tie { at: i64, after_id: u64 },
+}
+
+fn feed_request(options: &ChangeFeedOptions, property: &str, bound: Bound) -> SearchRequest {
+    let mut filters: Vec<Filter> = options.filters.clone();
+    let sort = match bound {
+        Bound::From(from) => {
+            filters.push(Filter::compare(property, Operator::Gte, from.to_string()));
+            Sort::ascending(property)
+        }
+        Bound::Tie { at, after_id } => {
+            filters.push(Filter::eq(property, at.to_string()));
+            filters.push(Filter::gt(OBJECT_ID_PROPERTY, after_id.to_string()));
+            Sort::ascending(OBJECT_ID_PROPERTY)
+        }
+    };
+    let mut properties = options.properties.clone();
+    if !properties.is_empty() && !properties.iter().any(|p| p == property) {
+        properties.push(property.to_owned());
+    }
+    let mut request = SearchRequest::new()
+        .filter_group(FilterGroup::new(filters))
+        .sort(sort)
+        .limit(options.page_size);
+    if !properties.is_empty() {
+        request = request.properties(properties);
+    }
+    request
+}
+
+struct Feed<O> {
+    objects: Objects<O>,
+    property: String,
+    options: ChangeFeedOptions,
+    overlap: i64,
+    /// The lower bound (ms) of the next search.
+    lower: i64,
+    /// The latest modification time delivered (ms).
+    position: i64,
+    /// A tie scan under way.
+    tie: Option<(i64, u64)>,
+    /// Modification time (ms) of each record delivered at or after `position - overlap`.
+    delivered: HashMap<String, i64>,
+    page: VecDeque<(Record, i64)>,
+    caught_up: bool,
+    failed: bool,
+}
+
+/// A record's modification time (ms): its last-modified property (ISO 8601 or epoch
+/// milliseconds, as HubSpot writes datetimes), else its `updatedAt`.
+fn modified_ms(record: &Record, property: &str) -> i64 {
+    record
+        .property(property)
+        .and_then(|text| {
+            text.parse::<i64>().ok().or_else(|| {
+                DateTime::parse_from_rfc3339(text)
+                    .ok()
+                    .map(|t| t.timestamp_millis())
+            })
+        })
+        .unwrap_or_else(|| record.updated_at.timestamp_millis())
+}
+
+impl<O: CrmObject> Feed<O> {
+    /// Reads the next page into `page`; `false` when the feed is caught up.
+    async fn fetch(&mut self) -> Result<bool> {
+        let bound = match self.tie {
+            Some((at, after_id)) => Bound::Tie { at, after_id },
+            None => Bound::From(self.lower),
+        };
+        let request = feed_request(&self.options, &self.property, bound);
+        let page = self.objects.send_search(&request).await?;
+        let full = page.results.len() >= self.options.page_size as usize;
+        let results: Vec<(Record, i64)> = page
+            .results
+            .into_iter()
+            .map(|r| {
+                let at = modified_ms(&r, &self.property);
+                (r, at)
+            })
+            .collect();
+        // More to read: a full page, a tie scan under way, or one just ended (records
+        // after its time are still to come).
+        let mut more = full;
+        match bound {
+            Bound::Tie { at, .. } => {
+                more = true;
+                let last_id = results
+                    .iter()
+                    .filter_map(|(r, _)| r.id.parse::<u64>().ok())
+                    .max();
+                match last_id {
+                    Some(id) if full => self.tie = Some((at, id)),
+                    _ => {
+                        // Every record at `at` is read: go on after it.
+                        self.tie = None;
+                        self.lower = at.saturating_add(1);
+                    }
+                }
+            }
+            Bound::From(from) => {
+                let newest = results.iter().map(|(_, at)| *at).max().unwrap_or(from);
+                if full && newest <= from {
+                    // A whole page at one time: page through that time by id.
+                    self.tie = Some((from, 0));
+                } else if full {
+                    self.lower = newest;
+                }
+            }
+        }
+        for (record, at) in results {
+            if self.delivered.get(&record.id) == Some(&at) {
+                continue;
+            }
+            self.page.push_back((record, at));
+        }
+        Ok(more || self.tie.is_some())
+    }
+
+    fn deliver(&mut self, record: Record, at: i64) -> Change {
+        self.position = self.position.max(at);
+        self.delivered.insert(record.id.clone(), at);
+        let keep_from = self.position.saturating_sub(self.overlap);
+        if self.delivered.len() > 1024 && self.delivered.len().is_power_of_two() {
+            self.delivered.retain(|_, at| *at >= keep_from);
+        }
+        let modified_at = Utc
+            .timestamp_millis_opt(at)
+            .single()
+            .unwrap_or(DateTime::UNIX_EPOCH);
+        Change {
+            record,
+            modified_at,
+            checkpoint: Checkpoint(modified_at),
+        }
+    }
+}
+
+async fn next_change<O: CrmObject>(mut feed: Feed<O>) -> Option<(Result<Change>, Feed<O>)> {
+    loop {
+        if feed.failed {
+            return None;
+        }
+        if let Some((record, at)) = feed.page.pop_front() {
+            // A record met again at the same time was delivered already (the page overlaps
+            // the previous one, or the overlap is read again).
+            if feed.delivered.get(&record.id) == Some(&at) {
+                continue;
+            }
+            let change = feed.deliver(record, at);
+            return Some((Ok(change), feed));
+        }
+        if feed.caught_up {
+            let every = feed.options.poll_every?;
+            tokio::time::sleep(every).await;
+            // Read the overlap again: changes indexed late show up there.
+            feed.caught_up = false;
+            feed.lower = feed.position.saturating_sub(feed.overlap).max(0);
+        }
+        match feed.fetch().await {
+            Ok(more) => feed.caught_up = !more,
+            Err(error) => {
+                feed.failed = true;
+                return Some((Err(error), feed));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(request: &SearchRequest) -> serde_json::Value {
+        serde_json::to_value(request.as_body()).unwrap()
+    }
+
+    #[test]
+    fn a_feed_search_is_one_group_sorted_by_modification_time() {
+        let options = ChangeFeedOptions::new()
+            .filter(Filter::eq("hs_lead_label", "HOT"))
+            .properties(["hs_lead_name"]);
+        let body = json(&feed_request(
+            &options,
+            "hs_lastmodifieddate",
+            Bound::From(1_700),
+        ));
+        assert_eq!(
+            body["filterGroups"],
+            serde_json::json!([{"filters": [
+                {"propertyName": "hs_lead_label", "operator": "EQ", "value": "HOT"},
+                {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": "1700"}
+            ]}])
+        );
+        assert_eq!(
+            body["sorts"],
+            serde_json::json!([{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}])
+        );
+        assert_eq!(
+            body["properties"],
+            serde_json::json!(["hs_lead_name", "hs_lastmodifieddate"])
+        );
+        assert_eq!(body["limit"], 200);
+    }
+
+    #[test]
+    fn a_tie_scan_pages_one_time_by_id() {
+        let options = ChangeFeedOptions::new();
+        let body = json(&feed_request(
+            &options,
+            "hs_lastmodifieddate",
+            Bound::Tie {
+                at: 5,
+                after_id: 77,
+            },
+        ));
+        assert_eq!(
+            body["filterGroups"][0]["filters"],
+            serde_json::json!([
+                {"propertyName": "hs_lastmodifieddate", "operator": "EQ", "value": "5"},
+                {"propertyName": "hs_object_id", "operator": "GT", "value": "77"}
+            ])
+        );
+        assert_eq!(body["sorts"][0]["propertyName"], "hs_object_id");
+    }
+
+    #[test]
+    fn options_are_checked_before_anything_is_sent() {
+        let five = (0..5).map(|i| Filter::eq(format!("p{i}"), "x"));
+        let mut options = ChangeFeedOptions::new();
+        options.filters = five.collect();
+        assert_eq!(
+            check(&options, "hs_lastmodifieddate").unwrap_err().field,
+            "filters"
+        );
+        let options = ChangeFeedOptions::new().page_size(201);
+        assert_eq!(
+            check(&options, "hs_lastmodifieddate").unwrap_err().field,
+            "page_size"
+        );
+        let options = ChangeFeedOptions::new();
+        assert_eq!(
+            check(&options, "bad name").unwrap_err().field,
+            "modifiedProperty"
+        );
+        assert!(check(&ChangeFeedOptions::new(), "hs_lastmodifieddate").is_ok());
+    }
+
+    #[test]
+    fn checkpoints_round_trip_as_rfc3339() {
+        let checkpoint: Checkpoint = "2026-12-01T10:00:00.123+01:00".parse().unwrap();
+        assert_eq!(checkpoint.to_string(), "2026-12-01T09:00:00.123Z");
+        let json = serde_json::to_string(&checkpoint).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Checkpoint>(&json).unwrap(),
+            checkpoint
+        );
+        assert_eq!(
+            "yesterday".parse::<Checkpoint>().unwrap_err().field,
+            "checkpoint"
+        );
+    }
+}

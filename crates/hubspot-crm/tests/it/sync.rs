@@ -1,0 +1,698 @@
+//! Exactly-once creates (`unique_by`) and the change feed (`changes`): the exact requests
+//! each sends and how answers are read.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::support::{
+    catch_all, client, json_response, record_json, request_json, retrying_client,
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+use futures::StreamExt;
+use httpmock::prelude::*;
+use hubspot_crm::{
+    AssociationType, ChangeFeedOptions, Checkpoint, Error, FailureCause, NewRecord, UniqueOptions,
+    UniqueOutcome, UniqueResult,
+};
+use hubspot_crm_mock::leads::operations::{BatchCreateWhen, BatchReadWhen, SearchWhen};
+use hubspot_crm_mock::properties::operations::ListWhen as PropertiesWhen;
+use serde_json::{Value, json};
+
+/// A generated type read from the JSON a test spells out.
+fn typed<T: serde::de::DeserializeOwned>(json: Value) -> T {
+    serde_json::from_value(json).unwrap()
+}
+
+fn definition(name: &str, unique: bool) -> Value {
+    json!({
+        "name": name,
+        "label": name,
+        "type": "string",
+        "fieldType": "text",
+        "description": "",
+        "groupName": "lead_information",
+        "options": [],
+        "calculated": false,
+        "externalOptions": false,
+        "hasUniqueValue": unique,
+        "hidden": false,
+        "hubspotDefined": !unique,
+        "modificationMetadata": {"archivable": true, "readOnlyDefinition": false, "readOnlyValue": false}
+    })
+}
+
+/// `GET /crm/v3/properties/leads`: `external_id` has unique values.
+async fn lead_properties(
+    server: &MockServer,
+    order: Arc<Mutex<Vec<String>>>,
+) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            PropertiesWhen::new(when).object_type("leads");
+            then.respond_with(move |_: &HttpMockRequest| {
+                order.lock().unwrap().push("properties".into());
+                json_response(
+                    200,
+                    &json!({"results": [
+                        definition("hs_lead_name", false),
+                        definition("external_id", true)
+                    ]}),
+                )
+            });
+        })
+        .await
+}
+
+fn lead_input(external_id: &str) -> NewRecord {
+    let n = external_id.trim_start_matches("crm-");
+    NewRecord::new()
+        .property("hs_lead_name", format!("Lead {n}"))
+        .property("external_id", external_id)
+        .associate("51", AssociationType::hubspot(578))
+}
+
+/// A lead as a read by `idProperty` returns it, created just now (by the lost create).
+fn found(id: &str, external_id: &str) -> Value {
+    found_created_at(id, external_id, Utc::now())
+}
+
+/// A lead as a read by `idProperty` returns it, created at `at`.
+fn found_created_at(id: &str, external_id: &str, at: DateTime<Utc>) -> Value {
+    let n = external_id.trim_start_matches("crm-");
+    let mut record = record_json(
+        id,
+        json!({"external_id": external_id, "hs_lead_name": format!("Lead {n}")}),
+    );
+    record["createdAt"] = json!(at.to_rfc3339_opts(SecondsFormat::Millis, true));
+    record
+}
+
+/// A created lead as batch create returns it, with the input's trace id.
+fn created(id: &str, input: &Value) -> Value {
+    let mut record = record_json(id, input["properties"].clone());
+    record["objectWriteTraceId"] = input["objectWriteTraceId"].clone();
+    record
+}
+
+fn batch(results: Vec<Value>, errors: Vec<Value>) -> Value {
+    let mut body = json!({
+        "status": "COMPLETE",
+        "results": results,
+        "startedAt": "2026-11-30T08:15:00.000Z",
+        "completedAt": "2026-11-30T08:15:00.100Z"
+    });
+    if !errors.is_empty() {
+        body["numErrors"] = json!(errors.len());
+        body["errors"] = json!(errors);
+    }
+    body
+}
+
+fn html_502() -> HttpMockResponse {
+    HttpMockResponse::builder()
+        .status(502)
+        .header("content-type", "text/html")
+        .body(b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>".to_vec())
+        .build()
+}
+
+fn inputs_of(req: &HttpMockRequest) -> Vec<Value> {
+    request_json(req)["inputs"].as_array().unwrap().clone()
+}
+
+/// The input without its trace id, after checking it has one.
+fn without_trace(input: &Value) -> Value {
+    let trace = input["objectWriteTraceId"].as_str().expect("a trace id");
+    assert!(!trace.trim().is_empty());
+    let mut input = input.clone();
+    input.as_object_mut().unwrap().remove("objectWriteTraceId");
+    input
+}
+
+fn expected_create_input(external_id: &str) -> Value {
+    let n = external_id.trim_start_matches("crm-");
+    json!({
+        "properties": {"external_id": external_id, "hs_lead_name": format!("Lead {n}")},
+        "associations": [{
+            "to": {"id": "51"},
+            "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]
+        }]
+    })
+}
+
+fn read_body(
+    external_ids: &[&str],
+) -> hubspot_crm::api::shared::BatchReadInputSimplePublicObjectId {
+    typed(json!({
+        "idProperty": "external_id",
+        "inputs": external_ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(),
+        "properties": ["external_id", "hs_lead_name"],
+        "propertiesWithHistory": []
+    }))
+}
+
+fn outcome_ids(result: &UniqueResult) -> Vec<(&'static str, String)> {
+    result
+        .outcomes
+        .iter()
+        .map(|o| match o {
+            UniqueOutcome::Created(r) => ("created", r.id.clone()),
+            UniqueOutcome::AlreadyExisted(r) => ("existed", r.id.clone()),
+            UniqueOutcome::Failed(f) => ("failed", format!("{}: {}", f.index, f.cause)),
+        })
+        .collect()
+}
+
+fn quick() -> UniqueOptions {
+    UniqueOptions::new().index_delay(Duration::from_millis(1))
+}
+
+#[tokio::test]
+async fn a_lost_create_answer_is_looked_up_by_external_id_and_only_the_absent_are_created_again() {
+    let server = MockServer::start_async().await;
+    let order = Arc::new(Mutex::new(Vec::<String>::new()));
+    let properties = lead_properties(&server, order.clone()).await;
+    let sent = Arc::new(Mutex::new(Vec::<Vec<Value>>::new()));
+    let (log, steps) = (sent.clone(), order.clone());
+    let create = server
+        .mock_async(|when, then| {
+            BatchCreateWhen::new(when);
+            then.respond_with(move |req: &HttpMockRequest| {
+                let inputs = inputs_of(req);
+                log.lock().unwrap().push(inputs.clone());
+                steps.lock().unwrap().push("create".into());
+                if log.lock().unwrap().len() == 1 {
+                    // crm-1 and crm-3 were created; the gateway lost the answer.
+                    return html_502();
+                }
+                let results = inputs.iter().map(|i| created("9002", i)).collect();
+                json_response(201, &batch(results, vec![]))
+            });
+        })
+        .await;
+    let steps = order.clone();
+    let read = server
+        .mock_async(|when, then| {
+            BatchReadWhen::new(when)
+                .archived(false)
+                .body(&read_body(&["crm-1", "crm-2", "crm-3"]));
+            then.respond_with(move |_: &HttpMockRequest| {
+                steps.lock().unwrap().push("read".into());
+                let missing = json!({
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "message": "Could not get some LEAD objects, they may be deleted or not exist. Check that ids are valid.",
+                    "context": {"ids": ["crm-2"]}
+                });
+                json_response(
+                    207,
+                    &batch(
+                        vec![found("903", "crm-3"), found("901", "crm-1")],
+                        vec![missing],
+                    ),
+                )
+            });
+        })
+        .await;
+
+    let inputs = ["crm-1", "crm-2", "crm-3"].map(lead_input).to_vec();
+    // Retries on: the 502 of a create is still not resent blindly.
+    let result = retrying_client(&server)
+        .leads()
+        .unique_by("external_id")
+        .options(quick())
+        .create(inputs)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        outcome_ids(&result),
+        [
+            ("created", "901".to_owned()),
+            ("created", "9002".to_owned()),
+            ("created", "903".to_owned())
+        ]
+    );
+    assert_eq!(result.rounds, 2);
+    properties.assert_calls_async(1).await;
+    create.assert_calls_async(2).await;
+    read.assert_calls_async(1).await;
+    assert_eq!(
+        *order.lock().unwrap(),
+        ["properties", "create", "read", "create"]
+    );
+    let sent = sent.lock().unwrap().clone();
+    let first: Vec<Value> = sent[0].iter().map(without_trace).collect();
+    assert_eq!(
+        first,
+        ["crm-1", "crm-2", "crm-3"].map(expected_create_input)
+    );
+    let traces: std::collections::HashSet<&str> = sent[0]
+        .iter()
+        .map(|i| i["objectWriteTraceId"].as_str().unwrap())
+        .collect();
+    assert_eq!(traces.len(), 3, "a trace id of its own for each input");
+    let second: Vec<Value> = sent[1].iter().map(without_trace).collect();
+    assert_eq!(
+        second,
+        [expected_create_input("crm-2")],
+        "only the absent one"
+    );
+}
+
+#[tokio::test]
+async fn a_conflict_in_a_207_is_read_back_and_reported_as_already_existing() {
+    let server = MockServer::start_async().await;
+    let order = Arc::new(Mutex::new(Vec::<String>::new()));
+    lead_properties(&server, order.clone()).await;
+    let create = server
+        .mock_async(|when, then| {
+            BatchCreateWhen::new(when);
+            then.respond_with(|req: &HttpMockRequest| {
+                let inputs = inputs_of(req);
+                let conflict = json!({
+                    "status": "error",
+                    "category": "CONFLICT",
+                    "message": "A lead with external_id \"crm-2\" already exists. Existing ID: 777",
+                    "context": {"id": ["777"], "objectWriteTraceId": [inputs[1]["objectWriteTraceId"]]}
+                });
+                json_response(207, &batch(vec![created("9001", &inputs[0])], vec![conflict]))
+            });
+        })
+        .await;
+    let read = server
+        .mock_async(|when, then| {
+            BatchReadWhen::new(when)
+                .archived(false)
+                .body(&read_body(&["crm-2"]));
+            then.respond_with(|_: &HttpMockRequest| {
+                json_response(200, &batch(vec![found("777", "crm-2")], vec![]))
+            });
+        })
+        .await;
+
+    let result = client(&server)
+        .leads()
+        .unique_by("external_id")
+        .options(quick())
+        .create(["crm-1", "crm-2"].map(lead_input).to_vec())
+        .await
+        .unwrap();
+
+    assert_eq!(
+        outcome_ids(&result),
+        [
+            ("created", "9001".to_owned()),
+            ("existed", "777".to_owned())
+        ]
+    );
+    assert_eq!(result.rounds, 1);
+    create.assert_calls_async(1).await;
+    read.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_whole_batch_409_is_resolved_by_reading_then_creating_the_absent_ones() {
+    let server = MockServer::start_async().await;
+    let order = Arc::new(Mutex::new(Vec::<String>::new()));
+    lead_properties(&server, order.clone()).await;
+    let sent = Arc::new(Mutex::new(Vec::<Vec<Value>>::new()));
+    let log = sent.clone();
+    let create = server
+        .mock_async(|when, then| {
+            BatchCreateWhen::new(when);
+            then.respond_with(move |req: &HttpMockRequest| {
+                let inputs = inputs_of(req);
+                log.lock().unwrap().push(inputs.clone());
+                if log.lock().unwrap().len() == 1 {
+                    return json_response(
+                        409,
+                        &json!({
+                            "status": "error",
+                            "category": "CONFLICT",
+                            "message": "A lead with external_id \"crm-2\" already exists. Existing ID: 777",
+                            "correlationId": "3f1c2a9e-0000-4000-8000-000000000409",
+                            "context": {"id": ["777"]}
+                        }),
+                    );
+                }
+                let results = inputs.iter().map(|i| created("9001", i)).collect();
+                json_response(201, &batch(results, vec![]))
+            });
+        })
+        .await;
+    let read = server
+        .mock_async(|when, then| {
+            BatchReadWhen::new(when)
+                .archived(false)
+                .body(&read_body(&["crm-1", "crm-2"]));
+            then.respond_with(|_: &HttpMockRequest| {
+                let missing = json!({
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "message": "Could not get some LEAD objects, they may be deleted or not exist. Check that ids are valid.",
+                    "context": {"ids": ["crm-1"]}
+                });
+                json_response(207, &batch(vec![found("777", "crm-2")], vec![missing]))
+            });
+        })
+        .await;
+
+    let result = client(&server)
+        .leads()
+        .unique_by("external_id")
+        .options(quick())
+        .create(["crm-1", "crm-2"].map(lead_input).to_vec())
+        .await
+        .unwrap();
+
+    assert_eq!(
+        outcome_ids(&result),
+        [
+            ("created", "9001".to_owned()),
+            ("existed", "777".to_owned())
+        ]
+    );
+    assert_eq!(result.rounds, 2);
+    create.assert_calls_async(2).await;
+    read.assert_calls_async(1).await;
+    let second: Vec<Value> = sent.lock().unwrap()[1].iter().map(without_trace).collect();
+    assert_eq!(second, [expected_create_input("crm-1")]);
+}
+
+#[tokio::test]
+async fn a_failed_look_up_leaves_the_input_unresolved_not_created_again() {
+    let server = MockServer::start_async().await;
+    let order = Arc::new(Mutex::new(Vec::<String>::new()));
+    lead_properties(&server, order).await;
+    let create = server
+        .mock_async(|when, then| {
+            BatchCreateWhen::new(when);
+            then.respond_with(|_: &HttpMockRequest| html_502());
+        })
+        .await;
+    let read = server
+        .mock_async(|when, then| {
+            BatchReadWhen::new(when);
+            then.respond_with(|_: &HttpMockRequest| {
+                json_response(500, &json!({"status": "error", "message": "internal"}))
+            });
+        })
+        .await;
+
+    let result = client(&server)
+        .leads()
+        .unique_by("external_id")
+        .options(quick().max_rounds(3))
+        .create(vec![lead_input("crm-1")])
+        .await
+        .unwrap();
+
+    create.assert_calls_async(1).await;
+    read.assert_calls_async(3).await;
+    let failures: Vec<_> = result.failed().collect();
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].may_exist, "{:?}", failures[0]);
+    assert_eq!(result.unresolved().count(), 1);
+    assert!(matches!(failures[0].cause, FailureCause::RequestFailed(_)));
+}
+
+// ---- change feed ----
+
+const T0: i64 = 1_796_026_500_250; // 2026-11-30T08:15:00.250Z
+
+fn iso(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap()
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn at(ms: i64) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(ms).unwrap()
+}
+
+fn changed(id: u64, ms: i64) -> Value {
+    record_json(
+        &id.to_string(),
+        json!({
+            "hs_lead_name": format!("Lead {id}"),
+            "hs_lastmodifieddate": iso(ms),
+            "hs_object_id": id.to_string()
+        }),
+    )
+}
+
+fn page(results: Vec<Value>) -> Value {
+    json!({"total": results.len(), "results": results})
+}
+
+fn from_body(gte: i64, limit: u32) -> Value {
+    json!({
+        "filterGroups": [{"filters": [
+            {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": gte.to_string()}
+        ]}],
+        "sorts": [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
+        "limit": limit,
+        "properties": ["hs_lead_name", "hs_lastmodifieddate"]
+    })
+}
+
+fn tie_body(eq: i64, after_id: u64, limit: u32) -> Value {
+    json!({
+        "filterGroups": [{"filters": [
+            {"propertyName": "hs_lastmodifieddate", "operator": "EQ", "value": eq.to_string()},
+            {"propertyName": "hs_object_id", "operator": "GT", "value": after_id.to_string()}
+        ]}],
+        "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+        "limit": limit,
+        "properties": ["hs_lead_name", "hs_lastmodifieddate"]
+    })
+}
+
+/// A search answered with `answer` when the body is exactly `body`.
+async fn search<'a>(server: &'a MockServer, body: Value, answer: Value) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            SearchWhen::new(when).body(&typed(body));
+            then.respond_with(move |_: &HttpMockRequest| json_response(200, &answer));
+        })
+        .await
+}
+
+fn feed_options(page_size: u32) -> ChangeFeedOptions {
+    ChangeFeedOptions::new()
+        .page_size(page_size)
+        .properties(["hs_lead_name"])
+}
+
+async fn collect(feed: hubspot_crm::ChangeStream) -> Vec<hubspot_crm::Result<hubspot_crm::Change>> {
+    feed.collect().await
+}
+
+fn delivered(items: &[hubspot_crm::Result<hubspot_crm::Change>]) -> Vec<(String, DateTime<Utc>)> {
+    items
+        .iter()
+        .map(|c| {
+            let c = c.as_ref().expect("a change");
+            assert_eq!(c.checkpoint, Checkpoint::at(c.modified_at));
+            (c.record.id.clone(), c.modified_at)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_feed_starts_its_overlap_before_the_checkpoint_and_switches_to_a_tie_scan_for_a_full_page_at_one_time()
+ {
+    let server = MockServer::start_async().await;
+    let t = T0 + 10;
+    let start = T0 - 60_000;
+    let at_t = |ids: &[u64]| ids.iter().map(|id| changed(*id, t)).collect::<Vec<_>>();
+    let pages = [
+        search(&server, from_body(start, 3), page(at_t(&[11, 12, 13]))).await,
+        // Three more at `t`: the page is full of one time, so it cannot move on by time.
+        search(&server, from_body(t, 3), page(at_t(&[11, 12, 13]))).await,
+        search(&server, tie_body(t, 0, 3), page(at_t(&[11, 12, 13]))).await,
+        search(&server, tie_body(t, 13, 3), page(at_t(&[14]))).await,
+        search(
+            &server,
+            from_body(t + 1, 3),
+            page(vec![changed(15, T0 + 500)]),
+        )
+        .await,
+    ];
+
+    let items = collect(
+        client(&server)
+            .leads()
+            .changes(Checkpoint::at(at(T0)), feed_options(3)),
+    )
+    .await;
+
+    assert_eq!(
+        delivered(&items),
+        [
+            ("11".to_owned(), at(t)),
+            ("12".to_owned(), at(t)),
+            ("13".to_owned(), at(t)),
+            ("14".to_owned(), at(t)),
+            ("15".to_owned(), at(T0 + 500)),
+        ]
+    );
+    for page in &pages {
+        page.assert_calls_async(1).await;
+    }
+}
+
+#[tokio::test]
+async fn the_overlap_follows_the_option_and_the_default_properties_are_left_to_hubspot() {
+    let server = MockServer::start_async().await;
+    let mut body = from_body(T0 - 5_000, 200);
+    body.as_object_mut().unwrap().remove("properties");
+    let only = search(&server, body, page(vec![changed(7, T0 - 1_000)])).await;
+
+    let items = collect(client(&server).leads().changes(
+        Checkpoint::at(at(T0)),
+        ChangeFeedOptions::new().overlap(Duration::from_secs(5)),
+    ))
+    .await;
+
+    assert_eq!(delivered(&items), [("7".to_owned(), at(T0 - 1_000))]);
+    only.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn an_overlapping_page_delivers_a_record_again_only_at_a_new_time() {
+    let server = MockServer::start_async().await;
+    let start = T0 - 60_000;
+    let (t1, t2, t3) = (T0 + 1, T0 + 2, T0 + 3);
+    let pages = [
+        search(
+            &server,
+            from_body(start, 2),
+            page(vec![changed(21, t1), changed(22, t2)]),
+        )
+        .await,
+        // 22 again at the same time; 21 modified since.
+        search(
+            &server,
+            from_body(t2, 2),
+            page(vec![changed(22, t2), changed(21, t3)]),
+        )
+        .await,
+        search(&server, from_body(t3, 2), page(vec![changed(21, t3)])).await,
+    ];
+
+    let items = collect(
+        client(&server)
+            .leads()
+            .changes(Checkpoint::at(at(T0)), feed_options(2)),
+    )
+    .await;
+
+    assert_eq!(
+        delivered(&items),
+        [
+            ("21".to_owned(), at(t1)),
+            ("22".to_owned(), at(t2)),
+            ("21".to_owned(), at(t3)),
+        ]
+    );
+    for page in &pages {
+        page.assert_calls_async(1).await;
+    }
+}
+
+#[tokio::test]
+async fn an_error_mid_feed_ends_the_stream_after_what_came_before() {
+    let server = MockServer::start_async().await;
+    let start = T0 - 60_000;
+    let first = search(
+        &server,
+        from_body(start, 2),
+        page(vec![changed(31, T0 + 1), changed(32, T0 + 2)]),
+    )
+    .await;
+    let failing = server
+        .mock_async(|when, then| {
+            SearchWhen::new(when).body(&typed(from_body(T0 + 2, 2)));
+            then.respond_with(|_: &HttpMockRequest| {
+                json_response(
+                    500,
+                    &json!({"status": "error", "message": "internal error", "category": "INTERNAL_ERROR"}),
+                )
+            });
+        })
+        .await;
+
+    let items = collect(
+        client(&server)
+            .leads()
+            .changes(Checkpoint::at(at(T0)), feed_options(2)),
+    )
+    .await;
+
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert_eq!(
+        delivered(&items[..2]),
+        [("31".to_owned(), at(T0 + 1)), ("32".to_owned(), at(T0 + 2))]
+    );
+    match &items[2] {
+        Err(Error::Api(api)) => assert_eq!(api.status, 500),
+        other => panic!("expected the 500, got {other:?}"),
+    }
+    first.assert_calls_async(1).await;
+    failing.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn bad_feed_options_fail_before_anything_is_sent() {
+    let server = MockServer::start_async().await;
+    let nothing = catch_all(&server).await;
+    let items = collect(client(&server).leads().changes(
+        Checkpoint::beginning(),
+        ChangeFeedOptions::new().page_size(201),
+    ))
+    .await;
+    assert_eq!(items.len(), 1);
+    match &items[0] {
+        Err(Error::Validation(e)) => assert_eq!(e.field, "page_size"),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    nothing.assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn a_record_found_after_a_lost_answer_but_created_before_the_call_already_existed() {
+    // The lost create may have been refused for it: a record older than the call is not ours.
+    let server = MockServer::start_async().await;
+    let order = Arc::new(Mutex::new(Vec::<String>::new()));
+    let _properties = lead_properties(&server, order.clone()).await;
+    let create = server
+        .mock_async(|when, then| {
+            BatchCreateWhen::new(when);
+            then.respond_with(|_: &HttpMockRequest| html_502());
+        })
+        .await;
+    let long_ago = Utc::now() - chrono::TimeDelta::days(3);
+    let read = server
+        .mock_async(|when, then| {
+            BatchReadWhen::new(when).body(&read_body(&["crm-1"]));
+            then.respond_with(move |_: &HttpMockRequest| {
+                json_response(
+                    200,
+                    &batch(vec![found_created_at("901", "crm-1", long_ago)], vec![]),
+                )
+            });
+        })
+        .await;
+    let result = retrying_client(&server)
+        .leads()
+        .unique_by("external_id")
+        .options(quick())
+        .create(vec![lead_input("crm-1")])
+        .await
+        .unwrap();
+    assert_eq!(outcome_ids(&result), [("existed", "901".to_owned())]);
+    assert_eq!(create.calls_async().await, 1);
+    assert_eq!(read.calls_async().await, 1);
+}
