@@ -122,6 +122,9 @@ impl Default for ChangeFeedOptions {
     }
 }
 
+/// Entries the de-duplication map holds before it is first pruned.
+const MIN_PRUNE_AT: usize = 1024;
+
 /// Filters the feed adds to a user's: the modification bound, and in a tie scan an id bound.
 const FEED_FILTERS: usize = 2;
 
@@ -218,6 +221,7 @@ impl<O: CrmObject> Objects<O> {
             position: start,
             tie: None,
             delivered: HashMap::new(),
+            prune_at: MIN_PRUNE_AT,
             page: VecDeque::new(),
             caught_up: false,
             failed: false,
@@ -304,8 +308,11 @@ struct Feed<O> {
     position: i64,
     /// A tie scan under way.
     tie: Option<(i64, u64)>,
-    /// Modification time (ms) of each record delivered at or after `position - overlap`.
+    /// Modification time (ms) of each record delivered at or after `position - overlap`
+    /// (and, until the next prune, some before).
     delivered: HashMap<String, i64>,
+    /// The size of `delivered` at which it is pruned next.
+    prune_at: usize,
     page: VecDeque<(Record, i64)>,
     caught_up: bool,
     failed: bool,
@@ -373,21 +380,19 @@ impl<O: CrmObject> Feed<O> {
                 }
             }
         }
-        for (record, at) in results {
-            if self.delivered.get(&record.id) == Some(&at) {
-                continue;
-            }
-            self.page.push_back((record, at));
-        }
+        self.page.extend(results);
         Ok(more || self.tie.is_some())
     }
 
     fn deliver(&mut self, record: Record, at: i64) -> Change {
         self.position = self.position.max(at);
         self.delivered.insert(record.id.clone(), at);
-        let keep_from = self.position.saturating_sub(self.overlap);
-        if self.delivered.len() > 1024 && self.delivered.len().is_power_of_two() {
+        if self.delivered.len() >= self.prune_at {
+            // No search reaches below `position - overlap` again: forget what lies there,
+            // and prune next when the map has doubled, so pruning stays linear overall.
+            let keep_from = self.position.saturating_sub(self.overlap);
             self.delivered.retain(|_, at| *at >= keep_from);
+            self.prune_at = (self.delivered.len() * 2).max(MIN_PRUNE_AT);
         }
         let modified_at = Utc
             .timestamp_millis_opt(at)

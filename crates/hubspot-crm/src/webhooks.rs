@@ -11,6 +11,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, Mac};
 use reqwest::header::HeaderMap;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -416,14 +417,8 @@ fn decode_v3_uri(uri: &str) -> Cow<'_, str> {
 
 /// A 64-digit hex SHA-256 (either case) as bytes.
 fn decode_hex_sha256(hex: &[u8]) -> Option<[u8; 32]> {
-    if hex.len() != 64 {
-        return None;
-    }
-    let digit = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = [0u8; 32];
-    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        *byte = digit(pair[0])? << 4 | digit(pair[1])?;
-    }
+    hex::decode_to_slice(hex, &mut out).ok()?;
     Some(out)
 }
 
@@ -838,13 +833,11 @@ fn lenient_u64(value: &Value) -> Option<u64> {
     }
 }
 
-/// A record id, sent as a whole number or a non-empty string.
+/// A record id, sent as a number or a non-empty string (as [`RecordId`] reads them).
 fn lenient_id(value: &Value) -> Option<RecordId> {
-    match value {
-        Value::Number(n) => n.as_u64().map(|n| RecordId(n.to_string())),
-        Value::String(s) if !s.is_empty() => Some(RecordId(s.clone())),
-        _ => None,
-    }
+    RecordId::deserialize(value)
+        .ok()
+        .filter(|id| !id.is_empty())
 }
 
 #[cfg(test)]
