@@ -10,8 +10,8 @@ use common::{
     TOKEN, client, client_with, fast_retry, lead_input, lead_name_counts, requests_to, sandbox,
 };
 use hubspot_crm::{
-    Client, Error, FailureCause, NewRecord, RateLimits, ReadOptions, RetryPolicy, Window,
-    lead_properties as p,
+    Client, DailyBudget, Error, FailureCause, NewRecord, RateLimits, ReadOptions, RetryPolicy,
+    Window, lead_properties as p,
 };
 use hubspot_sandbox::{Sandbox, SandboxConfig};
 
@@ -231,6 +231,7 @@ async fn the_client_limiter_keeps_concurrent_reads_under_the_sandbox_limit() {
         general: Some(Window::new(10, window)),
         search: None,
         follow_headers: true,
+        daily: None,
     };
     let client = client_with(&sandbox, fast_retry(), limits);
 
@@ -322,6 +323,30 @@ async fn the_daily_limit_is_final_and_not_retried() {
     assert_eq!(api.status, 429);
     assert_eq!(api.policy_name.as_deref(), Some("DAILY"));
     assert_eq!(sandbox.request_count(), 4, "not retried");
+}
+
+#[tokio::test]
+async fn a_daily_budget_stops_before_hubspots_daily_429() {
+    let sandbox = sandbox(SandboxConfig::new().daily_limit(3)).await;
+    let (_, ids) = seed(&sandbox, 1);
+    let limits = RateLimits {
+        daily: Some(DailyBudget::new(250_000)),
+        follow_headers: true,
+        ..RateLimits::off()
+    };
+    let client = client_with(&sandbox, fast_retry(), limits);
+    for _ in 0..3 {
+        client.leads().get(&ids[0]).await.unwrap();
+    }
+    // HubSpot's headers said nothing is left: the fourth is refused unsent.
+    let error = client.leads().get(&ids[0]).await.unwrap_err();
+    let Error::DailyBudgetSpent { budget, resets_at } = &error else {
+        panic!("expected the daily budget, got {error:?}");
+    };
+    assert_eq!(*budget, 250_000);
+    assert!(*resets_at > chrono::Utc::now());
+    assert_eq!(sandbox.request_count(), 3, "nothing sent after the budget");
+    assert_eq!(sandbox.rate_limited_count(), 0);
 }
 
 #[tokio::test]

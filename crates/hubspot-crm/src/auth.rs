@@ -75,6 +75,10 @@ impl StaticToken {
     pub fn new(token: impl Into<String>) -> Self {
         StaticToken(Secret::new(token))
     }
+
+    pub(crate) fn from_secret(token: Secret) -> Self {
+        StaticToken(token)
+    }
 }
 
 impl TokenProvider for StaticToken {

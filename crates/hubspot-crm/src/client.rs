@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::auth::{OAuthRefresh, StaticToken, TokenProvider};
 use crate::cache::KeyedCache;
 use crate::error::{Error, Result, ValidationError};
-use crate::limit::RateLimits;
+use crate::limit::{Limiter, RateLimits};
 use crate::model::{AssociationLabel, PropertyDefinitions};
 use crate::retry::RetryPolicy;
 use crate::transport::{Call, DEFAULT_MAX_BODY_BYTES, Shared};
@@ -99,7 +99,7 @@ impl Client {
 
     /// The rate limits in force.
     pub fn rate_limits(&self) -> RateLimits {
-        self.transport.limits
+        *self.transport.limiter.limits()
     }
 
     /// The longest answer body read, in bytes (see [`ClientBuilder::max_body_bytes`]).
@@ -176,12 +176,16 @@ pub struct ClientBuilder {
     limits: RateLimits,
     max_body_bytes: u64,
     version: ApiVersion,
+    #[cfg(feature = "redis")]
+    store: Option<crate::limit::redis::RedisStore>,
 }
 
 /// Where tokens come from; OAuth is kept apart until `build` checks it.
 #[derive(Debug)]
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 enum AuthSource {
-    Provider(Arc<dyn TokenProvider>),
+    /// A fixed token (kept to name the app's rate-limit keys), or any provider.
+    Provider(Arc<dyn TokenProvider>, Option<crate::auth::Secret>),
     OAuth(Box<OAuthRefresh>),
 }
 
@@ -197,6 +201,8 @@ impl Default for ClientBuilder {
             limits: RateLimits::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             version: ApiVersion::default(),
+            #[cfg(feature = "redis")]
+            store: None,
         }
     }
 }
@@ -237,7 +243,11 @@ pub(crate) fn check_url(
 impl ClientBuilder {
     /// A private app's access token, or an OAuth access token, sent as `Authorization: Bearer`.
     pub fn access_token(mut self, token: impl Into<String>) -> Self {
-        self.auth = Some(AuthSource::Provider(Arc::new(StaticToken::new(token))));
+        let token = crate::auth::Secret::new(token);
+        self.auth = Some(AuthSource::Provider(
+            Arc::new(StaticToken::from_secret(token.clone())),
+            Some(token),
+        ));
         self
     }
 
@@ -250,7 +260,7 @@ impl ClientBuilder {
 
     /// Any token source.
     pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
-        self.auth = Some(AuthSource::Provider(provider));
+        self.auth = Some(AuthSource::Provider(provider, None));
         self
     }
 
@@ -291,6 +301,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Keeps the rate-limit counts in Redis, shared with every other process of the same app,
+    /// instead of in this process: together they keep to one window and one daily budget.
+    /// What is counted is still [`Self::rate_limits`]. See [`RedisStore`](crate::RedisStore).
+    #[cfg(feature = "redis")]
+    pub fn rate_limit_store(mut self, store: crate::limit::redis::RedisStore) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     /// The longest answer body the client reads, in bytes (default 64 MiB; HubSpot's largest
     /// answers are a few MB). A longer body is not read past the cap: the call fails with
     /// [`Error::BodyTooLarge`], or [`Error::OutcomeUnknown`] for a create HubSpot answered
@@ -319,8 +338,10 @@ impl ClientBuilder {
     }
 
     /// Builds the client; fails without a token, with a malformed base URL or OAuth token
-    /// URL, or with a zero body cap.
+    /// URL, with a zero body cap, or with rate limits that cannot work.
     pub fn build(self) -> Result<Client> {
+        self.limits.check()?;
+        let limiter = self.limiter()?;
         let auth = match self.auth {
             None => {
                 return Err(Error::validation(
@@ -328,7 +349,7 @@ impl ClientBuilder {
                     "no access token or OAuth credentials given",
                 ));
             }
-            Some(AuthSource::Provider(provider)) => provider,
+            Some(AuthSource::Provider(provider, _)) => provider,
             Some(AuthSource::OAuth(mut oauth)) => {
                 oauth.check()?;
                 oauth.cap_body(self.max_body_bytes);
@@ -355,11 +376,31 @@ impl ClientBuilder {
                 http,
                 auth,
                 self.retry,
-                self.limits,
+                limiter,
                 self.max_body_bytes,
             )),
             caches: Arc::default(),
             version: self.version,
         })
+    }
+}
+
+impl ClientBuilder {
+    /// The limiter over the configured store.
+    fn limiter(&self) -> Result<Limiter> {
+        #[cfg(feature = "redis")]
+        if let Some(store) = &self.store {
+            let token = match &self.auth {
+                Some(AuthSource::Provider(_, token)) => token.as_ref().map(|t| t.expose()),
+                _ => None,
+            };
+            let shared = store.for_app(&self.limits, token)?;
+            return Ok(Limiter::shared(
+                self.limits,
+                Arc::new(shared),
+                store.on_unreachable_setting(),
+            ));
+        }
+        Ok(Limiter::in_process(self.limits))
     }
 }

@@ -80,6 +80,26 @@ pub enum Error {
         /// The budget of the call ([`RetryPolicy::max_elapsed`](crate::RetryPolicy::max_elapsed)).
         max_elapsed: std::time::Duration,
     },
+    /// The daily budget set in [`RateLimits::daily`](crate::RateLimits::daily) is used up
+    /// (counted by this client, by every process sharing its store, and as HubSpot's headers
+    /// report): the request was not sent. It resets at `resets_at`.
+    #[error(
+        "the daily budget of {budget} requests is used up until {resets_at}; the request was not sent"
+    )]
+    DailyBudgetSpent {
+        /// Requests allowed per day.
+        budget: u64,
+        /// When the account's next day starts.
+        resets_at: chrono::DateTime<chrono::Utc>,
+    },
+    /// The shared rate-limit store could not be reached (and
+    /// [`OnUnreachable`](crate::OnUnreachable) said to fail, or to wait and the call's budget
+    /// ran out): the request was not sent.
+    #[error("the shared rate-limit store is unreachable ({message}); the request was not sent")]
+    RateLimitStore {
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl Error {

@@ -3,7 +3,8 @@
 //! - every lead operation HubSpot documents, with lead-specific validation before sending;
 //! - batches of any size, each input accounted for; streaming list and search past 10,000;
 //! - association types by name, and label lookups;
-//! - rate limiting, retries that never duplicate a create, OAuth refresh, tracing;
+//! - rate limiting (in process, or shared by every process of an app in Redis with the
+//!   `redis` feature), retries that never duplicate a create, OAuth refresh, tracing;
 //! - HubSpot's legacy `v3`/`v4` API (the default) and the dated 2026-09 API, one switch
 //!   ([`ClientBuilder::api_version`]) for every operation.
 //!
@@ -45,7 +46,9 @@ pub use changes::{Change, ChangeFeedOptions, ChangeStream, Checkpoint};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use error::{ApiError, ApiErrorDetail, AuthError, Error, Result, ValidationError};
 pub use leads::{Lead, Leads, NewLead, properties as lead_properties};
-pub use limit::{RateLimits, Window};
+#[cfg(feature = "redis")]
+pub use limit::redis::RedisStore;
+pub use limit::{DailyBudget, OnUnreachable, RateLimits, Window};
 pub use model::{
     AssociationCategory, AssociationLabel, AssociationType, NewRecord, Page, PropertyDefinition,
     PropertyDefinitions, PropertyOption, PropertyValue, ReadOptions, Record, RecordUpdate,

@@ -1,15 +1,28 @@
-//! Client-side rate limiting for HubSpot's rolling windows.
+//! Client-side rate limiting for HubSpot's rolling windows and daily budget.
 //!
 //! HubSpot counts requests in a *rolling* window (e.g. 100 per 10 s). A token bucket (GCRA, as
 //! in `governor`) allows its burst plus its refill inside one window, up to twice the limit, so
 //! this is a sliding log of send times instead: it never lets more than `max` requests start
 //! within any `window`.
+//!
+//! The counts live in a store: in this process ([`local`]), or in Redis so that every process
+//! of one app shares them (`redis`, with the `redis` feature). [`Limiter`] is the part every
+//! store shares: waiting, HubSpot's headers, and what to do when a shared store is unreachable.
 
-use std::collections::VecDeque;
+mod local;
+#[cfg(feature = "redis")]
+pub(crate) mod redis;
+
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Mutex;
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use http::HeaderMap;
 use tokio::time::Instant;
+
+use crate::error::ValidationError;
+pub(crate) use local::LocalStore;
 
 /// The numbers of one rolling-window limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,8 +66,15 @@ pub struct RateLimits {
     pub search: Option<Window>,
     /// Follow the `X-HubSpot-RateLimit-*` headers HubSpot sends: its `Max` and
     /// `Interval-Milliseconds` replace the numbers of `general`, and requests it counted that
-    /// this client did not send (other processes of the same app) are waited for too.
+    /// this client did not send (other processes of the same app) are waited for too; with a
+    /// [`daily`](Self::daily) budget, `X-HubSpot-RateLimit-Daily-Remaining` corrects its count.
     pub follow_headers: bool,
+    /// The account's daily budget: once this many requests were sent since midnight in the
+    /// account's time zone, calls fail with [`Error::DailyBudgetSpent`](crate::Error::DailyBudgetSpent)
+    /// before sending instead of running into HubSpot's daily 429. `None` (the default) leaves
+    /// the daily limit to HubSpot. Counted per process, or by every process together with a
+    /// shared store.
+    pub daily: Option<DailyBudget>,
 }
 
 impl RateLimits {
@@ -75,6 +95,7 @@ impl RateLimits {
             general: None,
             search: None,
             follow_headers: false,
+            daily: None,
         }
     }
 }
@@ -86,8 +107,109 @@ impl Default for RateLimits {
             general: Some(Self::FREE_STARTER),
             search: Some(Self::SEARCH),
             follow_headers: true,
+            daily: None,
         }
     }
+}
+
+impl RateLimits {
+    /// Checks the numbers that cannot work: a daily budget of zero, or a time zone offset
+    /// beyond any on Earth.
+    pub(crate) fn check(&self) -> Result<(), ValidationError> {
+        if let Some(daily) = &self.daily {
+            if daily.requests == 0 {
+                return Err(ValidationError::new(
+                    "rate_limits.daily.requests",
+                    "must be at least 1",
+                ));
+            }
+            if !(-12 * 60..=14 * 60).contains(&daily.utc_offset_minutes) {
+                return Err(ValidationError::new(
+                    "rate_limits.daily.utc_offset_minutes",
+                    format!(
+                        "{} is not an offset from UTC (-720 to 840 minutes)",
+                        daily.utc_offset_minutes
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A daily request budget, reset at midnight in the account's time zone.
+///
+/// ```
+/// use hubspot_crm::{DailyBudget, RateLimits};
+///
+/// // A Professional account (625,000 a day) in New York (UTC-5 in winter), keeping 25,000
+/// // for other integrations.
+/// let limits = RateLimits {
+///     general: Some(RateLimits::PROFESSIONAL),
+///     daily: Some(DailyBudget::new(600_000).utc_offset_minutes(-5 * 60)),
+///     ..RateLimits::default()
+/// };
+/// # let _ = limits;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DailyBudget {
+    /// Requests allowed per day.
+    pub requests: u64,
+    /// The account's time zone as minutes east of UTC (New York in winter is `-300`): the day
+    /// starts at midnight there. HubSpot resets its own count at the account's midnight, so
+    /// an offset that is off makes the client stop early or run into HubSpot's daily 429.
+    pub utc_offset_minutes: i32,
+}
+
+impl DailyBudget {
+    /// `requests` a day, the day starting at midnight UTC.
+    pub const fn new(requests: u64) -> Self {
+        DailyBudget {
+            requests,
+            utc_offset_minutes: 0,
+        }
+    }
+
+    /// The account's time zone, in minutes east of UTC.
+    pub const fn utc_offset_minutes(mut self, minutes: i32) -> Self {
+        self.utc_offset_minutes = minutes;
+        self
+    }
+
+    /// The account's day that `unix_ms` falls in (days since 1970-01-01 there), and when the
+    /// next one starts, in milliseconds since the epoch.
+    pub(crate) fn day_of(&self, unix_ms: i64) -> (i64, i64) {
+        let offset_ms = i64::from(self.utc_offset_minutes) * 60_000;
+        let day = (unix_ms + offset_ms).div_euclid(DAY_MS);
+        (day, (day + 1) * DAY_MS - offset_ms)
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Milliseconds since the epoch, by the wall clock (the daily budget follows the calendar).
+pub(crate) fn unix_millis() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+/// What a shared store does while it cannot be reached (down, or slower than its timeout).
+/// Never unlimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnUnreachable {
+    /// Requests wait for the store to come back, within each call's retry budget
+    /// ([`RetryPolicy::max_elapsed`](crate::RetryPolicy::max_elapsed)); past it the call fails
+    /// with [`Error::RateLimitStore`](crate::Error::RateLimitStore), unsent.
+    Wait,
+    /// Calls fail at once with [`Error::RateLimitStore`](crate::Error::RateLimitStore),
+    /// unsent.
+    Fail,
+    /// Requests go on under an in-process limiter, with a warning, until the store answers
+    /// again (tried once a second). The process keeps to `1/workers` of each window, so that
+    /// `workers` processes falling back together stay within the app's limit.
+    InProcess {
+        /// How many processes share the app's limits (at least 1).
+        workers: u32,
+    },
 }
 
 const MAX_OBSERVED: u64 = 10_000;
@@ -109,185 +231,472 @@ pub(crate) fn reported_window(ms: u64) -> Option<Duration> {
     (!window.is_zero() && window <= MAX_REPORTED_WINDOW).then_some(window)
 }
 
-/// A sliding-log limiter: the send times of the last `max` requests.
+/// The windows a store keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Bucket {
+    /// The app's rolling window.
+    General,
+    /// The search endpoints' own window.
+    Search,
+}
+
+/// What one request counts against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Want {
+    pub(crate) search: bool,
+    pub(crate) general: bool,
+    pub(crate) daily: bool,
+}
+
+/// The slot a request took, to settle when its answer arrives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Slot {
+    /// Unique within the store that gave it.
+    pub(crate) id: u64,
+    pub(crate) want: Want,
+}
+
+/// A store's answer to a request for room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Take {
+    /// Recorded in every window wanted, at one moment.
+    Taken(Slot),
+    /// No room now; there may be after this long. Nothing was recorded.
+    Wait(Duration),
+    /// The daily budget is used up until `resets_at_ms` (milliseconds since the epoch).
+    DailySpent { budget: u64, resets_at_ms: i64 },
+}
+
+/// What HubSpot's headers said about the app's usage, already bounded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Report {
+    pub(crate) window: Option<ReportedWindow>,
+    /// Requests of the day HubSpot counted.
+    pub(crate) daily_used: Option<u64>,
+}
+
+/// HubSpot's rolling window, as reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ReportedWindow {
+    pub(crate) max: u32,
+    pub(crate) remaining: u64,
+    pub(crate) length: Duration,
+}
+
+/// Why a store could not answer.
+#[derive(Clone, Debug)]
+pub(crate) struct StoreError(pub(crate) String);
+
+pub(crate) type StoreResult<T> = Result<T, StoreError>;
+
+/// Where a limiter keeps its counts. Each method is one atomic step: `take` checks every
+/// window wanted and records the request in all of them at one moment, or records nothing.
+pub(crate) trait LimitStore: Send + Sync + std::fmt::Debug {
+    /// Room for one request, or how long until there may be.
+    fn take(&self, want: Want) -> BoxFuture<'_, StoreResult<Take>>;
+    /// Moves `slot` to now, when the answer arrived.
+    fn settle(&self, slot: Slot) -> BoxFuture<'_, StoreResult<()>>;
+    /// Aligns with HubSpot's count: its window replaces the configured one, requests it
+    /// counted that nobody recorded are added, and its daily count is taken if higher.
+    fn observe(&self, report: Report) -> BoxFuture<'_, StoreResult<()>>;
+    /// Holds back every request of `bucket` for `wait` (HubSpot answered 429).
+    fn pause(&self, bucket: Bucket, wait: Duration) -> BoxFuture<'_, StoreResult<()>>;
+}
+
+/// Why the limiter did not let a request go.
+#[derive(Clone, Debug)]
+pub(crate) enum Refusal {
+    /// The wait would run past the call's deadline; this much was still to wait.
+    Wait(Duration),
+    /// The daily budget is used up.
+    DailySpent {
+        budget: u64,
+        resets_at: DateTime<Utc>,
+    },
+    /// The shared store could not be reached and the configuration says not to go on.
+    Unavailable(String),
+}
+
+/// A slot, and which store holds it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Held {
+    slot: Slot,
+    in_fallback: bool,
+}
+
+/// How often a shared store is tried again while requests run on the in-process fallback.
+const RETRY_STORE_EVERY: Duration = Duration::from_secs(1);
+/// The longest pause between tries of an unreachable store, with [`OnUnreachable::Wait`].
+const MAX_STORE_BACKOFF: Duration = Duration::from_secs(2);
+
+/// The limiter of one client and its clones, over its store.
 #[derive(Debug)]
-pub(crate) struct SlidingWindow {
-    state: Mutex<LogState>,
+pub(crate) struct Limiter {
+    limits: RateLimits,
     /// The largest `max` HubSpot's headers may set.
     max_reported: u32,
+    store: Arc<dyn LimitStore>,
+    /// Set when `store` is shared, and so can be unreachable.
+    shared: Option<SharedStore>,
 }
 
 #[derive(Debug)]
-struct LogState {
-    window: Window,
-    sent: VecDeque<Instant>,
-    /// No request starts before this (HubSpot answered 429).
-    blocked_until: Option<Instant>,
+struct SharedStore {
+    on_unreachable: OnUnreachable,
+    fallback: Option<LocalStore>,
+    /// Since when the store has been unreachable, and when to try it again.
+    outage: std::sync::Mutex<Option<Outage>>,
 }
 
-/// Waits until every one of `limiters` has room at the same moment, and records the request
-/// in all of them at that moment: a request held back by one limiter takes no slot in the
-/// others meanwhile, so each counts requests when they are actually sent. Returns the time
-/// recorded and how long it waited (zero when there was room at once).
-///
-/// Never sleeps past `deadline`: when the earliest moment with room is later, it returns how
-/// long that would still have been, and records nothing.
-pub(crate) async fn acquire_all(
-    limiters: &[&SlidingWindow],
-    deadline: Option<Instant>,
-) -> Result<(Instant, Duration), Duration> {
-    let started = Instant::now();
-    let mut slept = false;
-    loop {
-        // Always locked in the order given (search before general), so never a deadlock.
-        let mut states = Vec::with_capacity(limiters.len());
-        for limiter in limiters {
-            states.push(limiter.state.lock().await);
-        }
-        let now = Instant::now();
-        let free_at = states
-            .iter_mut()
-            .filter_map(|state| {
-                state.forget_before(now);
-                state.free_at(now)
-            })
-            .max();
-        match free_at {
-            None => {
-                for state in &mut states {
-                    state.sent.push_back(now);
-                }
-                let waited = if slept { now - started } else { Duration::ZERO };
-                return Ok((now, waited));
-            }
-            Some(at) if deadline.is_some_and(|deadline| at > deadline) => {
-                return Err(at - now);
-            }
-            Some(at) => {
-                drop(states);
-                slept = true;
-                tokio::time::sleep_until(at).await;
-            }
+#[derive(Clone, Copy, Debug)]
+struct Outage {
+    since: Instant,
+    retry_at: Instant,
+}
+
+impl Limiter {
+    /// Counts in this process.
+    pub(crate) fn in_process(limits: RateLimits) -> Self {
+        Limiter {
+            max_reported: limits
+                .general
+                .map_or(MAX_DOCUMENTED_LIMIT, |w| w.max.max(MAX_DOCUMENTED_LIMIT)),
+            store: Arc::new(LocalStore::new(&limits)),
+            shared: None,
+            limits,
         }
     }
-}
 
-impl SlidingWindow {
-    pub(crate) fn new(window: Window) -> Self {
-        let window = Window {
-            max: window.max.max(1),
-            ..window
+    /// Counts in a store shared with other processes.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn shared(
+        limits: RateLimits,
+        store: Arc<dyn LimitStore>,
+        on_unreachable: OnUnreachable,
+    ) -> Self {
+        let fallback = match on_unreachable {
+            OnUnreachable::InProcess { workers } => {
+                let share = |w: Window| Window::new((w.max / workers.max(1)).max(1), w.length);
+                Some(LocalStore::new(&RateLimits {
+                    general: limits.general.map(share),
+                    search: limits.search.map(share),
+                    daily: limits.daily.map(|d| DailyBudget {
+                        requests: (d.requests / u64::from(workers.max(1))).max(1),
+                        ..d
+                    }),
+                    ..limits
+                }))
+            }
+            OnUnreachable::Wait | OnUnreachable::Fail => None,
         };
-        SlidingWindow {
-            max_reported: window.max.max(MAX_DOCUMENTED_LIMIT),
-            state: Mutex::new(LogState {
-                window,
-                sent: VecDeque::new(),
-                blocked_until: None,
+        Limiter {
+            shared: Some(SharedStore {
+                on_unreachable,
+                fallback,
+                outage: std::sync::Mutex::new(None),
             }),
+            store,
+            ..Limiter::in_process(limits)
         }
     }
 
-    /// Waits until a request may start and records it; returns the time recorded and how
-    /// long it waited (zero when there was room at once).
+    /// The limits configured.
+    pub(crate) fn limits(&self) -> &RateLimits {
+        &self.limits
+    }
+
+    /// Waits for room for one request (a search when `search`) in every window it counts
+    /// against and in the daily budget, and records it there at one moment: a request held
+    /// back by one window takes no slot in the others meanwhile. Returns how long it waited
+    /// and the slot, to settle when the answer arrives. Never sleeps past `deadline`.
+    pub(crate) async fn acquire(
+        &self,
+        search: bool,
+        deadline: Option<Instant>,
+    ) -> Result<(Duration, Option<Held>), Refusal> {
+        let want = Want {
+            search: search && self.limits.search.is_some(),
+            general: self.limits.general.is_some(),
+            daily: self.limits.daily.is_some(),
+        };
+        if !(want.search || want.general || want.daily) {
+            return Ok((Duration::ZERO, None));
+        }
+        let started = Instant::now();
+        let mut slept = false;
+        let mut store_failures = 0;
+        loop {
+            let in_fallback = self.in_fallback();
+            let taken = self.store_for(in_fallback).take(want).await;
+            let wait = match taken {
+                Ok(Take::Taken(slot)) => {
+                    if !in_fallback {
+                        self.reachable();
+                    }
+                    let waited = if slept {
+                        started.elapsed()
+                    } else {
+                        Duration::ZERO
+                    };
+                    return Ok((waited, Some(Held { slot, in_fallback })));
+                }
+                Ok(Take::Wait(wait)) => wait,
+                Ok(Take::DailySpent {
+                    budget,
+                    resets_at_ms,
+                }) => {
+                    return Err(Refusal::DailySpent {
+                        budget,
+                        resets_at: DateTime::from_timestamp_millis(resets_at_ms)
+                            .unwrap_or(DateTime::<Utc>::MAX_UTC),
+                    });
+                }
+                Err(error) => {
+                    self.unreachable(&error);
+                    match self.shared.as_ref().map(|s| s.on_unreachable) {
+                        Some(OnUnreachable::InProcess { .. }) => continue,
+                        Some(OnUnreachable::Wait) => {
+                            store_failures += 1;
+                            let backoff = Duration::from_millis(100)
+                                .saturating_mul(1 << (store_failures - 1).min(5))
+                                .min(MAX_STORE_BACKOFF);
+                            if deadline.is_some_and(|d| Instant::now() + backoff > d) {
+                                return Err(Refusal::Unavailable(error.0));
+                            }
+                            backoff
+                        }
+                        Some(OnUnreachable::Fail) | None => {
+                            return Err(Refusal::Unavailable(error.0));
+                        }
+                    }
+                }
+            };
+            if deadline.is_some_and(|d| Instant::now() + wait > d) {
+                return Err(Refusal::Wait(wait));
+            }
+            slept = true;
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// HubSpot counts a request when it arrives, which can be well after the limiter let it
+    /// go (a new connection, a slow network): the slot moves to when the answer came, a time
+    /// after the arrival, so the next window never overlaps HubSpot's.
+    pub(crate) async fn settle(&self, held: Option<Held>) {
+        let Some(held) = held else { return };
+        if let Err(error) = self.store_for(held.in_fallback).settle(held.slot).await {
+            self.unreachable(&error);
+        }
+    }
+
+    /// Feeds HubSpot's rate-limit headers to the store; returns the window length HubSpot
+    /// reported, if it did. A window longer than a minute is no window of HubSpot's: those
+    /// headers are ignored, so that they cannot stall the client.
+    pub(crate) async fn observe(&self, headers: &HeaderMap) -> Option<Duration> {
+        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+        let interval =
+            number("x-hubspot-ratelimit-interval-milliseconds").and_then(reported_window);
+        if !self.limits.follow_headers {
+            return interval;
+        }
+        let window = match (
+            self.limits.general,
+            number("x-hubspot-ratelimit-max"),
+            number("x-hubspot-ratelimit-remaining"),
+            interval,
+        ) {
+            (Some(_), Some(max), Some(remaining), Some(length)) => {
+                // Capped at HubSpot's largest tier (or the configured limit, if higher),
+                // whatever a proxy sends.
+                let max = max.min(u64::from(self.max_reported).min(MAX_OBSERVED)) as u32;
+                (max > 0).then_some(ReportedWindow {
+                    max,
+                    remaining: remaining.min(MAX_OBSERVED),
+                    length,
+                })
+            }
+            _ => None,
+        };
+        let daily_used = match (
+            self.limits.daily,
+            number("x-hubspot-ratelimit-daily"),
+            number("x-hubspot-ratelimit-daily-remaining"),
+        ) {
+            // What is left is what HubSpot says is left, and never more than the budget
+            // minus what HubSpot counted.
+            (Some(budget), Some(daily), Some(remaining)) => Some(
+                daily
+                    .saturating_sub(remaining)
+                    .max(budget.requests.saturating_sub(remaining)),
+            ),
+            _ => None,
+        };
+        if window.is_some() || daily_used.is_some() {
+            let in_fallback = self.in_fallback();
+            let mut report = Report { window, daily_used };
+            if let (true, Some(OnUnreachable::InProcess { workers })) =
+                (in_fallback, self.shared.as_ref().map(|s| s.on_unreachable))
+            {
+                // HubSpot's numbers are the whole app's; the fallback keeps to its share.
+                if let Some(window) = &mut report.window {
+                    window.max = (window.max / workers.max(1)).max(1);
+                }
+            }
+            if let Err(error) = self.store_for(in_fallback).observe(report).await {
+                self.unreachable(&error);
+            }
+        }
+        interval
+    }
+
+    /// Holds back every request of `bucket` for `wait`, after HubSpot answered 429: other
+    /// tasks (and, with a shared store, other processes) pause too instead of each running
+    /// into the limit.
+    pub(crate) async fn pause(&self, bucket: Bucket, wait: Duration) {
+        let in_fallback = self.in_fallback();
+        if let Err(error) = self.store_for(in_fallback).pause(bucket, wait).await {
+            self.unreachable(&error);
+            if let Some(fallback) = self.shared.as_ref().and_then(|s| s.fallback.as_ref()) {
+                let _ = fallback.pause(bucket, wait).await;
+            }
+        }
+    }
+
+    fn store_for(&self, in_fallback: bool) -> &dyn LimitStore {
+        match self.shared.as_ref().and_then(|s| s.fallback.as_ref()) {
+            Some(fallback) if in_fallback => fallback,
+            _ => &*self.store,
+        }
+    }
+
+    /// Whether requests go to the in-process fallback now: the shared store is down and not
+    /// due for another try.
+    fn in_fallback(&self) -> bool {
+        let Some(shared) = self.shared.as_ref().filter(|s| s.fallback.is_some()) else {
+            return false;
+        };
+        let outage = lock(&shared.outage);
+        outage.is_some_and(|o| Instant::now() < o.retry_at)
+    }
+
+    fn unreachable(&self, error: &StoreError) {
+        let Some(shared) = &self.shared else { return };
+        let now = Instant::now();
+        let mut outage = lock(&shared.outage);
+        match &mut *outage {
+            Some(o) => o.retry_at = now + RETRY_STORE_EVERY,
+            None => {
+                *outage = Some(Outage {
+                    since: now,
+                    retry_at: now + RETRY_STORE_EVERY,
+                });
+                match shared.on_unreachable {
+                    OnUnreachable::InProcess { workers } => tracing::warn!(
+                        error = %error.0,
+                        workers,
+                        "the shared rate-limit store is unreachable; limiting in this process \
+                         to 1/{workers} of each window until it is back"
+                    ),
+                    OnUnreachable::Wait => tracing::warn!(
+                        error = %error.0,
+                        "the shared rate-limit store is unreachable; requests wait for it"
+                    ),
+                    OnUnreachable::Fail => tracing::warn!(
+                        error = %error.0,
+                        "the shared rate-limit store is unreachable; calls fail unsent"
+                    ),
+                }
+            }
+        }
+    }
+
+    fn reachable(&self) {
+        let Some(shared) = &self.shared else { return };
+        if let Some(outage) = lock(&shared.outage).take() {
+            tracing::info!(
+                after_ms = outage.since.elapsed().as_millis() as u64,
+                "the shared rate-limit store is reachable again"
+            );
+        }
+    }
+
+    /// Whether the shared store is taken for unreachable now, for tests.
     #[cfg(test)]
-    pub(crate) async fn acquire(&self) -> (Instant, Duration) {
-        match acquire_all(&[self], None).await {
-            Ok(taken) => taken,
-            Err(_) => unreachable!("no deadline"),
-        }
-    }
-
-    /// Aligns with what HubSpot reports: its numbers replace ours, and requests it counted
-    /// that this client did not send (other processes of the same app) are added. `length`
-    /// is a window [`reported_window`] accepted; `max` is capped at HubSpot's largest tier
-    /// (or the configured limit, if higher), whatever a proxy sends.
-    pub(crate) async fn observe(&self, max: u64, remaining: u64, length: Duration) {
-        let max = max.min(u64::from(self.max_reported).min(MAX_OBSERVED)) as u32;
-        let mut state = self.state.lock().await;
-        if max > 0 && !length.is_zero() {
-            state.window = Window::new(max, length);
-        }
-        let now = Instant::now();
-        state.forget_before(now);
-        let local_remaining = (state.window.max as usize).saturating_sub(state.sent.len());
-        let unseen = local_remaining.saturating_sub(remaining.min(MAX_OBSERVED) as usize);
-        state.sent.extend(std::iter::repeat_n(now, unseen));
-    }
-
-    /// Moves the slot recorded at `sent` to now, when the answer arrived.
-    pub(crate) async fn settle(&self, sent: Instant) {
-        let mut state = self.state.lock().await;
-        let now = Instant::now();
-        if let Some(slot) = state.sent.iter().rposition(|t| *t == sent) {
-            state.sent.remove(slot);
-        }
-        let position = state.sent.partition_point(|t| *t <= now);
-        state.sent.insert(position, now);
-        state.forget_before(now);
-    }
-
-    /// Holds back every request for `wait`, after HubSpot answered 429: other tasks pause too
-    /// instead of each running into the limit.
-    pub(crate) async fn block_for(&self, wait: Duration) {
-        let mut state = self.state.lock().await;
-        let until = Instant::now() + wait;
-        if state.blocked_until.is_none_or(|t| t < until) {
-            state.blocked_until = Some(until);
-        }
+    pub(crate) fn in_outage(&self) -> bool {
+        self.shared
+            .as_ref()
+            .is_some_and(|s| lock(&s.outage).is_some())
     }
 }
 
-impl LogState {
-    /// When the next request may start, or `None` when it may start now.
-    fn free_at(&self, now: Instant) -> Option<Instant> {
-        match self.blocked_until {
-            Some(until) if until > now => Some(until),
-            _ if self.sent.len() < self.window.max as usize => None,
-            _ => Some(self.sent[self.sent.len() - self.window.max as usize] + self.window.length),
-        }
-    }
-
-    fn forget_before(&mut self, now: Instant) {
-        while self
-            .sent
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window.length)
-        {
-            self.sent.pop_front();
-        }
-    }
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
     use super::*;
 
+    fn general(window: Window) -> RateLimits {
+        RateLimits {
+            general: Some(window),
+            search: None,
+            follow_headers: true,
+            daily: None,
+        }
+    }
+
+    /// A limiter over an in-process store the test can look into.
+    fn inspectable(limits: RateLimits) -> (Limiter, Arc<LocalStore>) {
+        let store = Arc::new(LocalStore::new(&limits));
+        let limiter = Limiter::shared(limits, store.clone(), OnUnreachable::Fail);
+        (limiter, store)
+    }
+
+    async fn take(limiter: &Limiter) -> Held {
+        limiter.acquire(false, None).await.unwrap().1.unwrap()
+    }
+
     /// How long `acquire` waited.
-    async fn waited(limiter: &SlidingWindow) -> Duration {
-        limiter.acquire().await.1
+    async fn waited(limiter: &Limiter) -> Duration {
+        limiter.acquire(false, None).await.unwrap().0
+    }
+
+    fn headers(max: u64, remaining: u64, interval_ms: u64) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-hubspot-ratelimit-max", max.into());
+        h.insert("x-hubspot-ratelimit-remaining", remaining.into());
+        h.insert(
+            "x-hubspot-ratelimit-interval-milliseconds",
+            interval_ms.into(),
+        );
+        h
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_slot_counts_from_when_the_answer_came() {
-        let limiter = SlidingWindow::new(Window::new(1, Duration::from_secs(1)));
-        let (sent, _) = limiter.acquire().await;
+        let limiter = Limiter::in_process(general(Window::new(1, Duration::from_secs(1))));
+        let held = take(&limiter).await;
         // The answer takes 300 ms: the request may have arrived at any point until then.
         tokio::time::advance(Duration::from_millis(300)).await;
-        limiter.settle(sent).await;
+        limiter.settle(Some(held)).await;
         assert_eq!(waited(&limiter).await, Duration::from_secs(1));
     }
 
     #[tokio::test(start_paused = true)]
     async fn never_more_than_max_in_any_window() {
-        let limiter =
-            std::sync::Arc::new(SlidingWindow::new(Window::new(3, Duration::from_secs(1))));
+        let limiter = Arc::new(Limiter::in_process(general(Window::new(
+            3,
+            Duration::from_secs(1),
+        ))));
         let start = Instant::now();
         let mut handles = Vec::new();
         for _ in 0..10 {
             let limiter = limiter.clone();
             handles.push(tokio::spawn(async move {
-                limiter.acquire().await;
+                take(&limiter).await;
                 Instant::now()
             }));
         }
@@ -311,57 +720,65 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn reported_usage_by_others_is_counted() {
-        let limiter = SlidingWindow::new(Window::new(10, Duration::from_secs(10)));
-        limiter.acquire().await;
+        let limiter = Limiter::in_process(general(Window::new(10, Duration::from_secs(10))));
+        take(&limiter).await;
         // HubSpot says only 1 is left: 8 were sent by someone else.
-        limiter.observe(10, 1, Duration::from_secs(10)).await;
+        limiter.observe(&headers(10, 1, 10_000)).await;
         assert_eq!(waited(&limiter).await, Duration::ZERO);
         assert_eq!(waited(&limiter).await, Duration::from_secs(10));
     }
 
     #[tokio::test(start_paused = true)]
     async fn remaining_zero_holds_the_next_request_for_a_window() {
-        let limiter = SlidingWindow::new(Window::new(100, Duration::from_secs(10)));
-        limiter.acquire().await;
-        limiter.observe(100, 0, Duration::from_millis(500)).await;
+        let limiter = Limiter::in_process(general(Window::new(100, Duration::from_secs(10))));
+        take(&limiter).await;
+        limiter.observe(&headers(100, 0, 500)).await;
         assert_eq!(waited(&limiter).await, Duration::from_millis(500));
     }
 
     #[tokio::test(start_paused = true)]
     async fn reported_max_and_interval_replace_the_configured_window() {
-        let limiter = SlidingWindow::new(Window::new(100, Duration::from_secs(10)));
-        limiter.acquire().await;
-        limiter.observe(2, 1, Duration::from_secs(1)).await;
+        let limiter = Limiter::in_process(general(Window::new(100, Duration::from_secs(10))));
+        take(&limiter).await;
+        limiter.observe(&headers(2, 1, 1_000)).await;
         assert_eq!(waited(&limiter).await, Duration::ZERO);
         assert_eq!(waited(&limiter).await, Duration::from_secs(1));
     }
 
     #[tokio::test(start_paused = true)]
-    async fn absurd_headers_stay_bounded() {
-        let limiter = SlidingWindow::new(Window::new(100, Duration::from_secs(10)));
-        limiter.observe(u64::MAX, 0, Duration::from_secs(10)).await;
+    async fn headers_are_ignored_unless_followed() {
+        let limits = RateLimits {
+            follow_headers: false,
+            ..general(Window::new(100, Duration::from_secs(10)))
+        };
+        let (limiter, store) = inspectable(limits);
+        limiter.observe(&headers(2, 0, 1_000)).await;
+        assert_eq!(store.general_len(), 0);
         assert_eq!(
-            limiter.state.lock().await.sent.len(),
-            MAX_DOCUMENTED_LIMIT as usize
+            store.general_window(),
+            Some(Window::new(100, Duration::from_secs(10)))
         );
     }
 
     #[tokio::test(start_paused = true)]
+    async fn absurd_headers_stay_bounded() {
+        let (limiter, store) = inspectable(general(Window::new(100, Duration::from_secs(10))));
+        limiter.observe(&headers(u64::MAX, 0, 10_000)).await;
+        assert_eq!(store.general_len(), MAX_DOCUMENTED_LIMIT as usize);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_reported_max_over_the_documented_tiers_is_capped() {
-        let limiter = SlidingWindow::new(Window::new(100, Duration::from_secs(10)));
-        limiter
-            .observe(100_000, 100_000, Duration::from_secs(10))
-            .await;
+        let (limiter, store) = inspectable(general(Window::new(100, Duration::from_secs(10))));
+        limiter.observe(&headers(100_000, 100_000, 10_000)).await;
         assert_eq!(
-            limiter.state.lock().await.window,
-            Window::new(MAX_DOCUMENTED_LIMIT, Duration::from_secs(10))
+            store.general_window(),
+            Some(Window::new(MAX_DOCUMENTED_LIMIT, Duration::from_secs(10)))
         );
         // A limit configured above HubSpot's tiers is the cap instead.
-        let limiter = SlidingWindow::new(Window::new(400, Duration::from_secs(10)));
-        limiter
-            .observe(100_000, 100_000, Duration::from_secs(10))
-            .await;
-        assert_eq!(limiter.state.lock().await.window.max, 400);
+        let (limiter, store) = inspectable(general(Window::new(400, Duration::from_secs(10))));
+        limiter.observe(&headers(100_000, 100_000, 10_000)).await;
+        assert_eq!(store.general_window().map(|w| w.max), Some(400));
     }
 
     #[test]
@@ -376,34 +793,39 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_wait_past_the_deadline_is_refused_without_sleeping() {
-        let limiter = SlidingWindow::new(Window::new(1, Duration::from_secs(10)));
-        limiter.acquire().await;
+        let (limiter, store) = inspectable(general(Window::new(1, Duration::from_secs(10))));
+        take(&limiter).await;
         let start = Instant::now();
-        let refused = acquire_all(&[&limiter], Some(start + Duration::from_secs(5))).await;
-        assert_eq!(refused, Err(Duration::from_secs(10)));
+        let refused = limiter
+            .acquire(false, Some(start + Duration::from_secs(5)))
+            .await;
+        assert!(matches!(refused, Err(Refusal::Wait(w)) if w == Duration::from_secs(10)));
         assert_eq!(Instant::now(), start, "it did not sleep");
         // Nothing was recorded: with a deadline far enough, it goes at the window's end.
-        let taken = acquire_all(&[&limiter], Some(start + Duration::from_secs(10))).await;
-        assert_eq!(taken.map(|(_, waited)| waited), Ok(Duration::from_secs(10)));
-        assert_eq!(limiter.state.lock().await.sent.len(), 1);
+        let taken = limiter
+            .acquire(false, Some(start + Duration::from_secs(10)))
+            .await
+            .unwrap();
+        assert_eq!(taken.0, Duration::from_secs(10));
+        assert_eq!(store.general_len(), 1);
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_request_held_by_one_limiter_takes_no_slot_in_the_other() {
+    async fn a_request_held_by_one_limit_takes_no_slot_in_the_other() {
         // A general window paused for 10 s; searches queue behind it.
-        let general = std::sync::Arc::new(SlidingWindow::new(Window::new(
-            100,
-            Duration::from_secs(10),
-        )));
-        let search =
-            std::sync::Arc::new(SlidingWindow::new(Window::new(5, Duration::from_secs(1))));
-        general.block_for(Duration::from_secs(10)).await;
+        let limiter = Arc::new(Limiter::in_process(RateLimits {
+            search: Some(Window::new(5, Duration::from_secs(1))),
+            ..general(Window::new(100, Duration::from_secs(10)))
+        }));
+        limiter
+            .pause(Bucket::General, Duration::from_secs(10))
+            .await;
         let start = Instant::now();
         let mut handles = Vec::new();
         for _ in 0..12 {
-            let (general, search) = (general.clone(), search.clone());
+            let limiter = limiter.clone();
             handles.push(tokio::spawn(async move {
-                acquire_all(&[&search, &general], None).await.unwrap();
+                limiter.acquire(true, None).await.unwrap();
                 Instant::now() - start
             }));
         }
@@ -418,12 +840,218 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_block_holds_every_request_then_lifts() {
-        let limiter = SlidingWindow::new(Window::new(100, Duration::from_secs(10)));
-        limiter.block_for(Duration::from_secs(3)).await;
-        // A shorter block does not shorten the longer one.
-        limiter.block_for(Duration::from_secs(1)).await;
+    async fn a_pause_holds_every_request_then_lifts() {
+        let limiter = Limiter::in_process(general(Window::new(100, Duration::from_secs(10))));
+        limiter.pause(Bucket::General, Duration::from_secs(3)).await;
+        // A shorter pause does not shorten the longer one.
+        limiter.pause(Bucket::General, Duration::from_secs(1)).await;
         assert_eq!(waited(&limiter).await, Duration::from_secs(3));
         assert_eq!(waited(&limiter).await, Duration::ZERO);
+    }
+
+    fn daily(requests: u64) -> RateLimits {
+        RateLimits {
+            daily: Some(DailyBudget::new(requests)),
+            ..RateLimits::off()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_spent_daily_budget_refuses_until_the_next_midnight() {
+        let limiter = Limiter::in_process(daily(3));
+        for _ in 0..3 {
+            take(&limiter).await;
+        }
+        let Err(Refusal::DailySpent { budget, resets_at }) = limiter.acquire(false, None).await
+        else {
+            panic!("the fourth request of a 3-request day went");
+        };
+        assert_eq!(budget, 3);
+        let tomorrow = (Utc::now() + chrono::Duration::days(1)).date_naive();
+        assert_eq!(resets_at, tomorrow.and_hms_opt(0, 0, 0).unwrap().and_utc());
+    }
+
+    #[tokio::test]
+    async fn hubspots_daily_count_is_taken_when_higher() {
+        let limiter = Limiter::in_process(RateLimits {
+            follow_headers: true,
+            ..daily(100)
+        });
+        take(&limiter).await;
+        let mut h = HeaderMap::new();
+        h.insert("x-hubspot-ratelimit-daily", 100.into());
+        h.insert("x-hubspot-ratelimit-daily-remaining", 2.into());
+        limiter.observe(&h).await;
+        // HubSpot counted 98: two are left.
+        take(&limiter).await;
+        take(&limiter).await;
+        assert!(matches!(
+            limiter.acquire(false, None).await,
+            Err(Refusal::DailySpent { .. })
+        ));
+        // A lower count (an older answer) changes nothing.
+        h.insert("x-hubspot-ratelimit-daily-remaining", 90.into());
+        limiter.observe(&h).await;
+        assert!(limiter.acquire(false, None).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_budget_over_the_accounts_limit_keeps_to_what_hubspot_has_left() {
+        let limiter = Limiter::in_process(RateLimits {
+            follow_headers: true,
+            ..daily(1_000)
+        });
+        let mut h = HeaderMap::new();
+        h.insert("x-hubspot-ratelimit-daily", 3.into());
+        h.insert("x-hubspot-ratelimit-daily-remaining", 1.into());
+        limiter.observe(&h).await;
+        take(&limiter).await;
+        assert!(matches!(
+            limiter.acquire(false, None).await,
+            Err(Refusal::DailySpent { budget: 1_000, .. })
+        ));
+    }
+
+    #[test]
+    fn the_day_starts_at_midnight_in_the_accounts_time_zone() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis();
+        let new_york = DailyBudget::new(1).utc_offset_minutes(-300);
+        let (day, next) = new_york.day_of(at("2026-12-01T04:59:59Z"));
+        assert_eq!(next, at("2026-12-01T05:00:00Z"));
+        assert_eq!(new_york.day_of(at("2026-12-01T05:00:00Z")).0, day + 1);
+        let tokyo = DailyBudget::new(1).utc_offset_minutes(9 * 60);
+        assert_eq!(
+            tokyo.day_of(at("2026-12-01T14:59:59Z")).1,
+            at("2026-12-01T15:00:00Z")
+        );
+        // Before 1970 as well.
+        assert_eq!(
+            DailyBudget::new(1).day_of(at("1969-12-31T23:00:00Z")),
+            (-1, 0)
+        );
+    }
+
+    #[test]
+    fn impossible_budgets_are_rejected() {
+        let zero = daily(0).check().unwrap_err();
+        assert_eq!(zero.field, "rate_limits.daily.requests");
+        let mut limits = daily(1);
+        limits.daily = limits.daily.map(|d| d.utc_offset_minutes(15 * 60));
+        assert_eq!(
+            limits.check().unwrap_err().field,
+            "rate_limits.daily.utc_offset_minutes"
+        );
+        assert!(RateLimits::default().check().is_ok());
+    }
+
+    /// A shared store that can go down.
+    #[derive(Debug)]
+    struct Flaky {
+        inner: LocalStore,
+        down: AtomicBool,
+    }
+
+    impl Flaky {
+        fn check(&self) -> StoreResult<()> {
+            if self.down.load(Ordering::SeqCst) {
+                Err(StoreError("connection refused".into()))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    impl LimitStore for Flaky {
+        fn take(&self, want: Want) -> BoxFuture<'_, StoreResult<Take>> {
+            match self.check() {
+                Ok(()) => self.inner.take(want),
+                Err(e) => Box::pin(futures::future::ready(Err(e))),
+            }
+        }
+        fn settle(&self, slot: Slot) -> BoxFuture<'_, StoreResult<()>> {
+            match self.check() {
+                Ok(()) => self.inner.settle(slot),
+                Err(e) => Box::pin(futures::future::ready(Err(e))),
+            }
+        }
+        fn observe(&self, report: Report) -> BoxFuture<'_, StoreResult<()>> {
+            match self.check() {
+                Ok(()) => self.inner.observe(report),
+                Err(e) => Box::pin(futures::future::ready(Err(e))),
+            }
+        }
+        fn pause(&self, bucket: Bucket, wait: Duration) -> BoxFuture<'_, StoreResult<()>> {
+            match self.check() {
+                Ok(()) => self.inner.pause(bucket, wait),
+                Err(e) => Box::pin(futures::future::ready(Err(e))),
+            }
+        }
+    }
+
+    fn flaky(limits: &RateLimits) -> Arc<Flaky> {
+        Arc::new(Flaky {
+            inner: LocalStore::new(limits),
+            down: AtomicBool::new(true),
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unreachable_store_fails_calls_when_told_to() {
+        let limits = general(Window::new(10, Duration::from_secs(10)));
+        let store = flaky(&limits);
+        let limiter = Limiter::shared(limits, store.clone(), OnUnreachable::Fail);
+        let refused = limiter.acquire(false, None).await;
+        assert!(matches!(refused, Err(Refusal::Unavailable(e)) if e == "connection refused"));
+        assert!(limiter.in_outage());
+        store.down.store(false, Ordering::SeqCst);
+        take(&limiter).await;
+        assert!(!limiter.in_outage(), "back once it answers");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unreachable_store_is_waited_for_within_the_deadline() {
+        let limits = general(Window::new(10, Duration::from_secs(10)));
+        let store = flaky(&limits);
+        let limiter = Arc::new(Limiter::shared(limits, store.clone(), OnUnreachable::Wait));
+        let start = Instant::now();
+        let refused = limiter
+            .acquire(false, Some(start + Duration::from_secs(3)))
+            .await;
+        assert!(matches!(refused, Err(Refusal::Unavailable(_))));
+        assert!(Instant::now() <= start + Duration::from_secs(3));
+        // Back after 5 s: a waiting request goes then.
+        let waiting = tokio::spawn({
+            let limiter = limiter.clone();
+            async move { limiter.acquire(false, None).await.map(|(waited, _)| waited) }
+        });
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert!(!waiting.is_finished());
+        store.down.store(false, Ordering::SeqCst);
+        let waited = waiting.await.unwrap().unwrap();
+        assert!(waited >= Duration::from_secs(5), "{waited:?}");
+        assert!(waited <= Duration::from_secs(5) + MAX_STORE_BACKOFF);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unreachable_store_falls_back_to_a_share_of_each_window() {
+        let limits = general(Window::new(10, Duration::from_secs(10)));
+        let store = flaky(&limits);
+        let limiter = Limiter::shared(
+            limits,
+            store.clone(),
+            OnUnreachable::InProcess { workers: 2 },
+        );
+        // 5 of 10 go at once, the sixth after the window.
+        for _ in 0..5 {
+            assert_eq!(waited(&limiter).await, Duration::ZERO);
+        }
+        assert_eq!(waited(&limiter).await, Duration::from_secs(10));
+        assert_eq!(store.inner.general_len(), 0, "nothing reached the store");
+        // Once it answers again, requests count there.
+        store.down.store(false, Ordering::SeqCst);
+        tokio::time::advance(RETRY_STORE_EVERY).await;
+        take(&limiter).await;
+        assert!(!limiter.in_outage());
+        assert_eq!(store.inner.general_len(), 1);
     }
 }

@@ -12,7 +12,7 @@ use tracing::Instrument;
 
 use crate::auth::{Secret, TokenProvider};
 use crate::error::{ApiError, AuthError, Error, Result, truncate};
-use crate::limit::{RateLimits, SlidingWindow, acquire_all, reported_window};
+use crate::limit::{Bucket, Held, Limiter, Refusal};
 use crate::retry::{
     RetryPolicy, StatusVerdict, judge_status, may_have_been_processed, parse_retry_after,
 };
@@ -63,11 +63,9 @@ pub(crate) struct Shared {
     pub(crate) http: reqwest::Client,
     pub(crate) auth: Arc<dyn TokenProvider>,
     pub(crate) retry: RetryPolicy,
-    pub(crate) limits: RateLimits,
     /// The longest body read from an answer.
     pub(crate) max_body_bytes: u64,
-    general: Option<SlidingWindow>,
-    search: Option<SlidingWindow>,
+    pub(crate) limiter: Limiter,
 }
 
 impl Shared {
@@ -76,7 +74,7 @@ impl Shared {
         http: reqwest::Client,
         auth: Arc<dyn TokenProvider>,
         retry: RetryPolicy,
-        limits: RateLimits,
+        limiter: Limiter,
         max_body_bytes: u64,
     ) -> Self {
         Shared {
@@ -85,70 +83,11 @@ impl Shared {
             auth,
             retry,
             max_body_bytes,
-            general: limits.general.map(SlidingWindow::new),
-            search: limits.search.map(SlidingWindow::new),
-            limits,
+            limiter,
         }
     }
 
-    /// Waits for room in the limiters `operation` counts against, in all of them at once (a
-    /// search held back by the general window holds no search slot meanwhile, so searches
-    /// queued behind a pause still leave at most 5 a second); returns how long it waited and
-    /// the slots taken, to be settled when the answer arrives. Never waits past `deadline`:
-    /// returns how long the wait would still have been instead.
-    async fn acquire(
-        &self,
-        operation: Operation,
-        deadline: Option<Instant>,
-    ) -> std::result::Result<(Duration, Slots), Duration> {
-        let search = self.search.as_ref().filter(|_| is_search(operation));
-        let limiters: Vec<&SlidingWindow> =
-            search.into_iter().chain(self.general.as_ref()).collect();
-        if limiters.is_empty() {
-            return Ok((Duration::ZERO, Slots::default()));
-        }
-        let (at, waited) = acquire_all(&limiters, deadline).await?;
-        let slots = Slots {
-            at: Some(at),
-            search: search.is_some(),
-            general: self.general.is_some(),
-        };
-        Ok((waited, slots))
-    }
-
-    /// HubSpot counts a request when it arrives, which can be well after the limiter let it go
-    /// (a new connection, a slow network): the slots move to when the answer came, a time
-    /// after the arrival, so the next window never overlaps HubSpot's.
-    async fn settle(&self, slots: Slots) {
-        let Some(at) = slots.at else { return };
-        if let (Some(search), true) = (&self.search, slots.search) {
-            search.settle(at).await;
-        }
-        if let (Some(general), true) = (&self.general, slots.general) {
-            general.settle(at).await;
-        }
-    }
-
-    /// Feeds HubSpot's rate-limit headers to the general limiter; returns the window length
-    /// HubSpot reported, if it did. A window longer than a minute is no window of HubSpot's:
-    /// those headers are ignored, so that they cannot stall the client.
-    async fn observe(&self, headers: &HeaderMap) -> Option<Duration> {
-        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
-        let interval =
-            number("x-hubspot-ratelimit-interval-milliseconds").and_then(reported_window);
-        if let (true, Some(general), Some(max), Some(remaining), Some(interval)) = (
-            self.limits.follow_headers,
-            &self.general,
-            number("x-hubspot-ratelimit-max"),
-            number("x-hubspot-ratelimit-remaining"),
-            interval,
-        ) {
-            general.observe(max, remaining, interval).await;
-        }
-        interval
-    }
-
-    /// The limiter a 429 concerns, and the length of its window when known. Search has its own
+    /// The limit a 429 concerns, and the length of its window when known. Search has its own
     /// per-second limit and sends no rate-limit headers: a 429 on search that names neither
     /// the ten-secondly policy nor a window is that limit.
     fn rate_limited(
@@ -156,28 +95,24 @@ impl Shared {
         operation: Operation,
         error: &ApiError,
         reported: Option<Duration>,
-    ) -> (Option<&SlidingWindow>, Option<Duration>) {
+    ) -> (Option<Bucket>, Option<Duration>) {
+        let limits = self.limiter.limits();
         let search_limit = is_search(operation)
             && reported.is_none()
             && error.policy_name.as_deref() != Some("TEN_SECONDLY_ROLLING");
         if search_limit {
-            (self.search.as_ref(), self.limits.search.map(|w| w.length))
+            (
+                limits.search.map(|_| Bucket::Search),
+                limits.search.map(|w| w.length),
+            )
         } else {
-            (self.general.as_ref(), reported)
+            (limits.general.map(|_| Bucket::General), reported)
         }
     }
 }
 
 fn is_search(operation: Operation) -> bool {
     operation.name == "search"
-}
-
-/// The limiter slots one attempt took, all at one time.
-#[derive(Debug, Clone, Copy, Default)]
-struct Slots {
-    at: Option<Instant>,
-    search: bool,
-    general: bool,
 }
 
 /// Whether resending `operation` after it may have reached HubSpot is harmless: reads,
@@ -246,6 +181,13 @@ pub(crate) enum Failure {
         wait: Duration,
         max_elapsed: Duration,
     },
+    /// The daily budget is used up.
+    DailyBudget {
+        budget: u64,
+        resets_at: chrono::DateTime<chrono::Utc>,
+    },
+    /// The shared rate-limit store could not be reached.
+    LimitStore(String),
     /// After a 401, no new token could be had.
     Auth(AuthError),
 }
@@ -257,6 +199,10 @@ impl Failure {
             Failure::LimiterWait { wait, max_elapsed } => {
                 Error::RateLimitWaitTooLong { wait, max_elapsed }
             }
+            Failure::DailyBudget { budget, resets_at } => {
+                Error::DailyBudgetSpent { budget, resets_at }
+            }
+            Failure::LimitStore(message) => Error::RateLimitStore { message },
             Failure::Auth(error) => Error::Auth(error),
         }
     }
@@ -426,13 +372,13 @@ impl Call {
             } else {
                 None
             };
-            let slots = match self.acquire(&mut state).await {
-                Ok(slots) => slots,
-                Err(wait) => return self.refused(&mut state, last, wait),
+            let held = match self.acquire(&mut state).await {
+                Ok(held) => held,
+                Err(refusal) => return self.refused(&mut state, last, refusal),
             };
             let this_try = self.authorize(&state, request);
             let sent = client.execute(this_try).await;
-            self.shared.settle(slots).await;
+            self.shared.limiter.settle(held).await;
             let outcome = match sent {
                 Ok(response) => self.classify_answer(&state, response).await,
                 Err(error) => self.classify_failure(&state, error),
@@ -479,9 +425,13 @@ impl Call {
 
     /// Waits for room in the limiters, within the call's budget; asks for the token again
     /// after a wait or before a retry.
-    async fn acquire(&self, state: &mut Attempts) -> std::result::Result<Slots, Duration> {
+    async fn acquire(&self, state: &mut Attempts) -> std::result::Result<Option<Held>, Refusal> {
         let deadline = state.started.checked_add(self.shared.retry.max_elapsed);
-        let (waited, slots) = self.shared.acquire(state.operation, deadline).await?;
+        let (waited, held) = self
+            .shared
+            .limiter
+            .acquire(is_search(state.operation), deadline)
+            .await?;
         state.add_wait(waited);
         if state.number > 1 || !waited.is_zero() {
             // A long wait can outlive the token: ask again, keep the old one if that fails.
@@ -491,24 +441,39 @@ impl Call {
                 state.token = fresh;
             }
         }
-        Ok(slots)
+        Ok(held)
     }
 
-    /// The limiters would hold the attempt past the call's budget: a retry ends with the
-    /// outcome it was to retry; a first attempt, never sent, with
-    /// [`Error::RateLimitWaitTooLong`].
+    /// The limiter did not let the attempt go: a retry ends with the outcome it was to retry;
+    /// a first attempt, never sent, with the refusal's error
+    /// ([`Error::RateLimitWaitTooLong`], [`Error::DailyBudgetSpent`] or
+    /// [`Error::RateLimitStore`]).
     fn refused(
         &self,
         state: &mut Attempts,
         last: Option<Outcome>,
-        wait: Duration,
+        refusal: Refusal,
     ) -> reqwest::Result<reqwest::Response> {
         let max_elapsed = self.shared.retry.max_elapsed;
-        tracing::warn!(
-            wait_ms = wait.as_millis() as u64,
-            max_elapsed_ms = max_elapsed.as_millis() as u64,
-            "the rate limiter would hold the request past the call's budget; not sending it"
-        );
+        let failure = match refusal {
+            Refusal::Wait(wait) => {
+                tracing::warn!(
+                    wait_ms = wait.as_millis() as u64,
+                    max_elapsed_ms = max_elapsed.as_millis() as u64,
+                    "the rate limiter would hold the request past the call's budget; not sending it"
+                );
+                Failure::LimiterWait { wait, max_elapsed }
+            }
+            Refusal::DailySpent { budget, resets_at } => {
+                tracing::warn!(
+                    budget,
+                    %resets_at,
+                    "the daily request budget is used up; not sending the request"
+                );
+                Failure::DailyBudget { budget, resets_at }
+            }
+            Refusal::Unavailable(message) => Failure::LimitStore(message),
+        };
         // The attempt under way was not made.
         state.number -= 1;
         self.record().attempts = state.number;
@@ -516,7 +481,7 @@ impl Call {
         if let Some(last) = last {
             return self.give_up(state, last);
         }
-        self.record().failure = Some(Failure::LimiterWait { wait, max_elapsed });
+        self.record().failure = Some(failure);
         // Never sent: any error status makes the generated method fail, and
         // [`Call::finish`] reports the failure recorded.
         Ok(rebuild(
@@ -556,7 +521,7 @@ impl Call {
     async fn classify_answer(&self, state: &Attempts, response: reqwest::Response) -> Outcome {
         let shared = &self.shared;
         let status = response.status();
-        let reported_window = shared.observe(response.headers()).await;
+        let reported_window = shared.limiter.observe(response.headers()).await;
         state.span.record("status", status.as_u16());
         if let Some(id) = response
             .headers()
@@ -592,7 +557,7 @@ impl Call {
                 .span
                 .record("correlation_id", tracing::field::display(id));
         }
-        let (limiter, window) = if status.as_u16() == 429 {
+        let (bucket, window) = if status.as_u16() == 429 {
             shared.rate_limited(state.operation, &error, reported_window)
         } else {
             (None, None)
@@ -603,10 +568,10 @@ impl Call {
                 wait,
                 window_exhausted,
             } => {
-                if let (true, Some(limiter)) = (window_exhausted, limiter) {
+                if let (true, Some(bucket)) = (window_exhausted, bucket) {
                     // Others pause too, for at most one window whatever `Retry-After` says.
                     let window = window.unwrap_or(policy.rate_limit_wait);
-                    limiter.block_for(wait.min(window)).await;
+                    shared.limiter.pause(bucket, wait.min(window)).await;
                 }
                 Some(wait)
             }

@@ -222,7 +222,7 @@ fn look_up_after(error: &ItemError<NewRecord>) -> bool {
 fn send_again_after(error: &ItemError<NewRecord>) -> bool {
     match &error.cause {
         FailureCause::RequestFailed(error) => match error.as_ref() {
-            Error::RateLimitWaitTooLong { .. } => true,
+            Error::RateLimitWaitTooLong { .. } | Error::RateLimitStore { .. } => true,
             Error::Api(api) => matches!(api.status, 423 | 429 | 477),
             _ => false,
         },

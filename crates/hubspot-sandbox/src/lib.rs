@@ -774,6 +774,8 @@ pub(crate) struct Shared {
     pub store: Mutex<Store>,
     pub base_url: String,
     pub request_count: AtomicU64,
+    /// Requests answered 429 by the emulated rate limits.
+    pub rate_limited_count: AtomicU64,
     pub log: Mutex<RequestLog>,
     pub limits: limits::Limits,
     /// Issued OAuth access tokens and their expiry.
@@ -819,6 +821,7 @@ impl Sandbox {
             )),
             base_url: format!("http://{addr}"),
             request_count: AtomicU64::new(0),
+            rate_limited_count: AtomicU64::new(0),
             log: Mutex::new(RequestLog::new(REQUEST_LOG_CAPACITY, REQUEST_LOG_BYTES)),
             tokens: Mutex::new(TokenStore::new(
                 OAUTH_TOKEN_CAPACITY,
@@ -853,6 +856,12 @@ impl Sandbox {
     /// Requests received so far, including rejected, failed and dropped ones.
     pub fn request_count(&self) -> u64 {
         self.shared.request_count.load(Ordering::Relaxed)
+    }
+
+    /// Requests answered 429 so far by the rate limits ([`SandboxConfig::rate_limit`],
+    /// [`SandboxConfig::search_rate_limit`], [`SandboxConfig::daily_limit`]).
+    pub fn rate_limited_count(&self) -> u64 {
+        self.shared.rate_limited_count.load(Ordering::Relaxed)
     }
 
     /// The most recent requests (up to [`REQUEST_LOG_CAPACITY`] of them and
@@ -931,6 +940,23 @@ impl Sandbox {
             return false;
         };
         lock(&self.shared.store).restore(&otype, id).is_ok()
+    }
+
+    /// How many live (not archived) objects of `object_type` (a type name or id as in a
+    /// path) the store holds; 0 for an unknown type.
+    pub fn live_count(&self, object_type: &str) -> usize {
+        let Some(otype) = self.shared.config.resolve_type(object_type.trim()) else {
+            return 0;
+        };
+        lock(&self.shared.store)
+            .type_store_ref(&otype)
+            .map_or(0, |store| {
+                store
+                    .objects
+                    .values()
+                    .filter(|o| o.archived_at.is_none())
+                    .count()
+            })
     }
 
     /// Associates two existing objects (and the reverse) with a HubSpot-defined type id,

@@ -124,7 +124,10 @@ pub(crate) async fn handle(
     let is_search = crate::api::is_search(req.method(), req.uri().path());
     let headers = match admit(&shared, is_search) {
         Ok(h) => h,
-        Err(resp) => return Ok(refuse(req, *resp)),
+        Err(resp) => {
+            shared.rate_limited_count.fetch_add(1, Ordering::Relaxed);
+            return Ok(refuse(req, *resp));
+        }
     };
     let req = match read_logged(&shared, seq, req).await {
         Ok(req) => req,

@@ -453,6 +453,7 @@ async fn a_limiter_wait_past_max_elapsed_fails_at_once_with_a_typed_error() {
             general: Some(Window::new(1, Duration::from_secs(60))),
             search: None,
             follow_headers: false,
+            daily: None,
         })
     });
 
@@ -513,6 +514,7 @@ async fn disabled_retries_still_wait_for_the_rate_limiter() {
             general: Some(Window::new(1, Duration::from_secs(1))),
             search: None,
             follow_headers: false,
+            daily: None,
         })
     });
 

@@ -67,6 +67,7 @@ async fn concurrent_tasks_on_clones_share_one_window() {
             general: Some(window),
             search: None,
             follow_headers: false,
+            daily: None,
         },
     );
 
@@ -96,6 +97,7 @@ async fn searches_have_their_own_window() {
             general: None,
             search: Some(search_window),
             follow_headers: false,
+            daily: None,
         },
     );
 
@@ -195,6 +197,7 @@ async fn a_rolling_429_holds_back_the_other_tasks_too() {
             general: Some(Window::new(100, Duration::from_secs(10))),
             search: None,
             follow_headers: false,
+            daily: None,
         },
     );
 

@@ -1,0 +1,236 @@
+//! The in-process store: the send times of each window's last requests, in this process.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures::future::{BoxFuture, ready};
+use tokio::time::Instant;
+
+use super::{
+    Bucket, DailyBudget, LimitStore, RateLimits, Report, Slot, StoreResult, Take, Want, Window,
+    unix_millis,
+};
+
+/// Keeps every count in this process; shared by a client and all its clones.
+#[derive(Debug)]
+pub(crate) struct LocalStore {
+    state: Mutex<State>,
+    next_id: AtomicU64,
+}
+
+#[derive(Debug)]
+struct State {
+    general: Option<Log>,
+    search: Option<Log>,
+    daily: Option<DailyCount>,
+}
+
+/// One window's sliding log.
+#[derive(Debug)]
+struct Log {
+    window: Window,
+    /// Send times and slot ids, oldest first; id 0 marks requests HubSpot counted that this
+    /// process did not send.
+    sent: VecDeque<(Instant, u64)>,
+    /// No request starts before this (HubSpot answered 429).
+    blocked_until: Option<Instant>,
+}
+
+#[derive(Debug)]
+struct DailyCount {
+    budget: DailyBudget,
+    day: i64,
+    used: u64,
+}
+
+impl LocalStore {
+    pub(crate) fn new(limits: &RateLimits) -> Self {
+        LocalStore {
+            state: Mutex::new(State {
+                general: limits.general.map(Log::new),
+                search: limits.search.map(Log::new),
+                daily: limits.daily.map(|budget| DailyCount {
+                    budget,
+                    day: i64::MIN,
+                    used: 0,
+                }),
+            }),
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // The state stays consistent between statements: a panic elsewhere cannot corrupt it.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn take_now(&self, want: Want) -> Take {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let now = Instant::now();
+        if want.daily
+            && let Some(daily) = &mut state.daily
+        {
+            let (day, resets_at_ms) = daily.budget.day_of(unix_millis());
+            if daily.day != day {
+                daily.day = day;
+                daily.used = 0;
+            }
+            if daily.used >= daily.budget.requests {
+                return Take::DailySpent {
+                    budget: daily.budget.requests,
+                    resets_at_ms,
+                };
+            }
+        }
+        let logs = [
+            state.search.as_mut().filter(|_| want.search),
+            state.general.as_mut().filter(|_| want.general),
+        ];
+        let mut free_at = None;
+        for log in logs.into_iter().flatten() {
+            log.forget_before(now);
+            free_at = free_at.max(log.free_at(now));
+        }
+        if let Some(at) = free_at {
+            return Take::Wait(at - now);
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        for log in [
+            state.search.as_mut().filter(|_| want.search),
+            state.general.as_mut().filter(|_| want.general),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            log.sent.push_back((now, id));
+        }
+        if want.daily
+            && let Some(daily) = &mut state.daily
+        {
+            daily.used += 1;
+        }
+        Take::Taken(Slot { id, want })
+    }
+
+    fn settle_now(&self, slot: Slot) {
+        let mut state = self.lock();
+        let now = Instant::now();
+        let state = &mut *state;
+        for log in [
+            state.search.as_mut().filter(|_| slot.want.search),
+            state.general.as_mut().filter(|_| slot.want.general),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(at) = log.sent.iter().rposition(|(_, id)| *id == slot.id) {
+                log.sent.remove(at);
+            }
+            let position = log.sent.partition_point(|(t, _)| *t <= now);
+            log.sent.insert(position, (now, slot.id));
+            log.forget_before(now);
+        }
+    }
+
+    fn observe_now(&self, report: Report) {
+        let mut state = self.lock();
+        let now = Instant::now();
+        if let (Some(window), Some(log)) = (report.window, &mut state.general) {
+            log.window = Window::new(window.max, window.length);
+            log.forget_before(now);
+            let local_remaining = (log.window.max as usize).saturating_sub(log.sent.len());
+            let unseen = local_remaining.saturating_sub(window.remaining as usize);
+            log.sent.extend(std::iter::repeat_n((now, 0), unseen));
+        }
+        if let (Some(used), Some(daily)) = (report.daily_used, &mut state.daily) {
+            let (day, _) = daily.budget.day_of(unix_millis());
+            if daily.day != day {
+                daily.day = day;
+                daily.used = 0;
+            }
+            daily.used = daily.used.max(used);
+        }
+    }
+
+    fn pause_now(&self, bucket: Bucket, wait: Duration) {
+        let mut state = self.lock();
+        let log = match bucket {
+            Bucket::General => state.general.as_mut(),
+            Bucket::Search => state.search.as_mut(),
+        };
+        if let Some(log) = log {
+            let until = Instant::now() + wait;
+            if log.blocked_until.is_none_or(|t| t < until) {
+                log.blocked_until = Some(until);
+            }
+        }
+    }
+
+    /// How many requests the general window holds now, for tests.
+    #[cfg(test)]
+    pub(crate) fn general_len(&self) -> usize {
+        self.lock().general.as_ref().map_or(0, |log| log.sent.len())
+    }
+
+    /// The general window in force now, for tests.
+    #[cfg(test)]
+    pub(crate) fn general_window(&self) -> Option<Window> {
+        self.lock().general.as_ref().map(|log| log.window)
+    }
+}
+
+impl LimitStore for LocalStore {
+    fn take(&self, want: Want) -> BoxFuture<'_, StoreResult<Take>> {
+        Box::pin(ready(Ok(self.take_now(want))))
+    }
+
+    fn settle(&self, slot: Slot) -> BoxFuture<'_, StoreResult<()>> {
+        self.settle_now(slot);
+        Box::pin(ready(Ok(())))
+    }
+
+    fn observe(&self, report: Report) -> BoxFuture<'_, StoreResult<()>> {
+        self.observe_now(report);
+        Box::pin(ready(Ok(())))
+    }
+
+    fn pause(&self, bucket: Bucket, wait: Duration) -> BoxFuture<'_, StoreResult<()>> {
+        self.pause_now(bucket, wait);
+        Box::pin(ready(Ok(())))
+    }
+}
+
+impl Log {
+    fn new(window: Window) -> Self {
+        Log {
+            window: Window {
+                max: window.max.max(1),
+                ..window
+            },
+            sent: VecDeque::new(),
+            blocked_until: None,
+        }
+    }
+
+    /// When the next request may start, or `None` when it may start now.
+    fn free_at(&self, now: Instant) -> Option<Instant> {
+        match self.blocked_until {
+            Some(until) if until > now => Some(until),
+            _ if self.sent.len() < self.window.max as usize => None,
+            _ => Some(self.sent[self.sent.len() - self.window.max as usize].0 + self.window.length),
+        }
+    }
+
+    fn forget_before(&mut self, now: Instant) {
+        while self
+            .sent
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) >= self.window.length)
+        {
+            self.sent.pop_front();
+        }
+    }
+}

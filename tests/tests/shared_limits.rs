@@ -1,0 +1,497 @@
+//! Rate limits shared through Redis by several clients (as several worker processes would):
+//! together they keep to one window, count one daily budget, and do what they were told when
+//! Redis goes away. Each test starts its own `redis-server` on a free loopback port; without
+//! one installed the tests fail (`apt-get install redis-server`).
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{TOKEN, fast_retry, lead_input, sandbox};
+use hubspot_crm::{
+    Client, DailyBudget, Error, FailureCause, NewRecord, OAuthRefresh, OnUnreachable, RateLimits,
+    RedisStore, RetryPolicy, Window,
+};
+use hubspot_sandbox::{Sandbox, SandboxConfig};
+use serde_json::json;
+
+/// A `redis-server` of the test's own, stopped on drop.
+struct RedisServer {
+    child: Option<Child>,
+    port: u16,
+}
+
+impl RedisServer {
+    fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        Self::start_on(port)
+    }
+
+    fn start_on(port: u16) -> Self {
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--dir"])
+            .arg(std::env::temp_dir())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server runs (apt-get install redis-server)");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        RedisServer {
+            child: Some(child),
+            port,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port, empty.
+    fn restart(&mut self) {
+        self.stop();
+        *self = Self::start_on(self.port);
+    }
+
+    async fn connection(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn window_limits(max: u32, window: Duration) -> RateLimits {
+    RateLimits {
+        general: Some(Window::new(max, window)),
+        search: None,
+        follow_headers: true,
+        daily: None,
+    }
+}
+
+/// A client of its own (its own connection to Redis, as another process would have).
+fn client(sandbox: &Sandbox, limits: RateLimits, store: Option<RedisStore>) -> Client {
+    client_with(sandbox, fast_retry(), limits, store)
+}
+
+fn client_with(
+    sandbox: &Sandbox,
+    retry: RetryPolicy,
+    limits: RateLimits,
+    store: Option<RedisStore>,
+) -> Client {
+    let builder = Client::builder()
+        .access_token(TOKEN)
+        .base_url(sandbox.base_url())
+        .timeout(Duration::from_secs(10))
+        .retry(retry)
+        .rate_limits(limits);
+    match store {
+        Some(store) => builder.rate_limit_store(store),
+        None => builder,
+    }
+    .build()
+    .expect("client builds")
+}
+
+fn leads(contact: &str, worker: usize, count: usize) -> Vec<NewRecord> {
+    (0..count)
+        .map(|i| lead_input(&format!("worker {worker} lead {i}"), contact))
+        .collect()
+}
+
+/// Arrival times of the requests to `path`, from the first.
+fn arrivals(sandbox: &Sandbox, path: &str) -> Vec<Duration> {
+    let log: Vec<_> = sandbox
+        .request_log()
+        .into_iter()
+        .filter(|r| r.path == path)
+        .collect();
+    let mut times: Vec<_> = log.iter().map(|r| r.at - log[0].at.min(r.at)).collect();
+    // Logged at arrival, by concurrent connections: nearly, not always, in order.
+    times.sort();
+    let first = times.first().copied().unwrap_or_default();
+    times.iter().map(|t| *t - first).collect()
+}
+
+/// The most requests that arrived within any `window`.
+fn busiest(times: &[Duration], window: Duration) -> usize {
+    (0..times.len())
+        .map(|i| {
+            times[i..]
+                .iter()
+                .take_while(|t| **t - times[i] < window)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+const BATCH_CREATE: &str = "/crm/v3/objects/leads/batch/create";
+
+/// The sandbox's window in the four-worker runs: 20 requests a second, on a 2 s window so
+/// that an answer's latency (counted in the window until the answer arrives) is a small part
+/// of it, as it is of HubSpot's 10 s window.
+const WORKERS_WINDOW: (u32, Duration) = (40, Duration::from_secs(2));
+
+/// Four clients create 5,000 leads each, at once, against a server allowing
+/// [`WORKERS_WINDOW`], each client set to that whole window; returns the number of 429s.
+async fn four_workers(sandbox: &Sandbox, redis: Option<&RedisServer>) -> u64 {
+    let contact = sandbox.seed_contact(json!({"email": "ada@example.com"}));
+    let limits = window_limits(WORKERS_WINDOW.0, WORKERS_WINDOW.1);
+    let workers = (0..4).map(|worker| {
+        let store = redis.map(|r| RedisStore::new(&r.url()).unwrap());
+        let client = client(sandbox, limits, store);
+        let inputs = leads(&contact, worker, 5_000);
+        async move {
+            // One batch at a time per worker: four in flight keep the sandbox's answers
+            // quick, and are more than the window lets through.
+            client
+                .objects::<hubspot_crm::Lead>()
+                .bulk(hubspot_crm::BulkOptions::new().concurrency(1))
+                .create(inputs)
+                .await
+                .unwrap()
+        }
+    });
+    let results = futures::future::join_all(workers).await;
+    for result in &results {
+        assert_eq!(result.outcomes.len(), 5_000);
+        assert!(result.is_complete_success(), "{:?}", result.failed().next());
+    }
+    let ids: std::collections::HashSet<_> = results
+        .iter()
+        .flat_map(|r| r.succeeded().map(|record| record.id.clone()))
+        .collect();
+    assert_eq!(ids.len(), 20_000, "every lead created once");
+    assert_eq!(sandbox.live_count("leads"), 20_000);
+    sandbox.rate_limited_count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_workers_sharing_redis_keep_to_one_window_with_no_429() {
+    let redis = RedisServer::start();
+    let (max, window) = WORKERS_WINDOW;
+    let sandbox = sandbox(SandboxConfig::new().rate_limit(max, window)).await;
+    let limited = four_workers(&sandbox, Some(&redis)).await;
+    assert_eq!(limited, 0, "no request was answered 429");
+    let times = arrivals(&sandbox, BATCH_CREATE);
+    assert_eq!(
+        times.len(),
+        200,
+        "one request per batch of 100, none resent"
+    );
+    assert!(busiest(&times, window) <= max as usize);
+    // In whole windows from the first request, the server takes at most `max` per window:
+    // the share of that the four workers used.
+    let windows = (times.last().unwrap().as_secs_f64() / window.as_secs_f64()).floor();
+    assert!(windows >= 3.0, "the run spans {windows} windows");
+    let arrived = times
+        .iter()
+        .filter(|t| t.as_secs_f64() < windows * window.as_secs_f64())
+        .count();
+    let share = arrived as f64 / (windows * f64::from(max));
+    assert!(
+        share >= 0.95,
+        "{share:.3} of the ceiling: {arrived} requests in {windows} windows of {window:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_workers_with_their_own_limiters_run_into_429s() {
+    let (max, window) = WORKERS_WINDOW;
+    let sandbox = sandbox(SandboxConfig::new().rate_limit(max, window)).await;
+    let limited = four_workers(&sandbox, None).await;
+    assert!(limited > 0, "four whole windows at once were all admitted");
+}
+
+#[tokio::test]
+async fn keys_name_the_app_by_a_hash_of_its_token_never_the_token() {
+    let redis = RedisServer::start();
+    let sandbox = sandbox(SandboxConfig::new()).await;
+    let (_, ids) = seed_leads(&sandbox, 1);
+    let limits = window_limits(100, Duration::from_secs(10));
+    for _ in 0..2 {
+        let store = RedisStore::new(&redis.url()).unwrap();
+        client(&sandbox, limits, Some(store))
+            .leads()
+            .get(&ids[0])
+            .await
+            .unwrap();
+    }
+    let mut connection = redis.connection().await;
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("*")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert!(!keys.is_empty());
+    for key in &keys {
+        assert!(!key.contains(TOKEN), "{key}");
+        assert!(key.starts_with("hubspot-crm:{"), "{key}");
+    }
+    // Both clients counted in one window.
+    let general = keys.iter().find(|k| k.ends_with("}:general")).unwrap();
+    let count: u64 = redis::cmd("ZCARD")
+        .arg(general)
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(count, 2);
+}
+
+fn seed_leads(sandbox: &Sandbox, n: usize) -> (String, Vec<String>) {
+    let contact = sandbox.seed_contact(json!({"email": "ada@example.com"}));
+    let ids = sandbox.seed_leads(&contact, n);
+    (contact, ids)
+}
+
+#[tokio::test]
+async fn an_app_key_is_needed_when_the_token_changes() {
+    let oauth = OAuthRefresh::new("client-id", "client-secret", "refresh-token");
+    let error = Client::builder()
+        .oauth(oauth)
+        .rate_limit_store(RedisStore::new("redis://127.0.0.1:1/").unwrap())
+        .build()
+        .unwrap_err();
+    let Error::Validation(error) = error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(error.field, "rate_limit_store.app_key");
+    let bad = RedisStore::new("redis://127.0.0.1:1/")
+        .unwrap()
+        .app_key("has a space");
+    let error = Client::builder()
+        .access_token(TOKEN)
+        .rate_limit_store(bad)
+        .build()
+        .unwrap_err();
+    assert!(matches!(error, Error::Validation(e) if e.field == "rate_limit_store.app_key"));
+    assert!(RedisStore::new("http://not-redis").is_err());
+}
+
+#[tokio::test]
+async fn clients_sharing_redis_share_one_daily_budget() {
+    let redis = RedisServer::start();
+    let sandbox = sandbox(SandboxConfig::new()).await;
+    let (_, ids) = seed_leads(&sandbox, 1);
+    let limits = RateLimits {
+        daily: Some(DailyBudget::new(10)),
+        ..RateLimits::off()
+    };
+    let clients: Vec<_> = (0..3)
+        .map(|_| {
+            client(
+                &sandbox,
+                limits,
+                Some(RedisStore::new(&redis.url()).unwrap()),
+            )
+        })
+        .collect();
+    let mut answered = 0;
+    let mut spent = 0;
+    for round in 0..6 {
+        for client in &clients {
+            match client.leads().get(&ids[0]).await {
+                Ok(_) => answered += 1,
+                Err(Error::DailyBudgetSpent { budget: 10, .. }) => spent += 1,
+                Err(other) => panic!("round {round}: {other:?}"),
+            }
+        }
+    }
+    assert_eq!((answered, spent), (10, 8));
+    assert_eq!(sandbox.request_count(), 10, "nothing sent past the budget");
+}
+
+/// A bulk create of 2,000 leads at 5 requests a second, with Redis stopped once the
+/// sandbox has seen `stop_after` of them; returns the result and when Redis stopped.
+async fn create_while_redis_stops(
+    sandbox: &Sandbox,
+    redis: &mut RedisServer,
+    on_unreachable: OnUnreachable,
+    stop_after: u64,
+) -> hubspot_crm::BulkResult<NewRecord> {
+    let contact = sandbox.seed_contact(json!({"email": "ada@example.com"}));
+    let store = RedisStore::new(&redis.url())
+        .unwrap()
+        .app_key("app-1:portal-1")
+        .on_unreachable(on_unreachable)
+        .timeout(Duration::from_millis(200));
+    let limits = window_limits(5, Duration::from_secs(1));
+    let client = client(sandbox, limits, Some(store));
+    let inputs = leads(&contact, 0, 2_000);
+    let run = tokio::spawn(async move {
+        client
+            .objects::<hubspot_crm::Lead>()
+            .bulk(hubspot_crm::BulkOptions::new().concurrency(2))
+            .create(inputs)
+            .await
+            .unwrap()
+    });
+    while sandbox.request_count() < stop_after {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    redis.stop();
+    run.await.unwrap()
+}
+
+#[tokio::test]
+async fn with_fail_calls_fail_unsent_once_redis_stops() {
+    let mut redis = RedisServer::start();
+    let sandbox = sandbox(SandboxConfig::new()).await;
+    let result = create_while_redis_stops(&sandbox, &mut redis, OnUnreachable::Fail, 5).await;
+    let created = result.succeeded().count();
+    let failed: Vec<_> = result.failed().collect();
+    assert_eq!(created + failed.len(), 2_000, "every input accounted for");
+    assert!((500..2_000).contains(&created), "{created} created");
+    for failure in &failed {
+        assert!(
+            matches!(&failure.cause, FailureCause::RequestFailed(e) if matches!(**e, Error::RateLimitStore { .. })),
+            "{failure}"
+        );
+        assert!(!failure.may_have_been_applied(), "never sent");
+    }
+    assert_eq!(sandbox.live_count("leads"), created);
+    assert_eq!(
+        sandbox.request_count() as usize,
+        created / 100,
+        "a request per created batch, none for the rest"
+    );
+}
+
+#[tokio::test]
+async fn with_wait_requests_hold_until_redis_is_back() {
+    let mut redis = RedisServer::start();
+    let sandbox = sandbox(SandboxConfig::new()).await;
+    let contact = sandbox.seed_contact(json!({"email": "ada@example.com"}));
+    let store = RedisStore::new(&redis.url())
+        .unwrap()
+        .on_unreachable(OnUnreachable::Wait)
+        .timeout(Duration::from_millis(200));
+    let limits = window_limits(5, Duration::from_secs(1));
+    let client = client(&sandbox, limits, Some(store));
+    client
+        .leads()
+        .create(lead_input("before", &contact))
+        .await
+        .unwrap();
+    redis.stop();
+    let waiting = tokio::spawn({
+        let client = client.clone();
+        let contact = contact.clone();
+        async move {
+            let inputs = leads(&contact, 1, 1_000);
+            client.leads().create_many(inputs).await.unwrap()
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(
+        sandbox.request_count(),
+        1,
+        "nothing sent while Redis is down"
+    );
+    assert!(!waiting.is_finished());
+    redis.restart();
+    let result = waiting.await.unwrap();
+    assert!(result.is_complete_success(), "{:?}", result.failed().next());
+    assert_eq!(sandbox.live_count("leads"), 1_001);
+    assert_eq!(sandbox.request_count(), 11);
+
+    // Past the call's budget, waiting ends unsent.
+    redis.stop();
+    let patient = RetryPolicy {
+        max_elapsed: Duration::from_millis(800),
+        ..fast_retry()
+    };
+    let store = RedisStore::new(&redis.url())
+        .unwrap()
+        .timeout(Duration::from_millis(100));
+    let client = client_with(&sandbox, patient, limits, Some(store));
+    let started = Instant::now();
+    let error = client
+        .leads()
+        .create(lead_input("after", &contact))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::RateLimitStore { .. }), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(sandbox.request_count(), 11);
+}
+
+#[tokio::test]
+async fn with_in_process_requests_go_on_under_a_share_of_the_window() {
+    let mut redis = RedisServer::start();
+    let window = Duration::from_millis(500);
+    let sandbox = sandbox(SandboxConfig::new().rate_limit(10, window)).await;
+    let (_, ids) = seed_leads(&sandbox, 1);
+    let store = RedisStore::new(&redis.url())
+        .unwrap()
+        .app_key("app-1")
+        .on_unreachable(OnUnreachable::InProcess { workers: 2 })
+        .timeout(Duration::from_millis(200));
+    let client = client(&sandbox, window_limits(10, window), Some(store));
+    client.leads().get(&ids[0]).await.unwrap();
+    redis.stop();
+    let reads = (0..20).map(|_| {
+        let client = client.clone();
+        let id = ids[0].clone();
+        async move { client.leads().get(&id).await }
+    });
+    for read in futures::future::join_all(reads).await {
+        read.unwrap();
+    }
+    let path = format!("/crm/v3/objects/leads/{}", ids[0]);
+    let times = arrivals(&sandbox, &path);
+    assert_eq!(times.len(), 21);
+    // Never unlimited: half the window each, for two workers.
+    assert!(busiest(&times[1..], window) <= 5, "{times:?}");
+    assert_eq!(sandbox.rate_limited_count(), 0);
+
+    // Back in Redis once it answers again (tried once a second; the first try after the
+    // restart may find the old connection).
+    redis.restart();
+    let mut counted = 0;
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        client.leads().get(&ids[0]).await.unwrap();
+        counted = redis::cmd("ZCARD")
+            .arg("hubspot-crm:{app-1}:general")
+            .query_async(&mut redis.connection().await)
+            .await
+            .unwrap();
+        if counted > 0 {
+            break;
+        }
+    }
+    assert_eq!(
+        counted, 1,
+        "the request after Redis came back was counted there"
+    );
+}
