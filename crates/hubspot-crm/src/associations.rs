@@ -17,7 +17,7 @@ use hubspot_crm_api::{
 use crate::client::{Client, Versioned, on_either};
 use crate::error::{ApiError, Error, Result, ValidationError};
 use crate::model::{AssociationLabel, AssociationType, Page};
-use crate::stream::cursor_stream;
+use crate::stream::{DEFAULT_PREFETCH, cursor_stream};
 use crate::transport::Call;
 use crate::v2026_09;
 use crate::validate::{
@@ -596,7 +596,8 @@ impl Associations {
     }
 
     /// Every association of a record to records of `to_object_type`, page after page (500 a
-    /// page on v4; on 2026-09 HubSpot sets the size), fetched as the stream is read. A cursor seen twice ends it with
+    /// page on v4; on 2026-09 HubSpot sets the size), the next page fetched while the reader works
+    /// through one (as [`crate::StreamOptions::prefetch`] does by default). A cursor seen twice ends it with
     /// [`Error::Paging`].
     pub fn list_stream(
         &self,
@@ -610,24 +611,29 @@ impl Associations {
             object_id.to_owned(),
             to_object_type.to_owned(),
         );
-        cursor_stream(limits::MAX_LIST_LIMIT, None, move |limit, after| {
-            let this = this.clone();
-            let (object_type, object_id, to_object_type) = (
-                object_type.clone(),
-                object_id.clone(),
-                to_object_type.clone(),
-            );
-            async move {
-                this.list_page(
-                    &object_type,
-                    &object_id,
-                    &to_object_type,
-                    Some(limit),
-                    after.as_deref(),
-                )
-                .await
-            }
-        })
+        cursor_stream(
+            limits::MAX_LIST_LIMIT,
+            None,
+            DEFAULT_PREFETCH,
+            move |limit, after| {
+                let this = this.clone();
+                let (object_type, object_id, to_object_type) = (
+                    object_type.clone(),
+                    object_id.clone(),
+                    to_object_type.clone(),
+                );
+                async move {
+                    this.list_page(
+                        &object_type,
+                        &object_id,
+                        &to_object_type,
+                        Some(limit),
+                        after.as_deref(),
+                    )
+                    .await
+                }
+            },
+        )
     }
 
     /// Every association of a record to records of `to_object_type`, collected from

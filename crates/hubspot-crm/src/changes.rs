@@ -19,10 +19,10 @@ use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, ValidationError};
-use crate::model::Record;
+use crate::model::{Page, Record};
 use crate::objects::{CrmObject, Objects};
 use crate::search::{Filter, FilterGroup, Operator, SearchRequest, Sort, limits};
-use crate::stream::OBJECT_ID_PROPERTY;
+use crate::stream::{DEFAULT_PREFETCH, Next, OBJECT_ID_PROPERTY, Pager, Prefetch};
 use crate::validate::property_name;
 
 /// Where a change feed is: the modification time of the last record handled. Store it after
@@ -107,6 +107,9 @@ pub struct ChangeFeedOptions {
     /// Once caught up, wait this long and read on (a feed that never ends); `None` (the
     /// default) ends the feed when it is caught up.
     pub poll_every: Option<Duration>,
+    /// Pages fetched ahead of the one being read (default 1); `0` fetches a page only once
+    /// the reader has used up the one before.
+    pub prefetch: usize,
 }
 
 impl Default for ChangeFeedOptions {
@@ -118,6 +121,7 @@ impl Default for ChangeFeedOptions {
             filters: Vec::new(),
             modified_property: None,
             poll_every: None,
+            prefetch: DEFAULT_PREFETCH,
         }
     }
 }
@@ -173,6 +177,23 @@ impl ChangeFeedOptions {
         self.poll_every = Some(every);
         self
     }
+
+    /// Keep up to `pages` pages fetched (or being fetched) ahead of the one being read; `0`
+    /// fetches on demand. Each search follows from the answer before it (the next page starts
+    /// at its last modification time), so the next one goes out as soon as that answer is in,
+    /// while the reader still works through it. Once caught up, the wait of
+    /// [`poll_every`](field@Self::poll_every) starts then too.
+    ///
+    /// ```
+    /// use hubspot_crm::ChangeFeedOptions;
+    /// let options = ChangeFeedOptions::new().prefetch(2);
+    /// assert_eq!(options.prefetch, 2);
+    /// assert_eq!(ChangeFeedOptions::new().prefetch, 1);
+    /// ```
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.prefetch = pages;
+        self
+    }
 }
 
 /// A stream of [`Change`]s.
@@ -187,7 +208,8 @@ impl<O: CrmObject> Objects<O> {
     /// new modification time; none is lost, and one may come twice. The feed ends when it has
     /// read everything (unless [`ChangeFeedOptions::poll_every`] keeps it going), or with an
     /// error, after which a feed started from the last stored checkpoint goes on without a
-    /// gap.
+    /// gap. The next page is fetched while the reader works through one
+    /// ([`ChangeFeedOptions::prefetch`]); dropping the feed stops it.
     ///
     /// ```no_run
     /// # async fn run(client: hubspot_crm::Client, stored: Option<hubspot_crm::Checkpoint>) -> hubspot_crm::Result<()> {
@@ -212,7 +234,8 @@ impl<O: CrmObject> Objects<O> {
         }
         let overlap = millis(options.overlap);
         let start = since.0.timestamp_millis().saturating_sub(overlap).max(0);
-        let state = Feed {
+        let prefetch = options.prefetch;
+        let feed = Feed {
             objects: self.clone(),
             property,
             options,
@@ -222,11 +245,11 @@ impl<O: CrmObject> Objects<O> {
             tie: None,
             delivered: HashMap::new(),
             prune_at: MIN_PRUNE_AT,
-            page: VecDeque::new(),
+            fetching: Bound::From(start),
             caught_up: false,
             failed: false,
         };
-        futures::stream::unfold(state, next_change).boxed()
+        Prefetch::new(feed, prefetch).boxed()
     }
 }
 
@@ -313,7 +336,8 @@ struct Feed<O> {
     delivered: HashMap<String, i64>,
     /// The size of `delivered` at which it is pruned next.
     prune_at: usize,
-    page: VecDeque<(Record, i64)>,
+    /// What the search under way asked for.
+    fetching: Bound,
     caught_up: bool,
     failed: bool,
 }
@@ -334,17 +358,12 @@ fn modified_ms(record: &Record, property: &str) -> i64 {
 }
 
 impl<O: CrmObject> Feed<O> {
-    /// Reads the next page into `page`; `false` when the feed is caught up.
-    async fn fetch(&mut self) -> Result<bool> {
-        let bound = match self.tie {
-            Some((at, after_id)) => Bound::Tie { at, after_id },
-            None => Bound::From(self.lower),
-        };
-        let request = feed_request(&self.options, &self.property, bound);
-        let page = self.objects.send_search(&request).await?;
-        let full = page.results.len() >= self.options.page_size as usize;
-        let results: Vec<(Record, i64)> = page
-            .results
+    /// Follows a page's answer to the next bound; returns its records with their
+    /// modification times and whether more is to be read.
+    fn follow(&mut self, results: Vec<Record>) -> (Vec<(Record, i64)>, bool) {
+        let bound = self.fetching;
+        let full = results.len() >= self.options.page_size as usize;
+        let results: Vec<(Record, i64)> = results
             .into_iter()
             .map(|r| {
                 let at = modified_ms(&r, &self.property);
@@ -380,8 +399,7 @@ impl<O: CrmObject> Feed<O> {
                 }
             }
         }
-        self.page.extend(results);
-        Ok(more || self.tie.is_some())
+        (results, more || self.tie.is_some())
     }
 
     fn deliver(&mut self, record: Record, at: i64) -> Change {
@@ -406,33 +424,56 @@ impl<O: CrmObject> Feed<O> {
     }
 }
 
-async fn next_change<O: CrmObject>(mut feed: Feed<O>) -> Option<(Result<Change>, Feed<O>)> {
-    loop {
-        if feed.failed {
-            return None;
+impl<O: CrmObject> Pager for Feed<O> {
+    type Item = Change;
+    type Answer = Result<Page<Record>>;
+
+    fn next(&mut self) -> Next<Self::Answer> {
+        if self.failed {
+            return Next::Done;
         }
-        if let Some((record, at)) = feed.page.pop_front() {
+        let mut wait = None;
+        if self.caught_up {
+            let Some(every) = self.options.poll_every else {
+                return Next::Done;
+            };
+            wait = Some(every);
+            // Read the overlap again: changes indexed late show up there.
+            self.caught_up = false;
+            self.lower = self.position.saturating_sub(self.overlap).max(0);
+        }
+        self.fetching = match self.tie {
+            Some((at, after_id)) => Bound::Tie { at, after_id },
+            None => Bound::From(self.lower),
+        };
+        let request = feed_request(&self.options, &self.property, self.fetching);
+        let objects = self.objects.clone();
+        Next::Fetch(Box::pin(async move {
+            if let Some(every) = wait {
+                tokio::time::sleep(every).await;
+            }
+            objects.send_search(&request).await
+        }))
+    }
+
+    fn take(&mut self, answer: Self::Answer, out: &mut VecDeque<Result<Change>>) {
+        let page = match answer {
+            Ok(page) => page,
+            Err(error) => {
+                self.failed = true;
+                out.push_back(Err(error));
+                return;
+            }
+        };
+        let (results, more) = self.follow(page.results);
+        self.caught_up = !more;
+        for (record, at) in results {
             // A record met again at the same time was delivered already (the page overlaps
             // the previous one, or the overlap is read again).
-            if feed.delivered.get(&record.id) == Some(&at) {
+            if self.delivered.get(&record.id) == Some(&at) {
                 continue;
             }
-            let change = feed.deliver(record, at);
-            return Some((Ok(change), feed));
-        }
-        if feed.caught_up {
-            let every = feed.options.poll_every?;
-            tokio::time::sleep(every).await;
-            // Read the overlap again: changes indexed late show up there.
-            feed.caught_up = false;
-            feed.lower = feed.position.saturating_sub(feed.overlap).max(0);
-        }
-        match feed.fetch().await {
-            Ok(more) => feed.caught_up = !more,
-            Err(error) => {
-                feed.failed = true;
-                return Some((Err(error), feed));
-            }
+            out.push_back(Ok(self.deliver(record, at)));
         }
     }
 }

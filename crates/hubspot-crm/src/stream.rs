@@ -1,18 +1,26 @@
-//! Streams over every item of a paged read (a list, a search, a record's associations), one
-//! page in memory at a time.
+//! Streams over every item of a paged read (a list, a search, a record's associations), a
+//! bounded number of pages in memory at a time.
 //!
-//! Pages are fetched only as the stream is read, so dropping it stops the fetching. An error
-//! is yielded once and ends the stream. A search sorted by `hs_object_id` pages by keyset
-//! (each page asks for ids above the last one seen), so records archived or changed during
-//! the read cannot shift others out of reach, and HubSpot's 10,000-result window is never
-//! met; with another sort it pages by offset and, at the window, ends with an error saying
-//! why, never silently short. Cursors that go in a circle, and endless empty pages, end a
-//! stream with [`Error::Paging`].
+//! While the reader works through one page, the next one is already being fetched: by default
+//! one page ahead, up to [`StreamOptions::prefetch`] pages, or none (`0`: fetched when the
+//! reader runs out). The fetch is a future the stream polls itself, never a spawned task, so
+//! nothing is sent before the stream is first read and nothing once it is dropped. Items
+//! come in page order. An error is yielded once, after the items before it, and ends the
+//! stream. A search sorted by `hs_object_id` pages by keyset (each page asks for ids above
+//! the last one seen), so records archived or changed during the read cannot shift others out
+//! of reach, and HubSpot's 10,000-result window is never met; with another sort it pages by
+//! offset and, at the window, ends with an error saying why, never silently short. Cursors
+//! that go in a circle, and endless empty pages, end a stream with [`Error::Paging`].
 
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
+use futures::Stream;
 use futures::StreamExt;
+use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 
 use crate::error::{Error, Result, ValidationError};
@@ -26,16 +34,23 @@ pub const OBJECT_ID_PROPERTY: &str = "hs_object_id";
 /// Records per page of a list: HubSpot's maximum.
 pub const MAX_LIST_PAGE_SIZE: u32 = 100;
 
+/// Pages a stream fetches ahead of the one being read, unless told otherwise.
+pub(crate) const DEFAULT_PREFETCH: usize = 1;
+
 /// A stream of records; each item is a record or the error that ended the stream.
 pub type RecordStream = BoxStream<'static, Result<Record>>;
 
-/// How a list stream pages.
+/// How a list or search stream pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StreamOptions {
-    /// Records per request, 1 to 100 (default 100).
+    /// Records per request of a list, 1 to 100 (default 100). A search's pages are
+    /// `SearchRequest::limit` results instead.
     pub page_size: u32,
     /// Stop after this many records.
     pub max_items: Option<usize>,
+    /// Pages fetched ahead of the one being read (default 1); `0` fetches a page only once
+    /// the reader has used up the one before.
+    pub prefetch: usize,
 }
 
 impl Default for StreamOptions {
@@ -43,12 +58,13 @@ impl Default for StreamOptions {
         StreamOptions {
             page_size: MAX_LIST_PAGE_SIZE,
             max_items: None,
+            prefetch: DEFAULT_PREFETCH,
         }
     }
 }
 
 impl StreamOptions {
-    /// Pages of 100, no cap.
+    /// Pages of 100, no cap, one page fetched ahead.
     pub fn new() -> Self {
         Self::default()
     }
@@ -64,10 +80,39 @@ impl StreamOptions {
         self.max_items = Some(max_items);
         self
     }
+
+    /// Keep up to `pages` pages fetched (or being fetched) ahead of the one being read, so
+    /// that HubSpot's latency overlaps the reader's own work; `0` fetches on demand.
+    ///
+    /// Memory stays bounded: at most `pages` pages beyond the one being read. Pages still
+    /// come one request after another, each asked for once the answer before it is in (its
+    /// cursor, or the last id of a search, leads to the next), and `max_items` is kept
+    /// exactly: no request is sent for records past it. No task is spawned: the stream moves
+    /// the fetch on each time the reader asks for an item (its request goes out as soon as the
+    /// answer before it is taken), so dropping the stream stops it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: hubspot_crm::Client) -> hubspot_crm::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use hubspot_crm::{ReadOptions, StreamOptions};
+    /// // Slow handling of each lead: keep three pages coming meanwhile.
+    /// let mut leads = client
+    ///     .leads()
+    ///     .list_stream(ReadOptions::new(), StreamOptions::new().prefetch(3));
+    /// while let Some(lead) = leads.try_next().await? {
+    ///     println!("{}", lead.id); // ... write it somewhere ...
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.prefetch = pages;
+        self
+    }
 }
 
 impl<O: CrmObject> Objects<O> {
-    /// Every record, page after page (`paging.next.after`), fetched as the stream is read.
+    /// Every record, page after page (`paging.next.after`), the next page fetched while the
+    /// reader works through one ([`StreamOptions::prefetch`]).
     ///
     /// ```no_run
     /// # async fn run(client: hubspot_crm::Client) -> hubspot_crm::Result<()> {
@@ -91,19 +136,25 @@ impl<O: CrmObject> Objects<O> {
         }
         let objects = self.clone();
         let options = std::sync::Arc::new(options);
-        cursor_stream(stream.page_size, stream.max_items, move |limit, after| {
-            let objects = objects.clone();
-            let options = options.clone();
-            async move {
-                objects
-                    .send_list(&options, Some(limit), after.as_deref())
-                    .await
-            }
-        })
+        cursor_stream(
+            stream.page_size,
+            stream.max_items,
+            stream.prefetch,
+            move |limit, after| {
+                let objects = objects.clone();
+                let options = options.clone();
+                async move {
+                    objects
+                        .send_list(&options, Some(limit), after.as_deref())
+                        .await
+                }
+            },
+        )
     }
 
-    /// Every match of a search, page after page, fetched as the stream is read; at most
-    /// `max_items` when given.
+    /// Every match of a search, page after page, the next page fetched while the reader works
+    /// through one; at most `max_items` when given. The same as [`Self::search_stream_with`]
+    /// with `StreamOptions` of that `max_items` and the default prefetch (one page).
     ///
     /// Without a sort, results come in `hs_object_id` order and every page after the first
     /// adds an `hs_object_id > last id` filter to each filter group (keyset paging): no record
@@ -125,6 +176,45 @@ impl<O: CrmObject> Objects<O> {
     /// # Ok(()) }
     /// ```
     pub fn search_stream(&self, request: SearchRequest, max_items: Option<usize>) -> RecordStream {
+        let options = StreamOptions {
+            max_items,
+            ..StreamOptions::default()
+        };
+        self.search_stream_with(request, options)
+    }
+
+    /// [`Self::search_stream`] with [`StreamOptions`]: `max_items` and `prefetch` apply. A
+    /// search's page size is `request.limit` (default 200), so `page_size` must stay at its
+    /// default; another value ends the stream with a [`ValidationError`] before anything is
+    /// sent.
+    ///
+    /// ```no_run
+    /// # async fn run(client: hubspot_crm::Client) -> hubspot_crm::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use hubspot_crm::{Filter, SearchRequest, StreamOptions};
+    /// let request = SearchRequest::new().filter(Filter::eq("hs_lead_label", "HOT"));
+    /// // The first 1,000 matches, two pages fetched ahead of the one being handled.
+    /// let options = StreamOptions::new().max_items(1_000).prefetch(2);
+    /// let mut hot = client.leads().search_stream_with(request, options);
+    /// while let Some(lead) = hot.try_next().await? {
+    ///     println!("{}", lead.id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn search_stream_with(
+        &self,
+        request: SearchRequest,
+        options: StreamOptions,
+    ) -> RecordStream {
+        if options.page_size != MAX_LIST_PAGE_SIZE {
+            return failed(ValidationError::new(
+                "page_size",
+                format!(
+                    "a search's page size is its request's `limit` (1..={}), not `page_size`",
+                    limits::MAX_LIMIT
+                ),
+            ));
+        }
         if let Err(error) = request.validate() {
             return failed(error);
         }
@@ -145,7 +235,7 @@ impl<O: CrmObject> Objects<O> {
             .unwrap_or(limits::MAX_LIMIT);
         let next = base.clone();
         base.after = None;
-        let state = SearchState::<O> {
+        let pager = SearchPager::<O> {
             objects: self.clone(),
             base,
             next,
@@ -155,9 +245,10 @@ impl<O: CrmObject> Objects<O> {
             last_id: None,
             restarted_after: None,
             total: None,
-            pages: Pages::new(max_items),
+            pages: Pages::new(options.max_items),
+            fetching_by_keyset: false,
         };
-        futures::stream::unfold(state, next_found).boxed()
+        Prefetch::new(pager, options.prefetch).boxed()
     }
 }
 
@@ -166,14 +257,125 @@ fn failed(error: ValidationError) -> RecordStream {
     futures::stream::once(async move { Err(Error::Validation(error)) }).boxed()
 }
 
-/// The page in hand and what is left to read: what every paged read (lists, searches,
+/// What a paged read does next.
+pub(crate) enum Next<A> {
+    /// Fetch a page; its answer goes to [`Pager::take`].
+    Fetch(BoxFuture<'static, A>),
+    /// Nothing more to read.
+    Done,
+    /// End with this error, sending nothing more.
+    Fail(Error),
+}
+
+/// The paging of one read: which page to ask for next, given the answers so far. The next
+/// request depends only on answers taken, never on what the reader consumed, so it can go out
+/// before the reader reaches the page before it.
+pub(crate) trait Pager: Send + 'static {
+    /// What the stream yields.
+    type Item: Send + 'static;
+    /// A page's answer.
+    type Answer: Send + 'static;
+
+    /// The page to fetch next; called once the answer before it is taken, never while a fetch
+    /// is under way.
+    fn next(&mut self) -> Next<Self::Answer>;
+
+    /// Takes a page's answer, appending what it yields to `out` in order. An error comes last
+    /// and ends the read.
+    fn take(&mut self, answer: Self::Answer, out: &mut VecDeque<Result<Self::Item>>);
+}
+
+/// A stream over a [`Pager`]'s items that keeps up to `prefetch` pages fetched, or being
+/// fetched, ahead of the one being read. The fetch is polled from the stream's own
+/// `poll_next`: it goes on while the reader asks for items, and is dropped with the stream.
+pub(crate) struct Prefetch<P: Pager> {
+    pager: P,
+    prefetch: usize,
+    /// The page being read.
+    reading: VecDeque<Result<P::Item>>,
+    /// Pages fetched and not yet started, oldest first: at most `prefetch`.
+    ahead: VecDeque<VecDeque<Result<P::Item>>>,
+    /// The one fetch under way: each page's request follows from the answer before it.
+    fetching: Option<BoxFuture<'static, P::Answer>>,
+    /// The pager has nothing more to fetch.
+    done: bool,
+}
+
+// Nothing is pinned in place: the fetch is boxed and the rest is moved freely.
+impl<P: Pager> Unpin for Prefetch<P> {}
+
+impl<P: Pager> Prefetch<P> {
+    pub(crate) fn new(pager: P, prefetch: usize) -> Self {
+        Prefetch {
+            pager,
+            prefetch,
+            reading: VecDeque::new(),
+            ahead: VecDeque::new(),
+            fetching: None,
+            done: false,
+        }
+    }
+}
+
+impl<P: Pager> Stream for Prefetch<P> {
+    type Item = Result<P::Item>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(fetch) = &mut this.fetching
+                && let Poll::Ready(answer) = fetch.as_mut().poll(cx)
+            {
+                this.fetching = None;
+                let mut page = VecDeque::new();
+                this.pager.take(answer, &mut page);
+                if matches!(page.back(), Some(Err(_))) {
+                    this.done = true;
+                }
+                if !page.is_empty() {
+                    this.ahead.push_back(page);
+                }
+            }
+            if this.reading.is_empty()
+                && let Some(page) = this.ahead.pop_front()
+            {
+                this.reading = page;
+            }
+            // Fetch when the reader waits, or while fewer than `prefetch` pages are ahead.
+            let wanted = this.reading.is_empty() || this.ahead.len() < this.prefetch;
+            if this.fetching.is_none() && !this.done && wanted {
+                match this.pager.next() {
+                    Next::Fetch(fetch) => {
+                        // Polled at once, so that its request goes out now.
+                        this.fetching = Some(fetch);
+                        continue;
+                    }
+                    Next::Done => this.done = true,
+                    Next::Fail(error) => {
+                        this.done = true;
+                        this.ahead.push_back(VecDeque::from([Err(error)]));
+                        continue;
+                    }
+                }
+            }
+            if let Some(item) = this.reading.pop_front() {
+                return Poll::Ready(Some(item));
+            }
+            // A fetch left here was polled in this call, so it wakes the task.
+            return if this.fetching.is_some() {
+                Poll::Pending
+            } else {
+                Poll::Ready(None)
+            };
+        }
+    }
+}
+
+/// What is left to read, and the cursors followed: what every paged read (lists, searches,
 /// association lists) keeps between pages.
-struct Pages<T> {
-    page: std::vec::IntoIter<T>,
+struct Pages {
     remaining: Option<usize>,
     more: bool,
-    /// Yielded once the page in hand is used up.
-    pending_error: Option<Error>,
     /// The latest cursors followed (at most [`MAX_REMEMBERED_CURSORS`]): one seen again
     /// would page in a circle.
     cursors: HashSet<String>,
@@ -190,17 +392,20 @@ const MAX_REMEMBERED_CURSORS: usize = 1024;
 /// [`Error::Paging`] instead of asking forever.
 const MAX_EMPTY_PAGES: u32 = 3;
 
-impl<T> Pages<T> {
+impl Pages {
     fn new(max_items: Option<usize>) -> Self {
         Pages {
-            page: Vec::new().into_iter(),
             remaining: max_items,
             more: true,
-            pending_error: None,
             cursors: HashSet::new(),
             cursor_order: VecDeque::new(),
             empty_pages: 0,
         }
+    }
+
+    /// Whether another page is to be fetched: more to read, and the cap not reached.
+    fn wants_more(&self) -> bool {
+        self.more && self.remaining != Some(0)
     }
 
     /// Items per request: the page size, or fewer when the cap is near.
@@ -211,111 +416,135 @@ impl<T> Pages<T> {
         }
     }
 
-    fn take_one(&mut self, item: T) -> T {
-        if let Some(left) = &mut self.remaining {
-            *left = left.saturating_sub(1);
+    /// Counts an item against the cap; `false` when the cap is reached and it is dropped.
+    fn count_one(&mut self) -> bool {
+        match &mut self.remaining {
+            Some(0) => false,
+            Some(left) => {
+                *left -= 1;
+                true
+            }
+            None => true,
         }
-        item
     }
 
-    fn end_with(&mut self, error: Error) -> Option<Error> {
+    fn end_with<T>(&mut self, error: Error, out: &mut VecDeque<Result<T>>) {
         self.more = false;
-        Some(error)
+        out.push_back(Err(error));
     }
 
-    /// The next item in hand, or what ends the stream; `None` when a page must be fetched.
-    fn next_in_hand(&mut self) -> Option<Option<Result<T>>> {
-        if self.remaining == Some(0) {
-            return Some(None);
+    /// Appends `items` up to the cap, then `error` unless the cap ended the read first.
+    fn deliver<T>(&mut self, items: Vec<T>, error: Option<Error>, out: &mut VecDeque<Result<T>>) {
+        for item in items {
+            if !self.count_one() {
+                return;
+            }
+            out.push_back(Ok(item));
         }
-        if let Some(item) = self.page.next() {
-            return Some(Some(Ok(self.take_one(item))));
+        if let Some(error) = error
+            && self.remaining != Some(0)
+        {
+            self.end_with(error, out);
         }
-        if let Some(error) = self.pending_error.take() {
-            self.more = false;
-            return Some(Some(Err(error)));
-        }
-        if !self.more {
-            return Some(None);
-        }
-        None
     }
 
-    /// Takes a fetched page and follows its cursor into `after`. A cursor seen before would
-    /// fetch pages in a circle: the stream ends with [`Error::Paging`] after this page.
-    fn advance(&mut self, after: &mut Option<String>, page: Page<T>) {
+    /// Takes a fetched page and follows its cursor into `after`; returns its items and the
+    /// error to end with after them. A cursor seen before would fetch pages in a circle: the
+    /// read ends with [`Error::Paging`] after this page.
+    fn advance<T>(&mut self, after: &mut Option<String>, page: Page<T>) -> (Vec<T>, Option<Error>) {
         let empty = page.results.is_empty();
-        self.page = page.results.into_iter();
+        let items = page.results;
         let Some(next) = page.next_after else {
             self.more = false;
-            return;
+            return (items, None);
         };
         self.empty_pages = if empty { self.empty_pages + 1 } else { 0 };
         if self.empty_pages >= MAX_EMPTY_PAGES {
             self.more = false;
-            self.pending_error = Some(Error::Paging(format!(
+            let error = Error::Paging(format!(
                 "{MAX_EMPTY_PAGES} empty pages in a row, each naming a next page"
-            )));
-        } else if !self.cursors.insert(next.clone()) {
+            ));
+            return (items, Some(error));
+        }
+        if !self.cursors.insert(next.clone()) {
             self.more = false;
-            self.pending_error = Some(Error::Paging(format!(
+            let error = Error::Paging(format!(
                 "paging went in a circle: the cursor `{next}` was returned again"
-            )));
-        } else {
-            self.cursor_order.push_back(next.clone());
-            if self.cursor_order.len() > MAX_REMEMBERED_CURSORS
-                && let Some(oldest) = self.cursor_order.pop_front()
-            {
-                self.cursors.remove(&oldest);
+            ));
+            return (items, Some(error));
+        }
+        self.cursor_order.push_back(next.clone());
+        if self.cursor_order.len() > MAX_REMEMBERED_CURSORS
+            && let Some(oldest) = self.cursor_order.pop_front()
+        {
+            self.cursors.remove(&oldest);
+        }
+        *after = Some(next);
+        (items, None)
+    }
+}
+
+/// A cursor-paged read: `fetch(limit, after)` gets one page.
+struct CursorPager<T, F> {
+    pages: Pages,
+    after: Option<String>,
+    page_size: u32,
+    fetch: F,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<T, F, Fut> Pager for CursorPager<T, F>
+where
+    T: Send + 'static,
+    F: FnMut(u32, Option<String>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<T>>> + Send + 'static,
+{
+    type Item = T;
+    type Answer = Result<Page<T>>;
+
+    fn next(&mut self) -> Next<Self::Answer> {
+        if !self.pages.wants_more() {
+            return Next::Done;
+        }
+        let limit = self.pages.limit(self.page_size);
+        Next::Fetch(Box::pin((self.fetch)(limit, self.after.clone())))
+    }
+
+    fn take(&mut self, answer: Self::Answer, out: &mut VecDeque<Result<T>>) {
+        match answer {
+            Ok(page) => {
+                let (items, error) = self.pages.advance(&mut self.after, page);
+                self.pages.deliver(items, error, out);
             }
-            *after = Some(next);
+            Err(error) => self.pages.end_with(error, out),
         }
     }
 }
 
-/// A stream of every item of a cursor-paged read: `fetch(limit, after)` gets one page.
-/// Pages are fetched as the stream is read; the first error ends it.
+/// A stream of every item of a cursor-paged read: `fetch(limit, after)` gets one page. Up to
+/// `prefetch` pages are fetched ahead of the one being read; the first error ends it.
 pub(crate) fn cursor_stream<T, F, Fut>(
     page_size: u32,
     max_items: Option<usize>,
+    prefetch: usize,
     fetch: F,
 ) -> BoxStream<'static, Result<T>>
 where
     T: Send + 'static,
     F: FnMut(u32, Option<String>) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Page<T>>> + Send,
+    Fut: Future<Output = Result<Page<T>>> + Send + 'static,
 {
-    struct State<T, F> {
-        pages: Pages<T>,
-        after: Option<String>,
-        page_size: u32,
-        fetch: F,
-    }
-    let state = State {
+    let pager = CursorPager {
         pages: Pages::new(max_items),
         after: None,
         page_size,
         fetch,
+        item: PhantomData,
     };
-    futures::stream::unfold(state, |mut s| async move {
-        loop {
-            if let Some(next) = s.pages.next_in_hand() {
-                return next.map(|item| (item, s));
-            }
-            let limit = s.pages.limit(s.page_size);
-            match (s.fetch)(limit, s.after.clone()).await {
-                Ok(page) => s.pages.advance(&mut s.after, page),
-                Err(error) => {
-                    let error = s.pages.end_with(error);
-                    return error.map(|e| (Err(e), s));
-                }
-            }
-        }
-    })
-    .boxed()
+    Prefetch::new(pager, prefetch).boxed()
 }
 
-struct SearchState<O> {
+struct SearchPager<O> {
     objects: Objects<O>,
     /// The caller's search with the effective sort, before any restart.
     base: SearchRequest,
@@ -325,13 +554,15 @@ struct SearchState<O> {
     by_ascending_id: bool,
     /// Whether the stream can restart past the window, or why not.
     keyset: std::result::Result<(), ValidationError>,
-    /// The highest record id yielded, when sorted by id.
+    /// The highest record id taken, when sorted by id.
     last_id: Option<u64>,
     /// The id the latest restart started after.
     restarted_after: Option<u64>,
     /// HubSpot's latest `total`.
     total: Option<u64>,
-    pages: Pages<Record>,
+    pages: Pages,
+    /// Whether the page being fetched was asked for by keyset (else by offset).
+    fetching_by_keyset: bool,
 }
 
 /// Whether a search can go on past the window by restarting after the last id, or why not.
@@ -389,57 +620,40 @@ fn restart_after(base: &SearchRequest, last_id: u64) -> SearchRequest {
     request
 }
 
-async fn next_found<O: CrmObject>(
-    mut s: SearchState<O>,
-) -> Option<(Result<Record>, SearchState<O>)> {
-    loop {
-        if s.pages.remaining == Some(0) {
-            return None;
+impl<O: CrmObject> Pager for SearchPager<O> {
+    type Item = Record;
+    type Answer = Result<Page<Record>>;
+
+    fn next(&mut self) -> Next<Self::Answer> {
+        if !self.pages.wants_more() {
+            return Next::Done;
         }
-        if let Some(record) = s.pages.page.next() {
-            if s.by_ascending_id
-                && let Ok(id) = record.id.parse::<u64>()
-            {
-                // A page can overlap what was yielded (a server ignoring the id filter, or
-                // offsets shifted by a change): each record is yielded once.
-                if s.last_id.is_some_and(|last| id <= last) {
-                    tracing::debug!(id, "skipping a search result already yielded");
-                    continue;
-                }
-                s.last_id = Some(id);
-            }
-            let record = s.pages.take_one(record);
-            return Some((Ok(record), s));
-        }
-        if let Some(error) = s.pages.pending_error.take() {
-            s.pages.more = false;
-            return Some((Err(error), s));
-        }
-        if !s.pages.more {
-            return None;
-        }
-        let keyset = s.by_ascending_id && s.keyset.is_ok();
-        if keyset && let Some(last_id) = s.last_id {
+        let keyset = self.by_ascending_id && self.keyset.is_ok();
+        if keyset && let Some(last_id) = self.last_id {
             // Every page after the first starts after the last id, so records archived or
             // changed during the read never shift later ones out of reach.
-            if s.restarted_after == Some(last_id) {
-                let error = Error::Paging(format!(
+            if self.restarted_after == Some(last_id) {
+                self.pages.more = false;
+                return Next::Fail(Error::Paging(format!(
                     "search returned no record above {OBJECT_ID_PROPERTY} {last_id} after filtering on it"
-                ));
-                let error = s.pages.end_with(error);
-                return error.map(|e| (Err(e), s));
+                )));
             }
-            s.restarted_after = Some(last_id);
-            s.next = restart_after(&s.base, last_id);
+            self.restarted_after = Some(last_id);
+            self.next = restart_after(&self.base, last_id);
         }
-        let offset = s.next.after.as_deref().and_then(|a| a.parse::<u64>().ok());
+        let offset = self
+            .next
+            .after
+            .as_deref()
+            .and_then(|a| a.parse::<u64>().ok());
         if offset.is_some_and(|o| o >= limits::MAX_RESULTS) {
             // Offset paging (another sort, or filter groups too full for the id filter) at
             // the window: HubSpot would answer 400.
-            if s.total.is_some_and(|t| t <= limits::MAX_RESULTS) {
-                return None;
+            self.pages.more = false;
+            if self.total.is_some_and(|t| t <= limits::MAX_RESULTS) {
+                return Next::Done;
             }
-            let reason = match &s.keyset {
+            let reason = match &self.keyset {
                 Err(reason) => reason.clone(),
                 Ok(()) => ValidationError::new(
                     "after",
@@ -449,31 +663,56 @@ async fn next_found<O: CrmObject>(
                     ),
                 ),
             };
-            let error = s.pages.end_with(reason.into());
-            return error.map(|e| (Err(e), s));
+            return Next::Fail(reason.into());
         }
-        let mut limit = s.pages.limit(s.page_size);
+        let mut limit = self.pages.limit(self.page_size);
         if let Some(offset) = offset {
             // Stay inside the window.
             limit = limit.min(u32::try_from(limits::MAX_RESULTS - offset).unwrap_or(u32::MAX));
         }
-        s.next.limit = Some(i32::try_from(limit).unwrap_or(i32::MAX));
-        match s.objects.send_search(&s.next).await {
-            Ok(page) => {
-                s.total = page.total;
-                if keyset {
-                    // The id filter, not HubSpot's offset, leads to the next page.
-                    s.pages.more = page.next_after.is_some() && !page.results.is_empty();
-                    s.pages.page = page.results.into_iter();
-                } else {
-                    s.pages.advance(&mut s.next.after, page);
+        self.next.limit = Some(i32::try_from(limit).unwrap_or(i32::MAX));
+        self.fetching_by_keyset = keyset;
+        let objects = self.objects.clone();
+        let request = self.next.clone();
+        Next::Fetch(Box::pin(async move { objects.send_search(&request).await }))
+    }
+
+    fn take(&mut self, answer: Self::Answer, out: &mut VecDeque<Result<Record>>) {
+        let page = match answer {
+            Ok(page) => page,
+            Err(error) => return self.pages.end_with(error, out),
+        };
+        self.total = page.total;
+        let (results, error) = if self.fetching_by_keyset {
+            // The id filter, not HubSpot's offset, leads to the next page.
+            self.pages.more = page.next_after.is_some() && !page.results.is_empty();
+            (page.results, None)
+        } else {
+            self.pages.advance(&mut self.next.after, page)
+        };
+        let mut records = Vec::with_capacity(results.len());
+        for record in results {
+            if self
+                .pages
+                .remaining
+                .is_some_and(|left| records.len() >= left)
+            {
+                break;
+            }
+            if self.by_ascending_id
+                && let Ok(id) = record.id.parse::<u64>()
+            {
+                // A page can overlap what was taken (a server ignoring the id filter, or
+                // offsets shifted by a change): each record is yielded once.
+                if self.last_id.is_some_and(|last| id <= last) {
+                    tracing::debug!(id, "skipping a search result already yielded");
+                    continue;
                 }
+                self.last_id = Some(id);
             }
-            Err(error) => {
-                let error = s.pages.end_with(error);
-                return error.map(|e| (Err(e), s));
-            }
+            records.push(record);
         }
+        self.pages.deliver(records, error, out);
     }
 }
 
@@ -481,6 +720,158 @@ async fn next_found<O: CrmObject>(
 mod tests {
     use super::*;
     use crate::search::{Filter, FilterGroup};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// What a fake paged read was asked: `(limit, after)` of each fetch started.
+    type Asked = Arc<Mutex<Vec<(u32, Option<String>)>>>;
+
+    /// A cursor stream over `pages` pages of `per_page` numbers, each page answered `latency`
+    /// after it is asked for (virtual time under a paused clock), the page numbered `fail_at`
+    /// (from 0) with an error.
+    fn numbers(
+        pages: usize,
+        per_page: usize,
+        latency: Duration,
+        fail_at: Option<usize>,
+        max_items: Option<usize>,
+        prefetch: usize,
+        asked: &Asked,
+    ) -> BoxStream<'static, Result<usize>> {
+        let asked = asked.clone();
+        cursor_stream(
+            u32::try_from(per_page).unwrap(),
+            max_items,
+            prefetch,
+            move |limit, after| {
+                asked.lock().unwrap().push((limit, after.clone()));
+                let page: usize = after.map_or(0, |a| a.parse().unwrap());
+                async move {
+                    // A zero sleep still waits for the timer: leave it out to answer at once.
+                    if !latency.is_zero() {
+                        tokio::time::sleep(latency).await;
+                    }
+                    if fail_at == Some(page) {
+                        return Err(Error::Paging(format!("page {page} failed")));
+                    }
+                    let from = page * per_page;
+                    let to = from + (limit as usize).min(per_page);
+                    Ok(Page {
+                        results: (from..to).collect(),
+                        next_after: (page + 1 < pages).then(|| (page + 1).to_string()),
+                        total: None,
+                    })
+                }
+            },
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_page_ahead_hides_the_readers_time_behind_the_servers() {
+        // The measured case: 100 ms a page, a reader spending half that on each page.
+        let latency = Duration::from_millis(100);
+        let (pages, per_page) = (100, 50);
+        let mut elapsed = Vec::new();
+        for prefetch in [0, 1] {
+            let asked = Asked::default();
+            let mut stream = numbers(pages, per_page, latency, None, None, prefetch, &asked);
+            let start = tokio::time::Instant::now();
+            let mut read = 0;
+            while let Some(n) = stream.next().await {
+                assert_eq!(n.unwrap(), read);
+                read += 1;
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            assert_eq!(read, pages * per_page);
+            assert_eq!(asked.lock().unwrap().len(), pages);
+            elapsed.push(start.elapsed());
+        }
+        let server_time = latency * u32::try_from(pages).unwrap();
+        // Virtual time: exact up to the timer's millisecond.
+        assert!(
+            elapsed[0] >= server_time + Duration::from_millis(50) * 99,
+            "{elapsed:?}"
+        );
+        assert!(elapsed[1] <= server_time.mul_f64(1.05), "{elapsed:?}");
+    }
+
+    #[tokio::test]
+    async fn at_most_prefetch_pages_are_fetched_beyond_the_one_being_read() {
+        let (pages, per_page) = (10, 5);
+        for prefetch in [0, 1, 3] {
+            let asked = Asked::default();
+            let mut stream = numbers(
+                pages,
+                per_page,
+                Duration::ZERO,
+                None,
+                None,
+                prefetch,
+                &asked,
+            );
+            for i in 0..pages * per_page {
+                assert_eq!(stream.next().await.unwrap().unwrap(), i);
+                // Answers come at once here, so exactly as many pages as allowed are ahead.
+                let reading = i / per_page;
+                let started = asked.lock().unwrap().len();
+                assert_eq!(
+                    started,
+                    pages.min(reading + 1 + prefetch),
+                    "prefetch {prefetch}, item {i}"
+                );
+            }
+            assert!(stream.next().await.is_none());
+            assert_eq!(asked.lock().unwrap().len(), pages);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_error_comes_after_the_items_before_it_and_ends_the_stream() {
+        for prefetch in [0, 1, 3] {
+            let asked = Asked::default();
+            let items: Vec<_> = numbers(6, 4, Duration::ZERO, Some(2), None, prefetch, &asked)
+                .collect()
+                .await;
+            assert_eq!(items.len(), 9, "prefetch {prefetch}");
+            let numbers: Vec<usize> = items[..8].iter().map(|r| *r.as_ref().unwrap()).collect();
+            assert_eq!(numbers, (0..8).collect::<Vec<_>>());
+            assert!(matches!(&items[8], Err(Error::Paging(m)) if m == "page 2 failed"));
+            assert_eq!(asked.lock().unwrap().len(), 3, "nothing after the error");
+        }
+    }
+
+    #[tokio::test]
+    async fn max_items_asks_for_no_page_past_it() {
+        for prefetch in [0, 1, 3] {
+            for (max, limits) in [(150, vec![100, 50]), (200, vec![100, 100])] {
+                let asked = Asked::default();
+                let items: Vec<_> =
+                    numbers(5, 100, Duration::ZERO, None, Some(max), prefetch, &asked)
+                        .collect()
+                        .await;
+                assert_eq!(items.len(), max);
+                let asked: Vec<u32> = asked.lock().unwrap().iter().map(|(l, _)| *l).collect();
+                assert_eq!(asked, limits, "prefetch {prefetch}, max_items {max}");
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn nothing_is_fetched_before_the_first_read_or_after_a_drop() {
+        let asked = Asked::default();
+        let latency = Duration::from_millis(100);
+        let mut stream = numbers(10, 5, latency, None, None, 3, &asked);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(asked.lock().unwrap().is_empty());
+        for _ in 0..3 {
+            stream.next().await.unwrap().unwrap();
+        }
+        // Page 0 is being read and one more is under way.
+        assert_eq!(asked.lock().unwrap().len(), 2);
+        drop(stream);
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert_eq!(asked.lock().unwrap().len(), 2);
+    }
 
     /// The generated search types have no `PartialEq`: compare what goes on the wire.
     fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {

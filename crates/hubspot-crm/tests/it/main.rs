@@ -22,6 +22,7 @@ mod retry_connect;
 mod retry_statuses;
 mod smoke;
 mod stream_list;
+mod stream_prefetch;
 mod stream_search;
 mod support;
 mod sync;

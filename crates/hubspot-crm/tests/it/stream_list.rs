@@ -96,7 +96,8 @@ async fn fetches_nothing_until_read_and_stops_when_dropped() {
     let pages = serve_pages(&server, 1050, 100).await;
     let leads = default_retry_client(&server).objects::<Lead>();
 
-    let mut stream = leads.list_stream(options(), StreamOptions::new());
+    // On demand: `stream_prefetch` covers what a prefetching stream asks for.
+    let mut stream = leads.list_stream(options(), StreamOptions::new().prefetch(0));
     tokio::task::yield_now().await;
     pages[0].assert_calls_async(0).await;
 
