@@ -209,17 +209,13 @@ async fn bulk_creates_under_proxy_errors_report_unsent_chunks_as_maybe_applied()
 
 /// Largest number of requests that arrived within any `window`.
 fn busiest_window(sandbox: &Sandbox, window: Duration) -> usize {
-    let mut times: Vec<_> = sandbox.request_log().iter().map(|r| r.at).collect();
+    let log = sandbox.request_log();
+    let Some(first) = log.iter().map(|r| r.at).min() else {
+        return 0;
+    };
+    let mut times: Vec<_> = log.iter().map(|r| r.at - first).collect();
     times.sort();
-    (0..times.len())
-        .map(|i| {
-            times[i..]
-                .iter()
-                .take_while(|t| **t - times[i] < window)
-                .count()
-        })
-        .max()
-        .unwrap_or(0)
+    common::busiest(&times, window)
 }
 
 #[tokio::test]

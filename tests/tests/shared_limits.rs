@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TOKEN, fast_retry, lead_input, sandbox};
+use common::{TOKEN, busiest, fast_retry, lead_input, sandbox};
 use hubspot_crm::{
     Client, DailyBudget, Error, FailureCause, NewRecord, OAuthRefresh, OnUnreachable, RateLimits,
     RedisStore, RetryPolicy, Window,
@@ -139,19 +139,6 @@ fn arrivals(sandbox: &Sandbox, path: &str) -> Vec<Duration> {
     times.sort();
     let first = times.first().copied().unwrap_or_default();
     times.iter().map(|t| *t - first).collect()
-}
-
-/// The most requests that arrived within any `window`.
-fn busiest(times: &[Duration], window: Duration) -> usize {
-    (0..times.len())
-        .map(|i| {
-            times[i..]
-                .iter()
-                .take_while(|t| **t - times[i] < window)
-                .count()
-        })
-        .max()
-        .unwrap_or(0)
 }
 
 const BATCH_CREATE: &str = "/crm/v3/objects/leads/batch/create";

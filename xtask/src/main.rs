@@ -1,9 +1,27 @@
-//! Project tasks: `cargo xtask specs pull [--from DIR] [--base-url URL]` and
-//! `cargo xtask codegen [--check]`.
+//! Project tasks: `cargo xtask specs pull [--from DIR] [--base-url URL]`,
+//! `cargo xtask codegen [--check]` and `cargo xtask public-api [--check]`.
+//!
+//! # Public API
+//!
+//! `cargo xtask public-api` writes `crates/hubspot-crm/public-api.txt` and
+//! `crates/hubspot-sandbox/public-api.txt`: one sorted line per public item (modules, types
+//! with their public fields and variants, traits and their items, functions and methods with
+//! full signatures, constants, type aliases, re-exports, trait and auto-trait impls, and the
+//! `#[cfg(feature = ..)]` gating each), read from rustdoc's JSON output with all features on.
+//! That output is unstable: the task runs `cargo rustdoc` with this binary as rustdoc, which
+//! runs the real one with `RUSTC_BOOTSTRAP=1` (for rustdoc alone, so no dependency is rebuilt).
+//!
+//! `cargo xtask public-api --check` builds the listings again and fails when a committed one
+//! differs at all. Removed and changed lines are printed as BREAKING, and so are new ones that
+//! break callers (a variant of an exhaustive enum, a field of a struct built by a literal, a
+//! trait item without a default); other new lines as added. A BREAKING line needs a version
+//! bump and an entry in `CHANGELOG.md`; any difference needs `cargo xtask public-api` and the
+//! listing committed.
 
 mod generate;
 mod manifest;
 mod normalize;
+mod public_api;
 mod pull;
 mod shared;
 #[cfg(test)]
@@ -103,12 +121,40 @@ pub enum Error {
         /// What failed.
         message: String,
     },
-    /// Command-line misuse.
+    /// Building or reading a public-API listing failed.
+    #[error("public API of {package}: {message}")]
+    PublicApi {
+        /// The package, or `*` for the workspace.
+        package: String,
+        /// What failed.
+        message: String,
+    },
+    /// Committed public-API listings differ from the code.
     #[error(
-        "{0}\n\nusage:\n  cargo xtask specs pull [--from DIR] [--base-url URL]\n  cargo xtask codegen [--check]"
+        "the public API differs from {}.\n\
+         Run `cargo xtask public-api` and commit the listing (additions too).\n\
+         A BREAKING line (removed, changed, or added where callers break) is a breaking change: \
+         bump the version and add an entry to CHANGELOG.md.",
+        files.join(" and ")
     )]
+    PublicApiChanged {
+        /// The stale listings, relative to the workspace root.
+        files: Vec<String>,
+    },
+    /// Command-line misuse.
+    #[error("{0}\n\n{USAGE}")]
     Usage(String),
 }
+
+/// The tasks, as `--help` and usage errors print them.
+const USAGE: &str = "usage:
+  cargo xtask specs pull [--from DIR] [--base-url URL]
+      download (or copy from DIR) the pinned HubSpot specs into specs/.pulled
+  cargo xtask codegen [--check]
+      generate codegen/hubspot-crm-api and codegen/hubspot-crm-mock (--check: compare only)
+  cargo xtask public-api [--check]
+      write crates/<crate>/public-api.txt from rustdoc's JSON (--check: compare only; fails
+      on any difference, printing removed, changed and breaking added lines as BREAKING)";
 
 impl Error {
     fn io(path: &Path, source: std::io::Error) -> Self {
@@ -128,6 +174,9 @@ fn workspace_root() -> PathBuf {
 }
 
 fn main() -> ExitCode {
+    if let Some(real) = std::env::var_os(public_api::REAL_RUSTDOC) {
+        return public_api::wrap_rustdoc(real);
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&workspace_root(), &args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -151,6 +200,13 @@ enum Task {
         /// `--check`.
         check: bool,
     },
+    /// `public-api`: write the public-API listings, or with `check` only compare them.
+    PublicApi {
+        /// `--check`.
+        check: bool,
+    },
+    /// `--help`.
+    Help,
 }
 
 /// Reads the command line (without the program name). Needs no file, so misuse is reported
@@ -173,6 +229,10 @@ fn parse_args(args: &[String]) -> Result<Task, Error> {
         ["codegen"] => Ok(Task::Codegen { check: false }),
         ["codegen", "--check"] => Ok(Task::Codegen { check: true }),
         ["codegen", rest @ ..] => Err(unexpected(rest)),
+        ["public-api"] => Ok(Task::PublicApi { check: false }),
+        ["public-api", "--check"] => Ok(Task::PublicApi { check: true }),
+        ["public-api", rest @ ..] => Err(unexpected(rest)),
+        ["--help" | "-h" | "help"] => Ok(Task::Help),
         [task, ..] => Err(Error::Usage(format!("unknown task `{task}`"))),
     }
 }
@@ -182,6 +242,15 @@ fn parse_args(args: &[String]) -> Result<Task, Error> {
 /// `root/specs/.pulled` and the crates are generated below `root/codegen`.
 fn run(root: &Path, args: &[String]) -> Result<(), Error> {
     let task = parse_args(args)?;
+    // These need no manifest.
+    match task {
+        Task::Help => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        Task::PublicApi { check } => return public_api::run(root, check),
+        Task::Pull { .. } | Task::Codegen { .. } => {}
+    }
     let specs_dir = root.join("specs");
     let manifest = Manifest::load(&specs_dir.join("manifest.toml"))?;
     let pulled_dir = specs_dir.join(".pulled");
@@ -209,6 +278,7 @@ fn run(root: &Path, args: &[String]) -> Result<(), Error> {
                 write_files(root, &files)
             }
         }
+        Task::Help | Task::PublicApi { .. } => unreachable!("handled before the manifest"),
     }
 }
 

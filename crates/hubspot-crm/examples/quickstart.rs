@@ -13,10 +13,12 @@ use std::error::Error;
 
 use futures::TryStreamExt;
 use hubspot_crm::{
-    ApiVersion, AssociationCategory, Client, Filter, FilterGroup, LeadAssociation, NewRecord,
-    Operator, ReadOptions, RecordUpdate, SearchRequest, Sort,
+    AssociationCategory, Filter, FilterGroup, LeadAssociation, NewRecord, Operator, ReadOptions,
+    RecordUpdate, SearchRequest, Sort,
 };
-use hubspot_sandbox::{Sandbox, SandboxConfig};
+use hubspot_sandbox::SandboxConfig;
+
+mod common;
 
 /// Leads created in bulk.
 const BULK_LEADS: usize = 250;
@@ -24,32 +26,8 @@ const BULK_LEADS: usize = 250;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     // Keep the sandbox alive for the whole run; it stops when dropped.
-    let (client, _sandbox) = match std::env::var("HUBSPOT_ACCESS_TOKEN") {
-        Ok(token) if !token.trim().is_empty() => {
-            println!(
-                "Using HubSpot at {}",
-                std::env::var("HUBSPOT_BASE_URL")
-                    .unwrap_or_else(|_| hubspot_crm::DEFAULT_BASE_URL.into())
-            );
-            (Client::from_env()?, None)
-        }
-        _ => {
-            let version = ApiVersion::from_env()?;
-            let sandbox = Sandbox::start(SandboxConfig::new()).await?;
-            println!(
-                "HUBSPOT_ACCESS_TOKEN is not set: using the embedded sandbox at {}",
-                sandbox.base_url()
-            );
-            let client = Client::builder()
-                .access_token("sandbox-token")
-                .base_url(sandbox.base_url())
-                .api_version(version)
-                .build()?;
-            (client, Some(sandbox))
-        }
-    };
-    println!("API version {}", client.api_version());
-    let run_id = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
+    let (client, _sandbox) = common::connect(SandboxConfig::new()).await?;
+    let run_id = common::run_id();
 
     // 1. A lead needs an existing contact.
     let contact = client

@@ -226,7 +226,7 @@ impl OAuthRefresh {
             client_secret: Secret::new(client_secret),
             token_url: Self::DEFAULT_TOKEN_URL.to_owned(),
             refresh_margin: Duration::from_secs(60),
-            http: reqwest::Client::builder()
+            http: crate::client::tls_backend(reqwest::Client::builder())
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap_or_default(),

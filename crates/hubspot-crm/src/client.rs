@@ -305,6 +305,7 @@ impl ClientBuilder {
     /// instead of in this process: together they keep to one window and one daily budget.
     /// What is counted is still [`Self::rate_limits`]. See [`RedisStore`](crate::RedisStore).
     #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub fn rate_limit_store(mut self, store: crate::limit::redis::RedisStore) -> Self {
         self.store = Some(store);
         self
@@ -363,7 +364,7 @@ impl ClientBuilder {
         }
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
+            None => tls_backend(reqwest::Client::builder())
                 .timeout(self.timeout)
                 .connect_timeout(self.timeout.min(Duration::from_secs(10)))
                 .user_agent(self.user_agent)
@@ -383,6 +384,14 @@ impl ClientBuilder {
             version: self.version,
         })
     }
+}
+
+/// The TLS library the `native-tls` feature asks for; otherwise the HTTP client's default
+/// (rustls).
+pub(crate) fn tls_backend(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    #[cfg(feature = "native-tls")]
+    let builder = builder.tls_backend_native();
+    builder
 }
 
 impl ClientBuilder {

@@ -1195,3 +1195,8 @@ mod tests {
         assert_eq!(log.iter().count(), 1);
     }
 }
+
+/// The README's example compiles.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;

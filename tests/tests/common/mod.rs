@@ -109,3 +109,16 @@ pub fn requests_since(sandbox: &Sandbox, skip: usize) -> Vec<(String, String)> {
         .map(|r| (r.method, r.path))
         .collect()
 }
+
+/// The most of `times` (sorted) that fall within any `window`.
+pub fn busiest(times: &[std::time::Duration], window: Duration) -> usize {
+    (0..times.len())
+        .map(|i| {
+            times[i..]
+                .iter()
+                .take_while(|t| **t - times[i] < window)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}

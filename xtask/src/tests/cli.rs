@@ -25,6 +25,10 @@ fn assert_usage(message: &str) {
         message.contains("cargo xtask codegen [--check]"),
         "{message}"
     );
+    assert!(
+        message.contains("cargo xtask public-api [--check]"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -63,6 +67,8 @@ fn unexpected_arguments_print_usage() {
             "--from a --base-url b",
         ),
         (&["specs", "pull", "mirror"][..], "mirror"),
+        (&["public-api", "--chek"][..], "--chek"),
+        (&["public-api", "--check", "extra"][..], "--check extra"),
     ] {
         let message = usage_error(command);
         assert!(
@@ -94,6 +100,20 @@ fn tasks_parse() {
         parse(&["codegen", "--check"]),
         Task::Codegen { check: true }
     );
+    assert_eq!(parse(&["public-api"]), Task::PublicApi { check: false });
+    assert_eq!(
+        parse(&["public-api", "--check"]),
+        Task::PublicApi { check: true }
+    );
+    for help in ["--help", "-h", "help"] {
+        assert_eq!(parse(&[help]), Task::Help);
+    }
+}
+
+#[test]
+fn help_needs_no_manifest() {
+    let empty = tempfile::tempdir().unwrap();
+    run(empty.path(), &args(&["--help"])).unwrap();
 }
 
 #[test]

@@ -275,6 +275,9 @@ fn generated_code_reflects_the_rules() {
             [
                 Path::new(c).join("src/lib.rs"),
                 Path::new(c).join("Cargo.toml"),
+                Path::new(c).join("README.md"),
+                Path::new(c).join("LICENSE-MIT"),
+                Path::new(c).join("LICENSE-APACHE"),
             ]
         }))
         // The shared types are the client's; the mocks refer to them there.
@@ -284,7 +287,12 @@ fn generated_code_reflects_the_rules() {
         generated.files.keys().cloned().collect::<BTreeSet<_>>(),
         expected
     );
-    for (path, text) in &generated.files {
+    // The licences are copied as they are; everything else says it is generated.
+    for (path, text) in generated
+        .files
+        .iter()
+        .filter(|(path, _)| !path.to_string_lossy().contains("LICENSE-"))
+    {
         let first = text.lines().next().unwrap_or_default();
         let marker = HEADER.trim_start_matches("// ").trim_end();
         assert!(
@@ -985,11 +993,17 @@ fn codegen_writes_checks_and_cleans_up() {
         names,
         [
             "hubspot-crm-api/Cargo.toml",
+            "hubspot-crm-api/LICENSE-APACHE",
+            "hubspot-crm-api/LICENSE-MIT",
+            "hubspot-crm-api/README.md",
             "hubspot-crm-api/src/labels.rs",
             "hubspot-crm-api/src/lib.rs",
             "hubspot-crm-api/src/shared.rs",
             "hubspot-crm-api/src/things.rs",
             "hubspot-crm-mock/Cargo.toml",
+            "hubspot-crm-mock/LICENSE-APACHE",
+            "hubspot-crm-mock/LICENSE-MIT",
+            "hubspot-crm-mock/README.md",
             "hubspot-crm-mock/src/labels.rs",
             "hubspot-crm-mock/src/lib.rs",
             "hubspot-crm-mock/src/things.rs",
