@@ -10,8 +10,8 @@ use common::{
     TOKEN, client, client_with, fast_retry, lead_input, lead_name_counts, requests_to, sandbox,
 };
 use hubspot_crm::{
-    Client, DailyBudget, Error, FailureCause, NewRecord, RateLimits, ReadOptions, RetryPolicy,
-    Window, lead_properties as p,
+    Client, Error, FailureCause, NewRecord, RateLimits, ReadOptions, RetryPolicy, Window,
+    lead_properties as p,
 };
 use hubspot_sandbox::{Sandbox, SandboxConfig};
 
@@ -326,7 +326,7 @@ async fn a_daily_budget_stops_before_hubspots_daily_429() {
     let sandbox = sandbox(SandboxConfig::new().daily_limit(3)).await;
     let (_, ids) = seed(&sandbox, 1);
     let limits = RateLimits {
-        daily: Some(DailyBudget::new(250_000)),
+        daily: Some(common::daily_budget_at_noon(250_000)),
         follow_headers: true,
         ..RateLimits::off()
     };

@@ -353,6 +353,7 @@ impl Call {
             waited: Duration::ZERO,
             token: self.token.clone(),
             number: 0,
+            sent_ms: 0,
             reauthorized: false,
         };
         let mut request = request;
@@ -377,6 +378,7 @@ impl Call {
                 Err(refusal) => return self.refused(&mut state, last, refusal),
             };
             let this_try = self.authorize(&state, request);
+            state.sent_ms = crate::limit::unix_millis();
             let sent = client.execute(this_try).await;
             self.shared.limiter.settle(held).await;
             let outcome = match sent {
@@ -521,7 +523,10 @@ impl Call {
     async fn classify_answer(&self, state: &Attempts, response: reqwest::Response) -> Outcome {
         let shared = &self.shared;
         let status = response.status();
-        let reported_window = shared.limiter.observe(response.headers()).await;
+        let reported_window = shared
+            .limiter
+            .observe(response.headers(), state.sent_ms)
+            .await;
         state.span.record("status", status.as_u16());
         if let Some(id) = response
             .headers()
@@ -556,6 +561,9 @@ impl Call {
             state
                 .span
                 .record("correlation_id", tracing::field::display(id));
+        }
+        if error.is_daily_limit() {
+            shared.limiter.daily_limit_reached(state.sent_ms).await;
         }
         let (bucket, window) = if status.as_u16() == 429 {
             shared.rate_limited(state.operation, &error, reported_window)
@@ -702,6 +710,9 @@ struct Attempts {
     token: Secret,
     /// The attempt under way, from 1.
     number: u32,
+    /// When the attempt under way was sent, by the wall clock (ms since the epoch): the
+    /// daily count HubSpot reports is of that day.
+    sent_ms: i64,
     /// Whether the request was already resent with a new token after a 401.
     reauthorized: bool,
 }

@@ -122,3 +122,10 @@ pub fn busiest(times: &[std::time::Duration], window: Duration) -> usize {
         .max()
         .unwrap_or(0)
 }
+
+/// A daily budget in a time zone where it is about noon now, so that a test is never near
+/// the midnight around which HubSpot's daily counts are not taken.
+pub fn daily_budget_at_noon(requests: u64) -> hubspot_crm::DailyBudget {
+    let minutes = chrono::Utc::now().timestamp().rem_euclid(86_400) / 60;
+    hubspot_crm::DailyBudget::new(requests).utc_offset_minutes(12 * 60 - minutes as i32)
+}

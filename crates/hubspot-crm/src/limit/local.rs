@@ -107,12 +107,17 @@ impl LocalStore {
         {
             log.sent.push_back((now, id));
         }
+        let mut daily_used = None;
         if want.daily
             && let Some(daily) = &mut state.daily
         {
             daily.used += 1;
+            daily_used = Some(daily.used);
         }
-        Take::Taken(Slot { id, want })
+        Take::Taken {
+            slot: Slot { id, want },
+            daily_used,
+        }
     }
 
     fn settle_now(&self, slot: Slot) {
@@ -135,7 +140,7 @@ impl LocalStore {
         }
     }
 
-    fn observe_now(&self, report: Report) {
+    pub(crate) fn observe_now(&self, report: Report) {
         let mut state = self.lock();
         let now = Instant::now();
         if let (Some(window), Some(log)) = (report.window, &mut state.general) {
@@ -145,28 +150,43 @@ impl LocalStore {
             let unseen = local_remaining.saturating_sub(window.remaining as usize);
             log.sent.extend(std::iter::repeat_n((now, 0), unseen));
         }
-        if let (Some(used), Some(daily)) = (report.daily_used, &mut state.daily) {
+        if let (Some(reported), Some(daily)) = (report.daily_used, &mut state.daily) {
             let (day, _) = daily.budget.day_of(unix_millis());
-            if daily.day != day {
-                daily.day = day;
-                daily.used = 0;
+            // A count of another day (an answer read across midnight) is not today's.
+            if reported.day == day {
+                if daily.day != day {
+                    daily.day = day;
+                    daily.used = 0;
+                }
+                daily.used = daily.used.max(reported.used);
             }
-            daily.used = daily.used.max(used);
         }
     }
 
-    fn pause_now(&self, bucket: Bucket, wait: Duration) {
+    pub(crate) fn pause_now(&self, bucket: Bucket, wait: Duration) {
         let mut state = self.lock();
         let log = match bucket {
             Bucket::General => state.general.as_mut(),
             Bucket::Search => state.search.as_mut(),
         };
         if let Some(log) = log {
-            let until = Instant::now() + wait;
+            let Some(until) = Instant::now().checked_add(wait) else {
+                return;
+            };
             if log.blocked_until.is_none_or(|t| t < until) {
                 log.blocked_until = Some(until);
             }
         }
+    }
+
+    /// The length of `bucket`'s window, if it has one.
+    pub(crate) fn window_length(&self, bucket: Bucket) -> Option<Duration> {
+        let state = self.lock();
+        match bucket {
+            Bucket::General => state.general.as_ref(),
+            Bucket::Search => state.search.as_ref(),
+        }
+        .map(|log| log.window.length)
     }
 
     /// How many requests the general window holds now, for tests.

@@ -240,14 +240,17 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 
 /// KEYS: per window its log, pause and reported keys, then the daily key.
 /// ARGV: window count n; per window max and length (ms); the slot's member; daily budget
-/// (0: none) and UTC offset (ms).
-/// Returns {0, now} when taken, {1, wait µs} when full, {2, reset ms} when the day is spent.
+/// (0: none), UTC offset (ms) and day length (ms); whether HubSpot's reported window is
+/// followed (1/0).
+/// Returns {0, day's count or -1} when taken, {1, wait µs} when full, {2, reset ms} when
+/// the day is spent.
 const TAKE: &str = r"
 local n = tonumber(ARGV[1])
 local member = ARGV[2 + 2 * n]
 local budget = tonumber(ARGV[3 + 2 * n])
 local offset = tonumber(ARGV[4 + 2 * n])
 local day_ms = tonumber(ARGV[5 + 2 * n])
+local follow = ARGV[6 + 2 * n] == '1'
 local dkey = KEYS[3 * n + 1]
 local day, used = 0, 0
 if budget > 0 then
@@ -262,7 +265,7 @@ for i = 1, n do
   local log, pause, reported = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
   local max, len = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1]) * 1000
   local r = redis.call('HMGET', reported, 'max', 'length')
-  if r[1] and r[2] then max, len = tonumber(r[1]), tonumber(r[2]) * 1000 end
+  if follow and r[1] and r[2] then max, len = tonumber(r[1]), tonumber(r[2]) * 1000 end
   lengths[i] = len
   redis.call('ZREMRANGEBYSCORE', log, '-inf', now - len)
   local paused = tonumber(redis.call('GET', pause) or '0')
@@ -282,19 +285,27 @@ end
 if budget > 0 then
   redis.call('HSET', dkey, 'day', day, 'used', used + 1)
   redis.call('PEXPIRE', dkey, 2 * day_ms)
+  return {0, used + 1}
 end
-return {0, now}
+return {0, -1}
 ";
 
-/// KEYS: the logs the slot is in. ARGV: its member. Moves it to now, if still there.
+/// KEYS: the logs the slot is in. ARGV: its member, then each log's window length (ms).
+/// Moves the slot to now, back in even if a take dropped it meanwhile (the request took
+/// longer than the window), and keeps each log for a window from now.
 const SETTLE: &str = r"
-for i = 1, #KEYS do redis.call('ZADD', KEYS[i], 'XX', now, ARGV[1]) end
+for i = 1, #KEYS do
+  redis.call('ZADD', KEYS[i], now, ARGV[1])
+  local keep = tonumber(ARGV[1 + i]) + 1000
+  if redis.call('PTTL', KEYS[i]) < keep then redis.call('PEXPIRE', KEYS[i], keep) end
+end
 return 0
 ";
 
 /// KEYS: the general log and reported keys, then the daily key.
 /// ARGV: has window (0/1), max, remaining, length (ms), prefix for unseen slots,
-/// daily used (-1: none), daily budget, UTC offset (ms), day length (ms).
+/// daily used (-1: none), daily budget, UTC offset (ms), day length (ms), and the day the
+/// daily count is of (taken only while it is the store's day).
 const OBSERVE: &str = r"
 if ARGV[1] == '1' then
   local max, remaining, len = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -309,12 +320,14 @@ local reported, budget = tonumber(ARGV[6]), tonumber(ARGV[7])
 if reported >= 0 and budget > 0 then
   local offset, day_ms = tonumber(ARGV[8]), tonumber(ARGV[9])
   local day = math.floor((math.floor(now / 1000) + offset) / day_ms)
-  local stored = redis.call('HMGET', KEYS[3], 'day', 'used')
-  local used = 0
-  if stored[1] and tonumber(stored[1]) == day then used = tonumber(stored[2]) or 0 end
-  if reported > used then used = reported end
-  redis.call('HSET', KEYS[3], 'day', day, 'used', used)
-  redis.call('PEXPIRE', KEYS[3], 2 * day_ms)
+  if tonumber(ARGV[10]) == day then
+    local stored = redis.call('HMGET', KEYS[3], 'day', 'used')
+    local used = 0
+    if stored[1] and tonumber(stored[1]) == day then used = tonumber(stored[2]) or 0 end
+    if reported > used then used = reported end
+    redis.call('HSET', KEYS[3], 'day', day, 'used', used)
+    redis.call('PEXPIRE', KEYS[3], 2 * day_ms)
+  end
 end
 return 0
 ";
@@ -406,10 +419,14 @@ impl RedisLimits {
             .arg(self.member(id))
             .arg(budget)
             .arg(offset)
-            .arg(DAY_MS);
+            .arg(DAY_MS)
+            .arg(u8::from(self.limits.follow_headers));
         let (kind, value): (i64, i64) = self.run(&invocation).await?;
         match kind {
-            0 => Ok(Take::Taken(Slot { id, want })),
+            0 => Ok(Take::Taken {
+                slot: Slot { id, want },
+                daily_used: u64::try_from(value).ok(),
+            }),
             1 => Ok(Take::Wait(Duration::from_micros(value.max(1) as u64))),
             2 => Ok(Take::DailySpent {
                 budget,
@@ -421,16 +438,17 @@ impl RedisLimits {
 
     async fn settle_slot(&self, slot: Slot) -> StoreResult<()> {
         let mut invocation = scripts().settle.prepare_invoke();
-        let mut windows = 0;
-        for (keys, _) in self.windows(slot.want) {
-            invocation.key(&keys.log);
-            windows += 1;
-        }
-        if windows == 0 {
+        let windows: Vec<_> = self.windows(slot.want).collect();
+        if windows.is_empty() {
             // Only the daily budget: nothing moves.
             return Ok(());
         }
         invocation.arg(self.member(slot.id));
+        for (keys, window) in &windows {
+            // Kept at least as long as any window HubSpot may report.
+            let keep = window.length.max(super::MAX_REPORTED_WINDOW);
+            invocation.key(&keys.log).arg(keep.as_millis() as u64);
+        }
         self.run::<i64>(&invocation).await.map(drop)
     }
 
@@ -451,11 +469,12 @@ impl RedisLimits {
             .arg(
                 report
                     .daily_used
-                    .map_or(-1, |used| used.min(i64::MAX as u64) as i64),
+                    .map_or(-1, |d| d.used.min(i64::MAX as u64) as i64),
             )
             .arg(budget)
             .arg(offset)
-            .arg(DAY_MS);
+            .arg(DAY_MS)
+            .arg(report.daily_used.map_or(i64::MIN, |d| d.day));
         self.run::<i64>(&invocation).await.map(drop)
     }
 
