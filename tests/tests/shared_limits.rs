@@ -210,6 +210,10 @@ async fn four_workers_sharing_redis_keep_to_one_window_with_no_429() {
         .filter(|t| t.as_secs_f64() < windows * window.as_secs_f64())
         .count();
     let share = arrived as f64 / (windows * f64::from(max));
+    eprintln!(
+        "four workers sharing Redis: {arrived} requests in {windows} windows of {window:?}, \
+         {share:.3} of the ceiling, no 429"
+    );
     assert!(
         share >= 0.95,
         "{share:.3} of the ceiling: {arrived} requests in {windows} windows of {window:?}"
@@ -221,6 +225,7 @@ async fn four_workers_with_their_own_limiters_run_into_429s() {
     let (max, window) = WORKERS_WINDOW;
     let sandbox = sandbox(SandboxConfig::new().rate_limit(max, window)).await;
     let limited = four_workers(&sandbox, None).await;
+    eprintln!("four workers with their own limiters: {limited} requests answered 429");
     assert!(limited > 0, "four whole windows at once were all admitted");
 }
 

@@ -310,6 +310,9 @@ pub(crate) trait LimitStore: Send + Sync + std::fmt::Debug {
     fn observe(&self, report: Report) -> BoxFuture<'_, StoreResult<()>>;
     /// Holds back every request of `bucket` for `wait` (HubSpot answered 429).
     fn pause(&self, bucket: Bucket, wait: Duration) -> BoxFuture<'_, StoreResult<()>>;
+    /// Counts `count` requests of `bucket` sent now without the store (by the fallback
+    /// while it was unreachable).
+    fn add(&self, bucket: Bucket, count: usize) -> BoxFuture<'_, StoreResult<()>>;
 }
 
 /// Why the limiter did not let a request go.
@@ -456,7 +459,7 @@ impl Limiter {
             let wait = match taken {
                 Ok(Take::Taken { slot, daily_used }) => {
                     if !in_fallback {
-                        self.reachable(daily_used);
+                        self.reachable(daily_used).await;
                     }
                     let waited = if slept {
                         started.elapsed()
@@ -731,17 +734,30 @@ impl Limiter {
         }
     }
 
-    fn reachable(&self, daily_used: Option<u64>) {
+    /// The store answered: an outage is over, and what the fallback sent in the last window
+    /// is counted there, so that the store's window does not start empty.
+    async fn reachable(&self, daily_used: Option<u64>) {
         let Some(shared) = &self.shared else { return };
         if let (Some(used), Some(budget)) = (daily_used, &self.limits.daily) {
             let (day, _) = budget.day_of(unix_millis());
             *lock(&shared.daily_seen) = Some(DailyUsed { day, used });
         }
-        if let Some(outage) = lock(&shared.outage).take() {
-            tracing::info!(
-                after_ms = outage.since.elapsed().as_millis() as u64,
-                "the shared rate-limit store is reachable again"
-            );
+        let Some(outage) = lock(&shared.outage).take() else {
+            return;
+        };
+        tracing::info!(
+            after_ms = outage.since.elapsed().as_millis() as u64,
+            "the shared rate-limit store is reachable again"
+        );
+        if let Some(fallback) = &shared.fallback {
+            for bucket in [Bucket::General, Bucket::Search] {
+                let sent = fallback.in_window(bucket);
+                if sent > 0
+                    && let Err(error) = self.store.add(bucket, sent).await
+                {
+                    self.unreachable(&error);
+                }
+            }
         }
     }
 
@@ -1126,6 +1142,12 @@ mod tests {
                 Err(e) => Box::pin(futures::future::ready(Err(e))),
             }
         }
+        fn add(&self, bucket: Bucket, count: usize) -> BoxFuture<'_, StoreResult<()>> {
+            match self.check() {
+                Ok(()) => self.inner.add(bucket, count),
+                Err(e) => Box::pin(futures::future::ready(Err(e))),
+            }
+        }
     }
 
     fn flaky(limits: &RateLimits) -> Arc<Flaky> {
@@ -1189,12 +1211,13 @@ mod tests {
         }
         assert_eq!(waited(&limiter).await, Duration::from_secs(10));
         assert_eq!(store.inner.general_len(), 0, "nothing reached the store");
-        // Once it answers again, requests count there.
+        // Once it answers again, requests count there, with the fallback's of the last
+        // window (the sixth, 10 s ago, is still in it).
         store.down.store(false, Ordering::SeqCst);
         tokio::time::advance(RETRY_STORE_EVERY).await;
         take(&limiter).await;
         assert!(!limiter.in_outage());
-        assert_eq!(store.inner.general_len(), 1);
+        assert_eq!(store.inner.general_len(), 1 + 1);
     }
 
     fn today(used: u64) -> Report {

@@ -179,6 +179,31 @@ impl LocalStore {
         }
     }
 
+    /// How many requests `bucket`'s window holds now.
+    pub(crate) fn in_window(&self, bucket: Bucket) -> usize {
+        let mut state = self.lock();
+        let log = match bucket {
+            Bucket::General => state.general.as_mut(),
+            Bucket::Search => state.search.as_mut(),
+        };
+        log.map_or(0, |log| {
+            log.forget_before(Instant::now());
+            log.sent.len()
+        })
+    }
+
+    fn add_now(&self, bucket: Bucket, count: usize) {
+        let mut state = self.lock();
+        let log = match bucket {
+            Bucket::General => state.general.as_mut(),
+            Bucket::Search => state.search.as_mut(),
+        };
+        if let Some(log) = log {
+            let now = Instant::now();
+            log.sent.extend(std::iter::repeat_n((now, 0), count));
+        }
+    }
+
     /// The length of `bucket`'s window, if it has one.
     pub(crate) fn window_length(&self, bucket: Bucket) -> Option<Duration> {
         let state = self.lock();
@@ -219,6 +244,11 @@ impl LimitStore for LocalStore {
 
     fn pause(&self, bucket: Bucket, wait: Duration) -> BoxFuture<'_, StoreResult<()>> {
         self.pause_now(bucket, wait);
+        Box::pin(ready(Ok(())))
+    }
+
+    fn add(&self, bucket: Bucket, count: usize) -> BoxFuture<'_, StoreResult<()>> {
+        self.add_now(bucket, count);
         Box::pin(ready(Ok(())))
     }
 }

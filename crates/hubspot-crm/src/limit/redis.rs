@@ -342,12 +342,22 @@ end
 return 0
 ";
 
+/// KEYS: a log. ARGV: how many requests to count now, the prefix of their members, and how
+/// long to keep the log (ms).
+const ADD: &str = r"
+for j = 1, tonumber(ARGV[1]) do redis.call('ZADD', KEYS[1], now, ARGV[2] .. j) end
+local keep = tonumber(ARGV[3])
+if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], keep) end
+return 0
+";
+
 /// The scripts, compiled once (their hashes are what is sent after the first use).
 struct Scripts {
     take: redis::Script,
     settle: redis::Script,
     observe: redis::Script,
     pause: redis::Script,
+    add: redis::Script,
 }
 
 fn scripts() -> &'static Scripts {
@@ -357,6 +367,7 @@ fn scripts() -> &'static Scripts {
         settle: redis::Script::new(&format!("{PRELUDE}{SETTLE}")),
         observe: redis::Script::new(&format!("{PRELUDE}{OBSERVE}")),
         pause: redis::Script::new(&format!("{PRELUDE}{PAUSE}")),
+        add: redis::Script::new(&format!("{PRELUDE}{ADD}")),
     })
 }
 
@@ -491,6 +502,25 @@ impl RedisLimits {
     }
 }
 
+impl RedisLimits {
+    async fn add_sent(&self, bucket: Bucket, count: usize) -> StoreResult<()> {
+        let (keys, window) = match bucket {
+            Bucket::General => (&self.keys.general, self.limits.general),
+            Bucket::Search => (&self.keys.search, self.limits.search),
+        };
+        let Some(window) = window else { return Ok(()) };
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let keep = window.length.max(super::MAX_REPORTED_WINDOW) + Duration::from_secs(1);
+        let mut invocation = scripts().add.prepare_invoke();
+        invocation
+            .key(&keys.log)
+            .arg(count.min(super::MAX_OBSERVED as usize))
+            .arg(format!("{}:fallback{id}:", self.tag))
+            .arg(keep.as_millis() as u64);
+        self.run::<i64>(&invocation).await.map(drop)
+    }
+}
+
 impl LimitStore for RedisLimits {
     fn take(&self, want: Want) -> BoxFuture<'_, StoreResult<Take>> {
         Box::pin(self.take_slot(want))
@@ -506,5 +536,9 @@ impl LimitStore for RedisLimits {
 
     fn pause(&self, bucket: Bucket, wait: Duration) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(self.pause_bucket(bucket, wait))
+    }
+
+    fn add(&self, bucket: Bucket, count: usize) -> BoxFuture<'_, StoreResult<()>> {
+        Box::pin(self.add_sent(bucket, count))
     }
 }
