@@ -74,10 +74,7 @@ impl LocalStore {
             && let Some(daily) = &mut state.daily
         {
             let (day, resets_at_ms) = daily.budget.day_of(unix_millis());
-            if daily.day != day {
-                daily.day = day;
-                daily.used = 0;
-            }
+            daily.roll_to(day);
             if daily.used >= daily.budget.requests {
                 return Take::DailySpent {
                     budget: daily.budget.requests,
@@ -85,12 +82,8 @@ impl LocalStore {
                 };
             }
         }
-        let logs = [
-            state.search.as_mut().filter(|_| want.search),
-            state.general.as_mut().filter(|_| want.general),
-        ];
         let mut free_at = None;
-        for log in logs.into_iter().flatten() {
+        for log in state.wanted(want) {
             log.forget_before(now);
             free_at = free_at.max(log.free_at(now));
         }
@@ -98,13 +91,7 @@ impl LocalStore {
             return Take::Wait(at - now);
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        for log in [
-            state.search.as_mut().filter(|_| want.search),
-            state.general.as_mut().filter(|_| want.general),
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for log in state.wanted(want) {
             log.sent.push_back((now, id));
         }
         let mut daily_used = None;
@@ -123,14 +110,7 @@ impl LocalStore {
     fn settle_now(&self, slot: Slot) {
         let mut state = self.lock();
         let now = Instant::now();
-        let state = &mut *state;
-        for log in [
-            state.search.as_mut().filter(|_| slot.want.search),
-            state.general.as_mut().filter(|_| slot.want.general),
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for log in state.wanted(slot.want) {
             if let Some(at) = log.sent.iter().rposition(|(_, id)| *id == slot.id) {
                 log.sent.remove(at);
             }
@@ -154,22 +134,14 @@ impl LocalStore {
             let (day, _) = daily.budget.day_of(unix_millis());
             // A count of another day (an answer read across midnight) is not today's.
             if reported.day == day {
-                if daily.day != day {
-                    daily.day = day;
-                    daily.used = 0;
-                }
+                daily.roll_to(day);
                 daily.used = daily.used.max(reported.used);
             }
         }
     }
 
     pub(crate) fn pause_now(&self, bucket: Bucket, wait: Duration) {
-        let mut state = self.lock();
-        let log = match bucket {
-            Bucket::General => state.general.as_mut(),
-            Bucket::Search => state.search.as_mut(),
-        };
-        if let Some(log) = log {
+        if let Some(log) = self.lock().log(bucket) {
             let Some(until) = Instant::now().checked_add(wait) else {
                 return;
             };
@@ -181,24 +153,14 @@ impl LocalStore {
 
     /// How many requests `bucket`'s window holds now.
     pub(crate) fn in_window(&self, bucket: Bucket) -> usize {
-        let mut state = self.lock();
-        let log = match bucket {
-            Bucket::General => state.general.as_mut(),
-            Bucket::Search => state.search.as_mut(),
-        };
-        log.map_or(0, |log| {
+        self.lock().log(bucket).map_or(0, |log| {
             log.forget_before(Instant::now());
             log.sent.len()
         })
     }
 
     fn add_now(&self, bucket: Bucket, count: usize) {
-        let mut state = self.lock();
-        let log = match bucket {
-            Bucket::General => state.general.as_mut(),
-            Bucket::Search => state.search.as_mut(),
-        };
-        if let Some(log) = log {
+        if let Some(log) = self.lock().log(bucket) {
             let now = Instant::now();
             log.sent.extend(std::iter::repeat_n((now, 0), count));
         }
@@ -206,12 +168,7 @@ impl LocalStore {
 
     /// The length of `bucket`'s window, if it has one.
     pub(crate) fn window_length(&self, bucket: Bucket) -> Option<Duration> {
-        let state = self.lock();
-        match bucket {
-            Bucket::General => state.general.as_ref(),
-            Bucket::Search => state.search.as_ref(),
-        }
-        .map(|log| log.window.length)
+        self.lock().log(bucket).map(|log| log.window.length)
     }
 
     /// How many requests the general window holds now, for tests.
@@ -250,6 +207,35 @@ impl LimitStore for LocalStore {
     fn add(&self, bucket: Bucket, count: usize) -> BoxFuture<'_, StoreResult<()>> {
         self.add_now(bucket, count);
         Box::pin(ready(Ok(())))
+    }
+}
+
+impl State {
+    fn log(&mut self, bucket: Bucket) -> Option<&mut Log> {
+        match bucket {
+            Bucket::General => self.general.as_mut(),
+            Bucket::Search => self.search.as_mut(),
+        }
+    }
+
+    /// The windows a request counts against.
+    fn wanted(&mut self, want: Want) -> impl Iterator<Item = &mut Log> {
+        [
+            self.search.as_mut().filter(|_| want.search),
+            self.general.as_mut().filter(|_| want.general),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+impl DailyCount {
+    /// Starts counting `day` afresh if it is a new one.
+    fn roll_to(&mut self, day: i64) {
+        if self.day != day {
+            self.day = day;
+            self.used = 0;
+        }
     }
 }
 

@@ -372,13 +372,25 @@ fn scripts() -> &'static Scripts {
 }
 
 impl RedisLimits {
+    /// The windows a request counts against, search first (the order TAKE's keys are in).
     fn windows(&self, want: Want) -> impl Iterator<Item = (&WindowKeys, super::Window)> {
         [
-            (want.search, &self.keys.search, self.limits.search),
-            (want.general, &self.keys.general, self.limits.general),
+            (want.search, Bucket::Search),
+            (want.general, Bucket::General),
         ]
         .into_iter()
-        .filter_map(|(wanted, keys, window)| Some((keys, window.filter(|_| wanted)?)))
+        .filter_map(move |(wanted, bucket)| {
+            let (keys, window) = self.window(bucket);
+            Some((keys, window.filter(|_| wanted)?))
+        })
+    }
+
+    /// `bucket`'s keys and configured window.
+    fn window(&self, bucket: Bucket) -> (&WindowKeys, Option<super::Window>) {
+        match bucket {
+            Bucket::General => (&self.keys.general, self.limits.general),
+            Bucket::Search => (&self.keys.search, self.limits.search),
+        }
     }
 
     fn member(&self, id: u64) -> String {
@@ -490,10 +502,7 @@ impl RedisLimits {
     }
 
     async fn pause_bucket(&self, bucket: Bucket, wait: Duration) -> StoreResult<()> {
-        let keys = match bucket {
-            Bucket::General => &self.keys.general,
-            Bucket::Search => &self.keys.search,
-        };
+        let (keys, _) = self.window(bucket);
         let mut invocation = scripts().pause.prepare_invoke();
         invocation
             .key(&keys.pause)
@@ -504,10 +513,7 @@ impl RedisLimits {
 
 impl RedisLimits {
     async fn add_sent(&self, bucket: Bucket, count: usize) -> StoreResult<()> {
-        let (keys, window) = match bucket {
-            Bucket::General => (&self.keys.general, self.limits.general),
-            Bucket::Search => (&self.keys.search, self.limits.search),
-        };
+        let (keys, window) = self.window(bucket);
         let Some(window) = window else { return Ok(()) };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let keep = window.length.max(super::MAX_REPORTED_WINDOW) + Duration::from_secs(1);
