@@ -5,6 +5,10 @@
 //! list is in input order, so each answer is tied back to its input: creates by a unique
 //! `objectWriteTraceId` per input, the others by record id (or `idProperty` value). An input
 //! that HubSpot neither confirmed nor rejected is reported failed, never as done.
+//!
+//! HubSpot also refuses whole batches: one refused value (400) or one taken unique value (409)
+//! and nothing of the batch is written. Such a batch is sent again in halves, down to single
+//! inputs, so every valid input is written and every refused one gets HubSpot's own error.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -39,14 +43,41 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 pub struct BulkOptions {
     /// Batch requests in flight at once (at least 1).
     pub concurrency: usize,
+    /// Whether a batch write HubSpot refuses whole, applying nothing (a 400
+    /// `VALIDATION_ERROR`, a 409 `CONFLICT`), is sent again in halves down to single inputs,
+    /// so that the valid inputs are written and each refused one fails with HubSpot's own
+    /// error ([`FailureCause::Rejected`]). For k refused inputs among a request's n this costs
+    /// at most `1 + 2·k·⌈log2 n⌉` requests (15 for one in 100), each through the rate
+    /// limiter. Default `true`; `false` fails the request's inputs with its error.
+    /// Server errors, timeouts and lost answers are never resent this way.
+    pub split_refused: bool,
+    /// What becomes of inputs that fail the client's own checks. Default
+    /// [`InvalidInputs::FailCall`].
+    pub invalid_inputs: InvalidInputs,
 }
 
 impl Default for BulkOptions {
     fn default() -> Self {
         BulkOptions {
             concurrency: DEFAULT_CONCURRENCY,
+            split_refused: true,
+            invalid_inputs: InvalidInputs::FailCall,
         }
     }
+}
+
+/// What a bulk operation does with inputs that fail the client's own checks (a missing
+/// required property, a malformed id, a repeated input).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InvalidInputs {
+    /// The call fails with [`Error::Validation`] naming the first such input, before its
+    /// first request.
+    #[default]
+    FailCall,
+    /// Each such input ends [`FailureCause::Invalid`], unsent, and the others are sent: a
+    /// sync of 20,000 rows with one bad email writes the other 19,999.
+    Reject,
 }
 
 impl BulkOptions {
@@ -58,6 +89,34 @@ impl BulkOptions {
     /// Batch requests in flight at once.
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency;
+        self
+    }
+
+    /// See [`Self::split_refused`](field@Self::split_refused).
+    pub fn split_refused(mut self, split: bool) -> Self {
+        self.split_refused = split;
+        self
+    }
+
+    /// See [`Self::invalid_inputs`](field@Self::invalid_inputs).
+    ///
+    /// ```no_run
+    /// # async fn run(client: hubspot_crm::Client, rows: Vec<hubspot_crm::RecordUpdate>) -> hubspot_crm::Result<()> {
+    /// use hubspot_crm::{BulkOptions, Contact, FailureCause, InvalidInputs};
+    /// let result = client
+    ///     .objects::<Contact>()
+    ///     .bulk(BulkOptions::new().invalid_inputs(InvalidInputs::Reject))
+    ///     .update(rows)
+    ///     .await?;
+    /// for failure in result.failed() {
+    ///     if let FailureCause::Invalid(error) = &failure.cause {
+    ///         eprintln!("item {} not sent: {error}", failure.index);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn invalid_inputs(mut self, invalid: InvalidInputs) -> Self {
+        self.invalid_inputs = invalid;
         self
     }
 
@@ -112,7 +171,7 @@ impl<I> ItemError<I> {
     /// or HubSpot answered without confirming this input): check before sending it again.
     pub fn may_have_been_applied(&self) -> bool {
         match &self.cause {
-            FailureCause::Rejected(_) => false,
+            FailureCause::Rejected(_) | FailureCause::Invalid(_) => false,
             FailureCause::NotConfirmed { .. } => true,
             FailureCause::RequestFailed(error) => match error.as_ref() {
                 Error::OutcomeUnknown { .. } | Error::Transport(_) | Error::Decode { .. } => true,
@@ -148,6 +207,9 @@ pub enum FailureCause {
         /// Errors in the same answer that could not be tied to any input, if any.
         unattributed_errors: Vec<Arc<BatchItemError>>,
     },
+    /// The input failed the client's own checks and was not sent
+    /// ([`InvalidInputs::Reject`]).
+    Invalid(ValidationError),
 }
 
 impl fmt::Display for FailureCause {
@@ -164,6 +226,7 @@ impl fmt::Display for FailureCause {
                 Ok(())
             }
             FailureCause::RequestFailed(error) => write!(f, "its request failed: {error}"),
+            FailureCause::Invalid(error) => write!(f, "not sent: {error}"),
             FailureCause::NotConfirmed {
                 unattributed_errors,
             } => {
@@ -197,14 +260,6 @@ pub struct BulkResult<I, T = Record> {
 }
 
 impl<I, T> BulkResult<I, T> {
-    fn empty() -> Self {
-        BulkResult {
-            outcomes: Vec::new(),
-            unmatched_results: Vec::new(),
-            unmatched_errors: Vec::new(),
-        }
-    }
-
     /// The confirmed values, in input order.
     pub fn succeeded(&self) -> impl Iterator<Item = &T> {
         self.outcomes.iter().filter_map(ItemOutcome::succeeded)
@@ -362,118 +417,68 @@ impl<O: CrmObject> Bulk<'_, O> {
         self.options.validate()?;
         self.objects.check_type()?;
         let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
-        let mut options = options.clone();
-        if !options.associations.is_empty() {
-            return Err(ValidationError::new(
-                "associations",
-                "HubSpot's batch read returns no associations; read records one by one to get them",
-            )
-            .into());
-        }
-        read_options(&options, true)?;
-        let id_property = options.id_property.clone();
-        if let Some(property) = &id_property {
-            // Results name records by id; the property's value is what ties them to inputs.
-            if options.properties.is_empty() {
-                return Err(ValidationError::new(
-                    "properties",
-                    format!(
-                        "list the properties to read (`{property}` included) when reading by idProperty, so that each result can be tied to its input"
-                    ),
-                )
-                .into());
-            }
-            if !options.properties.contains(property) {
-                options.properties.push(property.clone());
-            }
-        }
+        let options = &batch_read_options(options)?;
+        let id_property = options.id_property.as_deref();
         let mut seen = HashMap::new();
-        for (i, id) in ids.iter().enumerate() {
-            validate_address(id, id_property.as_deref()).map_err(|e| e.at_item(i))?;
-            check_unique(&mut seen, address_key(id, id_property.as_deref()), i, "id")?;
-        }
-        let id_properties: Vec<String> = id_property.iter().cloned().collect();
+        let (ids, done) = screen(ids, self.options.invalid_inputs, |i, id| {
+            validate_address(id, id_property)?;
+            check_unique(&mut seen, address_key(id, id_property), i, "id")
+        })?;
+        let id_properties: Vec<String> = id_property.iter().map(|p| (*p).to_owned()).collect();
         let chunk_size = if options.properties_with_history.is_empty() {
             MAX_BATCH_INPUTS
         } else {
             MAX_BATCH_READ_WITH_HISTORY
         };
         let objects = self.objects;
-        let options = &options;
-        let id_properties = &id_properties;
-        Ok(run_chunks(
-            ids,
-            chunk_size,
-            self.options.concurrency,
-            |start, chunk| async move {
-                let keys = chunk
-                    .iter()
-                    .map(|id| vec![address_key(id, options.id_property.as_deref())])
-                    .collect();
-                let answer = objects.send_batch_read(chunk.clone(), options).await;
-                settle(
-                    start,
-                    chunk,
-                    keys,
-                    id_properties,
-                    objects.object_type(),
-                    answer,
-                )
-            },
-        )
-        .await)
+        let batches = Batches {
+            object_type: objects.object_type(),
+            id_properties: &id_properties,
+            keys: Box::new(move |id: &String| vec![address_key(id, id_property)]),
+            send: Box::new(move |chunk| Box::pin(objects.send_batch_read(chunk, options))),
+            // A refused read wrote nothing and halves would be refused alike.
+            split_refused: false,
+            locate: None,
+        };
+        Ok(self.run(ids, chunk_size, done, &batches).await)
     }
 
     /// See [`Objects::create_many`].
-    pub async fn create(&self, mut inputs: Vec<NewRecord>) -> Result<BulkResult<NewRecord>> {
+    pub async fn create(&self, inputs: Vec<NewRecord>) -> Result<BulkResult<NewRecord>> {
+        self.create_locating(inputs, None).await
+    }
+
+    /// Creates; `locate` tells which input a whole-batch 409 is about, so that the rest of
+    /// its request can go on without splitting.
+    pub(crate) async fn create_locating(
+        &self,
+        inputs: Vec<NewRecord>,
+        locate: Option<&dyn ConflictLocator<NewRecord>>,
+    ) -> Result<BulkResult<NewRecord>> {
         self.options.validate()?;
         self.objects.check_type()?;
         let mut traces = HashMap::new();
-        for (i, input) in inputs.iter().enumerate() {
-            validate_new_common(input)
-                .and_then(|()| O::validate_new(input))
-                .map_err(|e| e.at_item(i))?;
-            if let Some(trace) = &input.object_write_trace_id {
-                if trace.trim().is_empty() {
-                    return Err(
-                        ValidationError::new("objectWriteTraceId", "must not be blank")
-                            .at_item(i)
-                            .into(),
-                    );
-                }
-                check_unique(
-                    &mut traces,
-                    TieKey::Trace(trace.clone()),
-                    i,
-                    "objectWriteTraceId",
-                )?;
-            }
-        }
+        let (mut inputs, done) = screen(inputs, self.options.invalid_inputs, |i, input| {
+            validate_new_common(input).and_then(|()| O::validate_new(input))?;
+            check_trace(&mut traces, input.object_write_trace_id.as_deref(), i)
+        })?;
         // A trace id per input is what lets HubSpot's answer be tied back to it.
-        for input in &mut inputs {
-            if input.object_write_trace_id.is_none() {
-                let trace = loop {
-                    let candidate = uuid::Uuid::new_v4().to_string();
-                    if !traces.contains_key(&TieKey::Trace(candidate.clone())) {
-                        break candidate;
-                    }
-                };
-                traces.insert(TieKey::Trace(trace.clone()), usize::MAX);
-                input.object_write_trace_id = Some(trace);
-            }
-        }
+        fill_traces(
+            &mut traces,
+            inputs
+                .iter_mut()
+                .map(|(_, input)| &mut input.object_write_trace_id),
+        );
         let objects = self.objects;
-        Ok(run_chunks(
-            inputs,
-            MAX_BATCH_INPUTS,
-            self.options.concurrency,
-            |start, chunk| async move {
-                let keys = chunk.iter().map(create_keys).collect();
-                let answer = objects.send_batch_create(chunk.clone()).await;
-                settle(start, chunk, keys, &[], objects.object_type(), answer)
-            },
-        )
-        .await)
+        let batches = Batches {
+            object_type: objects.object_type(),
+            id_properties: &[],
+            keys: Box::new(create_keys),
+            send: Box::new(move |chunk| Box::pin(objects.send_batch_create(chunk))),
+            split_refused: self.options.split_refused,
+            locate,
+        };
+        Ok(self.run(inputs, MAX_BATCH_INPUTS, done, &batches).await)
     }
 
     /// See [`Objects::update_many`].
@@ -486,15 +491,14 @@ impl<O: CrmObject> Bulk<'_, O> {
 
     /// See [`Objects::upsert_many`].
     pub async fn upsert(&self, updates: Vec<RecordUpdate>) -> Result<BulkResult<RecordUpdate>> {
-        for (i, update) in updates.iter().enumerate() {
-            if update.id_property.is_none() {
-                return Err(ValidationError::new(
-                    "idProperty",
-                    "an upsert addresses records by a unique property; set `id_property`",
-                )
-                .at_item(i)
-                .into());
-            }
+        // Not an input's fault but the call's: an upsert is by a unique property throughout.
+        if let Some(i) = updates.iter().position(|u| u.id_property.is_none()) {
+            return Err(ValidationError::new(
+                "idProperty",
+                "an upsert addresses records by a unique property; set `id_property`",
+            )
+            .at_item(i)
+            .into());
         }
         self.write_by_id(updates, |objects, chunk| {
             Box::pin(objects.send_batch_upsert(chunk))
@@ -502,33 +506,37 @@ impl<O: CrmObject> Bulk<'_, O> {
         .await
     }
 
-    /// Updates or upserts, tied back to their inputs by id (or `idProperty` value).
+    /// Updates or upserts, tied back to their inputs by id (or `idProperty` value) and by the
+    /// trace id each carries.
     async fn write_by_id(
         &self,
         updates: Vec<RecordUpdate>,
         send: for<'c> fn(&'c Objects<O>, Vec<RecordUpdate>) -> BoxFuture<'c, Result<BatchResponse>>,
     ) -> Result<BulkResult<RecordUpdate>> {
-        let id_properties = self.validate_updates(&updates)?;
+        self.options.validate()?;
+        self.objects.check_type()?;
+        let ScreenedUpdates {
+            mut updates,
+            done,
+            id_properties,
+            mut traces,
+        } = self.screen_updates(updates)?;
+        fill_traces(
+            &mut traces,
+            updates
+                .iter_mut()
+                .map(|(_, u)| &mut u.object_write_trace_id),
+        );
         let objects = self.objects;
-        let id_properties = &id_properties;
-        Ok(run_chunks(
-            updates,
-            MAX_BATCH_INPUTS,
-            self.options.concurrency,
-            |start, chunk| async move {
-                let keys = chunk.iter().map(update_keys).collect();
-                let answer = send(objects, chunk.clone()).await;
-                settle(
-                    start,
-                    chunk,
-                    keys,
-                    id_properties,
-                    objects.object_type(),
-                    answer,
-                )
-            },
-        )
-        .await)
+        let batches = Batches {
+            object_type: objects.object_type(),
+            id_properties: &id_properties,
+            keys: Box::new(update_keys),
+            send: Box::new(move |chunk| send(objects, chunk)),
+            split_refused: self.options.split_refused,
+            locate: None,
+        };
+        Ok(self.run(updates, MAX_BATCH_INPUTS, done, &batches).await)
     }
 
     /// See [`Objects::archive_many`].
@@ -540,78 +548,304 @@ impl<O: CrmObject> Bulk<'_, O> {
         self.objects.check_type()?;
         let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
         let mut seen = HashMap::new();
-        for (i, id) in ids.iter().enumerate() {
-            validate_record_id("id", id).map_err(|e| e.at_item(i))?;
-            check_unique(&mut seen, TieKey::Id(id.clone()), i, "id")?;
-        }
+        let (ids, mut done) = screen(ids, self.options.invalid_inputs, |i, id| {
+            validate_record_id("id", id)?;
+            check_unique(&mut seen, TieKey::Id(id.clone()), i, "id")
+        })?;
         let objects = self.objects;
-        Ok(run_chunks(
+        let sent = run_chunks(
             ids,
             MAX_BATCH_INPUTS,
             self.options.concurrency,
-            |start, chunk| async move {
-                let outcomes = match objects.send_batch_archive(chunk.clone()).await {
+            |chunk| async move {
+                match objects.send_batch_archive(chunk.inputs.clone()).await {
                     // A 204 carries no per-record detail: the request as a whole is the confirmation.
-                    Ok(()) => chunk.into_iter().map(ItemOutcome::Succeeded).collect(),
-                    Err(error) => fail_all(start, chunk, objects.object_type(), error),
-                };
-                BulkResult {
-                    outcomes,
-                    ..BulkResult::empty()
+                    Ok(()) => Outcomes::succeeded(chunk.indexes.into_iter().zip(chunk.inputs)),
+                    Err(error) => fail_all(chunk, objects.object_type(), error),
                 }
             },
         )
-        .await)
+        .await;
+        done.append(sent);
+        Ok(done.into_result())
     }
 
-    /// Checks updates and upserts; returns the id properties in use.
-    fn validate_updates(
+    /// Sends `inputs` in requests of at most `chunk_size` and joins their outcomes with
+    /// those decided before sending.
+    async fn run<I: Clone + Send + Sync>(
         &self,
-        updates: &[RecordUpdate],
-    ) -> std::result::Result<Vec<String>, ValidationError> {
-        self.options.validate()?;
-        self.objects.check_type()?;
+        inputs: Vec<(usize, I)>,
+        chunk_size: usize,
+        mut done: Outcomes<I>,
+        batches: &Batches<'_, I>,
+    ) -> BulkResult<I> {
+        let sent = run_chunks(inputs, chunk_size, self.options.concurrency, |chunk| {
+            batches.send(chunk)
+        })
+        .await;
+        done.append(sent);
+        done.into_result()
+    }
+
+    /// Checks updates and upserts.
+    fn screen_updates(
+        &self,
+        updates: Vec<RecordUpdate>,
+    ) -> std::result::Result<ScreenedUpdates, ValidationError> {
         let mut seen = HashMap::new();
         let mut traces = HashMap::new();
         let mut id_properties = Vec::new();
-        for (i, update) in updates.iter().enumerate() {
-            validate_address(&update.id, update.id_property.as_deref())
-                .map_err(|e| e.at_item(i))?;
+        let (updates, done) = screen(updates, self.options.invalid_inputs, |i, update| {
+            validate_address(&update.id, update.id_property.as_deref())?;
             if update.properties.is_empty() {
-                return Err(ValidationError::new("properties", "nothing to update").at_item(i));
+                return Err(ValidationError::new("properties", "nothing to update"));
             }
-            property_map_names(&update.properties).map_err(|e| e.at_item(i))?;
-            if update
-                .object_write_trace_id
-                .as_ref()
-                .is_some_and(|trace| trace.trim().is_empty())
-            {
-                return Err(
-                    ValidationError::new("objectWriteTraceId", "must not be blank").at_item(i),
-                );
-            }
+            property_map_names(&update.properties)?;
+            check_trace(&mut traces, update.object_write_trace_id.as_deref(), i)?;
             check_unique(
                 &mut seen,
                 address_key(&update.id, update.id_property.as_deref()),
                 i,
                 "id",
-            )?;
-            if let Some(trace) = &update.object_write_trace_id {
-                check_unique(
-                    &mut traces,
-                    TieKey::Trace(trace.clone()),
-                    i,
-                    "objectWriteTraceId",
-                )?;
-            }
+            )
+        })?;
+        for (_, update) in &updates {
             if let Some(property) = &update.id_property
                 && !id_properties.contains(property)
             {
                 id_properties.push(property.clone());
             }
         }
-        Ok(id_properties)
+        Ok(ScreenedUpdates {
+            updates,
+            done,
+            id_properties,
+            traces,
+        })
     }
+}
+
+/// Updates or upserts after the client's checks.
+struct ScreenedUpdates {
+    /// To send, with their positions.
+    updates: Vec<(usize, RecordUpdate)>,
+    /// Rejected unsent.
+    done: Outcomes<RecordUpdate>,
+    /// The `idProperty`s in use.
+    id_properties: Vec<String>,
+    /// The trace ids taken.
+    traces: HashMap<TieKey, usize>,
+}
+
+/// The read options of a batch read, checked: a batch read returns no associations, and one
+/// by `idProperty` must read that property to tie results to inputs.
+fn batch_read_options(options: &ReadOptions) -> std::result::Result<ReadOptions, ValidationError> {
+    let mut options = options.clone();
+    if !options.associations.is_empty() {
+        return Err(ValidationError::new(
+            "associations",
+            "HubSpot's batch read returns no associations; read records one by one to get them",
+        ));
+    }
+    read_options(&options, true)?;
+    if let Some(property) = options.id_property.clone() {
+        // Results name records by id; the property's value is what ties them to inputs.
+        if options.properties.is_empty() {
+            return Err(ValidationError::new(
+                "properties",
+                format!(
+                    "list the properties to read (`{property}` included) when reading by idProperty, so that each result can be tied to its input"
+                ),
+            ));
+        }
+        if !options.properties.contains(&property) {
+            options.properties.push(property);
+        }
+    }
+    Ok(options)
+}
+
+/// Checks an input's own `objectWriteTraceId`, if it has one: not blank, and no other
+/// input's.
+fn check_trace(
+    traces: &mut HashMap<TieKey, usize>,
+    trace: Option<&str>,
+    index: usize,
+) -> std::result::Result<(), ValidationError> {
+    let Some(trace) = trace else {
+        return Ok(());
+    };
+    if trace.trim().is_empty() {
+        return Err(ValidationError::new(
+            "objectWriteTraceId",
+            "must not be blank",
+        ));
+    }
+    check_unique(
+        traces,
+        TieKey::Trace(trace.to_owned()),
+        index,
+        "objectWriteTraceId",
+    )
+}
+
+/// Gives every input without a trace id one of its own, distinct from every other.
+fn fill_traces<'t>(
+    traces: &mut HashMap<TieKey, usize>,
+    slots: impl Iterator<Item = &'t mut Option<String>>,
+) {
+    for slot in slots.filter(|slot| slot.is_none()) {
+        let trace = loop {
+            let candidate = TieKey::Trace(uuid::Uuid::new_v4().to_string());
+            if !traces.contains_key(&candidate) {
+                break candidate;
+            }
+        };
+        if let TieKey::Trace(value) = &trace {
+            *slot = Some(value.clone());
+        }
+        traces.insert(trace, usize::MAX);
+    }
+}
+
+/// The inputs to send, with their positions, and the outcomes of those that failed the
+/// client's checks.
+type Screened<I, T> = (Vec<(usize, I)>, Outcomes<I, T>);
+
+/// Ties an input to the answers that can name it.
+type KeysOf<'a, I> = Box<dyn Fn(&I) -> Vec<TieKey> + Send + Sync + 'a>;
+
+/// Sends one request's inputs.
+type SendBatch<'a, I> =
+    Box<dyn Fn(Vec<I>) -> BoxFuture<'a, Result<BatchResponse>> + Send + Sync + 'a>;
+
+/// Runs the client's checks on every input, in order. With [`InvalidInputs::FailCall`] the
+/// first failure fails the call; with [`InvalidInputs::Reject`] each failing input ends
+/// [`FailureCause::Invalid`] and the rest are returned, with their positions, to be sent.
+fn screen<I, T>(
+    inputs: Vec<I>,
+    invalid: InvalidInputs,
+    mut check: impl FnMut(usize, &I) -> std::result::Result<(), ValidationError>,
+) -> std::result::Result<Screened<I, T>, ValidationError> {
+    let mut valid = Vec::with_capacity(inputs.len());
+    let mut done = Outcomes::default();
+    for (index, input) in inputs.into_iter().enumerate() {
+        match check(index, &input).map_err(|e| e.at_item(index)) {
+            Ok(()) => valid.push((index, input)),
+            Err(error) if invalid == InvalidInputs::FailCall => return Err(error),
+            Err(error) => done.outcomes.push((
+                index,
+                ItemOutcome::Failed(ItemError {
+                    index,
+                    input,
+                    cause: FailureCause::Invalid(error),
+                }),
+            )),
+        }
+    }
+    if !done.outcomes.is_empty() {
+        tracing::warn!(
+            rejected = done.outcomes.len(),
+            sent = valid.len(),
+            "bulk inputs failed the client's checks and are not sent"
+        );
+    }
+    Ok((valid, done))
+}
+
+/// Which input of a request a whole-batch 409 is about, told from the record it names.
+pub(crate) trait ConflictLocator<I>: Sync {
+    /// The position among `inputs` of the one whose unique value record `existing_id`
+    /// holds; `None` when it cannot be told.
+    fn locate<'a>(&'a self, existing_id: &'a str, inputs: &'a [I]) -> BoxFuture<'a, Option<usize>>;
+}
+
+/// How one kind of batch request is sent and its answer tied back to its inputs.
+struct Batches<'a, I> {
+    object_type: &'a str,
+    id_properties: &'a [String],
+    keys: KeysOf<'a, I>,
+    send: SendBatch<'a, I>,
+    split_refused: bool,
+    locate: Option<&'a dyn ConflictLocator<I>>,
+}
+
+impl<I: Clone + Send + Sync> Batches<'_, I> {
+    /// Sends one request's inputs and ties the answer to them; a request HubSpot refuses
+    /// whole goes on as [`Self::after_refusal`] says.
+    fn send(&self, chunk: Chunk<I>) -> BoxFuture<'_, Outcomes<I>> {
+        Box::pin(async move {
+            match (self.send)(chunk.inputs.clone()).await {
+                Err(Error::Api(api)) if self.split_refused && api.refused_whole() => {
+                    self.after_refusal(chunk, *api).await
+                }
+                answer => {
+                    let keys = chunk.inputs.iter().map(|i| (self.keys)(i)).collect();
+                    settle(chunk, keys, self.id_properties, self.object_type, answer)
+                }
+            }
+        })
+    }
+
+    /// A request refused whole applied nothing: a single input gets the refusal as its own
+    /// error; a 409 whose record tells which input holds the value fails that one and sends
+    /// the rest; otherwise the halves are sent, one after the other (the call's concurrency
+    /// holds), down to single inputs.
+    async fn after_refusal(&self, chunk: Chunk<I>, refusal: ApiError) -> Outcomes<I> {
+        if chunk.len() == 1 {
+            return rejected(chunk, refusal);
+        }
+        if let Some(position) = self.locate_conflict(&chunk, &refusal).await {
+            let (one, rest) = chunk.take(position);
+            tracing::info!(
+                object_type = self.object_type,
+                item = one.indexes[0],
+                existing_id = refusal.existing_id(),
+                "batch refused for a taken unique value; the rest is sent without the input holding it"
+            );
+            let mut outcomes = rejected(one, refusal);
+            outcomes.append(self.send(rest).await);
+            return outcomes;
+        }
+        tracing::info!(
+            object_type = self.object_type,
+            first_item = chunk.indexes[0],
+            items = chunk.len(),
+            status = refusal.status,
+            category = refusal.category.as_deref(),
+            "batch refused whole, nothing written; sending it again in halves"
+        );
+        let (left, right) = chunk.halves();
+        let mut outcomes = self.send(left).await;
+        outcomes.append(self.send(right).await);
+        outcomes
+    }
+
+    async fn locate_conflict(&self, chunk: &Chunk<I>, refusal: &ApiError) -> Option<usize> {
+        let locate = self.locate?;
+        let existing = refusal.existing_id()?;
+        locate
+            .locate(existing, &chunk.inputs)
+            .await
+            .filter(|&p| p < chunk.len())
+    }
+}
+
+/// Every input of `chunk` failed with HubSpot's refusal as its own error.
+fn rejected<I, T>(chunk: Chunk<I>, refusal: ApiError) -> Outcomes<I, T> {
+    let refusal = Arc::new(refusal);
+    let mut outcomes = Outcomes::default();
+    for (index, input) in chunk.indexes.into_iter().zip(chunk.inputs) {
+        outcomes.outcomes.push((
+            index,
+            ItemOutcome::Failed(ItemError {
+                index,
+                input,
+                cause: FailureCause::Rejected(refusal.clone()),
+            }),
+        ));
+    }
+    outcomes
 }
 
 /// What ties an answer to an input.
@@ -621,17 +855,28 @@ enum TieKey {
     Trace(String),
     /// A record id.
     Id(String),
-    /// A unique property's value; compared without case, as HubSpot does for emails.
+    /// A unique property's value (see [`unique_key`]).
     Unique { property: String, value: String },
 }
 
 fn address_key(id: &str, id_property: Option<&str>) -> TieKey {
     match id_property {
-        Some(property) => TieKey::Unique {
-            property: property.to_owned(),
-            value: id.to_lowercase(),
-        },
+        Some(property) => unique_key(property, id),
         None => TieKey::Id(id.to_owned()),
+    }
+}
+
+/// HubSpot keeps unique values as sent, so `ABC` and `abc` are two records; only email
+/// addresses are compared without case (HubSpot stores them in lower case).
+fn unique_key(property: &str, value: &str) -> TieKey {
+    let value = if property == "email" {
+        value.to_lowercase()
+    } else {
+        value.to_owned()
+    };
+    TieKey::Unique {
+        property: property.to_owned(),
+        value,
     }
 }
 
@@ -675,68 +920,125 @@ fn check_unique(
     Ok(())
 }
 
-/// Splits `inputs` into requests of at most `chunk_size`, runs at most `concurrency` at a
-/// time, and joins their outcomes in input order. Every check is made before: nothing here
-/// can reject an input.
-async fn run_chunks<I, T, F, Fut>(
+/// The inputs of one request, with their positions in the caller's input.
+struct Chunk<I> {
+    indexes: Vec<usize>,
     inputs: Vec<I>,
+}
+
+impl<I> Chunk<I> {
+    fn len(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// The first half and the rest.
+    fn halves(mut self) -> (Chunk<I>, Chunk<I>) {
+        let at = self.len() / 2;
+        let right = Chunk {
+            indexes: self.indexes.split_off(at),
+            inputs: self.inputs.split_off(at),
+        };
+        (self, right)
+    }
+
+    /// The input at `position` on its own, and the others.
+    fn take(mut self, position: usize) -> (Chunk<I>, Chunk<I>) {
+        let one = Chunk {
+            indexes: vec![self.indexes.remove(position)],
+            inputs: vec![self.inputs.remove(position)],
+        };
+        (one, self)
+    }
+}
+
+/// Outcomes with their inputs' positions, gathered in any order.
+struct Outcomes<I, T = Record> {
+    outcomes: Vec<(usize, ItemOutcome<I, T>)>,
+    unmatched_results: Vec<Record>,
+    unmatched_errors: Vec<Arc<BatchItemError>>,
+}
+
+impl<I, T> Default for Outcomes<I, T> {
+    fn default() -> Self {
+        Outcomes {
+            outcomes: Vec::new(),
+            unmatched_results: Vec::new(),
+            unmatched_errors: Vec::new(),
+        }
+    }
+}
+
+impl<I, T> Outcomes<I, T> {
+    fn succeeded(values: impl Iterator<Item = (usize, T)>) -> Self {
+        Outcomes {
+            outcomes: values
+                .map(|(index, value)| (index, ItemOutcome::Succeeded(value)))
+                .collect(),
+            ..Outcomes::default()
+        }
+    }
+
+    fn append(&mut self, mut other: Outcomes<I, T>) {
+        self.outcomes.append(&mut other.outcomes);
+        self.unmatched_results.append(&mut other.unmatched_results);
+        self.unmatched_errors.append(&mut other.unmatched_errors);
+    }
+
+    /// In input order.
+    fn into_result(mut self) -> BulkResult<I, T> {
+        self.outcomes.sort_by_key(|(index, _)| *index);
+        BulkResult {
+            outcomes: self.outcomes.into_iter().map(|(_, o)| o).collect(),
+            unmatched_results: self.unmatched_results,
+            unmatched_errors: self.unmatched_errors,
+        }
+    }
+}
+
+/// Splits `inputs` into requests of at most `chunk_size` and runs at most `concurrency` at a
+/// time. Every check is made before: nothing here can reject an input.
+async fn run_chunks<I, T, F, Fut>(
+    inputs: Vec<(usize, I)>,
     chunk_size: usize,
     concurrency: usize,
     send: F,
-) -> BulkResult<I, T>
+) -> Outcomes<I, T>
 where
-    F: FnMut(usize, Vec<I>) -> Fut,
-    Fut: Future<Output = BulkResult<I, T>>,
+    F: FnMut(Chunk<I>) -> Fut,
+    Fut: Future<Output = Outcomes<I, T>>,
 {
-    let total = inputs.len();
     let chunk_size = chunk_size.max(1);
-    let mut chunks = Vec::with_capacity(total.div_ceil(chunk_size));
-    let mut rest = inputs.into_iter();
-    let mut start = 0;
-    loop {
-        let chunk: Vec<I> = rest.by_ref().take(chunk_size).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        let len = chunk.len();
-        chunks.push((start, chunk));
-        start += len;
+    let mut chunks = Vec::with_capacity(inputs.len().div_ceil(chunk_size));
+    let mut rest = inputs.into_iter().peekable();
+    while rest.peek().is_some() {
+        let (indexes, inputs) = rest.by_ref().take(chunk_size).unzip();
+        chunks.push(Chunk { indexes, inputs });
     }
-    let mut send = send;
-    // `buffered` keeps chunk order, so outcomes concatenate into input order.
     let mut answers =
-        futures::stream::iter(chunks.into_iter().map(|(start, chunk)| send(start, chunk)))
-            .buffered(concurrency.max(1));
-    let mut result = BulkResult::empty();
-    result.outcomes.reserve(total);
+        futures::stream::iter(chunks.into_iter().map(send)).buffered(concurrency.max(1));
+    let mut result = Outcomes::default();
     while let Some(part) = answers.next().await {
-        result.outcomes.extend(part.outcomes);
-        result.unmatched_results.extend(part.unmatched_results);
-        result.unmatched_errors.extend(part.unmatched_errors);
+        result.append(part);
     }
     result
 }
 
-fn fail_all<I, T>(
-    start: usize,
-    chunk: Vec<I>,
-    object_type: &str,
-    error: Error,
-) -> Vec<ItemOutcome<I, T>> {
+fn fail_all<I, T>(chunk: Chunk<I>, object_type: &str, error: Error) -> Outcomes<I, T> {
     // The request's own span names its generated operation; this names the bulk call's inputs.
-    tracing::warn!(object_type, first_item = start, items = chunk.len(), error = %error, "batch request failed");
+    tracing::warn!(object_type, first_item = chunk.indexes.first(), items = chunk.len(), error = %error, "batch request failed");
     let error = Arc::new(error);
-    chunk
-        .into_iter()
-        .enumerate()
-        .map(|(offset, input)| {
+    let mut outcomes = Outcomes::default();
+    for (index, input) in chunk.indexes.into_iter().zip(chunk.inputs) {
+        outcomes.outcomes.push((
+            index,
             ItemOutcome::Failed(ItemError {
-                index: start + offset,
+                index,
                 input,
                 cause: FailureCause::RequestFailed(error.clone()),
-            })
-        })
-        .collect()
+            }),
+        ));
+    }
+    outcomes
 }
 
 #[derive(Default)]
@@ -753,22 +1055,17 @@ impl Slot {
 
 /// Ties one batch answer to the inputs of its request.
 fn settle<I>(
-    start: usize,
-    chunk: Vec<I>,
+    chunk: Chunk<I>,
     keys: Vec<Vec<TieKey>>,
     id_properties: &[String],
     object_type: &str,
     answer: Result<BatchResponse>,
-) -> BulkResult<I> {
+) -> Outcomes<I> {
     let response = match answer {
         Ok(response) => response,
-        Err(error) => {
-            return BulkResult {
-                outcomes: fail_all(start, chunk, object_type, error),
-                ..BulkResult::empty()
-            };
-        }
+        Err(error) => return fail_all(chunk, object_type, error),
     };
+    let first_item = chunk.indexes.first().copied();
     // Key -> position; a key claimed by two inputs (impossible after validation) ties nothing.
     let mut index: HashMap<TieKey, Option<usize>> = HashMap::new();
     for (position, input_keys) in keys.into_iter().enumerate() {
@@ -785,7 +1082,7 @@ fn settle<I>(
             .filter_map(|key| index.get(key).copied().flatten())
             .collect()
     };
-    let mut slots: Vec<Slot> = chunk.iter().map(|_| Slot::default()).collect();
+    let mut slots: Vec<Slot> = chunk.inputs.iter().map(|_| Slot::default()).collect();
     let mut unmatched_results = Vec::new();
     let mut unmatched_errors = Vec::new();
     // Results and errors that named no input at all (as opposed to naming several).
@@ -842,18 +1139,19 @@ fn settle<I>(
 
     let mut not_confirmed = 0;
     let outcomes = chunk
+        .indexes
         .into_iter()
+        .zip(chunk.inputs)
         .zip(slots)
-        .enumerate()
-        .map(|(offset, (input, slot))| {
+        .map(|((index, input), slot)| {
             let failed = |cause| {
                 ItemOutcome::Failed(ItemError {
-                    index: start + offset,
+                    index,
                     input,
                     cause,
                 })
             };
-            match slot {
+            let outcome = match slot {
                 Slot {
                     error: Some(error),
                     result,
@@ -875,20 +1173,21 @@ fn settle<I>(
                         unattributed_errors: unmatched_errors.clone(),
                     })
                 }
-            }
+            };
+            (index, outcome)
         })
         .collect();
     if not_confirmed > 0 || !unmatched_results.is_empty() || !unmatched_errors.is_empty() {
         tracing::warn!(
             object_type,
-            first_item = start,
+            first_item,
             not_confirmed,
             unmatched_results = unmatched_results.len(),
             unmatched_errors = unmatched_errors.len(),
             "batch answer did not account for every input"
         );
     }
-    BulkResult {
+    Outcomes {
         outcomes,
         unmatched_results,
         unmatched_errors,
@@ -902,10 +1201,7 @@ fn result_keys(record: &Record, id_properties: &[String]) -> Vec<TieKey> {
     }
     for property in id_properties {
         if let Some(value) = record.property(property) {
-            keys.push(TieKey::Unique {
-                property: property.clone(),
-                value: value.to_lowercase(),
-            });
+            keys.push(unique_key(property, value));
         }
     }
     keys
@@ -924,10 +1220,7 @@ fn error_keys(error: &BatchItemError, id_properties: &[String]) -> Vec<TieKey> {
     for id in error.context.get("ids").into_iter().flatten() {
         keys.push(TieKey::Id(id.clone()));
         for property in id_properties {
-            keys.push(TieKey::Unique {
-                property: property.clone(),
-                value: id.to_lowercase(),
-            });
+            keys.push(unique_key(property, id));
         }
     }
     keys
@@ -951,10 +1244,15 @@ mod tests {
         Record::from(object)
     }
 
-    fn ids(list: &[&str]) -> (Vec<String>, Vec<Vec<TieKey>>) {
-        let ids: Vec<String> = list.iter().map(|s| s.to_string()).collect();
-        let keys = ids.iter().map(|id| vec![TieKey::Id(id.clone())]).collect();
-        (ids, keys)
+    /// A chunk of ids whose first input is item `start` of the call.
+    fn ids(start: usize, list: &[&str]) -> (Chunk<String>, Vec<Vec<TieKey>>) {
+        let inputs: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+        let keys = inputs
+            .iter()
+            .map(|id| vec![TieKey::Id(id.clone())])
+            .collect();
+        let indexes = (start..start + inputs.len()).collect();
+        (Chunk { indexes, inputs }, keys)
     }
 
     fn response(results: Vec<Record>, errors: Vec<BatchItemError>) -> Result<BatchResponse> {
@@ -963,7 +1261,7 @@ mod tests {
 
     #[test]
     fn a_result_for_two_inputs_or_twice_for_one_is_never_counted_twice() {
-        let (chunk, keys) = ids(&["1", "2", "3"]);
+        let (chunk, keys) = ids(10, &["1", "2", "3"]);
         let answer = response(
             vec![
                 record("1", None),
@@ -973,7 +1271,7 @@ mod tests {
             ],
             vec![],
         );
-        let result = settle(10, chunk, keys, &[], "leads", answer);
+        let result = settle(chunk, keys, &[], "leads", answer).into_result();
         assert_eq!(result.outcomes.len(), 3);
         assert_eq!(result.outcomes[0].succeeded().unwrap().id, "1");
         assert_eq!(result.outcomes[1].succeeded().unwrap().id, "2");
@@ -992,9 +1290,9 @@ mod tests {
 
     #[test]
     fn the_last_open_input_takes_the_only_nameless_answer() {
-        let (chunk, keys) = ids(&["1", "2"]);
+        let (chunk, keys) = ids(0, &["1", "2"]);
         let answer = response(vec![record("1", None), record("77", None)], vec![]);
-        let result = settle(0, chunk, keys, &[], "leads", answer);
+        let result = settle(chunk, keys, &[], "leads", answer).into_result();
         assert!(result.is_complete_success());
         assert_eq!(result.outcomes[1].succeeded().unwrap().id, "77");
         assert!(result.unmatched_results.is_empty());
@@ -1002,14 +1300,14 @@ mod tests {
 
     #[test]
     fn a_rejection_wins_over_a_confirmation_and_the_record_is_kept() {
-        let (chunk, keys) = ids(&["5"]);
+        let (chunk, keys) = ids(0, &["5"]);
         let error = BatchItemError {
             category: Some("VALIDATION_ERROR".into()),
             context: [("ids".to_owned(), vec!["5".to_owned()])].into(),
             ..Default::default()
         };
         let answer = response(vec![record("5", None)], vec![error]);
-        let result = settle(0, chunk, keys, &[], "leads", answer);
+        let result = settle(chunk, keys, &[], "leads", answer).into_result();
         assert!(matches!(
             result.outcomes[0].failed().unwrap().cause,
             FailureCause::Rejected(_)

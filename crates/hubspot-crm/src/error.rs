@@ -220,6 +220,46 @@ pub struct ApiError {
     pub raw_body: Option<String>,
     /// Seconds from a `Retry-After` header, when sent.
     pub retry_after_secs: Option<u64>,
+    /// The values a whole-batch `VALIDATION_ERROR` lists inside its message
+    /// (`Property values were not valid: [{"isValid":false,"name":"email",..}]`): HubSpot
+    /// names the property and why, never the input.
+    pub refused_values: Vec<RefusedValue>,
+}
+
+/// One value HubSpot refused, as a whole-batch `VALIDATION_ERROR` lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RefusedValue {
+    /// The property.
+    pub name: String,
+    /// HubSpot's code for it, e.g. `INVALID_EMAIL`, `INVALID_OPTION`.
+    pub error: Option<String>,
+    /// HubSpot's message for it.
+    pub message: Option<String>,
+}
+
+/// The list a whole-batch refusal's message carries after its text; nothing when there is
+/// none or it does not parse.
+fn refused_values(message: Option<&str>) -> Vec<RefusedValue> {
+    let Some(list) = message.and_then(|m| m.find('[').map(|at| &m[at..])) else {
+        return Vec::new();
+    };
+    // The list may be followed by more text: read one JSON value and stop.
+    let mut values = serde_json::Deserializer::from_str(list).into_iter::<Value>();
+    let Some(Ok(Value::Array(items))) = values.next() else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let field = |name: &str| item.get(name).and_then(Value::as_str).map(str::to_owned);
+            Some(RefusedValue {
+                name: field("name")?,
+                error: field("error"),
+                message: field("message"),
+            })
+        })
+        .collect()
 }
 
 /// One entry of an error's `errors` list (HubSpot's `ErrorDetail`).
@@ -307,11 +347,13 @@ impl ApiError {
     pub fn from_json(status: u16, value: &Value) -> Self {
         let empty = Map::new();
         let object = value.as_object().unwrap_or(&empty);
+        let message = text_field(object, "message");
         ApiError {
             status,
+            refused_values: refused_values(message.as_deref()),
             category: text_field(object, "category").or_else(|| text_field(object, "errorType")),
             sub_category: text_field(object, "subCategory"),
-            message: text_field(object, "message"),
+            message,
             correlation_id: text_field(object, "correlationId"),
             errors: match object.get("errors") {
                 Some(Value::Array(items)) => items.iter().map(detail).collect(),
@@ -353,12 +395,42 @@ impl ApiError {
             .errors
             .iter()
             .flat_map(|d| d.context.get("propertyName").into_iter().flatten());
-        for name in from_error.chain(from_details) {
+        let from_message = self.refused_values.iter().map(|v| &v.name);
+        for name in from_error.chain(from_details).chain(from_message) {
             if !names.contains(&name.as_str()) {
                 names.push(name);
             }
         }
         names
+    }
+
+    /// HubSpot refused the request because a unique value is taken (`409`, `CONFLICT`).
+    pub fn is_conflict(&self) -> bool {
+        self.status == 409 || self.category.as_deref() == Some("CONFLICT")
+    }
+
+    /// The id of the record that holds the unique value, when a conflict names it
+    /// (`"Contact already exists. Existing ID: 12345"`). HubSpot names only the first
+    /// conflicting record of a batch.
+    pub fn existing_id(&self) -> Option<&str> {
+        if !self.is_conflict() {
+            return None;
+        }
+        let (_, rest) = self.message.as_deref()?.split_once("Existing ID: ")?;
+        let digits = rest.split(|c: char| !c.is_ascii_digit()).next()?;
+        (!digits.is_empty()).then_some(digits)
+    }
+
+    /// HubSpot refused the whole request for its content and applied none of it: a
+    /// `VALIDATION_ERROR` (400) or a unique-value `CONFLICT` (409) from HubSpot itself (a
+    /// proxy's page does not count: it says nothing about the inputs).
+    pub fn refused_whole(&self) -> bool {
+        self.raw_body.is_none()
+            && match self.status {
+                400 => self.is_validation_error(),
+                409 => true,
+                _ => false,
+            }
     }
 
     /// The record was not found.

@@ -160,11 +160,13 @@ pub use associations::{
 pub use auth::{OAuthRefresh, RefreshedTokens, Secret, StaticToken, TokenProvider};
 pub use bulk::{
     BatchItemError, Bulk, BulkError, BulkOptions, BulkResult, DEFAULT_CONCURRENCY, FailureCause,
-    ItemError, ItemOutcome, MAX_BATCH_INPUTS,
+    InvalidInputs, ItemError, ItemOutcome, MAX_BATCH_INPUTS,
 };
 pub use changes::{Change, ChangeFeedOptions, ChangeStream, Checkpoint};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
-pub use error::{ApiError, ApiErrorDetail, AuthError, Error, Result, ValidationError};
+pub use error::{
+    ApiError, ApiErrorDetail, AuthError, Error, RefusedValue, Result, ValidationError,
+};
 pub use leads::{Lead, Leads, NewLead, properties as lead_properties};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]

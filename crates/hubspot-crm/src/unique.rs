@@ -9,9 +9,12 @@
 //! every other object type.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::bulk::{BulkOptions, FailureCause, ItemError, ItemOutcome};
+use futures::future::BoxFuture;
+
+use crate::bulk::{BulkOptions, ConflictLocator, FailureCause, ItemError, ItemOutcome};
 use crate::error::{Error, Result, ValidationError};
 use crate::model::{NewRecord, ReadOptions, Record};
 use crate::objects::{CrmObject, Objects};
@@ -201,7 +204,77 @@ enum State {
         maybe_created: bool,
         last: FailureCause,
     },
+    /// HubSpot named the record holding its id (a 409's `Existing ID`): to be read by that
+    /// record id, which, unlike a read by `idProperty`, does not wait for HubSpot's index.
+    Existing {
+        record_id: String,
+        maybe_created: bool,
+        last: FailureCause,
+    },
     Done(UniqueOutcome),
+}
+
+impl State {
+    fn is_done(&self) -> bool {
+        matches!(self, State::Done(_))
+    }
+}
+
+/// The record id a conflict names, when HubSpot refused the create because the id is taken.
+fn existing_record(error: &ItemError<NewRecord>) -> Option<String> {
+    let api = match &error.cause {
+        FailureCause::Rejected(api) => Some(api.as_ref()),
+        FailureCause::RequestFailed(error) => error.api_error(),
+        _ => None,
+    };
+    api.and_then(|e| e.existing_id()).map(str::to_owned)
+}
+
+/// The day's requests are used up (HubSpot's daily limit, or the client's daily budget):
+/// nothing more can succeed today, so the call ends instead of trying again.
+fn day_is_spent(cause: &FailureCause) -> bool {
+    let FailureCause::RequestFailed(error) = cause else {
+        return false;
+    };
+    match error.as_ref() {
+        Error::DailyLimitReached(_) | Error::DailyBudgetSpent { .. } => true,
+        other => other.api_error().is_some_and(|e| e.is_daily_limit()),
+    }
+}
+
+/// Tells which input of a create refused whole with a 409 holds the taken id, by reading
+/// the record the 409 names; keeps what it read for the outcome.
+struct HolderOfId<'a, O> {
+    objects: &'a Objects<O>,
+    property: &'a str,
+    /// Records read, by the id value they hold.
+    found: Mutex<HashMap<String, Record>>,
+}
+
+impl<O: CrmObject> ConflictLocator<NewRecord> for HolderOfId<'_, O> {
+    fn locate<'a>(
+        &'a self,
+        existing_id: &'a str,
+        inputs: &'a [NewRecord],
+    ) -> BoxFuture<'a, Option<usize>> {
+        Box::pin(async move {
+            let mut properties: BTreeSet<&str> = BTreeSet::from([self.property]);
+            for input in inputs {
+                properties.extend(input.properties.keys().map(String::as_str));
+            }
+            let options = ReadOptions::new().properties(properties);
+            let record = self.objects.get_with(existing_id, &options).await.ok()?;
+            let value = record.property(self.property)?.to_owned();
+            let position = inputs
+                .iter()
+                .position(|i| i.properties.get(self.property) == Some(&value))?;
+            self.found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(value, record);
+            Some(position)
+        })
+    }
 }
 
 /// Whether a failed create's input is worth looking up: its create may have happened, or
@@ -237,12 +310,12 @@ impl<O: CrmObject> UniqueCreates<O> {
         self
     }
 
-    /// The id `input` carries, trimmed and folded for comparing.
-    fn key_of(&self, input: &NewRecord) -> Option<String> {
+    /// The id `input` carries, as HubSpot compares unique values: exactly as sent.
+    fn key_of<'i>(&self, input: &'i NewRecord) -> Option<&'i str> {
         input
             .properties
             .get(&self.property)
-            .map(|v| v.trim().to_lowercase())
+            .map(String::as_str)
             .filter(|v| !v.is_empty())
     }
 
@@ -268,6 +341,16 @@ impl<O: CrmObject> UniqueCreates<O> {
                 .at_item(i)
                 .into());
             };
+            if key.trim() != key {
+                return Err(ValidationError::new(
+                    self.property.clone(),
+                    format!(
+                        "`{key}` has white space around it; HubSpot would keep it as sent, so it would not match the id elsewhere"
+                    ),
+                )
+                .at_item(i)
+                .into());
+            }
             if let Some(first) = seen.insert(key, i) {
                 return Err(ValidationError::new(
                     self.property.clone(),
@@ -314,88 +397,170 @@ impl<O: CrmObject> UniqueCreates<O> {
     pub async fn create(&self, inputs: Vec<NewRecord>) -> Result<UniqueResult> {
         self.check(&inputs).await?;
         let started = chrono::Utc::now();
+        // Created before this call began (allowing for clocks apart): not ours, though a
+        // create of ours may have been refused because of it.
+        let before_us = started - CLOCK_SKEW;
         let mut states: Vec<State> = vec![State::Fresh; inputs.len()];
-        let bulk = self.objects.bulk(self.options.bulk);
         let mut rounds = 0;
-        while rounds < self.options.max_rounds
-            && states.iter().any(|s| !matches!(s, State::Done(_)))
-        {
+        let mut day_spent = false;
+        while rounds < self.options.max_rounds && !day_spent && !states.iter().all(State::is_done) {
             rounds += 1;
-            let pending: Vec<usize> = indexes(&states, |s| {
-                matches!(s, State::Fresh | State::Pending { .. })
-            });
-            if !pending.is_empty() {
-                let batch: Vec<NewRecord> = pending.iter().map(|&i| inputs[i].clone()).collect();
-                let result = bulk.create(batch).await?;
-                for (&i, outcome) in pending.iter().zip(result.outcomes) {
-                    let maybe_created = matches!(
-                        states[i],
-                        State::Pending {
-                            maybe_created: true,
-                            ..
-                        }
-                    );
-                    states[i] = match outcome {
-                        ItemOutcome::Succeeded(record) => {
-                            State::Done(UniqueOutcome::Created(record))
-                        }
-                        ItemOutcome::Failed(error) if look_up_after(&error) => State::LookUp {
-                            maybe_created: maybe_created || error.may_have_been_applied(),
-                            last: error.cause,
-                        },
-                        ItemOutcome::Failed(error) if send_again_after(&error) => State::Pending {
-                            maybe_created,
-                            last: error.cause,
-                        },
-                        ItemOutcome::Failed(error) => {
-                            State::Done(UniqueOutcome::Failed(UniqueFailure {
-                                index: i,
-                                input: inputs[i].clone(),
-                                may_exist: maybe_created,
-                                cause: error.cause,
-                            }))
-                        }
-                    };
-                }
+            day_spent = self.create_round(&inputs, &mut states, before_us).await?;
+            if !day_spent {
+                day_spent = self.read_existing(&inputs, &mut states, before_us).await?;
             }
-            self.look_up(&inputs, &mut states, started).await?;
+            if !day_spent {
+                day_spent = self.look_up(&inputs, &mut states, before_us).await?;
+            }
         }
         let outcomes = states
             .into_iter()
             .enumerate()
-            .map(|(index, state)| match state {
-                State::Done(outcome) => outcome,
-                // Every input is sent in the first round; kept for completeness.
-                State::Fresh => UniqueOutcome::Failed(UniqueFailure {
-                    index,
-                    input: inputs[index].clone(),
-                    may_exist: false,
-                    cause: FailureCause::NotConfirmed {
-                        unattributed_errors: Vec::new(),
-                    },
-                }),
-                // Looked up and not found after a create that may have happened: HubSpot
-                // indexes with a delay, so it may exist all the same.
-                State::Pending {
-                    maybe_created,
-                    last,
-                } => UniqueOutcome::Failed(UniqueFailure {
-                    index,
-                    input: inputs[index].clone(),
-                    may_exist: maybe_created,
-                    cause: last,
-                }),
-                State::LookUp { last, .. } => UniqueOutcome::Failed(UniqueFailure {
-                    index,
-                    input: inputs[index].clone(),
-                    may_exist: true,
-                    cause: last,
-                }),
-            })
+            .map(|(index, state)| final_outcome(index, &inputs[index], state))
             .collect();
         Ok(UniqueResult { outcomes, rounds })
     }
 
+    /// Sends the inputs due to be created; returns whether the day's requests ran out.
+    async fn create_round(
+        &self,
+        inputs: &[NewRecord],
+        states: &mut [State],
+        before_us: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
+        let pending: Vec<usize> = indexes(states, |s| {
+            matches!(s, State::Fresh | State::Pending { .. })
+        });
+        if pending.is_empty() {
+            return Ok(false);
+        }
+        let holder = HolderOfId {
+            objects: &self.objects,
+            property: &self.property,
+            found: Mutex::new(HashMap::new()),
+        };
+        let batch: Vec<NewRecord> = pending.iter().map(|&i| inputs[i].clone()).collect();
+        let result = self
+            .objects
+            .bulk(self.options.bulk)
+            .create_locating(batch, Some(&holder))
+            .await?;
+        let mut found = holder.found.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut day_spent = false;
+        for (&i, outcome) in pending.iter().zip(result.outcomes) {
+            let maybe_created = matches!(
+                states[i],
+                State::Pending {
+                    maybe_created: true,
+                    ..
+                }
+            );
+            let error = match outcome {
+                ItemOutcome::Succeeded(record) => {
+                    states[i] = State::Done(UniqueOutcome::Created(record));
+                    continue;
+                }
+                ItemOutcome::Failed(error) => error,
+            };
+            day_spent |= day_is_spent(&error.cause);
+            let maybe_created = maybe_created || error.may_have_been_applied();
+            let held = self.key_of(&inputs[i]).and_then(|key| found.remove(key));
+            states[i] = match (held, existing_record(&error)) {
+                (Some(record), _) => State::Done(ours_or_theirs(record, maybe_created, before_us)),
+                (None, Some(record_id)) => State::Existing {
+                    record_id,
+                    maybe_created,
+                    last: error.cause,
+                },
+                (None, None) => after_failed_create(i, &inputs[i], maybe_created, error),
+            };
+        }
+        Ok(day_spent)
+    }
+
+    /// Reads the records that 409s named, by record id; returns whether the day's requests
+    /// ran out.
+    async fn read_existing(
+        &self,
+        inputs: &[NewRecord],
+        states: &mut [State],
+        before_us: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
+        let wanted: Vec<usize> = indexes(states, |s| matches!(s, State::Existing { .. }));
+        if wanted.is_empty() {
+            return Ok(false);
+        }
+        let mut record_ids: Vec<String> = Vec::new();
+        for &i in &wanted {
+            if let State::Existing { record_id, .. } = &states[i]
+                && !record_ids.contains(record_id)
+            {
+                record_ids.push(record_id.clone());
+            }
+        }
+        let options = ReadOptions::new().properties(self.read_properties(inputs, &wanted));
+        let result = self
+            .objects
+            .bulk(self.options.bulk)
+            .read(record_ids.clone(), &options)
+            .await?;
+        let mut day_spent = false;
+        let mut read: HashMap<String, std::result::Result<Record, FailureCause>> = HashMap::new();
+        for (id, outcome) in record_ids.into_iter().zip(result.outcomes) {
+            let outcome = match outcome {
+                ItemOutcome::Succeeded(record) => Ok(record),
+                ItemOutcome::Failed(error) => Err(error.cause),
+            };
+            day_spent |= outcome.as_ref().is_err_and(day_is_spent);
+            read.insert(id, outcome);
+        }
+        for &i in &wanted {
+            let State::Existing {
+                record_id,
+                maybe_created,
+                last,
+            } = std::mem::replace(&mut states[i], State::Fresh)
+            else {
+                continue;
+            };
+            states[i] = match read.get(&record_id) {
+                Some(Ok(record)) if record.property(&self.property) == self.key_of(&inputs[i]) => {
+                    State::Done(ours_or_theirs(record.clone(), maybe_created, before_us))
+                }
+                // The record holds another unique value of the input (not the id): the
+                // input cannot be created.
+                Some(Ok(_)) => State::Done(UniqueOutcome::Failed(UniqueFailure {
+                    index: i,
+                    input: inputs[i].clone(),
+                    may_exist: maybe_created,
+                    cause: last,
+                })),
+                // Gone since, or not read: look it up by its id the usual way.
+                Some(Err(cause)) => State::LookUp {
+                    maybe_created,
+                    last: cause.clone(),
+                },
+                None => State::LookUp {
+                    maybe_created,
+                    last,
+                },
+            };
+        }
+        Ok(day_spent)
+    }
+
+    /// The id property and every property the inputs at `wanted` set.
+    fn read_properties<'i>(
+        &'i self,
+        inputs: &'i [NewRecord],
+        wanted: &[usize],
+    ) -> BTreeSet<&'i str> {
+        let mut properties: BTreeSet<&str> = BTreeSet::from([self.property.as_str()]);
+        for &i in wanted {
+            properties.extend(inputs[i].properties.keys().map(String::as_str));
+        }
+        properties
+    }
     /// Looks the inputs to look up up by their id, after the indexing pause: found ones are
     /// done, absent ones go back to be created, and those whose read failed stay to be
     /// looked up in the next round.
@@ -403,32 +568,26 @@ impl<O: CrmObject> UniqueCreates<O> {
         &self,
         inputs: &[NewRecord],
         states: &mut [State],
-        started: chrono::DateTime<chrono::Utc>,
-    ) -> Result<()> {
-        // Created before this call began (allowing for clocks apart): not ours, though a
-        // create of ours may have been refused because of it.
-        let before_us = started - CLOCK_SKEW;
+        before_us: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
         let wanted: Vec<usize> = indexes(states, |s| matches!(s, State::LookUp { .. }));
         if wanted.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         tokio::time::sleep(self.options.index_delay).await;
-        let mut properties: BTreeSet<&str> = BTreeSet::from([self.property.as_str()]);
-        for &i in &wanted {
-            properties.extend(inputs[i].properties.keys().map(String::as_str));
-        }
         let options = ReadOptions::new()
             .id_property(self.property.clone())
-            .properties(properties);
+            .properties(self.read_properties(inputs, &wanted));
         let ids: Vec<String> = wanted
             .iter()
-            .map(|&i| inputs[i].properties[&self.property].trim().to_owned())
+            .map(|&i| inputs[i].properties[&self.property].clone())
             .collect();
         let result = self
             .objects
             .bulk(self.options.bulk)
             .read(ids, &options)
             .await?;
+        let mut day_spent = false;
         for (&i, outcome) in wanted.iter().zip(result.outcomes) {
             let State::LookUp { maybe_created, .. } = states[i] else {
                 continue;
@@ -436,20 +595,18 @@ impl<O: CrmObject> UniqueCreates<O> {
             states[i] = match outcome {
                 // A create of ours that may have happened, found: ours. Otherwise HubSpot
                 // refused the create because the record was there.
-                ItemOutcome::Succeeded(record)
-                    if maybe_created && record.created_at >= before_us =>
-                {
-                    State::Done(UniqueOutcome::Created(record))
-                }
                 ItemOutcome::Succeeded(record) => {
-                    State::Done(UniqueOutcome::AlreadyExisted(record))
+                    State::Done(ours_or_theirs(record, maybe_created, before_us))
                 }
                 ItemOutcome::Failed(error) => match error.cause {
                     // The read failed: nothing learned, look again next round.
-                    FailureCause::RequestFailed(_) => State::LookUp {
-                        maybe_created,
-                        last: error.cause,
-                    },
+                    FailureCause::RequestFailed(_) => {
+                        day_spent |= day_is_spent(&error.cause);
+                        State::LookUp {
+                            maybe_created,
+                            last: error.cause,
+                        }
+                    }
                     // Absent: create it (again). A record indexed late is refused by its
                     // unique id and found in a later round.
                     cause => State::Pending {
@@ -459,10 +616,79 @@ impl<O: CrmObject> UniqueCreates<O> {
                 },
             };
         }
-        Ok(())
+        Ok(day_spent)
     }
 }
 
+/// A record found holding an input's id: created by this call when a create of it may have
+/// happened and the record is new enough, else there before.
+fn ours_or_theirs(
+    record: Record,
+    maybe_created: bool,
+    before_us: chrono::DateTime<chrono::Utc>,
+) -> UniqueOutcome {
+    if maybe_created && record.created_at >= before_us {
+        UniqueOutcome::Created(record)
+    } else {
+        UniqueOutcome::AlreadyExisted(record)
+    }
+}
+
+/// Where a failed create that named no existing record goes next.
+fn after_failed_create(
+    index: usize,
+    input: &NewRecord,
+    maybe_created: bool,
+    error: ItemError<NewRecord>,
+) -> State {
+    if look_up_after(&error) {
+        State::LookUp {
+            maybe_created,
+            last: error.cause,
+        }
+    } else if send_again_after(&error) {
+        State::Pending {
+            maybe_created,
+            last: error.cause,
+        }
+    } else {
+        State::Done(UniqueOutcome::Failed(UniqueFailure {
+            index,
+            input: input.clone(),
+            may_exist: maybe_created,
+            cause: error.cause,
+        }))
+    }
+}
+
+/// What an input's state comes to when the rounds are over.
+fn final_outcome(index: usize, input: &NewRecord, state: State) -> UniqueOutcome {
+    let failed = |may_exist, cause| {
+        UniqueOutcome::Failed(UniqueFailure {
+            index,
+            input: input.clone(),
+            may_exist,
+            cause,
+        })
+    };
+    match state {
+        State::Done(outcome) => outcome,
+        // Not sent: the day's requests ran out first.
+        State::Fresh => failed(
+            false,
+            FailureCause::NotConfirmed {
+                unattributed_errors: Vec::new(),
+            },
+        ),
+        // Looked up and not found after a create that may have happened: HubSpot indexes
+        // with a delay, so it may exist all the same.
+        State::Pending {
+            maybe_created,
+            last,
+        } => failed(maybe_created, last),
+        State::LookUp { last, .. } | State::Existing { last, .. } => failed(true, last),
+    }
+}
 /// How far HubSpot's clock may be behind this machine's when telling a record created by
 /// this call from one that was there before.
 const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(60);

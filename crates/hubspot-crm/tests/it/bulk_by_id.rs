@@ -3,7 +3,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::support::{catch_all, default_retry_client, json_response, record_json, request_json};
+use crate::support::{
+    catch_all, default_retry_client, json_response, record_json, request_json, traced_body,
+    untraced_inputs,
+};
 use httpmock::prelude::*;
 use hubspot_crm::{Contact, Error, FailureCause, ItemOutcome, Lead, ReadOptions, RecordUpdate};
 use hubspot_crm_mock::leads::operations as leads_mock;
@@ -86,7 +89,7 @@ async fn update_many_ties_results_and_one_error_naming_two_ids_back_by_id() {
         .unwrap();
     assert_eq!(first["inputs"].as_array().unwrap().len(), 100);
     assert_eq!(
-        first["inputs"][0],
+        untraced_inputs(first)["inputs"][0],
         json!({"id": "1001", "properties": {"hs_lead_label": "WARM"}})
     );
 
@@ -176,7 +179,8 @@ async fn upsert_many_ties_results_by_the_unique_property_and_keeps_the_new_flag(
         .mock_async(|when, then| {
             objects_mock::BatchUpsertWhen::new(when)
                 .object_type("contacts")
-                .body(&typed(json!({"inputs": [
+                .into_inner()
+                .is_true(traced_body(json!({"inputs": [
                     {"id": "Alice@Example.com", "idProperty": "email", "properties": {"firstname": "Alice"}},
                     {"id": "bob@example.com", "idProperty": "email", "properties": {"firstname": "Bob"}},
                     {"id": "carol@example.com", "idProperty": "email", "properties": {"firstname": "Carol"}}

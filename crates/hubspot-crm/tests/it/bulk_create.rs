@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use crate::support::{TOKEN, catch_all, client, default_retry_client, json_response, request_json};
 use httpmock::prelude::*;
-use hubspot_crm::{AssociationType, Error, FailureCause, ItemOutcome, Lead, NewRecord};
+use hubspot_crm::{
+    AssociationType, BulkOptions, Error, FailureCause, ItemOutcome, Lead, NewRecord,
+};
 use hubspot_crm_mock::leads::operations::BatchCreateWhen;
 use serde_json::{Value, json};
 
@@ -278,8 +280,70 @@ fn one_chunk_fails(
     }
 }
 
+/// HubSpot's whole-batch refusal of one bad value: it names the property, not the input.
+const REFUSED_EMAIL: &str = r#"{"status":"error","message":"Property values were not valid: [{\"isValid\":false,\"message\":\"Email address x@y.invalid is invalid\",\"error\":\"INVALID_EMAIL\",\"name\":\"email\"}]","correlationId":"4b1c2e0e-aaaa-bbbb-cccc-0123456789ab","category":"VALIDATION_ERROR"}"#;
+
 #[tokio::test]
-async fn a_chunk_rejected_with_400_fails_only_its_own_inputs() {
+async fn a_batch_refused_whole_is_halved_until_its_one_bad_input_alone_is_refused() {
+    let server = MockServer::start_async().await;
+    let endpoint = server
+        .mock_async(|when, then| {
+            BatchCreateWhen::new(when);
+            then.respond_with(|req: &HttpMockRequest| {
+                let inputs = inputs_of(req);
+                // As HubSpot does: one bad value and nothing of the batch is written.
+                if inputs.iter().any(|i| lead_number(i) == 137) {
+                    return json_response(400, &serde_json::from_str(REFUSED_EMAIL).unwrap());
+                }
+                let results: Vec<Value> = inputs.iter().map(created).collect();
+                json_response(
+                    201,
+                    &json!({"status": "COMPLETE", "results": results,
+                            "startedAt": "2026-11-26T10:00:00Z", "completedAt": "2026-11-26T10:00:01Z"}),
+                )
+            });
+        })
+        .await;
+
+    let result = default_retry_client(&server)
+        .objects::<Lead>()
+        .create_many((0..300).map(lead).collect())
+        .await
+        .unwrap();
+
+    // Two good chunks; the bad one's requests of 100, 50, 25, 13, 6 and 3 inputs are
+    // refused and halved, then it goes alone: 1 + 2·6 = 13 requests, within the bound of
+    // 1 + 2·k·⌈log2 100⌉ = 15 for k = 1.
+    endpoint.assert_calls_async(2 + 13).await;
+    assert_eq!(result.outcomes.len(), 300);
+    for (i, outcome) in result.outcomes.iter().enumerate() {
+        if i == 137 {
+            let failure = outcome.failed().expect("the bad input fails");
+            assert_eq!(failure.index, 137);
+            let FailureCause::Rejected(error) = &failure.cause else {
+                panic!(
+                    "expected HubSpot's refusal as the input's own, got {:?}",
+                    failure.cause
+                );
+            };
+            assert_eq!(error.status, 400);
+            assert_eq!(error.invalid_properties(), ["email"]);
+            assert_eq!(
+                error.refused_values[0].error.as_deref(),
+                Some("INVALID_EMAIL")
+            );
+            assert!(!failure.may_have_been_applied());
+        } else {
+            let record = outcome
+                .succeeded()
+                .unwrap_or_else(|| panic!("input {i} is written: {:?}", outcome.failed()));
+            assert_eq!(record.id, (90_000 + i).to_string());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_chunk_rejected_with_400_fails_only_its_own_inputs_when_splitting_is_off() {
     let server = MockServer::start_async().await;
     let body = r#"{"status":"error","message":"Invalid input JSON on line 1","correlationId":"4b1c2e0e-aaaa-bbbb-cccc-0123456789ab","category":"VALIDATION_ERROR"}"#;
     let endpoint = server
@@ -291,7 +355,8 @@ async fn a_chunk_rejected_with_400_fails_only_its_own_inputs() {
 
     let result = default_retry_client(&server)
         .objects::<Lead>()
-        .create_many((0..300).map(lead).collect())
+        .bulk(BulkOptions::new().split_refused(false))
+        .create((0..300).map(lead).collect())
         .await
         .unwrap();
 

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     TOKEN, catch_all, client, expect_validation, json_response, record_json, request_json,
+    traced_body,
 };
 
 /// `json` as the generated type `T`, which must serialize back to exactly `json`: a typed
@@ -330,7 +331,9 @@ async fn batch_update_sends_each_input() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            BatchUpdateWhen::new(when).body(&typed(json!({"inputs": [
+            BatchUpdateWhen::new(when)
+                .into_inner()
+                .is_true(traced_body(json!({"inputs": [
                 {"id": "1001", "properties": {"hs_lead_label": "HOT"}},
                 {"id": "ext-9", "idProperty": "external_lead_key", "properties": {"hs_lead_label": ""}}
             ]})));
@@ -394,7 +397,9 @@ async fn batch_upsert_reports_created_and_updated() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            BatchUpsertWhen::new(when).body(&typed(json!({"inputs": [
+            BatchUpsertWhen::new(when)
+                .into_inner()
+                .is_true(traced_body(json!({"inputs": [
                 {"id": "ext-1", "idProperty": "external_lead_key", "properties": {"hs_lead_label": "WARM"}},
                 {"id": "ext-2", "idProperty": "external_lead_key", "properties": {"hs_lead_label": "COLD"}}
             ]})));
@@ -433,7 +438,9 @@ async fn upsert_results_that_name_no_input_are_kept_but_confirm_nothing() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            BatchUpsertWhen::new(when).body(&typed(json!({"inputs": [
+            BatchUpsertWhen::new(when)
+                .into_inner()
+                .is_true(traced_body(json!({"inputs": [
                 {"id": "ext-1", "idProperty": "external_lead_key", "properties": {"hs_lead_label": "WARM"}},
                 {"id": "ext-2", "idProperty": "external_lead_key", "properties": {"hs_lead_label": "COLD"}}
             ]})));

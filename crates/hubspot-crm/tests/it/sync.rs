@@ -311,49 +311,125 @@ async fn a_conflict_in_a_207_is_read_back_and_reported_as_already_existing() {
     read.assert_calls_async(1).await;
 }
 
+/// A create refused whole for `crm-2`, as HubSpot answers a taken unique value without
+/// per-input answers: a 409 naming only the record holding it.
+fn refuse_crm_2(log: Arc<Mutex<Vec<Vec<Value>>>>) -> impl Fn(&HttpMockRequest) -> HttpMockResponse {
+    move |req| {
+        let inputs = inputs_of(req);
+        log.lock().unwrap().push(inputs.clone());
+        if inputs
+            .iter()
+            .any(|i| i["properties"]["external_id"] == "crm-2")
+        {
+            return json_response(
+                409,
+                &json!({
+                    "status": "error",
+                    "category": "CONFLICT",
+                    "message": "Lead already exists. Existing ID: 777",
+                    "correlationId": "3f1c2a9e-0000-4000-8000-000000000409"
+                }),
+            );
+        }
+        let results = inputs.iter().map(|i| created("9001", i)).collect();
+        json_response(201, &batch(results, vec![]))
+    }
+}
+
 #[tokio::test]
-async fn a_whole_batch_409_is_resolved_by_reading_then_creating_the_absent_ones() {
+async fn a_whole_batch_409_reads_the_named_record_by_id_and_the_rest_of_the_batch_goes_on() {
     let server = MockServer::start_async().await;
     let order = Arc::new(Mutex::new(Vec::<String>::new()));
     lead_properties(&server, order.clone()).await;
     let sent = Arc::new(Mutex::new(Vec::<Vec<Value>>::new()));
-    let log = sent.clone();
     let create = server
         .mock_async(|when, then| {
             BatchCreateWhen::new(when);
-            then.respond_with(move |req: &HttpMockRequest| {
-                let inputs = inputs_of(req);
-                log.lock().unwrap().push(inputs.clone());
-                if log.lock().unwrap().len() == 1 {
-                    return json_response(
-                        409,
-                        &json!({
-                            "status": "error",
-                            "category": "CONFLICT",
-                            "message": "A lead with external_id \"crm-2\" already exists. Existing ID: 777",
-                            "correlationId": "3f1c2a9e-0000-4000-8000-000000000409",
-                            "context": {"id": ["777"]}
-                        }),
-                    );
-                }
-                let results = inputs.iter().map(|i| created("9001", i)).collect();
-                json_response(201, &batch(results, vec![]))
+            then.respond_with(refuse_crm_2(sent.clone()));
+        })
+        .await;
+    // The record the 409 names, read by its id: no wait for HubSpot's index.
+    let existing = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/crm/v3/objects/leads/777");
+            then.respond_with(|_: &HttpMockRequest| {
+                json_response(
+                    200,
+                    &found_created_at("777", "crm-2", Utc::now() - chrono::TimeDelta::days(3)),
+                )
             });
         })
         .await;
-    let read = server
+    let by_id_property = server
         .mock_async(|when, then| {
-            BatchReadWhen::new(when)
-                .archived(false)
-                .body(&read_body(&["crm-1", "crm-2"]));
+            BatchReadWhen::new(when);
+            then.status(500);
+        })
+        .await;
+
+    let result = client(&server)
+        .leads()
+        .unique_by("external_id")
+        .options(quick())
+        .create(["crm-1", "crm-2", "crm-3"].map(lead_input).to_vec())
+        .await
+        .unwrap();
+
+    assert_eq!(
+        outcome_ids(&result),
+        [
+            ("created", "9001".to_owned()),
+            ("existed", "777".to_owned()),
+            ("created", "9001".to_owned())
+        ]
+    );
+    assert_eq!(result.rounds, 1);
+    create.assert_calls_async(2).await;
+    existing.assert_calls_async(1).await;
+    by_id_property.assert_calls_async(0).await;
+    let second: Vec<Value> = sent.lock().unwrap()[1].iter().map(without_trace).collect();
+    assert_eq!(
+        second,
+        [
+            expected_create_input("crm-1"),
+            expected_create_input("crm-3")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_whole_batch_409_whose_record_holds_no_input_id_is_halved_not_guessed() {
+    let server = MockServer::start_async().await;
+    let order = Arc::new(Mutex::new(Vec::<String>::new()));
+    lead_properties(&server, order.clone()).await;
+    let sent = Arc::new(Mutex::new(Vec::<Vec<Value>>::new()));
+    let create = server
+        .mock_async(|when, then| {
+            BatchCreateWhen::new(when);
+            then.respond_with(refuse_crm_2(sent.clone()));
+        })
+        .await;
+    // The named record holds another id (the conflict is on some other unique value).
+    let existing = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/crm/v3/objects/leads/777");
             then.respond_with(|_: &HttpMockRequest| {
-                let missing = json!({
-                    "status": "error",
-                    "category": "OBJECT_NOT_FOUND",
-                    "message": "Could not get some LEAD objects, they may be deleted or not exist. Check that ids are valid.",
-                    "context": {"ids": ["crm-1"]}
-                });
-                json_response(207, &batch(vec![found("777", "crm-2")], vec![missing]))
+                json_response(200, &found_created_at("777", "crm-other", Utc::now()))
+            });
+        })
+        .await;
+    let by_record_id = server
+        .mock_async(|when, then| {
+            BatchReadWhen::new(when).archived(false);
+            then.respond_with(|req: &HttpMockRequest| {
+                assert_eq!(request_json(req)["inputs"], json!([{"id": "777"}]));
+                json_response(
+                    200,
+                    &batch(
+                        vec![found_created_at("777", "crm-other", Utc::now())],
+                        vec![],
+                    ),
+                )
             });
         })
         .await;
@@ -366,18 +442,21 @@ async fn a_whole_batch_409_is_resolved_by_reading_then_creating_the_absent_ones(
         .await
         .unwrap();
 
-    assert_eq!(
-        outcome_ids(&result),
-        [
-            ("created", "9001".to_owned()),
-            ("existed", "777".to_owned())
-        ]
-    );
-    assert_eq!(result.rounds, 2);
-    create.assert_calls_async(2).await;
-    read.assert_calls_async(1).await;
-    let second: Vec<Value> = sent.lock().unwrap()[1].iter().map(without_trace).collect();
-    assert_eq!(second, [expected_create_input("crm-1")]);
+    assert_eq!(outcome_ids(&result)[0], ("created", "9001".to_owned()));
+    let failure = result.failed().next().expect("crm-2 cannot be created");
+    assert_eq!(failure.index, 1);
+    assert!(!failure.may_exist);
+    let FailureCause::Rejected(error) = &failure.cause else {
+        panic!(
+            "HubSpot's 409 as crm-2's own error, got {:?}",
+            failure.cause
+        );
+    };
+    assert_eq!(error.existing_id(), Some("777"));
+    // The whole batch, then each half; the named record read once to locate, once by id.
+    create.assert_calls_async(3).await;
+    existing.assert_calls_async(1).await;
+    by_record_id.assert_calls_async(1).await;
 }
 
 #[tokio::test]

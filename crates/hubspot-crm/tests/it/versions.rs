@@ -19,7 +19,8 @@ use hubspot_crm_mock::properties_2026_09::operations as properties;
 use serde_json::{Value, json};
 
 use crate::support::{
-    TOKEN, client, client_with, json_response, new_lead, new_lead_body, quick_retries, request_json,
+    TOKEN, client, client_with, json_response, new_lead, new_lead_body, quick_retries,
+    request_json, traced_body,
 };
 
 /// `json` as the generated type `T`, which must serialize back to exactly `json`: a typed
@@ -554,7 +555,8 @@ async fn batch_read_update_and_archive_go_to_the_dated_batch_paths() {
         .mock_async(|when, then| {
             objects::BatchUpdateWhen::new(when)
                 .object_type("leads")
-                .body(&typed(json!({"inputs": [
+                .into_inner()
+                .is_true(traced_body(json!({"inputs": [
                     {"id": "1001", "properties": {"hs_lead_label": "HOT"}},
                     {"id": "1002", "properties": {"hs_lead_label": "HOT"}}
                 ]})));

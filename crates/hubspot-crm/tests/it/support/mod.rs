@@ -136,6 +136,29 @@ pub fn json_response(status: u16, body: &Value) -> HttpMockResponse {
 }
 
 /// The body of a request a `respond_with` handler got, parsed as JSON.
+/// A batch write's inputs less the `objectWriteTraceId` the client gives each, after
+/// checking that every input carries one of its own (blank or repeated fails the test).
+pub fn untraced_inputs(body: &Value) -> Value {
+    let mut body = body.clone();
+    let mut traces = std::collections::HashSet::new();
+    for input in body["inputs"].as_array_mut().expect("a batch body") {
+        let trace = input
+            .as_object_mut()
+            .unwrap()
+            .remove("objectWriteTraceId")
+            .expect("every input carries a trace id");
+        let trace = trace.as_str().expect("a string trace id").to_owned();
+        assert!(!trace.trim().is_empty(), "a blank trace id");
+        assert!(traces.insert(trace), "a trace id used twice in one request");
+    }
+    body
+}
+
+/// Matches a batch write whose body, trace ids aside ([`untraced_inputs`]), is `expected`.
+pub fn traced_body(expected: Value) -> impl Fn(&HttpMockRequest) -> bool + Send + Sync + 'static {
+    move |req| untraced_inputs(&request_json(req)) == expected
+}
+
 pub fn request_json(req: &HttpMockRequest) -> Value {
     serde_json::from_slice(req.body_ref()).unwrap()
 }
