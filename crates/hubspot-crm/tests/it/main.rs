@@ -6,6 +6,7 @@ mod associations_labels;
 mod bulk_by_id;
 mod bulk_concurrency;
 mod bulk_create;
+mod bulk_refusals;
 mod decoders;
 mod hardening_input;
 mod hardening_reads;

@@ -775,3 +775,116 @@ async fn a_record_found_after_a_lost_answer_but_created_before_the_call_already_
     assert_eq!(create.calls_async().await, 1);
     assert_eq!(read.calls_async().await, 1);
 }
+
+#[tokio::test]
+async fn a_daily_429_ends_the_unique_create_instead_of_trying_again_each_round() {
+    let server = MockServer::start_async().await;
+    let order = Arc::new(Mutex::new(Vec::<String>::new()));
+    lead_properties(&server, order).await;
+    let create = server
+        .mock_async(|when, then| {
+            BatchCreateWhen::new(when);
+            then.respond_with(|_: &HttpMockRequest| html_502());
+        })
+        .await;
+    let read = server
+        .mock_async(|when, then| {
+            BatchReadWhen::new(when);
+            then.respond_with(|_: &HttpMockRequest| {
+                json_response(
+                    429,
+                    &json!({"status": "error", "message": "You have reached your daily limit.",
+                            "errorType": "RATE_LIMIT", "policyName": "DAILY",
+                            "correlationId": "22222222-3333-4444-8555-666666666666"}),
+                )
+            });
+        })
+        .await;
+
+    let result = client(&server)
+        .leads()
+        .unique_by("external_id")
+        .options(quick())
+        .create(["crm-1", "crm-2"].map(lead_input).to_vec())
+        .await
+        .unwrap();
+
+    assert_eq!(result.rounds, 1);
+    create.assert_calls_async(1).await;
+    read.assert_calls_async(1).await;
+    for failure in result.failed() {
+        assert!(failure.may_exist, "the lost create may have happened");
+        let FailureCause::RequestFailed(error) = &failure.cause else {
+            panic!("the daily limit as the cause, got {:?}", failure.cause);
+        };
+        assert!(matches!(error.as_ref(), Error::DailyLimitReached(_)));
+    }
+    assert_eq!(result.failed().count(), 2);
+}
+
+#[tokio::test]
+async fn unique_ids_with_white_space_around_them_are_refused_before_sending() {
+    let server = MockServer::start_async().await;
+    let any = catch_all(&server).await;
+    let inputs = vec![
+        lead_input("crm-1"),
+        lead_input("crm-2").property("external_id", " crm-2"),
+    ];
+
+    let error = client(&server)
+        .leads()
+        .unique_by("external_id")
+        .create(inputs)
+        .await
+        .unwrap_err();
+
+    let Error::Validation(error) = error else {
+        panic!("a validation error, got {error:?}");
+    };
+    assert_eq!((error.item, error.field.as_str()), (Some(1), "external_id"));
+    assert!(error.reason.contains("white space"), "{}", error.reason);
+    any.assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn unique_ids_differing_only_in_case_are_two_records_as_hubspot_keeps_them() {
+    let server = MockServer::start_async().await;
+    let order = Arc::new(Mutex::new(Vec::<String>::new()));
+    lead_properties(&server, order).await;
+    let sent = Arc::new(Mutex::new(Vec::<Vec<Value>>::new()));
+    let log = sent.clone();
+    let create = server
+        .mock_async(|when, then| {
+            BatchCreateWhen::new(when);
+            then.respond_with(move |req: &HttpMockRequest| {
+                let inputs = inputs_of(req);
+                log.lock().unwrap().push(inputs.clone());
+                let results = inputs
+                    .iter()
+                    .enumerate()
+                    .map(|(n, i)| created(&format!("900{n}"), i))
+                    .collect();
+                json_response(201, &batch(results, vec![]))
+            });
+        })
+        .await;
+
+    let result = client(&server)
+        .leads()
+        .unique_by("external_id")
+        .options(quick())
+        .create(vec![
+            lead_input("crm-7"),
+            lead_input("crm-7").property("external_id", "CRM-7"),
+        ])
+        .await
+        .unwrap();
+
+    create.assert_calls_async(1).await;
+    let ids: Vec<Value> = sent.lock().unwrap()[0]
+        .iter()
+        .map(|i| i["properties"]["external_id"].clone())
+        .collect();
+    assert_eq!(ids, [json!("crm-7"), json!("CRM-7")]);
+    assert_eq!(result.created().count(), 2);
+}
