@@ -652,10 +652,15 @@ fn after_failed_create(
             last: error.cause,
         }
     } else {
+        // Every attempt carried the same values: one HubSpot refuses now, it refused then.
+        let refused_for_its_values = matches!(
+            &error.cause,
+            FailureCause::Rejected(api) if api.is_validation_error()
+        );
         State::Done(UniqueOutcome::Failed(UniqueFailure {
             index,
             input: input.clone(),
-            may_exist: maybe_created,
+            may_exist: maybe_created && !refused_for_its_values,
             cause: error.cause,
         }))
     }
