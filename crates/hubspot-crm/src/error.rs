@@ -94,7 +94,7 @@ pub enum Error {
     },
     /// The shared rate-limit store could not be reached (and
     /// [`OnUnreachable`](crate::OnUnreachable) said to fail, or to wait and the call's budget
-    /// ran out): the request was not sent.
+    /// ran out), or did not answer within the call's budget: the request was not sent.
     #[error("the shared rate-limit store is unreachable ({message}); the request was not sent")]
     RateLimitStore {
         /// What went wrong.

@@ -455,7 +455,7 @@ impl Limiter {
         let mut store_failures = 0;
         loop {
             let in_fallback = self.route();
-            let taken = self.take_within(in_fallback, want, deadline).await;
+            let taken = self.take_within(in_fallback, want, deadline).await?;
             let wait = match taken {
                 Ok(Take::Taken { slot, daily_used }) => {
                     if !in_fallback {
@@ -507,24 +507,22 @@ impl Limiter {
         }
     }
 
-    /// One `take`, given up at `deadline`: a store that answers later counts as unreachable.
+    /// One `take`, given up at `deadline`: the call is refused, unsent. The store may only
+    /// be slow, or the deadline near: that is no outage, and other callers keep using it.
     async fn take_within(
         &self,
         in_fallback: bool,
         want: Want,
         deadline: Option<Instant>,
-    ) -> StoreResult<Take> {
+    ) -> Result<StoreResult<Take>, Refusal> {
         let take = self.store_for(in_fallback).take(want);
         match deadline {
             Some(deadline) if self.shared.is_some() => {
-                match tokio::time::timeout_at(deadline, take).await {
-                    Ok(taken) => taken,
-                    Err(_) => Err(StoreError(
-                        "the store did not answer within the call's budget".into(),
-                    )),
-                }
+                tokio::time::timeout_at(deadline, take).await.map_err(|_| {
+                    Refusal::Unavailable("the store did not answer within the call's budget".into())
+                })
             }
-            _ => take.await,
+            _ => Ok(take.await),
         }
     }
 
@@ -1100,11 +1098,15 @@ mod tests {
         assert!(RateLimits::default().check().is_ok());
     }
 
-    /// A shared store that can go down.
+    /// A shared store that can go down, be slow to take, or give scripted answers to takes.
     #[derive(Debug)]
     struct Flaky {
         inner: LocalStore,
         down: AtomicBool,
+        /// How long each `take` takes to answer.
+        take_delay: std::sync::Mutex<Duration>,
+        /// Answers given to the next takes, before `inner` answers again.
+        answers: std::sync::Mutex<std::collections::VecDeque<Take>>,
     }
 
     impl Flaky {
@@ -1119,10 +1121,16 @@ mod tests {
 
     impl LimitStore for Flaky {
         fn take(&self, want: Want) -> BoxFuture<'_, StoreResult<Take>> {
-            match self.check() {
-                Ok(()) => self.inner.take(want),
-                Err(e) => Box::pin(futures::future::ready(Err(e))),
-            }
+            Box::pin(async move {
+                let delay = *lock(&self.take_delay);
+                tokio::time::sleep(delay).await;
+                self.check()?;
+                let scripted = lock(&self.answers).pop_front();
+                match scripted {
+                    Some(answer) => Ok(answer),
+                    None => self.inner.take(want).await,
+                }
+            })
         }
         fn settle(&self, slot: Slot) -> BoxFuture<'_, StoreResult<()>> {
             match self.check() {
@@ -1154,6 +1162,8 @@ mod tests {
         Arc::new(Flaky {
             inner: LocalStore::new(limits),
             down: AtomicBool::new(true),
+            take_delay: std::sync::Mutex::new(Duration::ZERO),
+            answers: std::sync::Mutex::new(std::collections::VecDeque::new()),
         })
     }
 
@@ -1311,5 +1321,32 @@ mod tests {
         let limiter = Limiter::in_process(general(Window::new(100, Duration::from_secs(10))));
         limiter.pause(Bucket::General, Duration::MAX).await;
         assert_eq!(waited(&limiter).await, MAX_REPORTED_WINDOW);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_deadline_passing_while_the_store_is_slow_refuses_the_call_without_an_outage() {
+        let limits = general(Window::new(10, Duration::from_secs(10)));
+        let store = flaky(&limits);
+        store.down.store(false, Ordering::SeqCst);
+        *lock(&store.take_delay) = Duration::from_secs(2);
+        let limiter = Limiter::shared(
+            limits,
+            store.clone(),
+            OnUnreachable::InProcess { workers: 2 },
+        );
+        let start = Instant::now();
+        let refused = limiter
+            .acquire(false, Some(start + Duration::from_secs(1)))
+            .await;
+        assert!(
+            matches!(&refused, Err(Refusal::Unavailable(e)) if e.contains("call's budget")),
+            "{refused:?}"
+        );
+        assert_eq!(Instant::now(), start + Duration::from_secs(1));
+        assert!(!limiter.in_outage(), "the store is slow, not down");
+        // A call with time to wait for the store still counts there, not on the fallback
+        // (which would first wait a window out).
+        assert_eq!(waited(&limiter).await, Duration::ZERO);
+        assert_eq!(store.inner.general_len(), 1);
     }
 }
