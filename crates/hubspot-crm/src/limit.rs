@@ -456,11 +456,15 @@ impl Limiter {
         loop {
             let in_fallback = self.route();
             let taken = self.take_within(in_fallback, want, deadline).await?;
+            if !in_fallback && let Ok(answer) = &taken {
+                let daily_used = match answer {
+                    Take::Taken { daily_used, .. } => *daily_used,
+                    Take::Wait(_) | Take::DailySpent { .. } => None,
+                };
+                self.reachable(daily_used).await;
+            }
             let wait = match taken {
-                Ok(Take::Taken { slot, daily_used }) => {
-                    if !in_fallback {
-                        self.reachable(daily_used).await;
-                    }
+                Ok(Take::Taken { slot, .. }) => {
                     let waited = if slept {
                         started.elapsed()
                     } else {
@@ -479,31 +483,41 @@ impl Limiter {
                             .unwrap_or(DateTime::<Utc>::MAX_UTC),
                     });
                 }
-                Err(error) => {
-                    self.unreachable(&error);
-                    match self.shared.as_ref().map(|s| s.on_unreachable) {
-                        Some(OnUnreachable::InProcess { .. }) => continue,
-                        Some(OnUnreachable::Wait) => {
-                            store_failures += 1;
-                            let backoff = Duration::from_millis(100)
-                                .saturating_mul(1 << (store_failures - 1).min(5))
-                                .min(MAX_STORE_BACKOFF);
-                            if deadline.is_some_and(|d| Instant::now() + backoff > d) {
-                                return Err(Refusal::Unavailable(error.0));
-                            }
-                            backoff
-                        }
-                        Some(OnUnreachable::Fail) | None => {
-                            return Err(Refusal::Unavailable(error.0));
-                        }
-                    }
-                }
+                Err(error) => match self.store_failed(error, &mut store_failures, deadline)? {
+                    Some(backoff) => backoff,
+                    None => continue,
+                },
             };
             if deadline.is_some_and(|d| Instant::now() + wait > d) {
                 return Err(Refusal::Wait(wait));
             }
             slept = true;
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// After the shared store failed to answer a take: how long to wait before the next try
+    /// ([`OnUnreachable::Wait`]), `None` to go on at once on the fallback, or the refusal.
+    fn store_failed(
+        &self,
+        error: StoreError,
+        failures: &mut u32,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Duration>, Refusal> {
+        self.unreachable(&error);
+        match self.shared.as_ref().map(|s| s.on_unreachable) {
+            Some(OnUnreachable::InProcess { .. }) => Ok(None),
+            Some(OnUnreachable::Wait) => {
+                *failures += 1;
+                let backoff = Duration::from_millis(100)
+                    .saturating_mul(1 << (*failures - 1).min(5))
+                    .min(MAX_STORE_BACKOFF);
+                if deadline.is_some_and(|d| Instant::now() + backoff > d) {
+                    return Err(Refusal::Unavailable(error.0));
+                }
+                Ok(Some(backoff))
+            }
+            Some(OnUnreachable::Fail) | None => Err(Refusal::Unavailable(error.0)),
         }
     }
 
@@ -531,9 +545,8 @@ impl Limiter {
     /// after the arrival, so the next window never overlaps HubSpot's.
     pub(crate) async fn settle(&self, held: Option<Held>) {
         let Some(held) = held else { return };
-        if let Err(error) = self.store_for(held.in_fallback).settle(held.slot).await {
-            self.unreachable(&error);
-        }
+        let settled = self.store_for(held.in_fallback).settle(held.slot).await;
+        self.follow_up(held.in_fallback, &settled).await;
     }
 
     /// Feeds HubSpot's rate-limit headers, from the answer to a request sent at `sent_ms`
@@ -622,9 +635,8 @@ impl Limiter {
                 daily.used /= u64::from(workers);
             }
         }
-        if let Err(error) = self.store_for(in_fallback).observe(report).await {
-            self.unreachable(&error);
-        }
+        let observed = self.store_for(in_fallback).observe(report).await;
+        self.follow_up(in_fallback, &observed).await;
     }
 
     /// Holds back every request of `bucket` for `wait` (at most [`MAX_REPORTED_WINDOW`]),
@@ -633,11 +645,22 @@ impl Limiter {
     pub(crate) async fn pause(&self, bucket: Bucket, wait: Duration) {
         let wait = wait.min(MAX_REPORTED_WINDOW);
         let in_fallback = self.in_fallback();
-        if let Err(error) = self.store_for(in_fallback).pause(bucket, wait).await {
-            self.unreachable(&error);
-            if let Some(fallback) = self.shared.as_ref().and_then(|s| s.fallback.as_ref()) {
-                fallback.pause_now(bucket, wait);
-            }
+        let paused = self.store_for(in_fallback).pause(bucket, wait).await;
+        self.follow_up(in_fallback, &paused).await;
+        if paused.is_err()
+            && let Some(fallback) = self.shared.as_ref().and_then(|s| s.fallback.as_ref())
+        {
+            fallback.pause_now(bucket, wait);
+        }
+    }
+
+    /// After a step on the store in use: an answer from the shared store ends an outage, an
+    /// error starts one.
+    async fn follow_up(&self, in_fallback: bool, result: &StoreResult<()>) {
+        match result {
+            Ok(()) if !in_fallback => self.reachable(None).await,
+            Ok(()) => {}
+            Err(error) => self.unreachable(error),
         }
     }
 
@@ -732,8 +755,9 @@ impl Limiter {
         }
     }
 
-    /// The store answered: an outage is over, and what the fallback sent in the last window
-    /// is counted there, so that the store's window does not start empty.
+    /// The store answered (whatever the answer: a take saying to wait, a settle, a pause): an
+    /// outage is over, and what the fallback sent in the last window is counted there, so
+    /// that the store's window does not start empty.
     async fn reachable(&self, daily_used: Option<u64>) {
         let Some(shared) = &self.shared else { return };
         if let (Some(used), Some(budget)) = (daily_used, &self.limits.daily) {
@@ -1347,6 +1371,62 @@ mod tests {
         // A call with time to wait for the store still counts there, not on the fallback
         // (which would first wait a window out).
         assert_eq!(waited(&limiter).await, Duration::ZERO);
+        assert_eq!(store.inner.general_len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_outage_ends_when_a_take_is_answered_with_a_wait() {
+        let limits = general(Window::new(1, Duration::from_secs(10)));
+        let store = flaky(&limits);
+        store.down.store(false, Ordering::SeqCst);
+        let limiter = Arc::new(Limiter::shared(limits, store.clone(), OnUnreachable::Fail));
+        take(&limiter).await;
+        store.down.store(true, Ordering::SeqCst);
+        assert!(limiter.acquire(false, None).await.is_err());
+        assert!(limiter.in_outage());
+        store.down.store(false, Ordering::SeqCst);
+        // The window is full: the store answers "wait 10 s", and that is an answer.
+        let waiting = tokio::spawn({
+            let limiter = limiter.clone();
+            async move { limiter.acquire(false, None).await.map(|(waited, _)| waited) }
+        });
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert!(!waiting.is_finished());
+        assert!(!limiter.in_outage(), "the store answered");
+        assert_eq!(waiting.await.unwrap().unwrap(), Duration::from_secs(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_outage_ends_when_a_settle_is_answered() {
+        let limits = general(Window::new(10, Duration::from_secs(10)));
+        let store = flaky(&limits);
+        store.down.store(false, Ordering::SeqCst);
+        let limiter = Limiter::shared(limits, store.clone(), OnUnreachable::Fail);
+        let held = take(&limiter).await;
+        store.down.store(true, Ordering::SeqCst);
+        assert!(limiter.acquire(false, None).await.is_err());
+        store.down.store(false, Ordering::SeqCst);
+        limiter.settle(Some(held)).await;
+        assert!(!limiter.in_outage());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn on_the_fallback_an_answered_probe_ends_the_outage() {
+        let limits = general(Window::new(10, Duration::from_secs(10)));
+        let store = flaky(&limits);
+        let limiter = Limiter::shared(
+            limits,
+            store.clone(),
+            OnUnreachable::InProcess { workers: 2 },
+        );
+        take(&limiter).await;
+        assert!(limiter.in_outage(), "on the fallback");
+        store.down.store(false, Ordering::SeqCst);
+        tokio::time::advance(RETRY_STORE_EVERY).await;
+        // Due for another try: the pause after a 429 goes to the store, which answers.
+        limiter.pause(Bucket::General, Duration::from_secs(1)).await;
+        assert!(!limiter.in_outage());
+        // What the fallback sent in the last window is counted in the store.
         assert_eq!(store.inner.general_len(), 1);
     }
 }
