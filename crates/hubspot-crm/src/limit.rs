@@ -472,7 +472,7 @@ impl Limiter {
                     };
                     return Ok((waited, Some(Held { slot, in_fallback })));
                 }
-                Ok(Take::Wait(wait)) => wait,
+                Ok(Take::Wait(wait)) => wait.min(self.longest_hold(want)),
                 Ok(Take::DailySpent {
                     budget,
                     resets_at_ms,
@@ -488,12 +488,27 @@ impl Limiter {
                     None => continue,
                 },
             };
-            if deadline.is_some_and(|d| Instant::now() + wait > d) {
+            if deadline.is_some_and(|d| Instant::now().checked_add(wait).is_none_or(|t| t > d)) {
                 return Err(Refusal::Wait(wait));
             }
             slept = true;
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// The longest a store may rightly hold a request of `want`: its longest window (HubSpot's
+    /// reported ones are at most [`MAX_REPORTED_WINDOW`]) or a pause (as long at most). A
+    /// longer wait (a store whose clock was set back, or garbage) is cut to this: the request
+    /// asks again then, instead of stalling for hours or overflowing the clock.
+    fn longest_hold(&self, want: Want) -> Duration {
+        [
+            self.limits.search.filter(|_| want.search),
+            self.limits.general.filter(|_| want.general),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|w| w.length)
+        .fold(MAX_REPORTED_WINDOW, Duration::max)
     }
 
     /// After the shared store failed to answer a take: how long to wait before the next try
@@ -1428,5 +1443,53 @@ mod tests {
         assert!(!limiter.in_outage());
         // What the fallback sent in the last window is counted in the store.
         assert_eq!(store.inner.general_len(), 1);
+    }
+
+    /// A store up, answering the takes `answers` first.
+    fn answering(limits: &RateLimits, answers: impl IntoIterator<Item = Take>) -> Arc<Flaky> {
+        let store = flaky(limits);
+        store.down.store(false, Ordering::SeqCst);
+        lock(&store.answers).extend(answers);
+        store
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_wait_from_the_store_is_capped_not_a_panic() {
+        let limits = general(Window::new(10, Duration::from_secs(10)));
+        let absurd = [Duration::MAX, Duration::from_millis(u64::MAX)].map(Take::Wait);
+        let store = answering(&limits, absurd);
+        let limiter = Limiter::shared(limits, store.clone(), OnUnreachable::Fail);
+        let start = Instant::now();
+        // A deadline nearer than the cap: refused at once, never sleeping.
+        let refused = limiter
+            .acquire(false, Some(start + Duration::from_secs(30)))
+            .await;
+        assert!(
+            matches!(refused, Err(Refusal::Wait(w)) if w == MAX_REPORTED_WINDOW),
+            "{refused:?}"
+        );
+        assert_eq!(Instant::now(), start);
+        // A farther one: at most a minute per answer, then the store grants it.
+        let (waited, _) = limiter
+            .acquire(false, Some(start + Duration::from_secs(3600)))
+            .await
+            .unwrap();
+        assert_eq!(waited, MAX_REPORTED_WINDOW);
+        assert_eq!(store.inner.general_len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_from_the_store_is_never_longer_than_its_window() {
+        // Answers of a store whose clock was set back an hour, then a true one.
+        let limits = general(Window::new(10, Duration::from_secs(90)));
+        let hour = Duration::from_secs(3600);
+        let store = answering(&limits, [Take::Wait(hour), Take::Wait(Duration::ZERO)]);
+        let limiter = Limiter::shared(limits, store.clone(), OnUnreachable::Fail);
+        assert_eq!(waited(&limiter).await, Duration::from_secs(90));
+        // Without a window of its own (a daily budget only), a minute at most.
+        let limits = daily(100);
+        let store = answering(&limits, [Take::Wait(hour)]);
+        let limiter = Limiter::shared(limits, store, OnUnreachable::Fail);
+        assert_eq!(waited(&limiter).await, MAX_REPORTED_WINDOW);
     }
 }
