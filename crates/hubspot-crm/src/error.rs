@@ -186,10 +186,12 @@ pub enum AuthError {
     RefreshRejected {
         /// The status of the token endpoint's answer.
         status: u16,
-        /// HubSpot's message.
+        /// HubSpot's message (or a proxy's page), with the client secret and tokens replaced
+        /// by `[redacted]`.
         message: String,
     },
-    /// The token endpoint could not be reached or answered something unreadable.
+    /// The token endpoint could not be reached or answered something unreadable; what it
+    /// answered is kept short, with the client secret and tokens replaced by `[redacted]`.
     #[error("refreshing the access token failed: {0}")]
     RefreshFailed(String),
 }
