@@ -587,3 +587,118 @@ async fn a_client_that_does_not_follow_headers_keeps_its_own_window_in_redis() {
         "3 in the shared window, one of them the other client's"
     );
 }
+
+/// The Redis server's clock, in microseconds.
+async fn redis_now_us(redis: &RedisServer) -> i64 {
+    let (secs, micros): (i64, i64) = redis::cmd("TIME")
+        .query_async(&mut redis.connection().await)
+        .await
+        .unwrap();
+    secs * 1_000_000 + micros
+}
+
+const HOUR_US: i64 = 3_600_000_000;
+
+/// A client of `app-1` keeping to 2 requests per 500 ms, whatever HubSpot reports, that
+/// waits at most 5 s for room.
+fn impatient_client(sandbox: &Sandbox, redis: &RedisServer) -> Client {
+    let limits = RateLimits {
+        follow_headers: false,
+        ..window_limits(2, Duration::from_millis(500))
+    };
+    let impatient = RetryPolicy {
+        max_elapsed: Duration::from_secs(5),
+        ..fast_retry()
+    };
+    let store = RedisStore::new(&redis.url()).unwrap().app_key("app-1");
+    client_with(sandbox, impatient, limits, Some(store))
+}
+
+#[tokio::test]
+async fn slots_taken_before_the_redis_clock_was_set_back_hold_requests_a_window_at_most() {
+    let redis = RedisServer::start();
+    let sandbox = sandbox(SandboxConfig::new()).await;
+    let (_, ids) = seed_leads(&sandbox, 1);
+    // The window is full of slots an hour ahead: Redis's clock was set back an hour since.
+    let ahead = redis_now_us(&redis).await + HOUR_US;
+    redis::cmd("ZADD")
+        .arg("hubspot-crm:{app-1}:general")
+        .arg(ahead)
+        .arg("other-process:1")
+        .arg(ahead)
+        .arg("other-process:2")
+        .query_async::<()>(&mut redis.connection().await)
+        .await
+        .unwrap();
+    let client = impatient_client(&sandbox, &redis);
+
+    // They count from now: one window later there is room, well within the 5 s budget.
+    client.leads().get(&ids[0]).await.unwrap();
+    let path = format!("/crm/v3/objects/leads/{}", ids[0]);
+    assert_eq!(arrivals(&sandbox, &path).len(), 1);
+}
+
+#[tokio::test]
+async fn a_pause_set_before_the_redis_clock_was_set_back_is_cut_to_a_minute() {
+    let redis = RedisServer::start();
+    let sandbox = sandbox(SandboxConfig::new()).await;
+    let (_, ids) = seed_leads(&sandbox, 1);
+    let pause_key = "hubspot-crm:{app-1}:general:pause";
+    let mut connection = redis.connection().await;
+    redis::cmd("SET")
+        .arg(pause_key)
+        .arg(redis_now_us(&redis).await + HOUR_US)
+        .query_async::<()>(&mut connection)
+        .await
+        .unwrap();
+    let client = impatient_client(&sandbox, &redis);
+
+    let error = client.leads().get(&ids[0]).await.unwrap_err();
+
+    let Error::RateLimitWaitTooLong { wait, .. } = error else {
+        panic!("expected RateLimitWaitTooLong, got {error:?}");
+    };
+    assert!(wait <= Duration::from_secs(60), "{wait:?}");
+    // No pause is ever longer than a minute: the store keeps this one to a minute from now.
+    let paused_until: i64 = redis::cmd("GET")
+        .arg(pause_key)
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert!(
+        paused_until <= redis_now_us(&redis).await + 60_000_000,
+        "paused until {paused_until}"
+    );
+    let path = format!("/crm/v3/objects/leads/{}", ids[0]);
+    assert!(arrivals(&sandbox, &path).is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn values_in_redis_that_are_no_numbers_count_as_absent() {
+    let redis = RedisServer::start();
+    let sandbox = sandbox(SandboxConfig::new()).await;
+    let (_, ids) = seed_leads(&sandbox, 1);
+    let mut connection = redis.connection().await;
+    redis::cmd("SET")
+        .arg("hubspot-crm:{app-1}:general:pause")
+        .arg("<html>")
+        .query_async::<()>(&mut connection)
+        .await
+        .unwrap();
+    redis::cmd("HSET")
+        .arg("hubspot-crm:{app-1}:general:reported")
+        .arg("max")
+        .arg("lots")
+        .arg("length")
+        .arg("10s")
+        .query_async::<()>(&mut connection)
+        .await
+        .unwrap();
+    let store = RedisStore::new(&redis.url()).unwrap().app_key("app-1");
+    let limits = window_limits(2, Duration::from_millis(500));
+    let client = client_with(&sandbox, fast_retry(), limits, Some(store));
+
+    client.leads().get(&ids[0]).await.unwrap();
+    let path = format!("/crm/v3/objects/leads/{}", ids[0]);
+    assert_eq!(arrivals(&sandbox, &path).len(), 1);
+}

@@ -337,23 +337,13 @@ impl OAuthRefresh {
                 )),
                 BodyError::Failed(e) => AuthError::RefreshFailed(e.without_url().to_string()),
             })?;
+        let redactor = Redactor::new([
+            self.client_secret.expose(),
+            state.refresh_token.expose(),
+            state.access.as_ref().map_or("", |a| a.token.expose()),
+        ]);
         if !status.is_success() {
-            let message = match serde_json::from_slice::<TokenError>(&body) {
-                Ok(TokenError {
-                    status: Some(code),
-                    message: Some(message),
-                }) => format!("{code}: {message}"),
-                Ok(
-                    TokenError {
-                        message: Some(text),
-                        ..
-                    }
-                    | TokenError {
-                        status: Some(text), ..
-                    },
-                ) => text,
-                _ => crate::error::truncate(&body),
-            };
+            let message = redactor.clean(&error_text(&body));
             // A timeout or a rate limit says nothing about the refresh token.
             let transient = matches!(status.as_u16(), 408 | 429);
             return Err(if status.is_client_error() && !transient {
@@ -365,8 +355,9 @@ impl OAuthRefresh {
                 AuthError::RefreshFailed(format!("HTTP {status}: {message}"))
             });
         }
-        let tokens: TokenResponse = serde_json::from_slice(&body)
-            .map_err(|e| AuthError::RefreshFailed(format!("unreadable token response: {e}")))?;
+        let tokens: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
+            AuthError::RefreshFailed(redactor.clean(&format!("unreadable token response: {e}")))
+        })?;
         let refreshed = RefreshedTokens {
             access_token: Secret::new(tokens.access_token),
             refresh_token: tokens
@@ -391,6 +382,67 @@ impl OAuthRefresh {
             callback(&refreshed);
         }
         Ok(refreshed.access_token)
+    }
+}
+
+/// What an error answer of the token endpoint says: HubSpot's JSON, or the whole body (a
+/// proxy's page).
+fn error_text(body: &[u8]) -> String {
+    match serde_json::from_slice::<TokenError>(body) {
+        Ok(TokenError {
+            status: Some(code),
+            message: Some(message),
+        }) => format!("{code}: {message}"),
+        Ok(
+            TokenError {
+                message: Some(text),
+                ..
+            }
+            | TokenError {
+                status: Some(text), ..
+            },
+        ) => text,
+        _ => String::from_utf8_lossy(body).into_owned(),
+    }
+}
+
+/// The longest part of a token endpoint's answer kept in an [`AuthError`], in characters.
+const MAX_ERROR_CHARS: usize = 500;
+
+/// Takes the credentials out of what the token endpoint answered: a proxy's error page may
+/// show the form it was sent (client secret, refresh token), and any page an access token.
+struct Redactor {
+    /// Every credential, as it is and URL-encoded; longest first.
+    forms: Vec<String>,
+}
+
+impl Redactor {
+    fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut forms = Vec::new();
+        for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
+            let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            forms.push(encoded.replace('+', "%20"));
+            forms.push(encoded);
+            forms.push(secret.to_owned());
+        }
+        forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+        forms.dedup();
+        Redactor { forms }
+    }
+
+    /// `text` with every credential replaced by `[redacted]`, cut to [`MAX_ERROR_CHARS`];
+    /// the cut comes after, so that it cannot leave part of a credential.
+    fn clean(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for form in &self.forms {
+            if text.contains(form.as_str()) {
+                text = text.replace(form.as_str(), "[redacted]");
+            }
+        }
+        match text.char_indices().nth(MAX_ERROR_CHARS) {
+            Some((end, _)) => format!("{}…", &text[..end]),
+            None => text,
+        }
     }
 }
 
@@ -604,6 +656,33 @@ mod tests {
         };
         assert!(message.contains("token_url"), "{message}");
         assert_eq!(endpoint.calls_async().await, 0);
+    }
+
+    #[tokio::test]
+    async fn hubspots_json_error_naming_the_refresh_token_keeps_no_credential() {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path("/oauth/v1/token");
+                then.status(400).json_body(serde_json::json!({
+                    "status": "BAD_REFRESH_TOKEN",
+                    "message": "refresh token na1-refresh-1 is unknown to app-secret-9f"
+                }));
+            })
+            .await;
+        let oauth = OAuthRefresh::new("id", "app-secret-9f", "na1-refresh-1")
+            .token_url(server.url("/oauth/v1/token"));
+
+        let error = oauth.token().await.unwrap_err();
+
+        let AuthError::RefreshRejected { status, message } = &error else {
+            panic!("expected RefreshRejected, got {error:?}");
+        };
+        assert_eq!(*status, 400);
+        assert_eq!(
+            message,
+            "BAD_REFRESH_TOKEN: refresh token [redacted] is unknown to [redacted]"
+        );
     }
 
     #[test]

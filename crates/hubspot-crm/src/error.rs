@@ -94,7 +94,7 @@ pub enum Error {
     },
     /// The shared rate-limit store could not be reached (and
     /// [`OnUnreachable`](crate::OnUnreachable) said to fail, or to wait and the call's budget
-    /// ran out): the request was not sent.
+    /// ran out), or did not answer within the call's budget: the request was not sent.
     #[error("the shared rate-limit store is unreachable ({message}); the request was not sent")]
     RateLimitStore {
         /// What went wrong.
@@ -186,10 +186,12 @@ pub enum AuthError {
     RefreshRejected {
         /// The status of the token endpoint's answer.
         status: u16,
-        /// HubSpot's message.
+        /// HubSpot's message (or a proxy's page), with the client secret and tokens replaced
+        /// by `[redacted]`.
         message: String,
     },
-    /// The token endpoint could not be reached or answered something unreadable.
+    /// The token endpoint could not be reached or answered something unreadable; what it
+    /// answered is kept short, with the client secret and tokens replaced by `[redacted]`.
     #[error("refreshing the access token failed: {0}")]
     RefreshFailed(String),
 }

@@ -455,12 +455,16 @@ impl Limiter {
         let mut store_failures = 0;
         loop {
             let in_fallback = self.route();
-            let taken = self.take_within(in_fallback, want, deadline).await;
+            let taken = self.take_within(in_fallback, want, deadline).await?;
+            if !in_fallback && let Ok(answer) = &taken {
+                let daily_used = match answer {
+                    Take::Taken { daily_used, .. } => *daily_used,
+                    Take::Wait(_) | Take::DailySpent { .. } => None,
+                };
+                self.reachable(daily_used).await;
+            }
             let wait = match taken {
-                Ok(Take::Taken { slot, daily_used }) => {
-                    if !in_fallback {
-                        self.reachable(daily_used).await;
-                    }
+                Ok(Take::Taken { slot, .. }) => {
                     let waited = if slept {
                         started.elapsed()
                     } else {
@@ -468,7 +472,7 @@ impl Limiter {
                     };
                     return Ok((waited, Some(Held { slot, in_fallback })));
                 }
-                Ok(Take::Wait(wait)) => wait,
+                Ok(Take::Wait(wait)) => wait.min(self.longest_hold(want)),
                 Ok(Take::DailySpent {
                     budget,
                     resets_at_ms,
@@ -479,27 +483,12 @@ impl Limiter {
                             .unwrap_or(DateTime::<Utc>::MAX_UTC),
                     });
                 }
-                Err(error) => {
-                    self.unreachable(&error);
-                    match self.shared.as_ref().map(|s| s.on_unreachable) {
-                        Some(OnUnreachable::InProcess { .. }) => continue,
-                        Some(OnUnreachable::Wait) => {
-                            store_failures += 1;
-                            let backoff = Duration::from_millis(100)
-                                .saturating_mul(1 << (store_failures - 1).min(5))
-                                .min(MAX_STORE_BACKOFF);
-                            if deadline.is_some_and(|d| Instant::now() + backoff > d) {
-                                return Err(Refusal::Unavailable(error.0));
-                            }
-                            backoff
-                        }
-                        Some(OnUnreachable::Fail) | None => {
-                            return Err(Refusal::Unavailable(error.0));
-                        }
-                    }
-                }
+                Err(error) => match self.store_failed(error, &mut store_failures, deadline)? {
+                    Some(backoff) => backoff,
+                    None => continue,
+                },
             };
-            if deadline.is_some_and(|d| Instant::now() + wait > d) {
+            if deadline.is_some_and(|d| Instant::now().checked_add(wait).is_none_or(|t| t > d)) {
                 return Err(Refusal::Wait(wait));
             }
             slept = true;
@@ -507,24 +496,62 @@ impl Limiter {
         }
     }
 
-    /// One `take`, given up at `deadline`: a store that answers later counts as unreachable.
+    /// The longest a store may rightly hold a request of `want`: its longest window (HubSpot's
+    /// reported ones are at most [`MAX_REPORTED_WINDOW`]) or a pause (as long at most). A
+    /// longer wait (a store whose clock was set back, or garbage) is cut to this: the request
+    /// asks again then, instead of stalling for hours or overflowing the clock.
+    fn longest_hold(&self, want: Want) -> Duration {
+        [
+            self.limits.search.filter(|_| want.search),
+            self.limits.general.filter(|_| want.general),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|w| w.length)
+        .fold(MAX_REPORTED_WINDOW, Duration::max)
+    }
+
+    /// After the shared store failed to answer a take: how long to wait before the next try
+    /// ([`OnUnreachable::Wait`]), `None` to go on at once on the fallback, or the refusal.
+    fn store_failed(
+        &self,
+        error: StoreError,
+        failures: &mut u32,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Duration>, Refusal> {
+        self.unreachable(&error);
+        match self.shared.as_ref().map(|s| s.on_unreachable) {
+            Some(OnUnreachable::InProcess { .. }) => Ok(None),
+            Some(OnUnreachable::Wait) => {
+                *failures += 1;
+                let backoff = Duration::from_millis(100)
+                    .saturating_mul(1 << (*failures - 1).min(5))
+                    .min(MAX_STORE_BACKOFF);
+                if deadline.is_some_and(|d| Instant::now() + backoff > d) {
+                    return Err(Refusal::Unavailable(error.0));
+                }
+                Ok(Some(backoff))
+            }
+            Some(OnUnreachable::Fail) | None => Err(Refusal::Unavailable(error.0)),
+        }
+    }
+
+    /// One `take`, given up at `deadline`: the call is refused, unsent. The store may only
+    /// be slow, or the deadline near: that is no outage, and other callers keep using it.
     async fn take_within(
         &self,
         in_fallback: bool,
         want: Want,
         deadline: Option<Instant>,
-    ) -> StoreResult<Take> {
+    ) -> Result<StoreResult<Take>, Refusal> {
         let take = self.store_for(in_fallback).take(want);
         match deadline {
             Some(deadline) if self.shared.is_some() => {
-                match tokio::time::timeout_at(deadline, take).await {
-                    Ok(taken) => taken,
-                    Err(_) => Err(StoreError(
-                        "the store did not answer within the call's budget".into(),
-                    )),
-                }
+                tokio::time::timeout_at(deadline, take).await.map_err(|_| {
+                    Refusal::Unavailable("the store did not answer within the call's budget".into())
+                })
             }
-            _ => take.await,
+            _ => Ok(take.await),
         }
     }
 
@@ -533,9 +560,8 @@ impl Limiter {
     /// after the arrival, so the next window never overlaps HubSpot's.
     pub(crate) async fn settle(&self, held: Option<Held>) {
         let Some(held) = held else { return };
-        if let Err(error) = self.store_for(held.in_fallback).settle(held.slot).await {
-            self.unreachable(&error);
-        }
+        let settled = self.store_for(held.in_fallback).settle(held.slot).await;
+        self.follow_up(held.in_fallback, &settled).await;
     }
 
     /// Feeds HubSpot's rate-limit headers, from the answer to a request sent at `sent_ms`
@@ -624,9 +650,8 @@ impl Limiter {
                 daily.used /= u64::from(workers);
             }
         }
-        if let Err(error) = self.store_for(in_fallback).observe(report).await {
-            self.unreachable(&error);
-        }
+        let observed = self.store_for(in_fallback).observe(report).await;
+        self.follow_up(in_fallback, &observed).await;
     }
 
     /// Holds back every request of `bucket` for `wait` (at most [`MAX_REPORTED_WINDOW`]),
@@ -635,11 +660,22 @@ impl Limiter {
     pub(crate) async fn pause(&self, bucket: Bucket, wait: Duration) {
         let wait = wait.min(MAX_REPORTED_WINDOW);
         let in_fallback = self.in_fallback();
-        if let Err(error) = self.store_for(in_fallback).pause(bucket, wait).await {
-            self.unreachable(&error);
-            if let Some(fallback) = self.shared.as_ref().and_then(|s| s.fallback.as_ref()) {
-                fallback.pause_now(bucket, wait);
-            }
+        let paused = self.store_for(in_fallback).pause(bucket, wait).await;
+        self.follow_up(in_fallback, &paused).await;
+        if paused.is_err()
+            && let Some(fallback) = self.shared.as_ref().and_then(|s| s.fallback.as_ref())
+        {
+            fallback.pause_now(bucket, wait);
+        }
+    }
+
+    /// After a step on the store in use: an answer from the shared store ends an outage, an
+    /// error starts one.
+    async fn follow_up(&self, in_fallback: bool, result: &StoreResult<()>) {
+        match result {
+            Ok(()) if !in_fallback => self.reachable(None).await,
+            Ok(()) => {}
+            Err(error) => self.unreachable(error),
         }
     }
 
@@ -734,8 +770,9 @@ impl Limiter {
         }
     }
 
-    /// The store answered: an outage is over, and what the fallback sent in the last window
-    /// is counted there, so that the store's window does not start empty.
+    /// The store answered (whatever the answer: a take saying to wait, a settle, a pause): an
+    /// outage is over, and what the fallback sent in the last window is counted there, so
+    /// that the store's window does not start empty.
     async fn reachable(&self, daily_used: Option<u64>) {
         let Some(shared) = &self.shared else { return };
         if let (Some(used), Some(budget)) = (daily_used, &self.limits.daily) {
@@ -1100,11 +1137,15 @@ mod tests {
         assert!(RateLimits::default().check().is_ok());
     }
 
-    /// A shared store that can go down.
+    /// A shared store that can go down, be slow to take, or give scripted answers to takes.
     #[derive(Debug)]
     struct Flaky {
         inner: LocalStore,
         down: AtomicBool,
+        /// How long each `take` takes to answer.
+        take_delay: std::sync::Mutex<Duration>,
+        /// Answers given to the next takes, before `inner` answers again.
+        answers: std::sync::Mutex<std::collections::VecDeque<Take>>,
     }
 
     impl Flaky {
@@ -1119,10 +1160,16 @@ mod tests {
 
     impl LimitStore for Flaky {
         fn take(&self, want: Want) -> BoxFuture<'_, StoreResult<Take>> {
-            match self.check() {
-                Ok(()) => self.inner.take(want),
-                Err(e) => Box::pin(futures::future::ready(Err(e))),
-            }
+            Box::pin(async move {
+                let delay = *lock(&self.take_delay);
+                tokio::time::sleep(delay).await;
+                self.check()?;
+                let scripted = lock(&self.answers).pop_front();
+                match scripted {
+                    Some(answer) => Ok(answer),
+                    None => self.inner.take(want).await,
+                }
+            })
         }
         fn settle(&self, slot: Slot) -> BoxFuture<'_, StoreResult<()>> {
             match self.check() {
@@ -1154,6 +1201,8 @@ mod tests {
         Arc::new(Flaky {
             inner: LocalStore::new(limits),
             down: AtomicBool::new(true),
+            take_delay: std::sync::Mutex::new(Duration::ZERO),
+            answers: std::sync::Mutex::new(std::collections::VecDeque::new()),
         })
     }
 
@@ -1310,6 +1359,137 @@ mod tests {
     async fn a_pause_is_at_most_a_minute() {
         let limiter = Limiter::in_process(general(Window::new(100, Duration::from_secs(10))));
         limiter.pause(Bucket::General, Duration::MAX).await;
+        assert_eq!(waited(&limiter).await, MAX_REPORTED_WINDOW);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_deadline_passing_while_the_store_is_slow_refuses_the_call_without_an_outage() {
+        let limits = general(Window::new(10, Duration::from_secs(10)));
+        let store = flaky(&limits);
+        store.down.store(false, Ordering::SeqCst);
+        *lock(&store.take_delay) = Duration::from_secs(2);
+        let limiter = Limiter::shared(
+            limits,
+            store.clone(),
+            OnUnreachable::InProcess { workers: 2 },
+        );
+        let start = Instant::now();
+        let refused = limiter
+            .acquire(false, Some(start + Duration::from_secs(1)))
+            .await;
+        assert!(
+            matches!(&refused, Err(Refusal::Unavailable(e)) if e.contains("call's budget")),
+            "{refused:?}"
+        );
+        assert_eq!(Instant::now(), start + Duration::from_secs(1));
+        assert!(!limiter.in_outage(), "the store is slow, not down");
+        // A call with time to wait for the store still counts there, not on the fallback
+        // (which would first wait a window out).
+        assert_eq!(waited(&limiter).await, Duration::ZERO);
+        assert_eq!(store.inner.general_len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_outage_ends_when_a_take_is_answered_with_a_wait() {
+        let limits = general(Window::new(1, Duration::from_secs(10)));
+        let store = flaky(&limits);
+        store.down.store(false, Ordering::SeqCst);
+        let limiter = Arc::new(Limiter::shared(limits, store.clone(), OnUnreachable::Fail));
+        take(&limiter).await;
+        store.down.store(true, Ordering::SeqCst);
+        assert!(limiter.acquire(false, None).await.is_err());
+        assert!(limiter.in_outage());
+        store.down.store(false, Ordering::SeqCst);
+        // The window is full: the store answers "wait 10 s", and that is an answer.
+        let waiting = tokio::spawn({
+            let limiter = limiter.clone();
+            async move { limiter.acquire(false, None).await.map(|(waited, _)| waited) }
+        });
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert!(!waiting.is_finished());
+        assert!(!limiter.in_outage(), "the store answered");
+        assert_eq!(waiting.await.unwrap().unwrap(), Duration::from_secs(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_outage_ends_when_a_settle_is_answered() {
+        let limits = general(Window::new(10, Duration::from_secs(10)));
+        let store = flaky(&limits);
+        store.down.store(false, Ordering::SeqCst);
+        let limiter = Limiter::shared(limits, store.clone(), OnUnreachable::Fail);
+        let held = take(&limiter).await;
+        store.down.store(true, Ordering::SeqCst);
+        assert!(limiter.acquire(false, None).await.is_err());
+        store.down.store(false, Ordering::SeqCst);
+        limiter.settle(Some(held)).await;
+        assert!(!limiter.in_outage());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn on_the_fallback_an_answered_probe_ends_the_outage() {
+        let limits = general(Window::new(10, Duration::from_secs(10)));
+        let store = flaky(&limits);
+        let limiter = Limiter::shared(
+            limits,
+            store.clone(),
+            OnUnreachable::InProcess { workers: 2 },
+        );
+        take(&limiter).await;
+        assert!(limiter.in_outage(), "on the fallback");
+        store.down.store(false, Ordering::SeqCst);
+        tokio::time::advance(RETRY_STORE_EVERY).await;
+        // Due for another try: the pause after a 429 goes to the store, which answers.
+        limiter.pause(Bucket::General, Duration::from_secs(1)).await;
+        assert!(!limiter.in_outage());
+        // What the fallback sent in the last window is counted in the store.
+        assert_eq!(store.inner.general_len(), 1);
+    }
+
+    /// A store up, answering the takes `answers` first.
+    fn answering(limits: &RateLimits, answers: impl IntoIterator<Item = Take>) -> Arc<Flaky> {
+        let store = flaky(limits);
+        store.down.store(false, Ordering::SeqCst);
+        lock(&store.answers).extend(answers);
+        store
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_wait_from_the_store_is_capped_not_a_panic() {
+        let limits = general(Window::new(10, Duration::from_secs(10)));
+        let absurd = [Duration::MAX, Duration::from_millis(u64::MAX)].map(Take::Wait);
+        let store = answering(&limits, absurd);
+        let limiter = Limiter::shared(limits, store.clone(), OnUnreachable::Fail);
+        let start = Instant::now();
+        // A deadline nearer than the cap: refused at once, never sleeping.
+        let refused = limiter
+            .acquire(false, Some(start + Duration::from_secs(30)))
+            .await;
+        assert!(
+            matches!(refused, Err(Refusal::Wait(w)) if w == MAX_REPORTED_WINDOW),
+            "{refused:?}"
+        );
+        assert_eq!(Instant::now(), start);
+        // A farther one: at most a minute per answer, then the store grants it.
+        let (waited, _) = limiter
+            .acquire(false, Some(start + Duration::from_secs(3600)))
+            .await
+            .unwrap();
+        assert_eq!(waited, MAX_REPORTED_WINDOW);
+        assert_eq!(store.inner.general_len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_from_the_store_is_never_longer_than_its_window() {
+        // Answers of a store whose clock was set back an hour, then a true one.
+        let limits = general(Window::new(10, Duration::from_secs(90)));
+        let hour = Duration::from_secs(3600);
+        let store = answering(&limits, [Take::Wait(hour), Take::Wait(Duration::ZERO)]);
+        let limiter = Limiter::shared(limits, store.clone(), OnUnreachable::Fail);
+        assert_eq!(waited(&limiter).await, Duration::from_secs(90));
+        // Without a window of its own (a daily budget only), a minute at most.
+        let limits = daily(100);
+        let store = answering(&limits, [Take::Wait(hour)]);
+        let limiter = Limiter::shared(limits, store, OnUnreachable::Fail);
         assert_eq!(waited(&limiter).await, MAX_REPORTED_WINDOW);
     }
 }

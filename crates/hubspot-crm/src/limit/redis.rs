@@ -241,9 +241,13 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 /// KEYS: per window its log, pause and reported keys, then the daily key.
 /// ARGV: window count n; per window max and length (ms); the slot's member; daily budget
 /// (0: none), UTC offset (ms) and day length (ms); whether HubSpot's reported window is
-/// followed (1/0).
+/// followed (1/0); the longest pause (µs).
 /// Returns {0, day's count or -1} when taken, {1, wait µs} when full, {2, reset ms} when
 /// the day is spent.
+///
+/// Slots and pauses ahead of the clock (it was set back since) count from now, so that no
+/// wait is longer than a window or the longest pause; values that are no numbers count as
+/// absent.
 const TAKE: &str = r"
 local n = tonumber(ARGV[1])
 local member = ARGV[2 + 2 * n]
@@ -251,6 +255,7 @@ local budget = tonumber(ARGV[3 + 2 * n])
 local offset = tonumber(ARGV[4 + 2 * n])
 local day_ms = tonumber(ARGV[5 + 2 * n])
 local follow = ARGV[6 + 2 * n] == '1'
+local max_pause = tonumber(ARGV[7 + 2 * n])
 local dkey = KEYS[3 * n + 1]
 local day, used = 0, 0
 if budget > 0 then
@@ -265,10 +270,18 @@ for i = 1, n do
   local log, pause, reported = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
   local max, len = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1]) * 1000
   local r = redis.call('HMGET', reported, 'max', 'length')
-  if follow and r[1] and r[2] then max, len = tonumber(r[1]), tonumber(r[2]) * 1000 end
+  local rmax, rlen = tonumber(r[1]), tonumber(r[2])
+  if follow and rmax and rlen then max, len = rmax, rlen * 1000 end
   lengths[i] = len
   redis.call('ZREMRANGEBYSCORE', log, '-inf', now - len)
-  local paused = tonumber(redis.call('GET', pause) or '0')
+  for _, ahead in ipairs(redis.call('ZRANGEBYSCORE', log, now, '+inf')) do
+    redis.call('ZADD', log, now, ahead)
+  end
+  local paused = tonumber(redis.call('GET', pause) or '0') or 0
+  if paused - now > max_pause then
+    paused = now + max_pause
+    redis.call('SET', pause, paused, 'PX', math.ceil(max_pause / 1000) + 1000)
+  end
   if paused - now > wait then wait = paused - now end
   local count = redis.call('ZCARD', log)
   if count >= max then
@@ -335,7 +348,7 @@ return 0
 /// KEYS: the pause key. ARGV: the wait (µs). Never shortens a longer pause.
 const PAUSE: &str = r"
 local until_ = now + tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 if until_ > current then
   redis.call('SET', KEYS[1], until_, 'PX', math.ceil(tonumber(ARGV[1]) / 1000) + 1000)
 end
@@ -443,20 +456,10 @@ impl RedisLimits {
             .arg(budget)
             .arg(offset)
             .arg(DAY_MS)
-            .arg(u8::from(self.limits.follow_headers));
+            .arg(u8::from(self.limits.follow_headers))
+            .arg(super::MAX_REPORTED_WINDOW.as_micros() as u64);
         let (kind, value): (i64, i64) = self.run(&invocation).await?;
-        match kind {
-            0 => Ok(Take::Taken {
-                slot: Slot { id, want },
-                daily_used: u64::try_from(value).ok(),
-            }),
-            1 => Ok(Take::Wait(Duration::from_micros(value.max(1) as u64))),
-            2 => Ok(Take::DailySpent {
-                budget,
-                resets_at_ms: value,
-            }),
-            other => Err(StoreError(format!("Redis: unexpected answer {other}"))),
-        }
+        take_answer(kind, value, Slot { id, want }, budget)
     }
 
     async fn settle_slot(&self, slot: Slot) -> StoreResult<()> {
@@ -527,6 +530,25 @@ impl RedisLimits {
     }
 }
 
+/// TAKE's answer, whatever numbers it holds: a wait of zero or less is the shortest, one of
+/// years is cut by the limiter; an unknown kind is an error.
+fn take_answer(kind: i64, value: i64, slot: Slot, budget: u64) -> StoreResult<Take> {
+    match kind {
+        0 => Ok(Take::Taken {
+            slot,
+            daily_used: u64::try_from(value).ok(),
+        }),
+        1 => Ok(Take::Wait(Duration::from_micros(
+            value.max(1).unsigned_abs(),
+        ))),
+        2 => Ok(Take::DailySpent {
+            budget,
+            resets_at_ms: value,
+        }),
+        other => Err(StoreError(format!("Redis: unexpected answer {other}"))),
+    }
+}
+
 impl LimitStore for RedisLimits {
     fn take(&self, want: Want) -> BoxFuture<'_, StoreResult<Take>> {
         Box::pin(self.take_slot(want))
@@ -546,5 +568,42 @@ impl LimitStore for RedisLimits {
 
     fn add(&self, bucket: Bucket, count: usize) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(self.add_sent(bucket, count))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot() -> Slot {
+        Slot {
+            id: 7,
+            want: Want {
+                search: false,
+                general: true,
+                daily: false,
+            },
+        }
+    }
+
+    #[test]
+    fn any_numbers_in_a_take_answer_are_read_without_panicking() {
+        let wait = |value| take_answer(1, value, slot(), 0).unwrap();
+        assert_eq!(wait(-5), Take::Wait(Duration::from_micros(1)));
+        assert_eq!(wait(i64::MIN), Take::Wait(Duration::from_micros(1)));
+        assert_eq!(wait(0), Take::Wait(Duration::from_micros(1)));
+        assert_eq!(
+            wait(i64::MAX),
+            Take::Wait(Duration::from_micros(i64::MAX as u64))
+        );
+        assert_eq!(
+            take_answer(0, -1, slot(), 0).unwrap(),
+            Take::Taken {
+                slot: slot(),
+                daily_used: None
+            }
+        );
+        let error = take_answer(9, 0, slot(), 0).unwrap_err();
+        assert_eq!(error.0, "Redis: unexpected answer 9");
     }
 }

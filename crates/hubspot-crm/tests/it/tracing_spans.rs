@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use crate::support::script_server::{Reply, ScriptServer, bad_gateway, lead_ok};
 use crate::support::{client_with, quick_retries};
-use hubspot_crm::{Client, OAuthRefresh, RateLimits, RetryPolicy};
+use httpmock::prelude::*;
+use httpmock::{HttpMockRequest, HttpMockResponse};
+use hubspot_crm::{AuthError, Client, Error, OAuthRefresh, RateLimits, RetryPolicy};
 use serde_json::json;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -221,4 +223,84 @@ async fn a_rejected_refresh_logs_no_secret() {
     assert!(logs.contains("BAD_REFRESH_TOKEN"), "{logs}");
     assert_no_secrets(&logs);
     assert_no_secrets(&format!("{error} {error:?}"));
+}
+
+/// Credentials with characters a form encodes, so that a page can show them either way.
+const ODD_CLIENT_SECRET: &str = "oauth-client/secret+7d8e 9f";
+const ODD_REFRESH_TOKEN: &str = "na1-refresh/token 1a2b";
+
+/// Each credential as it is, form-encoded (`+` for a space) and percent-encoded (`%20`).
+fn every_form(secret: &str) -> [String; 3] {
+    let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    [secret.to_owned(), encoded.replace('+', "%20"), encoded]
+}
+
+fn assert_no_credentials(text: &str) {
+    for secret in [ODD_CLIENT_SECRET, ODD_REFRESH_TOKEN, ACCESS_TOKEN] {
+        for form in every_form(secret) {
+            assert!(!text.contains(&form), "`{form}` appears in:\n{text}");
+        }
+    }
+}
+
+/// A proxy's error page that shows the form it was sent, raw and decoded, the access token
+/// its last request carried, and a long footer.
+fn echoing_proxy_page(request: &HttpMockRequest) -> HttpMockResponse {
+    let form = request.body_string();
+    let fields: String = form_urlencoded::parse(form.as_bytes())
+        .map(|(name, value)| format!("<tr><td>{name}</td><td>{value}</td></tr>"))
+        .collect();
+    let page = format!(
+        "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1>\
+         <p>upstream refused: POST /oauth/v1/token {form}</p><table>{fields}</table>\
+         <p>last bearer: {ACCESS_TOKEN}</p><footer>{}</footer></body></html>",
+        "proxy diagnostics ".repeat(1_000)
+    );
+    HttpMockResponse::builder()
+        .status(502)
+        .header("content-type", "text/html")
+        .body(page)
+        .build()
+}
+
+#[tokio::test]
+async fn a_proxy_page_echoing_the_refresh_form_keeps_no_credential_in_the_error_or_logs() {
+    let server = MockServer::start_async().await;
+    let token_endpoint = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth/v1/token");
+            then.respond_with(echoing_proxy_page);
+        })
+        .await;
+    let oauth = OAuthRefresh::new("app-client-id", ODD_CLIENT_SECRET, ODD_REFRESH_TOKEN)
+        .token_url(server.url("/oauth/v1/token"))
+        .with_access_token(ACCESS_TOKEN, std::time::Duration::ZERO);
+    let client = client_with(&server, |b| b.oauth(oauth));
+    let (captured, _guard) = capture();
+
+    let error = client.leads().get("123").await.unwrap_err();
+
+    let Error::Auth(AuthError::RefreshFailed(message)) = &error else {
+        panic!("expected a failed refresh, got {error:?}");
+    };
+    assert!(
+        message.starts_with("HTTP 502 Bad Gateway: <html>"),
+        "{message}"
+    );
+    assert!(message.contains("client_secret=[redacted]"), "{message}");
+    assert!(
+        message.contains("<td>refresh_token</td><td>[redacted]</td>"),
+        "{message}"
+    );
+    assert!(message.contains("last bearer: [redacted]"), "{message}");
+    assert!(message.len() < 1_000, "the page is kept whole: {message}");
+    assert_no_credentials(&format!("{error} {error:?}"));
+    let logs = captured.text();
+    assert!(
+        logs.contains("refreshing the HubSpot access token failed"),
+        "{logs}"
+    );
+    assert!(logs.contains("[redacted]"), "{logs}");
+    assert_no_credentials(&logs);
+    assert_eq!(token_endpoint.calls_async().await, 1);
 }
