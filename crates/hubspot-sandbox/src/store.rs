@@ -615,9 +615,10 @@ impl Store {
     }
 
     /// Keeps object `id` as it is now, before an update that `undo` may have to take back;
-    /// only its state before the first update counts.
+    /// only its state before the first update counts. Objects created since the log began
+    /// need nothing kept: undoing removes them.
     pub fn remember(&self, undo: &mut Undo, otype: &str, id: u64) {
-        if undo.before.iter().any(|(_, o)| o.id == id) {
+        if id >= undo.mark || undo.before.iter().any(|(_, o)| o.id == id) {
             return;
         }
         if let Some(obj) = self.get_arc(otype, id) {

@@ -290,6 +290,8 @@ async fn a_refused_upsert_takes_back_its_creates_updates_and_unique_values() {
             {"id": "E-1", "idProperty": "external_id",
              "properties": {"dealname": "Renamed", "external_id": "E-9"}},
             {"id": "E-2", "idProperty": "external_id", "properties": {"dealname": "New"}},
+            // Updates what the input before created.
+            {"id": "E-2", "idProperty": "external_id", "properties": {"dealname": "Newer"}},
             {"id": "E-3", "idProperty": "external_id", "properties": {"dealname": "Third", "amount": amount}},
         ]})
     };
@@ -326,7 +328,10 @@ async fn a_refused_upsert_takes_back_its_creates_updates_and_unique_values() {
         .iter()
         .map(|r| &r["new"])
         .collect();
-    assert_eq!(news, [&json!(false), &json!(true), &json!(true)]);
+    assert_eq!(
+        news,
+        [&json!(false), &json!(true), &json!(false), &json!(true)]
+    );
     assert_eq!(api.sandbox.live_count("deals"), 3);
     api.sandbox.shutdown().await;
 }
