@@ -14,6 +14,10 @@ pub(crate) fn correlation_id() -> String {
 pub(crate) struct ApiError {
     pub status: StatusCode,
     pub body: Value,
+    /// Whether a batch refused whole for this error answers only `status`, `message`,
+    /// `correlationId` and `category`, as HubSpot answers refused values and unique
+    /// conflicts (hubspot-facts.md, "Batch writes as HubSpot answers them").
+    bare_when_refusing_batch: bool,
 }
 
 /// One entry of `errors[]`.
@@ -48,7 +52,33 @@ impl ApiError {
                 "correlationId": correlation_id(),
                 "category": category,
             }),
+            bare_when_refusing_batch: false,
         }
+    }
+
+    /// Marks the error as one a whole-batch refusal answers bare (see
+    /// [`ApiError::refusing_batch`]).
+    pub fn bare_when_refusing_batch(mut self) -> Self {
+        self.bare_when_refusing_batch = true;
+        self
+    }
+
+    /// The answer when this error, met at one input, refuses a whole batch: the body names
+    /// the property or the existing record, never the input. Refused values and unique
+    /// conflicts keep only `status`, `message`, `correlationId` and `category`; other errors
+    /// keep their details.
+    pub fn refusing_batch(mut self) -> Self {
+        if self.bare_when_refusing_batch
+            && let Value::Object(m) = &mut self.body
+        {
+            m.retain(|k, _| {
+                matches!(
+                    k.as_str(),
+                    "status" | "message" | "correlationId" | "category"
+                )
+            });
+        }
+        self
     }
 
     pub fn validation(message: impl Into<String>) -> Self {

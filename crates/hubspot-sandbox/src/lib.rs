@@ -5,13 +5,20 @@
 //! type: standard types by name or id (`deals` or `0-3`, `tickets` or `0-5`, ...) and
 //! custom objects by id (`2-1234567`) without registration, each type with its own store.
 //! Other type names get HubSpot's 400 "Unable to infer object type from: ...". Leads,
-//! contacts, companies and deals validate properties against their definitions; the other
-//! types take any property as a string (apart from read-only ones such as `hs_object_id`).
-//! The number of unregistered custom types is capped
+//! contacts, companies and deals refuse properties they do not define; the other types take
+//! any property as a string. Every write (single or batch, create, update or upsert, on both
+//! API lines) checks the values of the properties the sandbox has definitions for: an
+//! `enumeration` takes one of its options (a `checkbox` multi-select several, `;`-separated),
+//! a contact's `email` an address (`INVALID_EMAIL`), a `number` a decimal, a `date`
+//! `YYYY-MM-DD` or epoch milliseconds at midnight UTC, a `datetime` ISO 8601 or epoch
+//! milliseconds, a `bool` `true` or `false`; read-only properties (`readOnlyValue` or
+//! `calculated`, such as `hs_object_id`) cannot be written. The empty string clears any
+//! writable property. The number of unregistered custom types is capped
 //! ([`SandboxConfig::max_custom_object_types`]).
 //!
 //! It reproduces the parts of HubSpot's behaviour that clients trip over: validation
-//! errors in HubSpot's shape, 207 partial batch failures, the 10,000-result search cap,
+//! errors in HubSpot's shape, batch writes refused whole or answered per input (see
+//! below), the 10,000-result search cap,
 //! association labels, leads deleted when they lose their primary contact, rate-limit
 //! headers and 429 bodies, and (opt-in, seeded) proxy errors, dropped connections and
 //! latency.
@@ -47,6 +54,23 @@
 //!   writes as HubSpot's index does.
 //! - [`Sandbox::send_webhook`] sends webhook events signed as HubSpot signs them (see
 //!   [`webhook`]).
+//!
+//! # Batch writes
+//!
+//! Batch writes are answered as HubSpot has been seen to answer them:
+//!
+//! - A batch create whose every input carries its own `objectWriteTraceId` answers refused
+//!   inputs one by one (207, each error tied by `context.objectWriteTraceId`); any other batch
+//!   write with a refused input is refused whole and writes nothing, answering 400 `Property
+//!   values were not valid: [...]` for a refused value or 409 `Contact already exists.
+//!   Existing ID: 12345` for a unique value another record holds, naming the property or the
+//!   first existing record and never the input. [`SandboxConfig::partial_success`] switches
+//!   to the other readings ([`PartialSuccess`]).
+//! - A batch update naming a record that does not exist fails that input alone
+//!   (`OBJECT_NOT_FOUND`, 207); [`SandboxConfig::empty_answer_for_missing_ids`] answers it
+//!   instead with nothing at all (207, the input absent from `results`, no `errors`).
+//! - Single writes answer a unique conflict with the same 409 message (plus the sandbox's
+//!   `context.id`).
 //!
 //! # API versions
 //!
@@ -84,6 +108,7 @@ mod limits;
 mod rules;
 mod schema;
 mod store;
+mod values;
 pub mod webhook;
 
 pub use rules::ValidationRule;
@@ -157,6 +182,49 @@ impl std::fmt::Debug for OAuthClient {
     }
 }
 
+/// Which batch writes answer their refused inputs one by one instead of refusing the whole
+/// batch; set with [`SandboxConfig::partial_success`].
+///
+/// An input is refused for a value its property does not take (an option it does not
+/// list, an invalid email, a number, date, datetime or boolean that does not parse, a
+/// read-only or unknown property), a unique value another record holds, a missing required
+/// property or association, or, on 2026-09, an account [`ValidationRule`]. A record id that does not exist is not a refusal (see
+/// [`SandboxConfig::empty_answer_for_missing_ids`]).
+///
+/// - Answered per input, the valid inputs are written and the answer is 207: each refused
+///   input has its own error in `errors`, tied to it by `context.objectWriteTraceId` (and, for
+///   updates and upserts, `context.ids`), a conflict naming the existing record.
+/// - Refused whole, nothing of the batch is written and the answer is the first refused
+///   input's error, naming the property or the existing record but never the input. A
+///   refused value is a 400 `{"status": "error", "message": "Property values were not valid:
+///   [{\"isValid\":false,\"message\":\"Email address x@y.invalid is invalid\",\"error\":\"INVALID_EMAIL\",\"name\":\"email\",...}]",
+///   "correlationId": "<uuid>", "category": "VALIDATION_ERROR"}`; a unique value another
+///   record holds is a 409 `{"status": "error", "message": "Contact already exists. Existing
+///   ID: 12345", "correlationId": "<uuid>", "category": "CONFLICT"}`; other errors (a missing
+///   association, a validation rule) keep their `errors[]`.
+///
+/// Whatever the setting, a batch update naming one record twice (400) and a batch write whose
+/// inputs give one unique value twice (409) are refused whole.
+/// Each variant models a reading of hubspot-facts.md, "Batch writes as HubSpot answers them".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PartialSuccess {
+    /// Only a batch create whose every input carries its own `objectWriteTraceId` answers per
+    /// input; every other batch write is refused whole. "Partial success is opt-in": HubSpot
+    /// documents per-input failures for such creates, and "Otherwise one bad input rejects
+    /// the whole batch". The default.
+    #[default]
+    TracedCreates,
+    /// Batch creates, updates and upserts whose every input carries its own
+    /// `objectWriteTraceId` answer per input: the other reading of "Partial success is
+    /// opt-in", since the v3 reference shows the field on update and upsert inputs without
+    /// saying whether it opts them in.
+    TracedWrites,
+    /// Every batch write with a refused input is refused whole, trace ids or not, as
+    /// integrators describe HubSpot ("Otherwise one bad input rejects the whole batch": it
+    /// "doesn't return any partial failures, it discards the entire batch").
+    Never,
+}
+
 /// Behaviour of a [`Sandbox`]: limits, faults and authentication. Everything is off by
 /// default, apart from requiring some bearer token. `Debug` redacts the access token and the
 /// OAuth apps' secrets.
@@ -181,6 +249,8 @@ pub struct SandboxConfig {
     pub(crate) custom_types: Vec<(String, String)>,
     pub(crate) validation_rules: Vec<ValidationRule>,
     pub(crate) association_page_size: Option<usize>,
+    pub(crate) partial_success: PartialSuccess,
+    pub(crate) empty_answer_for_missing_ids: bool,
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -204,6 +274,8 @@ impl std::fmt::Debug for SandboxConfig {
             custom_types,
             validation_rules,
             association_page_size,
+            partial_success,
+            empty_answer_for_missing_ids,
         } = self;
         f.debug_struct("SandboxConfig")
             .field("rate_limit", rate_limit)
@@ -223,6 +295,8 @@ impl std::fmt::Debug for SandboxConfig {
             .field("custom_types", custom_types)
             .field("validation_rules", validation_rules)
             .field("association_page_size", association_page_size)
+            .field("partial_success", partial_success)
+            .field("empty_answer_for_missing_ids", empty_answer_for_missing_ids)
             .finish()
     }
 }
@@ -316,10 +390,11 @@ impl SandboxConfig {
     /// or its registered name). An existing property of that name becomes unique instead.
     ///
     /// Creates, updates, upserts and batch writes that give it a value a live record of the
-    /// type already has answer HubSpot's 409 `CONFLICT` (`A deal with external_id "x"
-    /// already exists. Existing ID: 123`, `context.id` the existing record's id); in a batch
-    /// create whose inputs repeat a value among themselves, the whole batch is a 409 and
-    /// nothing of it is created. Empty values are not checked. The property can address
+    /// type already has answer HubSpot's 409 `CONFLICT` (`Deal already exists. Existing ID:
+    /// 123`; custom objects `Record already exists. ...`), single writes and per-input batch
+    /// errors with `context.id` the existing record's id (see [`PartialSuccess`] for batches
+    /// refused whole); in a batch write whose inputs repeat a value among themselves, the
+    /// whole batch is a 409 and nothing of it is written. Empty values are not checked. The property can address
     /// records as `idProperty` (reads, updates, upserts, batch reads). Archived records
     /// release their values. Values compare exactly (case-sensitive). A custom type named
     /// here is served from the start and does not count against
@@ -452,8 +527,9 @@ impl SandboxConfig {
     /// Adds an account validation rule. HubSpot's 2026-09 API applies an account's
     /// admin-configured rules to writes (creates, updates, upserts, single and batch); the
     /// v3 paths do not, so the same write can succeed on v3 and be a 400 `VALIDATION_ERROR`
-    /// on 2026-09. In batches only the inputs that break a rule fail (207), as with other
-    /// property errors.
+    /// on 2026-09. In batches an input breaking a rule is refused like any other refused
+    /// input: alone (207) where the batch is answered per input, else with the whole batch
+    /// (see [`PartialSuccess`]).
     ///
     /// ```
     /// use hubspot_sandbox::{Sandbox, SandboxConfig, ValidationRule};
@@ -538,6 +614,72 @@ impl SandboxConfig {
     /// ```
     pub fn association_page_size(mut self, n: usize) -> Self {
         self.association_page_size = Some(n);
+        self
+    }
+
+    /// Which batch writes answer their refused inputs one by one (207) instead of refusing
+    /// the whole batch; default [`PartialSuccess::TracedCreates`]. Tests can run a client
+    /// against each reading of HubSpot's documentation.
+    ///
+    /// ```
+    /// use hubspot_sandbox::{PartialSuccess, Sandbox, SandboxConfig};
+    /// use serde_json::{Value, json};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let config = SandboxConfig::new().partial_success(PartialSuccess::TracedWrites);
+    /// let sandbox = Sandbox::start(config).await.unwrap();
+    /// let a = sandbox.seed_contact(json!({"email": "a@example.com"}));
+    /// let b = sandbox.seed_contact(json!({"email": "b@example.com"}));
+    /// let http = reqwest::Client::new();
+    /// let update = |traced: bool| {
+    ///     let mut inputs = json!([
+    ///         {"id": a, "properties": {"firstname": "Ada"}},
+    ///         {"id": b, "properties": {"email": "not-an-address"}},
+    ///     ]);
+    ///     if traced {
+    ///         inputs[0]["objectWriteTraceId"] = json!("t-a");
+    ///         inputs[1]["objectWriteTraceId"] = json!("t-b");
+    ///     }
+    ///     http.post(format!("{}/crm/v3/objects/contacts/batch/update", sandbox.base_url()))
+    ///         .bearer_auth("token")
+    ///         .json(&json!({"inputs": inputs}))
+    ///         .send()
+    /// };
+    /// // Without trace ids the batch is refused whole, naming the property only.
+    /// let whole = update(false).await.unwrap();
+    /// assert_eq!(whole.status(), 400);
+    /// let body: Value = whole.json().await.unwrap();
+    /// assert_eq!(body["category"], "VALIDATION_ERROR");
+    /// assert!(body["message"].as_str().unwrap().contains(r#""error":"INVALID_EMAIL""#));
+    /// // With one on every input, the refused input fails alone.
+    /// let partial = update(true).await.unwrap();
+    /// assert_eq!(partial.status(), 207);
+    /// let body: Value = partial.json().await.unwrap();
+    /// assert_eq!(body["results"][0]["properties"]["firstname"], "Ada");
+    /// assert_eq!(body["errors"][0]["context"]["objectWriteTraceId"], json!(["t-b"]));
+    /// # sandbox.shutdown().await;
+    /// # }
+    /// ```
+    pub fn partial_success(mut self, partial_success: PartialSuccess) -> Self {
+        self.partial_success = partial_success;
+        self
+    }
+
+    /// Answers a batch update naming records that do not exist (by id, or by an
+    /// `idProperty` value no record has) as HubSpot has been seen to (hubspot-facts.md, "A
+    /// 2xx that confirms nothing"): those inputs are left out of `results` without an error,
+    /// nothing is written for them, and the answer is 207 even when `errors` is empty. Inputs
+    /// naming existing records are updated and returned as usual, so a batch naming only
+    /// missing records answers 207 with empty `results` and no `errors`.
+    ///
+    /// Off by default: each such input then has an `OBJECT_NOT_FOUND` error of its own
+    /// (`context.ids`, and `context.objectWriteTraceId` when it has one) in a 207, the other
+    /// inputs updated, as the v3 reference's 207 describes and batch reads answer. Either way
+    /// a refused input elsewhere in a batch refused whole (see [`PartialSuccess`]) wins: the
+    /// whole batch is refused.
+    pub fn empty_answer_for_missing_ids(mut self, empty: bool) -> Self {
+        self.empty_answer_for_missing_ids = empty;
         self
     }
 

@@ -15,7 +15,8 @@ const REQUIRED_FIELD: &str = "REQUIRED_FIELD";
 ///
 /// A write that breaks a rule is a 400 `VALIDATION_ERROR` whose `errors[]` has one entry per
 /// missing property, with code `REQUIRED_FIELD` and `context.propertyName`; in batch writes
-/// it fails only the inputs that break it, like any other property error.
+/// it refuses the inputs that break it like any other refused value (see
+/// [`PartialSuccess`](crate::PartialSuccess)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationRule {
     object_type: String,

@@ -87,6 +87,21 @@ pub(crate) fn singular(plural: &str) -> String {
         .unwrap_or_else(|| plural.strip_suffix('s').unwrap_or(plural).to_string())
 }
 
+/// How HubSpot's conflict message names a record of a type: `Contact`, `Line item`
+/// ("Contact already exists. Existing ID: 12345"); `Record` for custom objects, whose labels
+/// the sandbox does not hold.
+pub(crate) fn label(plural: &str) -> String {
+    if is_custom(plural) {
+        return "Record".to_string();
+    }
+    let singular = singular(plural).replace('_', " ");
+    let mut chars = singular.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => singular,
+    }
+}
+
 /// Name used in error messages (`LEAD`).
 pub(crate) fn upper_singular(plural: &str) -> String {
     singular(plural).to_ascii_uppercase()
@@ -108,6 +123,9 @@ pub(crate) struct PropDef {
     pub external_options: bool,
     /// Defined by the account (configured), not by HubSpot.
     pub custom: bool,
+    /// Holds an email address, checked as HubSpot checks a contact's `email` (the
+    /// Properties API has no email type: this is the sandbox's own mark).
+    pub email: bool,
 }
 
 impl PropDef {
@@ -131,6 +149,7 @@ impl PropDef {
             hidden: false,
             external_options: false,
             custom: false,
+            email: false,
         }
     }
     const fn options(mut self, options: &'static [(&'static str, &'static str)]) -> Self {
@@ -156,6 +175,10 @@ impl PropDef {
     }
     const fn external(mut self) -> Self {
         self.external_options = true;
+        self
+    }
+    const fn email(mut self) -> Self {
+        self.email = true;
         self
     }
 
@@ -279,6 +302,8 @@ const INDUSTRIES: &[(&str, &str)] = &[
     ("RETAIL", "Retail"),
     ("TELECOMMUNICATIONS", "Telecommunications"),
 ];
+/// The options HubSpot lists for a `bool` property.
+const YES_NO: &[(&str, &str)] = &[("true", "Yes"), ("false", "No")];
 const DEAL_STAGES: &[(&str, &str)] = &[
     ("appointmentscheduled", "Appointment Scheduled"),
     ("qualifiedtobuy", "Qualified To Buy"),
@@ -362,7 +387,9 @@ fn lead_props() -> Vec<PropDef> {
 fn contact_props() -> Vec<PropDef> {
     let g = "contactinformation";
     let mut v = vec![
-        PropDef::new("email", "Email", "string", "text", g).unique(),
+        PropDef::new("email", "Email", "string", "text", g)
+            .unique()
+            .email(),
         PropDef::new("firstname", "First Name", "string", "text", g),
         PropDef::new("lastname", "Last Name", "string", "text", g),
         PropDef::new("phone", "Phone Number", "string", "phonenumber", g),
@@ -417,6 +444,7 @@ fn company_props() -> Vec<PropDef> {
         PropDef::new("country", "Country/Region", "string", "text", g),
         PropDef::new("phone", "Phone Number", "string", "phonenumber", g),
         PropDef::new("industry", "Industry", "enumeration", "select", g).options(INDUSTRIES),
+        PropDef::new("is_public", "Is Public", "bool", "booleancheckbox", g).options(YES_NO),
         PropDef::new(
             "numberofemployees",
             "Number of Employees",

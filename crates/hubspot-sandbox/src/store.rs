@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
-use axum::http::StatusCode;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
@@ -12,6 +11,7 @@ use crate::error::{ApiError, ApiResult, Detail};
 use crate::schema::{
     self, CONTACT_PRIMARY_LEAD, Category, LEAD_CONTACT, LEAD_PRIMARY_CONTACT, PropDef,
 };
+use crate::values::{self, Refusal};
 
 /// First id handed out; realistic-looking HubSpot ids.
 const FIRST_ID: u64 = 100_000_000_001;
@@ -144,6 +144,30 @@ impl TypeStore {
     fn is_unique(&self, name: &str) -> bool {
         self.unique.contains_key(name)
     }
+
+    /// Checks a value written to `name` against the definitions the type holds (see
+    /// [`values::check`]). Types with a schema refuse properties they do not define;
+    /// free-form types take them as strings.
+    fn check_value(&self, name: &str, value: &str) -> Result<(), Refusal> {
+        let Some(def) = self.prop(name) else {
+            return match self.schema {
+                Some(_) => Err(Refusal {
+                    message: format!("Property \"{name}\" does not exist"),
+                    code: "PROPERTY_DOESNT_EXIST",
+                }),
+                None => Ok(()),
+            };
+        };
+        // Read-only = `modificationMetadata.readOnlyValue` or `calculated` (hubspot-facts.md,
+        // "Properties"); clearing one is refused too.
+        if def.read_only || def.calculated {
+            return Err(Refusal {
+                message: format!("\"{name}\" is a read only property; its value cannot be set."),
+                code: "READ_ONLY_VALUE",
+            });
+        }
+        values::check(def, value)
+    }
 }
 
 /// Whether a search or a read by `idProperty` sees `obj` at `now`: HubSpot indexes a write
@@ -251,6 +275,15 @@ impl Snapshot {
 pub(crate) struct AssocInput {
     pub to_id: u64,
     pub types: Vec<AssocType>,
+}
+
+/// The writes of one batch so far, to take back when the batch is refused whole.
+#[derive(Debug)]
+pub(crate) struct Undo {
+    /// The first id the batch's creates were handed.
+    mark: u64,
+    /// Objects as they were before the batch first updated them.
+    before: Vec<(String, Arc<Object>)>,
 }
 
 /// The whole CRM.
@@ -444,55 +477,10 @@ impl Store {
                     continue;
                 }
             };
-            if ts.schema.is_none() && ts.prop(name).is_some_and(|d| d.read_only) {
-                bad.push((
-                    name.clone(),
-                    format!("\"{name}\" is a read only property; its value cannot be set."),
-                    "READ_ONLY_VALUE",
-                ));
-                continue;
+            match ts.check_value(name, &value) {
+                Ok(()) => out.push((name.clone(), value)),
+                Err(r) => bad.push((name.clone(), r.message, r.code)),
             }
-            if ts.schema.is_some() {
-                let Some(def) = ts.prop(name) else {
-                    bad.push((
-                        name.clone(),
-                        format!("Property \"{name}\" does not exist"),
-                        "PROPERTY_DOESNT_EXIST",
-                    ));
-                    continue;
-                };
-                if def.read_only {
-                    bad.push((
-                        name.clone(),
-                        format!("\"{name}\" is a read only property; its value cannot be set."),
-                        "READ_ONLY_VALUE",
-                    ));
-                    continue;
-                }
-                if def.checks_options() && !value.is_empty() {
-                    let parts: Vec<&str> = if def.field_type == "checkbox" {
-                        value.split(';').collect()
-                    } else {
-                        vec![value.as_str()]
-                    };
-                    if let Some(wrong) = parts
-                        .iter()
-                        .find(|v| !def.options.iter().any(|(o, _)| o == *v))
-                    {
-                        let allowed: Vec<&str> = def.options.iter().map(|(o, _)| *o).collect();
-                        bad.push((
-                            name.clone(),
-                            format!(
-                                "{wrong} was not one of the allowed options: [{}]",
-                                allowed.join(", ")
-                            ),
-                            "INVALID_OPTION",
-                        ));
-                        continue;
-                    }
-                }
-            }
-            out.push((name.clone(), value));
         }
         if !bad.is_empty() {
             return Err(property_error(&bad));
@@ -505,7 +493,7 @@ impl Store {
             if let Some(&other) = ts.unique[name].get(&unique_key(name, value))
                 && Some(other) != exclude_id
             {
-                return Err(conflict(otype, name, value, other));
+                return Err(conflict(otype, other));
             }
         }
         Ok(out)
@@ -617,16 +605,60 @@ impl Store {
         id
     }
 
-    /// The next id [`Store::insert`] hands out; with [`Store::discard_since`], a mark to
-    /// undo creates.
-    pub fn mark(&self) -> u64 {
-        self.next_id
+    /// A log to undo the writes that follow (in this lock, by the caller) with
+    /// [`Store::undo`]: creates are undone by id, updates by what [`Store::remember`] kept.
+    pub fn undo_log(&self) -> Undo {
+        Undo {
+            mark: self.next_id,
+            before: Vec::new(),
+        }
+    }
+
+    /// Keeps object `id` as it is now, before an update that `undo` may have to take back;
+    /// only its state before the first update counts. Objects created since the log began
+    /// need nothing kept: undoing removes them.
+    pub fn remember(&self, undo: &mut Undo, otype: &str, id: u64) {
+        if id >= undo.mark || undo.before.iter().any(|(_, o)| o.id == id) {
+            return;
+        }
+        if let Some(obj) = self.get_arc(otype, id) {
+            undo.before.push((otype.to_string(), obj.clone()));
+        }
+    }
+
+    /// Takes back the writes logged in `undo`: what was created is removed (see
+    /// [`Store::discard_since`]) and what was updated is put back as it was, with its unique
+    /// values. Only the write clock stays where it is.
+    pub fn undo(&mut self, undo: Undo) {
+        self.discard_since(undo.mark);
+        for (otype, old) in undo.before.into_iter().rev() {
+            let ts = self.type_store(&otype);
+            let id = old.id;
+            if let Some(current) = ts.objects.get(&id).cloned() {
+                for (prop, index) in ts.unique.iter_mut() {
+                    if let Some(v) = current.get(prop) {
+                        let key = unique_key(prop, v);
+                        if index.get(&key) == Some(&id) {
+                            index.remove(&key);
+                        }
+                    }
+                }
+            }
+            if !old.archived() {
+                for (prop, index) in ts.unique.iter_mut() {
+                    if let Some(v) = old.get(prop).filter(|v| !v.is_empty()) {
+                        index.insert(unique_key(prop, v), id);
+                    }
+                }
+            }
+            ts.objects.insert(id, old);
+        }
     }
 
     /// Removes every object created since `mark` (in this lock, by the caller), with its
     /// unique values and associations, and hands their ids out again: as if the creates never
     /// happened. Creating objects only adds edges, so removing those restores the rest.
-    pub fn discard_since(&mut self, mark: u64) {
+    fn discard_since(&mut self, mark: u64) {
         // Ids are handed out in order, so the creates are exactly `mark..next_id`.
         let created = mark..self.next_id;
         for id in created {
@@ -1036,7 +1068,7 @@ fn touch(otype: &str, obj: &mut Object, now: DateTime<Utc>) {
     }
 }
 
-/// How a conflict message names a record of `otype`.
+/// How the repeated-value message names a record of `otype`.
 fn record_name(otype: &str) -> String {
     if schema::is_custom(otype) {
         format!("{otype} record")
@@ -1045,26 +1077,47 @@ fn record_name(otype: &str) -> String {
     }
 }
 
-/// HubSpot's 409 for a unique value that another live record (`other`) holds.
-fn conflict(otype: &str, name: &str, value: &str, other: u64) -> ApiError {
-    let msg = if otype == "contacts" && name == "email" {
-        format!("Contact already exists. Existing ID: {other}")
-    } else {
-        format!(
-            "A {} with {name} \"{value}\" already exists. Existing ID: {other}",
-            record_name(otype)
-        )
-    };
-    ApiError::conflict(msg).with_context(json!({"id": [other.to_string()]}))
+/// HubSpot's 409 for a unique value that another live record (`other`) holds: "Contact
+/// already exists. Existing ID: 12345" (hubspot-facts.md, "Batch writes as HubSpot answers
+/// them"), for every type. `context.id` is the sandbox's own addition for single writes and
+/// per-input errors; a batch refused whole answers the bare body.
+fn conflict(otype: &str, other: u64) -> ApiError {
+    let message = format!(
+        "{} already exists. Existing ID: {other}",
+        schema::label(otype)
+    );
+    ApiError::conflict(message)
+        .with_context(json!({"id": [other.to_string()]}))
+        .bare_when_refusing_batch()
 }
 
+/// One entry of the list in HubSpot's "Property values were not valid: [...]" message, in
+/// HubSpot's key order.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ValidationResult<'a> {
+    is_valid: bool,
+    message: &'a str,
+    error: &'a str,
+    name: &'a str,
+    localized_error_message: &'a str,
+}
+
+/// HubSpot's 400 for refused values: the message lists each property with its error code
+/// (hubspot-facts.md, "Batch writes as HubSpot answers them"); `errors[]` with
+/// `context.propertyName` is the sandbox's addition for single writes and per-input errors.
 fn property_error(bad: &[(String, String, &str)]) -> ApiError {
-    let inner: Vec<Value> = bad
+    let results: Vec<ValidationResult> = bad
         .iter()
-        .map(|(name, msg, code)| {
-            json!({"isValid": false, "message": msg, "error": code, "name": name, "localizedErrorMessage": msg})
+        .map(|(name, message, code)| ValidationResult {
+            is_valid: false,
+            message,
+            error: code,
+            name,
+            localized_error_message: message,
         })
         .collect();
+    let listed = serde_json::to_string(&results).unwrap_or_default();
     let details: Vec<Detail> = bad
         .iter()
         .map(|(name, msg, code)| Detail {
@@ -1073,13 +1126,9 @@ fn property_error(bad: &[(String, String, &str)]) -> ApiError {
             context: Some(json!({"propertyName": [name]})),
         })
         .collect();
-    let mut e = ApiError::validation(format!(
-        "Property values were not valid: {}",
-        Value::Array(inner)
-    ))
-    .with_errors(&details);
-    e.status = StatusCode::BAD_REQUEST;
-    e
+    ApiError::validation(format!("Property values were not valid: {listed}"))
+        .with_errors(&details)
+        .bare_when_refusing_batch()
 }
 
 impl Store {
@@ -1096,7 +1145,7 @@ impl Store {
             if let Some(v) = obj.get(prop).filter(|v| !v.is_empty())
                 && let Some(&other) = index.get(&unique_key(prop, v))
             {
-                return Err(conflict(otype, prop, v, other));
+                return Err(conflict(otype, other));
             }
         }
         let obj = Arc::make_mut(obj);
@@ -1110,14 +1159,16 @@ impl Store {
         Ok(())
     }
 
-    /// A 409 when two inputs of one batch carry the same value of a unique property: the
-    /// batch fails whole, so that none of it is created.
+    /// A 409 when two inputs of one batch write carry the same value of a unique property:
+    /// the batch is refused whole, trace ids or not, so that none of it is written. HubSpot's
+    /// answer is not documented; like its whole-batch refusals, the message names the
+    /// property and the value, never the inputs.
     pub fn repeated_unique(&self, otype: &str, inputs: &[Value]) -> ApiResult<()> {
         let Some(ts) = self.types.get(otype) else {
             return Ok(());
         };
-        let mut seen: HashMap<(&str, String), usize> = HashMap::new();
-        for (i, input) in inputs.iter().enumerate() {
+        let mut seen: HashSet<(&str, String)> = HashSet::new();
+        for input in inputs {
             let Some(Value::Object(props)) = input.get("properties") else {
                 continue;
             };
@@ -1125,18 +1176,12 @@ impl Store {
                 let Some(value) = crate::api::scalar_string(value).filter(|v| !v.is_empty()) else {
                     continue;
                 };
-                if !ts.is_unique(name) {
-                    continue;
-                }
-                if let Some(first) = seen.insert((name, unique_key(name, &value)), i) {
+                if ts.is_unique(name) && !seen.insert((name, unique_key(name, &value))) {
                     return Err(ApiError::conflict(format!(
-                        "A {} with {name} \"{value}\" is in more than one input of this batch (inputs {first} and {i}).",
+                        "A {} with {name} \"{value}\" is in more than one input of this batch.",
                         record_name(otype)
                     ))
-                    .with_context(json!({
-                        "propertyName": [name],
-                        "inputs": [first.to_string(), i.to_string()],
-                    })));
+                    .with_context(json!({"propertyName": [name]})));
                 }
             }
         }

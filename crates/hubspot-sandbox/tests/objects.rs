@@ -331,6 +331,7 @@ async fn batch_read_update_upsert_archive() {
     assert_eq!(body["errors"][0]["category"], "OBJECT_NOT_FOUND");
     assert_eq!(body["errors"][0]["context"]["ids"], json!(["1", "2"]));
 
+    // One refused value refuses the whole update: nothing is written.
     let (status, body) = api
         .post(
             "/crm/v3/objects/leads/batch/update",
@@ -341,11 +342,31 @@ async fn batch_read_update_upsert_archive() {
             ]}),
         )
         .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["category"], "VALIDATION_ERROR");
+    assert!(body.get("errors").is_none(), "{body}");
+    let (_, read) = api
+        .get(&format!(
+            "/crm/v3/objects/leads/{}?properties=hs_lead_label",
+            ids[0]
+        ))
+        .await;
+    assert_eq!(read["properties"]["hs_lead_label"], Value::Null);
+    // A record id that does not exist fails its input alone.
+    let (status, body) = api
+        .post(
+            "/crm/v3/objects/leads/batch/update",
+            json!({"inputs": [
+                {"id": ids[0], "properties": {"hs_lead_label": "HOT"}},
+                {"id": "42", "properties": {"hs_lead_label": "HOT"}}
+            ]}),
+        )
+        .await;
     assert_eq!(status, 207, "{body}");
     assert_eq!(body["results"][0]["properties"]["hs_lead_label"], "HOT");
-    assert_eq!(body["numErrors"], 2);
+    assert_eq!(body["numErrors"], 1);
+    assert_eq!(body["errors"][0]["category"], "OBJECT_NOT_FOUND");
     assert_eq!(body["errors"][0]["context"]["ids"], json!(["42"]));
-    assert_eq!(body["errors"][1]["category"], "VALIDATION_ERROR");
 
     // Upsert by a unique property: existing -> update, unknown -> create.
     api.send(
@@ -375,7 +396,8 @@ async fn batch_read_update_upsert_archive() {
             json!({"inputs": [{"id": "x", "idProperty": "hs_lead_name", "properties": {}}]}),
         )
         .await;
-    assert_eq!(status, 207, "{body}");
+    assert_eq!(status, 400, "{body}");
+    assert_error(&body, "VALIDATION_ERROR");
 
     let (status, _) = api
         .post(

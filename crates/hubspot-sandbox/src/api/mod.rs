@@ -1,6 +1,7 @@
 //! HTTP routes and shared request helpers.
 
 mod assoc;
+mod batch;
 mod misc;
 mod objects;
 mod search;
@@ -92,7 +93,7 @@ fn versioned_routes(v: Version) -> Router<AppState> {
         .route(&format!("{objects}/{{otype}}/search"), post(search::search))
         .route(
             &format!("{objects}/{{otype}}/batch/{{op}}"),
-            post(objects::batch),
+            post(batch::batch),
         )
         .route(
             &format!("{objects}/{{otype}}/{{id}}"),

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{Sandbox, SandboxConfig, ValidationRule};
+use crate::{PartialSuccess, Sandbox, SandboxConfig, ValidationRule};
 
 struct Api {
     sandbox: Sandbox,
@@ -559,7 +559,8 @@ async fn validation_rules_fail_only_the_breaking_inputs_of_a_batch() {
         .await;
     assert_eq!(status, 201, "{body}");
 
-    // Updates and upserts fail per input.
+    // Updates and upserts without opting in are refused whole, naming the property only,
+    // and write nothing.
     let typed = api
         .lead(
             V3,
@@ -567,25 +568,34 @@ async fn validation_rules_fail_only_the_breaking_inputs_of_a_batch() {
         )
         .await;
     let untyped = api.lead(V3, json!({"hs_lead_name": "Untyped"})).await;
+    let warm_both = |traced: bool| {
+        let mut inputs = json!([
+            {"id": typed, "properties": {"hs_lead_label": "WARM"}},
+            {"id": untyped, "properties": {"hs_lead_label": "WARM"}},
+        ]);
+        if traced {
+            inputs[0]["objectWriteTraceId"] = json!("t-typed");
+            inputs[1]["objectWriteTraceId"] = json!("t-untyped");
+        }
+        json!({ "inputs": inputs })
+    };
+    let typed_label = format!("{V3}/leads/{typed}?properties=hs_lead_label");
     for op in ["update", "upsert"] {
-        let (status, body) = api
-            .post(
-                &format!("{DATED}/leads/batch/{op}"),
-                json!({"inputs": [
-                    {"id": typed, "properties": {"hs_lead_label": "WARM"}},
-                    {"id": untyped, "properties": {"hs_lead_label": "WARM"}},
-                ]}),
-            )
-            .await;
-        assert_eq!(status, 207, "{op}: {body}");
-        assert_eq!(body["results"].as_array().unwrap().len(), 1);
-        assert_eq!(body["results"][0]["id"], typed.as_str());
-        assert_eq!(body["errors"][0]["context"], json!({"ids": [untyped]}));
-        assert_eq!(
-            body["errors"][0]["errors"][0]["context"],
-            json!({"propertyName": ["hs_lead_type"]})
-        );
+        for traced in [false, true] {
+            let (status, body) = api
+                .post(&format!("{DATED}/leads/batch/{op}"), warm_both(traced))
+                .await;
+            assert_eq!(status, 400, "{op}: {body}");
+            assert_rule_error(&body, "hs_lead_type", WARM_NEEDS_TYPE);
+            let (_, read) = api.get(&typed_label).await;
+            assert_eq!(
+                read["properties"]["hs_lead_label"],
+                Value::Null,
+                "{op}: nothing written"
+            );
+        }
     }
+    // v3 does not apply the rules.
     let (status, _) = api
         .post(
             &format!("{V3}/leads/batch/update"),
@@ -594,6 +604,39 @@ async fn validation_rules_fail_only_the_breaking_inputs_of_a_batch() {
         .await;
     assert_eq!(status, 200);
     api.sandbox.shutdown().await;
+
+    // Where trace ids opt updates and upserts in, they fail per input.
+    let opted = Api::with(rules_config().partial_success(PartialSuccess::TracedWrites)).await;
+    let typed = opted
+        .lead(
+            V3,
+            json!({"hs_lead_name": "Typed", "hs_lead_type": "UPSELL"}),
+        )
+        .await;
+    let untyped = opted.lead(V3, json!({"hs_lead_name": "Untyped"})).await;
+    for op in ["update", "upsert"] {
+        let (status, body) = opted
+            .post(
+                &format!("{DATED}/leads/batch/{op}"),
+                json!({"inputs": [
+                    {"id": typed, "properties": {"hs_lead_label": "WARM"}, "objectWriteTraceId": "a"},
+                    {"id": untyped, "properties": {"hs_lead_label": "WARM"}, "objectWriteTraceId": "b"},
+                ]}),
+            )
+            .await;
+        assert_eq!(status, 207, "{op}: {body}");
+        assert_eq!(body["results"].as_array().unwrap().len(), 1);
+        assert_eq!(body["results"][0]["id"], typed.as_str());
+        assert_eq!(
+            body["errors"][0]["context"],
+            json!({"ids": [untyped], "objectWriteTraceId": ["b"]})
+        );
+        assert_eq!(
+            body["errors"][0]["errors"][0]["context"],
+            json!({"propertyName": ["hs_lead_type"]})
+        );
+    }
+    opted.sandbox.shutdown().await;
 }
 
 #[tokio::test]

@@ -107,16 +107,42 @@ fn machines() -> SandboxConfig {
         .unique_property("machines", "serial")
 }
 
-fn assert_conflict(body: &Value, value: &str, existing: &str) {
+/// HubSpot's 409 for a single write taking a unique value `existing` holds, with the
+/// sandbox's `context.id`.
+fn assert_conflict(body: &Value, existing: &str) {
     assert_eq!(body["status"], "error", "{body}");
     assert_eq!(body["category"], "CONFLICT", "{body}");
     assert_eq!(
         body["message"],
-        format!("A 2-777 record with serial \"{value}\" already exists. Existing ID: {existing}"),
+        format!("Record already exists. Existing ID: {existing}"),
         "{body}"
     );
     assert_eq!(body["context"]["id"], json!([existing]), "{body}");
     assert!(body["correlationId"].is_string());
+}
+
+/// HubSpot's 409 refusing a whole batch: the message names the first existing record, and
+/// the body has nothing else.
+fn assert_batch_conflict(body: &Value, existing: &str) {
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys.len(),
+        4,
+        "status, message, correlationId, category: {body}"
+    );
+    assert_eq!(body["status"], "error", "{body}");
+    assert_eq!(body["category"], "CONFLICT", "{body}");
+    assert_eq!(
+        body["message"],
+        format!("Record already exists. Existing ID: {existing}"),
+        "{body}"
+    );
+    assert_eq!(body["correlationId"].as_str().unwrap().len(), 36, "{body}");
 }
 
 #[tokio::test]
@@ -185,7 +211,7 @@ async fn configured_unique_property_conflicts_on_single_writes() {
             .post(&path, json!({"properties": {"serial": "A"}}))
             .await;
         assert_eq!(status, 409, "{path}: {body}");
-        assert_conflict(&body, "A", &a);
+        assert_conflict(&body, &a);
     }
     // Values compare exactly; empty values are not unique.
     api.create(MACHINES, json!({"serial": "a"})).await;
@@ -200,7 +226,7 @@ async fn configured_unique_property_conflicts_on_single_writes() {
         )
         .await;
     assert_eq!(status, 409, "{body}");
-    assert_conflict(&body, "A", &a);
+    assert_conflict(&body, &a);
     let (status, body) = api
         .patch(
             &format!("{MACHINES}/{b}"),
@@ -261,7 +287,7 @@ async fn configured_unique_property_on_a_validated_type() {
     assert_eq!(status, 409, "{body}");
     assert_eq!(
         body["message"],
-        format!("A deal with external_id \"ext-1\" already exists. Existing ID: {first}")
+        format!("Deal already exists. Existing ID: {first}")
     );
     assert_eq!(body["context"]["id"], json!([first]));
     // Other unknown properties are still refused on a validated type.
@@ -292,7 +318,7 @@ async fn configured_unique_property_in_batches() {
         )
         .await;
     assert_eq!(status, 409, "{body}");
-    assert_conflict(&body, "A", &a);
+    assert_batch_conflict(&body, &a);
     assert_eq!(
         api.live_count("2-777"),
         1,
@@ -323,7 +349,7 @@ async fn configured_unique_property_in_batches() {
         assert_eq!(body["category"], "CONFLICT");
         assert_eq!(
             body["message"],
-            "A 2-777 record with serial \"D\" is in more than one input of this batch (inputs 1 and 2)."
+            "A 2-777 record with serial \"D\" is in more than one input of this batch."
         );
         assert_eq!(body["context"]["propertyName"], json!(["serial"]));
         assert_eq!(
@@ -350,24 +376,28 @@ async fn configured_unique_property_in_batches() {
     let e = body["results"][0]["id"].as_str().unwrap().to_string();
     let error = &body["errors"][0];
     assert_eq!(error["category"], "CONFLICT");
+    assert_eq!(
+        error["message"],
+        format!("Record already exists. Existing ID: {a}")
+    );
     assert_eq!(error["context"]["objectWriteTraceId"], json!(["a"]));
     assert_eq!(error["context"]["id"], json!([a]));
 
-    // Batch update: the input taking a used value fails.
+    // Batch update without opting in: the input taking a used value refuses the batch, and
+    // the other input's change is not kept.
     let (status, body) = api
         .post(
             &batch("update"),
             json!({"inputs": [
-                {"id": e, "properties": {"serial": "A"}},
                 {"id": "A", "idProperty": "serial", "properties": {"colour": "green"}},
+                {"id": e, "properties": {"serial": "A"}},
             ]}),
         )
         .await;
-    assert_eq!(status, 207, "{body}");
-    assert_eq!(body["results"][0]["id"], a.as_str());
-    assert_eq!(body["errors"][0]["category"], "CONFLICT");
-    assert_eq!(body["errors"][0]["context"]["ids"], json!([e]));
-    assert_eq!(body["errors"][0]["context"]["id"], json!([a]));
+    assert_eq!(status, 409, "{body}");
+    assert_batch_conflict(&body, &a);
+    let (_, read) = api.get(&format!("{MACHINES}/{a}?properties=colour")).await;
+    assert_eq!(read["properties"]["colour"], Value::Null, "{read}");
 
     // Batch upsert by the property: updates what exists, creates the rest.
     let (status, body) = api
@@ -384,7 +414,7 @@ async fn configured_unique_property_in_batches() {
     assert_eq!(body["results"][0]["new"], false);
     assert_eq!(body["results"][1]["new"], true);
     assert_eq!(body["results"][1]["properties"]["serial"], "F");
-    // Upsert setting another record's value fails that input.
+    // Upsert setting another record's value refuses the batch.
     let (status, body) = api
         .post(
             &batch("upsert"),
@@ -393,8 +423,8 @@ async fn configured_unique_property_in_batches() {
             ]}),
         )
         .await;
-    assert_eq!(status, 207, "{body}");
-    assert_eq!(body["errors"][0]["category"], "CONFLICT");
+    assert_eq!(status, 409, "{body}");
+    assert_batch_conflict(&body, &a);
 
     // Batch read by the property, on both versions.
     for prefix in [MACHINES.to_string(), format!("{DATED}/machines")] {
