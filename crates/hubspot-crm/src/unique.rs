@@ -72,7 +72,7 @@ impl UniqueOptions {
 pub enum UniqueOutcome {
     /// Created by this call (confirmed by HubSpot's answer, or, where the answer was lost,
     /// found by its id afterwards with a creation time after the call began, less a minute
-    /// for clocks apart).
+    /// for clocks apart, and holding the input's values).
     Created(Record),
     /// A record with this input's id existed already; it was not created again.
     AlreadyExisted(Record),
@@ -466,7 +466,9 @@ impl<O: CrmObject> UniqueCreates<O> {
             let maybe_created = maybe_created || error.may_have_been_applied();
             let held = self.key_of(&inputs[i]).and_then(|key| found.remove(key));
             states[i] = match (held, existing_record(&error)) {
-                (Some(record), _) => State::Done(ours_or_theirs(record, maybe_created, before_us)),
+                (Some(record), _) => {
+                    State::Done(ours_or_theirs(record, &inputs[i], maybe_created, before_us))
+                }
                 (None, Some(record_id)) => State::Existing {
                     record_id,
                     maybe_created,
@@ -525,7 +527,12 @@ impl<O: CrmObject> UniqueCreates<O> {
             };
             states[i] = match read.get(&record_id) {
                 Some(Ok(record)) if record.property(&self.property) == self.key_of(&inputs[i]) => {
-                    State::Done(ours_or_theirs(record.clone(), maybe_created, before_us))
+                    State::Done(ours_or_theirs(
+                        record.clone(),
+                        &inputs[i],
+                        maybe_created,
+                        before_us,
+                    ))
                 }
                 // The record holds another unique value of the input (not the id): the
                 // input cannot be created.
@@ -596,7 +603,7 @@ impl<O: CrmObject> UniqueCreates<O> {
                 // A create of ours that may have happened, found: ours. Otherwise HubSpot
                 // refused the create because the record was there.
                 ItemOutcome::Succeeded(record) => {
-                    State::Done(ours_or_theirs(record, maybe_created, before_us))
+                    State::Done(ours_or_theirs(record, &inputs[i], maybe_created, before_us))
                 }
                 ItemOutcome::Failed(error) => match error.cause {
                     // The read failed: nothing learned, look again next round.
@@ -621,17 +628,37 @@ impl<O: CrmObject> UniqueCreates<O> {
 }
 
 /// A record found holding an input's id: created by this call when a create of it may have
-/// happened and the record is new enough, else there before.
+/// happened, the record is new enough and it holds the input's values; else there before.
 fn ours_or_theirs(
     record: Record,
+    input: &NewRecord,
     maybe_created: bool,
     before_us: chrono::DateTime<chrono::Utc>,
 ) -> UniqueOutcome {
-    if maybe_created && record.created_at >= before_us {
+    if maybe_created && record.created_at >= before_us && holds_values_of(&record, input) {
         UniqueOutcome::Created(record)
     } else {
         UniqueOutcome::AlreadyExisted(record)
     }
+}
+
+/// Whether `record` holds every value `input` set that the read returned: a record this call
+/// created does, one made by someone else with the same id seldom does. Values are compared
+/// as HubSpot may give them back (another case, a number written another way).
+fn holds_values_of(record: &Record, input: &NewRecord) -> bool {
+    input.properties.iter().all(|(name, sent)| {
+        let Some(held) = record.properties.get(name) else {
+            // Not read back: no evidence either way.
+            return true;
+        };
+        let held = held.as_deref().unwrap_or_default();
+        held == sent
+            || held.eq_ignore_ascii_case(sent)
+            || matches!(
+                (held.trim().parse::<f64>(), sent.trim().parse::<f64>()),
+                (Ok(a), Ok(b)) if a == b
+            )
+    })
 }
 
 /// Where a failed create that named no existing record goes next.

@@ -108,7 +108,7 @@ async fn an_update_batch_refused_for_one_value_writes_every_other_input_once() {
         }
     }
     // Each good input was accepted in exactly one request.
-    let log = log.lock().unwrap();
+    let log = log.lock().unwrap().clone();
     let refused: Vec<&Vec<String>> = log
         .iter()
         .filter(|ids| bad.iter().any(|b| ids.contains(&b.to_string())))
