@@ -13,8 +13,8 @@
 //! It reproduces the parts of HubSpot's behaviour that clients trip over: validation
 //! errors in HubSpot's shape, 207 partial batch failures, the 10,000-result search cap,
 //! association labels, leads deleted when they lose their primary contact, rate-limit
-//! headers and 429 bodies, and (opt-in, seeded) proxy errors, dropped connections and
-//! latency.
+//! headers and 429 bodies, 414 for URLs past HubSpot's limit, and (opt-in, seeded) proxy
+//! errors, dropped connections and latency.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -114,6 +114,11 @@ pub const REQUEST_LOG_BYTES: usize = 64 * 1024 * 1024;
 /// Largest request body the sandbox reads; larger ones get 413.
 pub const MAX_REQUEST_BODY: usize = 64 * 1024 * 1024;
 
+/// Longest request line (method, path and query string) answered unless configured
+/// otherwise ([`SandboxConfig::max_request_line`]); longer ones get 414, as HubSpot's edge
+/// answers URLs past its limit (around 8-16 KB).
+pub const DEFAULT_MAX_REQUEST_LINE: usize = 16 * 1024;
+
 /// How many associated objects one input of a 2026-09 association batch read answers at
 /// most by default (HubSpot's page; [`SandboxConfig::association_page_size`] changes it);
 /// the rest come with `paging.next.after` (v4 batch reads answer all of them).
@@ -181,6 +186,7 @@ pub struct SandboxConfig {
     pub(crate) custom_types: Vec<(String, String)>,
     pub(crate) validation_rules: Vec<ValidationRule>,
     pub(crate) association_page_size: Option<usize>,
+    pub(crate) max_request_line: Option<usize>,
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -204,6 +210,7 @@ impl std::fmt::Debug for SandboxConfig {
             custom_types,
             validation_rules,
             association_page_size,
+            max_request_line,
         } = self;
         f.debug_struct("SandboxConfig")
             .field("rate_limit", rate_limit)
@@ -223,6 +230,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("custom_types", custom_types)
             .field("validation_rules", validation_rules)
             .field("association_page_size", association_page_size)
+            .field("max_request_line", max_request_line)
             .finish()
     }
 }
@@ -541,6 +549,21 @@ impl SandboxConfig {
         self
     }
 
+    /// Answers 414 URI Too Long, with an HTML page as HubSpot's edge does, to a request
+    /// whose request line (`GET /path?query HTTP/1.1`) is longer than `bytes` (default
+    /// [`DEFAULT_MAX_REQUEST_LINE`]): reads listing hundreds of properties in the query
+    /// string meet this limit at HubSpot. The request is logged, and not counted against the
+    /// rate limits.
+    pub fn max_request_line(mut self, bytes: usize) -> Self {
+        self.max_request_line = Some(bytes);
+        self
+    }
+
+    /// The longest request line answered.
+    pub(crate) fn request_line_limit(&self) -> usize {
+        self.max_request_line.unwrap_or(DEFAULT_MAX_REQUEST_LINE)
+    }
+
     /// The page size of 2026-09 association batch reads.
     pub(crate) fn association_page(&self) -> usize {
         self.association_page_size
@@ -595,8 +618,9 @@ pub struct RecordedRequest {
     pub query: Option<String>,
     /// The request body as text (invalid UTF-8 replaced by U+FFFD); `None` when the body
     /// was empty or could not be read, and when the request was answered without reading
-    /// it: refused for authentication (401) or a rate limit (429), answered by an injected
-    /// proxy error ([`SandboxConfig::fail_rate`]) or dropped ([`SandboxConfig::drop_rate`]).
+    /// it: refused for the length of its URL (414), authentication (401) or a rate limit
+    /// (429), answered by an injected proxy error ([`SandboxConfig::fail_rate`]) or dropped
+    /// ([`SandboxConfig::drop_rate`]).
     /// Such requests are still logged, in arrival order. The body is read, and recorded,
     /// once a request has passed those checks (OAuth token requests: always).
     pub body: Option<String>,
