@@ -374,7 +374,7 @@ impl<O: CrmObject> Bulk<'_, O> {
         let id_property = options.id_property.clone();
         if let Some(property) = &id_property {
             // Results name records by id; the property's value is what ties them to inputs.
-            if options.properties.is_empty() {
+            if options.properties.is_empty() && !options.all_properties {
                 return Err(ValidationError::new(
                     "properties",
                     format!(
