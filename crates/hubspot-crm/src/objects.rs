@@ -313,16 +313,16 @@ impl<O: CrmObject> Objects<O> {
     }
 
     /// Which of the read's property lists fit into its GET beside the `others` parameters
-    /// (see [`long_lists`]).
-    async fn split_lists(&self, others: QueryLength, options: &ReadOptions) -> Result<Split> {
+    /// (see [`long_lists`]); `field` is blamed when those leave no room.
+    async fn split_lists(
+        &self,
+        others: QueryLength,
+        field: &str,
+        options: &ReadOptions,
+    ) -> Result<Split> {
         self.check_type()?;
         let properties = self.property_names(options).await?;
         let history = options.properties_with_history.clone();
-        // The parameter that can make the rest of the query long.
-        let field = match (&options.associations[..], &options.id_property) {
-            ([], Some(_)) => "idProperty",
-            _ => "associations",
-        };
         let budget = self.client.max_query_length();
         Ok(long_lists::split(
             others, properties, history, budget, field,
@@ -336,7 +336,11 @@ impl<O: CrmObject> Objects<O> {
             ("associations", associations.as_deref()),
             ("idProperty", options.id_property.as_deref()),
         ]);
-        let split = self.split_lists(others, options).await?;
+        let field = match associations {
+            None => "idProperty",
+            Some(_) => "associations",
+        };
+        let split = self.split_lists(others, field, options).await?;
         let (call, api) = self.start().await?;
         let properties = comma_list(&split.properties);
         let history = comma_list(&split.history);
@@ -371,7 +375,11 @@ impl<O: CrmObject> Objects<O> {
             ("associations", associations.as_deref()),
             ("limit", limit_text.as_deref()),
         ]);
-        let split = self.split_lists(others, options).await?;
+        let field = match associations {
+            None => "after",
+            Some(_) => "associations",
+        };
+        let split = self.split_lists(others, field, options).await?;
         let (call, api) = self.start().await?;
         let properties = comma_list(&split.properties);
         let history = comma_list(&split.history);

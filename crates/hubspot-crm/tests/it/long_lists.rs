@@ -503,3 +503,21 @@ async fn the_query_budget_is_checked_when_the_client_is_built() {
         hubspot_crm::DEFAULT_MAX_QUERY_LENGTH
     );
 }
+
+#[tokio::test]
+async fn associations_that_fill_the_budget_alone_are_rejected_before_sending() {
+    let server = MockServer::start_async().await;
+    let other = catch_all(&server).await;
+    // 150 custom object types of 9 characters make a list of 1,797 bytes.
+    let types: Vec<String> = (0..150).map(|i| format!("2-{}", 1_000_000 + i)).collect();
+    let options = ReadOptions::new().properties(["name"]).associations(types);
+    let error = expect_validation(
+        small_budget(&server)
+            .companies()
+            .get_with("1001", &options)
+            .await,
+    );
+    assert_eq!(error.field, "associations");
+    assert!(error.reason.contains("max_query_length of 1024"), "{error}");
+    other.assert_calls_async(0).await;
+}
