@@ -650,7 +650,7 @@ fn batch_read_options(options: &ReadOptions) -> std::result::Result<ReadOptions,
     read_options(&options, true)?;
     if let Some(property) = options.id_property.clone() {
         // Results name records by id; the property's value is what ties them to inputs.
-        if options.properties.is_empty() {
+        if options.properties.is_empty() && !options.all_properties {
             return Err(ValidationError::new(
                 "properties",
                 format!(

@@ -15,6 +15,18 @@ use crate::version::ApiVersion;
 /// HubSpot's API address.
 pub const DEFAULT_BASE_URL: &str = "https://api.hubapi.com";
 
+/// The longest query string a read sends unless told otherwise
+/// ([`ClientBuilder::max_query_length`]): well under HubSpot's URL limit (around 8-16 KB).
+pub const DEFAULT_MAX_QUERY_LENGTH: usize = 7_000;
+
+/// The shortest query-string budget accepted: room for a read's other parameters and a
+/// property name.
+const MIN_QUERY_LENGTH: usize = 1_024;
+
+/// The longest query-string budget accepted: past 16 KiB HubSpot answers 414 whatever the
+/// budget says.
+const MAX_QUERY_LENGTH: usize = 16 * 1024;
+
 /// A HubSpot CRM client. Cheap to clone; clones share the connection pool, the rate limiters
 /// and the token.
 ///
@@ -32,6 +44,7 @@ pub struct Client {
     transport: Arc<Shared>,
     caches: Arc<Caches>,
     version: ApiVersion,
+    max_query_length: usize,
 }
 
 /// What a client learns of its account and keeps: association labels per pair of object
@@ -107,6 +120,12 @@ impl Client {
         self.transport.max_body_bytes
     }
 
+    /// The longest query string a read sends, in bytes (see
+    /// [`ClientBuilder::max_query_length`]).
+    pub fn max_query_length(&self) -> usize {
+        self.max_query_length
+    }
+
     pub(crate) fn caches(&self) -> &Caches {
         &self.caches
     }
@@ -175,6 +194,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     limits: RateLimits,
     max_body_bytes: u64,
+    max_query_length: usize,
     version: ApiVersion,
     #[cfg(feature = "redis")]
     store: Option<crate::limit::redis::RedisStore>,
@@ -200,6 +220,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             limits: RateLimits::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_query_length: DEFAULT_MAX_QUERY_LENGTH,
             version: ApiVersion::default(),
             #[cfg(feature = "redis")]
             store: None,
@@ -320,6 +341,19 @@ impl ClientBuilder {
         self
     }
 
+    /// The longest query string a read sends, in bytes as percent-encoded (default
+    /// [`DEFAULT_MAX_QUERY_LENGTH`], 7,000; from 1,024 to 16,384). Reads by GET (get, list
+    /// pages, list streams) send their `properties` and `propertiesWithHistory` in the query
+    /// string, and HubSpot answers 414 past its URL limit (around 8-16 KB; accounts have
+    /// hundreds of properties). A read whose lists would pass this budget sends the names
+    /// that fit, then reads the rest of each record through batch reads (POST bodies have no
+    /// such limit, 100 ids a request, 50 with history) and merges them into one record.
+    /// Reads that fit send one request, as before.
+    pub fn max_query_length(mut self, bytes: usize) -> Self {
+        self.max_query_length = bytes;
+        self
+    }
+
     /// The HubSpot API version to speak (default [`ApiVersion::V3`], the API of HubSpot's
     /// leads guide). Every operation works on each version.
     ///
@@ -339,7 +373,8 @@ impl ClientBuilder {
     }
 
     /// Builds the client; fails without a token, with a malformed base URL or OAuth token
-    /// URL, with a zero body cap, or with rate limits that cannot work.
+    /// URL, with a zero body cap, a query-string budget outside 1,024..=16,384, or with rate
+    /// limits that cannot work.
     pub fn build(self) -> Result<Client> {
         self.limits.check()?;
         let limiter = self.limiter()?;
@@ -362,6 +397,15 @@ impl ClientBuilder {
         if self.max_body_bytes == 0 {
             return Err(Error::validation("max_body_bytes", "must be at least 1"));
         }
+        if !(MIN_QUERY_LENGTH..=MAX_QUERY_LENGTH).contains(&self.max_query_length) {
+            return Err(Error::validation(
+                "max_query_length",
+                format!(
+                    "{} bytes is outside {MIN_QUERY_LENGTH}..={MAX_QUERY_LENGTH}: a read needs room for its other parameters, and HubSpot answers 414 past about 16 KB",
+                    self.max_query_length
+                ),
+            ));
+        }
         let http = match self.http {
             Some(http) => http,
             None => tls_backend(reqwest::Client::builder())
@@ -382,6 +426,7 @@ impl ClientBuilder {
             )),
             caches: Arc::default(),
             version: self.version,
+            max_query_length: self.max_query_length,
         })
     }
 }

@@ -139,6 +139,7 @@ mod client;
 mod error;
 mod leads;
 mod limit;
+mod long_lists;
 mod model;
 mod objects;
 mod properties;
@@ -163,7 +164,7 @@ pub use bulk::{
     InvalidInputs, ItemError, ItemOutcome, MAX_BATCH_INPUTS,
 };
 pub use changes::{Change, ChangeFeedOptions, ChangeStream, Checkpoint};
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_QUERY_LENGTH};
 pub use error::{
     ApiError, ApiErrorDetail, AuthError, Error, RefusedValue, Result, ValidationError,
 };

@@ -82,6 +82,24 @@ impl Record {
     pub fn into_inner(self) -> SimplePublicObject {
         self.object
     }
+
+    /// Adds what `rest` (the same record, read again for the rest of a property list too
+    /// long for one request) has and this read lacks: its properties and histories. What
+    /// both have (the properties HubSpot always returns) and every other field stay as this
+    /// read answered, so a record changed between the two reads keeps this read's
+    /// `updatedAt`, and a sync ordering by it reads the record again.
+    pub(crate) fn absorb(&mut self, rest: Record) {
+        let rest = rest.object;
+        for (name, value) in rest.properties {
+            self.object.properties.entry(name).or_insert(value);
+        }
+        for (name, values) in rest.properties_with_history {
+            self.object
+                .properties_with_history
+                .entry(name)
+                .or_insert(values);
+        }
+    }
 }
 
 crate::model::deref_to!(Record => SimplePublicObject, object);
@@ -418,6 +436,10 @@ pub struct ReadOptions {
     pub archived: bool,
     /// Address the record by this unique property instead of its id.
     pub id_property: Option<String>,
+    /// Return every property the account defines for the object type (read from the
+    /// client's cached definitions, [`Properties::definitions`](crate::Properties::definitions)),
+    /// besides those in `properties`.
+    pub all_properties: bool,
 }
 
 impl ReadOptions {
@@ -465,6 +487,26 @@ impl ReadOptions {
     /// Address records by a unique property.
     pub fn id_property(mut self, name: impl Into<String>) -> Self {
         self.id_property = Some(name.into());
+        self
+    }
+
+    /// Return every property the account defines for the object type, however many: the
+    /// names come from the client's cached property definitions (one read of them per
+    /// object type every 10 minutes), and a list too long for one URL is read in parts
+    /// ([`ClientBuilder::max_query_length`](crate::ClientBuilder::max_query_length)).
+    ///
+    /// ```no_run
+    /// # async fn run(client: hubspot_crm::Client) -> hubspot_crm::Result<()> {
+    /// use hubspot_crm::ReadOptions;
+    /// let company = client
+    ///     .companies()
+    ///     .get_with("42", &ReadOptions::new().all_properties())
+    ///     .await?;
+    /// println!("{} properties", company.properties.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn all_properties(mut self) -> Self {
+        self.all_properties = true;
         self
     }
 }

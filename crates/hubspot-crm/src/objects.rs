@@ -18,7 +18,8 @@ use hubspot_crm_api::shared::{
 use hubspot_crm_api::{leads as leads_api, objects as objects_api, objects_2026_09};
 
 use crate::client::Client;
-use crate::error::{Result, ValidationError};
+use crate::error::{Error, Result, ValidationError};
+use crate::long_lists::{self, QueryLength, Split};
 use crate::model::{
     AssociationType, BatchResponse, NewRecord, Page, ReadOptions, Record, RecordUpdate, comma_list,
 };
@@ -284,31 +285,77 @@ impl<O: CrmObject> Objects<O> {
         })
     }
 
-    /// The properties to ask for: the caller's, else the object type's defaults.
-    fn properties(&self, options: &ReadOptions) -> Vec<String> {
-        if options.properties.is_empty() {
+    /// The properties to ask for: the caller's (after every property the account defines,
+    /// with `all_properties`), else the object type's defaults.
+    async fn property_names(&self, options: &ReadOptions) -> Result<Vec<String>> {
+        if options.all_properties {
+            let definitions = self
+                .client
+                .properties()
+                .definitions(&self.object_type)
+                .await?;
+            let defined = definitions.iter().map(|d| d.name.clone());
+            let others = options
+                .properties
+                .iter()
+                .filter(|p| definitions.get(p).is_none())
+                .cloned();
+            return Ok(defined.chain(others).collect());
+        }
+        Ok(if options.properties.is_empty() {
             O::DEFAULT_PROPERTIES
                 .iter()
                 .map(|p| (*p).to_owned())
                 .collect()
         } else {
             options.properties.clone()
-        }
+        })
+    }
+
+    /// Which of the read's property lists fit into its GET beside the `others` parameters
+    /// (see [`long_lists`]); `field` is blamed when those leave no room.
+    async fn split_lists(
+        &self,
+        others: QueryLength,
+        field: &str,
+        options: &ReadOptions,
+    ) -> Result<Split> {
+        self.check_type()?;
+        let properties = self.property_names(options).await?;
+        let history = options.properties_with_history.clone();
+        let budget = self.client.max_query_length();
+        Ok(long_lists::split(
+            others, properties, history, budget, field,
+        )?)
     }
 
     async fn send_get(&self, id: &str, options: &ReadOptions) -> Result<Record> {
-        let (call, api) = self.start().await?;
-        let properties = comma_list(&self.properties(options));
-        let history = comma_list(&options.properties_with_history);
         let associations = comma_list(&options.associations);
-        send!(api, &*self.object_type, get, id = id; |b| {
+        let others = QueryLength::of(&[
+            ("archived", Some(bool_text(options.archived))),
+            ("associations", associations.as_deref()),
+            ("idProperty", options.id_property.as_deref()),
+        ]);
+        let field = match associations {
+            None => "idProperty",
+            Some(_) => "associations",
+        };
+        let split = self.split_lists(others, field, options).await?;
+        let (call, api) = self.start().await?;
+        let properties = comma_list(&split.properties);
+        let history = comma_list(&split.history);
+        let record = send!(api, &*self.object_type, get, id = id; |b| {
             let mut b = b.archived(options.archived);
             if let Some(list) = properties { b = b.properties(list); }
             if let Some(list) = history { b = b.properties_with_history(list); }
             if let Some(list) = associations { b = b.associations(list); }
             if let Some(p) = &options.id_property { b = b.id_property(p.clone()); }
             b
-        }; |answer| call.finish(answer, Vec::new).map(Record::from))
+        }; |answer| call.finish(answer, Vec::new).map(Record::from))?;
+        if split.is_whole() {
+            return Ok(record);
+        }
+        self.complete_record(record, &split, options.archived).await
     }
 
     pub(crate) async fn send_list(
@@ -320,11 +367,23 @@ impl<O: CrmObject> Objects<O> {
         // Streams page through here: every page is checked, not only a first one.
         read_options(options, false)?;
         after_cursor(after)?;
-        let (call, api) = self.start().await?;
-        let properties = comma_list(&self.properties(options));
-        let history = comma_list(&options.properties_with_history);
         let associations = comma_list(&options.associations);
-        send!(api, &*self.object_type, list; |b| {
+        let limit_text = limit.map(|l| l.to_string());
+        let others = QueryLength::of(&[
+            ("after", after),
+            ("archived", Some(bool_text(options.archived))),
+            ("associations", associations.as_deref()),
+            ("limit", limit_text.as_deref()),
+        ]);
+        let field = match associations {
+            None => "after",
+            Some(_) => "associations",
+        };
+        let split = self.split_lists(others, field, options).await?;
+        let (call, api) = self.start().await?;
+        let properties = comma_list(&split.properties);
+        let history = comma_list(&split.history);
+        let page = send!(api, &*self.object_type, list; |b| {
             let mut b = b.archived(options.archived);
             if let Some(limit) = limit { b = b.limit(limit as i32); }
             if let Some(after) = after { b = b.after(after.to_owned()); }
@@ -334,12 +393,16 @@ impl<O: CrmObject> Objects<O> {
             b
         }; |answer| {
             let page = call.finish(answer, Vec::new)?;
-            Ok(Page {
+            Ok::<_, Error>(Page {
                 next_after: page.paging.and_then(|p| p.next).map(|n| n.after),
                 results: page.results.into_iter().map(Record::from).collect(),
                 total: None,
             })
-        })
+        })?;
+        if split.is_whole() {
+            return Ok(page);
+        }
+        self.complete_page(page, &split, options.archived).await
     }
 
     async fn send_create(&self, input: NewRecord) -> Result<Record> {
@@ -375,7 +438,8 @@ impl<O: CrmObject> Objects<O> {
     }
 
     pub(crate) async fn send_search(&self, request: &SearchRequest) -> Result<Page<Record>> {
-        let body = search_body(request, &self.properties(&ReadOptions::default()));
+        let defaults = self.property_names(&ReadOptions::default()).await?;
+        let body = search_body(request, &defaults);
         let (call, api) = self.start().await?;
         send!(api, &*self.object_type, search; |b| b.body(body); |answer| {
             let page = call.finish(answer, Vec::new)?;
@@ -387,23 +451,51 @@ impl<O: CrmObject> Objects<O> {
         })
     }
 
-    /// `POST /batch/read`: one request of at most 100 ids.
+    /// `POST /batch/read`: one request of at most 100 ids (50 with history).
     pub(crate) async fn send_batch_read(
         &self,
         ids: Vec<String>,
         options: &ReadOptions,
     ) -> Result<BatchResponse> {
-        let (call, api) = self.start().await?;
         let body = BatchReadInputSimplePublicObjectId {
             id_property: options.id_property.clone(),
             inputs: ids
                 .into_iter()
                 .map(|id| SimplePublicObjectId { id })
                 .collect(),
-            properties: self.properties(options),
+            properties: self.property_names(options).await?,
             properties_with_history: options.properties_with_history.clone(),
         };
-        send!(api, &*self.object_type, batch_read; |b| b.archived(options.archived).body(body);
+        self.send_batch_read_body(body, options.archived).await
+    }
+
+    /// `POST /batch/read` of `ids` by record id with these lists, as they are.
+    pub(crate) async fn send_batch_read_lists(
+        &self,
+        ids: Vec<String>,
+        properties: Vec<String>,
+        properties_with_history: Vec<String>,
+        archived: bool,
+    ) -> Result<BatchResponse> {
+        let body = BatchReadInputSimplePublicObjectId {
+            id_property: None,
+            inputs: ids
+                .into_iter()
+                .map(|id| SimplePublicObjectId { id })
+                .collect(),
+            properties,
+            properties_with_history,
+        };
+        self.send_batch_read_body(body, archived).await
+    }
+
+    async fn send_batch_read_body(
+        &self,
+        body: BatchReadInputSimplePublicObjectId,
+        archived: bool,
+    ) -> Result<BatchResponse> {
+        let (call, api) = self.start().await?;
+        send!(api, &*self.object_type, batch_read; |b| b.archived(archived).body(body);
             |answer| batch_answer!(call, answer, Vec::new))
     }
 
@@ -473,6 +565,11 @@ impl<O: CrmObject> Objects<O> {
     }
 }
 
+/// A flag as a query string sends it.
+fn bool_text(flag: bool) -> &'static str {
+    if flag { "true" } else { "false" }
+}
+
 /// The generated search body of `request`; `default_properties` when it names none.
 fn search_body(
     request: &SearchRequest,
@@ -501,6 +598,11 @@ impl<O: CrmObject> Objects<O> {
 
     /// Reads a record with the given properties, history and associations. A requested
     /// property without a value is `None`.
+    ///
+    /// Lists too long for one URL ([`ClientBuilder::max_query_length`](crate::ClientBuilder::max_query_length))
+    /// are read in two parts: a GET with the first names that fit, then a batch read of the
+    /// rest, merged into the one record (what both answer, and `updatedAt`, as the GET
+    /// answered). A record archived between the two is a 404, as a read a moment later.
     pub async fn get_with(&self, id: &str, options: &ReadOptions) -> Result<Record> {
         validate_path_address(id, options.id_property.as_deref())?;
         read_options(options, true)?;
@@ -509,6 +611,13 @@ impl<O: CrmObject> Objects<O> {
 
     /// Reads one page of records (`limit` at most 100, `after` from the previous page). A
     /// list addresses no record: `options.id_property` is rejected.
+    ///
+    /// Lists too long for one URL ([`ClientBuilder::max_query_length`](crate::ClientBuilder::max_query_length))
+    /// are read in parts, as [`Self::get_with`] reads them: the page with the first names that
+    /// fit, then batch reads of its ids for the rest (100 a request, 50 with history), merged
+    /// by id. A record those no longer find (archived since the page was read) is left out of
+    /// the page with a warning, as a list a moment later would leave it out. Streams
+    /// ([`Self::list_stream`]) read every page so.
     pub async fn list_page(
         &self,
         options: &ReadOptions,

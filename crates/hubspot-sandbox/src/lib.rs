@@ -20,8 +20,8 @@
 //! errors in HubSpot's shape, batch writes refused whole or answered per input (see
 //! below), the 10,000-result search cap,
 //! association labels, leads deleted when they lose their primary contact, rate-limit
-//! headers and 429 bodies, and (opt-in, seeded) proxy errors, dropped connections and
-//! latency.
+//! headers and 429 bodies, 414 for URLs past HubSpot's limit, and (opt-in, seeded) proxy
+//! errors, dropped connections and latency.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -139,6 +139,11 @@ pub const REQUEST_LOG_BYTES: usize = 64 * 1024 * 1024;
 /// Largest request body the sandbox reads; larger ones get 413.
 pub const MAX_REQUEST_BODY: usize = 64 * 1024 * 1024;
 
+/// Longest request line (method, path and query string) answered unless configured
+/// otherwise ([`SandboxConfig::max_request_line`]); longer ones get 414, as HubSpot's edge
+/// answers URLs past its limit (around 8-16 KB).
+pub const DEFAULT_MAX_REQUEST_LINE: usize = 16 * 1024;
+
 /// How many associated objects one input of a 2026-09 association batch read answers at
 /// most by default (HubSpot's page; [`SandboxConfig::association_page_size`] changes it);
 /// the rest come with `paging.next.after` (v4 batch reads answer all of them).
@@ -251,6 +256,7 @@ pub struct SandboxConfig {
     pub(crate) association_page_size: Option<usize>,
     pub(crate) partial_success: PartialSuccess,
     pub(crate) empty_answer_for_missing_ids: bool,
+    pub(crate) max_request_line: Option<usize>,
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -276,6 +282,7 @@ impl std::fmt::Debug for SandboxConfig {
             association_page_size,
             partial_success,
             empty_answer_for_missing_ids,
+            max_request_line,
         } = self;
         f.debug_struct("SandboxConfig")
             .field("rate_limit", rate_limit)
@@ -297,6 +304,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("association_page_size", association_page_size)
             .field("partial_success", partial_success)
             .field("empty_answer_for_missing_ids", empty_answer_for_missing_ids)
+            .field("max_request_line", max_request_line)
             .finish()
     }
 }
@@ -683,6 +691,21 @@ impl SandboxConfig {
         self
     }
 
+    /// Answers 414 URI Too Long, with an HTML page as HubSpot's edge does, to a request
+    /// whose request line (`GET /path?query HTTP/1.1`) is longer than `bytes` (default
+    /// [`DEFAULT_MAX_REQUEST_LINE`]): reads listing hundreds of properties in the query
+    /// string meet this limit at HubSpot. The request is logged, and not counted against the
+    /// rate limits.
+    pub fn max_request_line(mut self, bytes: usize) -> Self {
+        self.max_request_line = Some(bytes);
+        self
+    }
+
+    /// The longest request line answered.
+    pub(crate) fn request_line_limit(&self) -> usize {
+        self.max_request_line.unwrap_or(DEFAULT_MAX_REQUEST_LINE)
+    }
+
     /// The page size of 2026-09 association batch reads.
     pub(crate) fn association_page(&self) -> usize {
         self.association_page_size
@@ -737,8 +760,9 @@ pub struct RecordedRequest {
     pub query: Option<String>,
     /// The request body as text (invalid UTF-8 replaced by U+FFFD); `None` when the body
     /// was empty or could not be read, and when the request was answered without reading
-    /// it: refused for authentication (401) or a rate limit (429), answered by an injected
-    /// proxy error ([`SandboxConfig::fail_rate`]) or dropped ([`SandboxConfig::drop_rate`]).
+    /// it: refused for the length of its URL (414), authentication (401) or a rate limit
+    /// (429), answered by an injected proxy error ([`SandboxConfig::fail_rate`]) or dropped
+    /// ([`SandboxConfig::drop_rate`]).
     /// Such requests are still logged, in arrival order. The body is read, and recorded,
     /// once a request has passed those checks (OAuth token requests: always).
     pub body: Option<String>,

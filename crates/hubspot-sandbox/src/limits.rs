@@ -1,4 +1,5 @@
-//! Per-request front door: request log, latency, faults, authentication and rate limits.
+//! Per-request front door: request log, URL limit, latency, faults, authentication and rate
+//! limits.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -73,8 +74,8 @@ const GROUP_NAME: &str = "publicapi:private-app:sandbox";
 /// Entry point for every request hyper reads.
 ///
 /// The request is logged at arrival, so that the log keeps arrival order; its body is read
-/// (and added to the log entry) only once the request has passed the faults injected in
-/// front of the API, authentication and the rate limits. A request refused before that is
+/// (and added to the log entry) only once the request has passed the URL limit, the faults
+/// injected in front of the API, authentication and the rate limits. A request refused before that is
 /// answered without its body being buffered or logged (the body is discarded in the
 /// background so that the connection stays usable), and a dropped connection is dropped
 /// before the body is read.
@@ -95,6 +96,9 @@ pub(crate) async fn handle(
         lock(&shared.log).push(entry)
     };
     let cfg = &shared.config;
+    if let Some(resp) = uri_too_long(cfg, &req) {
+        return Ok(refuse(req, resp));
+    }
     if let Some(d) = cfg.latency {
         tokio::time::sleep(d).await;
     }
@@ -223,17 +227,41 @@ async fn read_body(mut body: Incoming) -> Result<Bytes, ApiError> {
     Ok(Bytes::from(buf))
 }
 
+/// The 414 HubSpot's edge answers, before authentication and rate limits, to a request line
+/// past its URL limit ("Long property lists" in the HubSpot facts: GET reads listing
+/// hundreds of properties meet it).
+fn uri_too_long<B>(cfg: &SandboxConfig, req: &Request<B>) -> Option<Response<Body>> {
+    let target = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    // `METHOD SP request-target SP HTTP/1.1`
+    let line = req.method().as_str().len() + 1 + target + 1 + "HTTP/1.1".len();
+    if line <= cfg.request_line_limit() {
+        return None;
+    }
+    Some(html_page(
+        StatusCode::URI_TOO_LONG,
+        "414 Request-URI Too Large",
+    ))
+}
+
 fn proxy_error(status: u16) -> Response<Body> {
     let text = match status {
         502 => "502 Bad Gateway",
         503 => "503 Service Temporarily Unavailable",
         _ => "504 Gateway Time-out",
     };
+    html_page(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+        text,
+    )
+}
+
+/// The HTML page a proxy answers with, titled `text`.
+fn html_page(status: StatusCode, text: &str) -> Response<Body> {
     let body = format!(
         "<html>\r\n<head><title>{text}</title></head>\r\n<body>\r\n<center><h1>{text}</h1></center>\r\n</body>\r\n</html>\r\n"
     );
     let mut resp = Response::new(Body::from(body));
-    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    *resp.status_mut() = status;
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
     resp

@@ -243,3 +243,54 @@ fn config_debug_redacts_secrets() {
     // Without secrets there is nothing to redact.
     assert!(!format!("{:?}", SandboxConfig::new()).contains("<redacted>"));
 }
+
+/// A GET of companies whose request line (`GET {target} HTTP/1.1`) is `line` bytes long,
+/// made long by its `properties` list.
+fn target_of_line(line: usize) -> String {
+    let path = "/crm/v3/objects/companies?properties=name,";
+    let fixed = "GET ".len() + path.len() + " HTTP/1.1".len();
+    format!("{path}{}", "x".repeat(line - fixed))
+}
+
+#[tokio::test]
+async fn a_request_line_past_the_limit_is_a_414_html_page_that_costs_no_rate_limit() {
+    use hubspot_sandbox::DEFAULT_MAX_REQUEST_LINE;
+    let api = Api::start().await;
+    let at_limit = target_of_line(DEFAULT_MAX_REQUEST_LINE);
+    assert_eq!(
+        "GET ".len() + at_limit.len() + " HTTP/1.1".len(),
+        DEFAULT_MAX_REQUEST_LINE
+    );
+    let (status, body) = api.get(&at_limit).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, headers, body) = api
+        .send_full("GET", &target_of_line(DEFAULT_MAX_REQUEST_LINE + 1), None)
+        .await;
+    assert_eq!(status, 414);
+    assert_eq!(headers["content-type"], "text/html");
+    let page = body.as_str().expect("an HTML page, not JSON");
+    assert!(
+        page.contains("<title>414 Request-URI Too Large</title>"),
+        "{page}"
+    );
+    // Logged as it arrived, query and all.
+    let log = api.sandbox.request_log();
+    let last = log.last().unwrap();
+    assert_eq!(
+        last.path.len() + 1 + last.query.as_ref().unwrap().len(),
+        DEFAULT_MAX_REQUEST_LINE + 1 - "GET ".len() - " HTTP/1.1".len()
+    );
+
+    // A configured limit; the refused request leaves the one-request window unused.
+    let config = SandboxConfig::new()
+        .max_request_line(8 * 1024)
+        .rate_limit(1, Duration::from_secs(60));
+    let api = Api::with(config).await;
+    let (status, _) = api.get(&target_of_line(8 * 1024 + 1)).await;
+    assert_eq!(status, 414);
+    let (status, _) = api.get(&target_of_line(8 * 1024)).await;
+    assert_eq!(status, 200);
+    let (status, _) = api.get("/crm/v3/objects/companies").await;
+    assert_eq!(status, 429);
+    assert_eq!(api.sandbox.request_count(), 3);
+}

@@ -17,6 +17,7 @@ mod leads_errors;
 mod leads_read;
 mod leads_write;
 mod limit_window;
+mod long_lists;
 mod oauth_refresh;
 mod properties_definitions;
 mod retry_connect;
