@@ -98,11 +98,15 @@ pub struct ChangeFeedOptions {
     /// Records per search page, at most [`limits::MAX_LIMIT`]. Default 200.
     pub page_size: u32,
     /// Properties to read (the object type's defaults when empty); the last-modified property
-    /// is always read.
+    /// is always asked for. With none named, a custom
+    /// [`modified_property`](field@Self::modified_property) is asked for alone, so records
+    /// carry it and the properties HubSpot always returns (name others to read them too).
     pub properties: Vec<String>,
     /// Filters every record must also match (AND-ed), at most four.
     pub filters: Vec<Filter>,
     /// The last-modified property to order by; default [`CrmObject::LAST_MODIFIED_PROPERTY`].
+    /// Every record must hold a time in it (ISO 8601, a date, or epoch milliseconds): one
+    /// without ends the feed with [`Error::ModifiedTimeUnreadable`].
     pub modified_property: Option<String>,
     /// Once caught up, wait this long and read on (a feed that never ends); `None` (the
     /// default) ends the feed when it is caught up.
@@ -237,6 +241,7 @@ impl<O: CrmObject> Objects<O> {
         let prefetch = options.prefetch;
         let feed = Feed {
             objects: self.clone(),
+            properties: feed_properties::<O>(&options, &property),
             property,
             options,
             overlap,
@@ -276,7 +281,7 @@ fn check(options: &ChangeFeedOptions, property: &str) -> std::result::Result<(),
         property_name(&format!("properties[{i}]"), name)?;
     }
     // The filters themselves are checked as part of the first request.
-    feed_request(options, property, Bound::From(0)).validate()
+    feed_request(options, property, &[], Bound::From(0)).validate()
 }
 
 fn millis(d: Duration) -> i64 {
@@ -293,7 +298,32 @@ enum Bound {
     Tie { at: i64, after_id: u64 },
 }
 
-fn feed_request(options: &ChangeFeedOptions, property: &str, bound: Bound) -> SearchRequest {
+/// The properties a feed's searches ask for: the caller's, else the type's defaults, and
+/// the last-modified property. Nothing (HubSpot's defaults) only when none are named and it
+/// is the type's own last-modified property, which HubSpot returns whatever is asked.
+fn feed_properties<O: CrmObject>(options: &ChangeFeedOptions, property: &str) -> Vec<String> {
+    let mut properties = options.properties.clone();
+    if properties.is_empty() {
+        properties = O::DEFAULT_PROPERTIES
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect();
+    }
+    if properties.is_empty() && property == O::LAST_MODIFIED_PROPERTY {
+        return properties;
+    }
+    if !properties.iter().any(|p| p == property) {
+        properties.push(property.to_owned());
+    }
+    properties
+}
+
+fn feed_request(
+    options: &ChangeFeedOptions,
+    property: &str,
+    properties: &[String],
+    bound: Bound,
+) -> SearchRequest {
     let mut filters: Vec<Filter> = options.filters.clone();
     let sort = match bound {
         Bound::From(from) => {
@@ -306,16 +336,12 @@ fn feed_request(options: &ChangeFeedOptions, property: &str, bound: Bound) -> Se
             Sort::ascending(OBJECT_ID_PROPERTY)
         }
     };
-    let mut properties = options.properties.clone();
-    if !properties.is_empty() && !properties.iter().any(|p| p == property) {
-        properties.push(property.to_owned());
-    }
     let mut request = SearchRequest::new()
         .filter_group(FilterGroup::new(filters))
         .sort(sort)
         .limit(options.page_size);
     if !properties.is_empty() {
-        request = request.properties(properties);
+        request = request.properties(properties.iter().cloned());
     }
     request
 }
@@ -323,6 +349,8 @@ fn feed_request(options: &ChangeFeedOptions, property: &str, bound: Bound) -> Se
 struct Feed<O> {
     objects: Objects<O>,
     property: String,
+    /// What each search asks for ([`feed_properties`]).
+    properties: Vec<String>,
     options: ChangeFeedOptions,
     overlap: i64,
     /// The lower bound (ms) of the next search.
@@ -342,34 +370,49 @@ struct Feed<O> {
     failed: bool,
 }
 
-/// A record's modification time (ms): its last-modified property (ISO 8601 or epoch
-/// milliseconds, as HubSpot writes datetimes), else its `updatedAt`.
-fn modified_ms(record: &Record, property: &str) -> i64 {
-    record
-        .property(property)
-        .and_then(|text| {
-            text.parse::<i64>().ok().or_else(|| {
-                DateTime::parse_from_rfc3339(text)
-                    .ok()
-                    .map(|t| t.timestamp_millis())
-            })
-        })
-        .unwrap_or_else(|| record.updated_at.timestamp_millis())
+/// A record's modification time (ms): its last-modified property, as HubSpot writes
+/// datetimes (ISO 8601 or epoch milliseconds) or dates (midnight UTC).
+fn modified_ms(record: &Record, property: &str) -> Result<i64> {
+    let text = record.property(property).map(str::trim);
+    let parsed = text.and_then(|text| {
+        let at = match text.parse::<i64>() {
+            Ok(ms) => DateTime::from_timestamp_millis(ms),
+            Err(_) => DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .ok()
+                .or_else(|| {
+                    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+                    Some(date.and_time(chrono::NaiveTime::MIN).and_utc())
+                }),
+        };
+        at.map(|at| at.timestamp_millis())
+    });
+    parsed.ok_or_else(|| Error::ModifiedTimeUnreadable {
+        record_id: record.id.clone(),
+        property: property.to_owned(),
+        value: text.filter(|t| !t.is_empty()).map(str::to_owned),
+    })
+}
+
+/// The records of a page with their modification times, up to the first without one, and
+/// the error that one makes.
+fn timed(results: Vec<Record>, property: &str) -> (Vec<(Record, i64)>, Option<Error>) {
+    let mut timed = Vec::with_capacity(results.len());
+    for record in results {
+        match modified_ms(&record, property) {
+            Ok(at) => timed.push((record, at)),
+            Err(error) => return (timed, Some(error)),
+        }
+    }
+    (timed, None)
 }
 
 impl<O: CrmObject> Feed<O> {
     /// Follows a page's answer to the next bound; returns its records with their
     /// modification times and whether more is to be read.
-    fn follow(&mut self, results: Vec<Record>) -> (Vec<(Record, i64)>, bool) {
+    fn follow(&mut self, results: Vec<(Record, i64)>) -> (Vec<(Record, i64)>, bool) {
         let bound = self.fetching;
         let full = results.len() >= self.options.page_size as usize;
-        let results: Vec<(Record, i64)> = results
-            .into_iter()
-            .map(|r| {
-                let at = modified_ms(&r, &self.property);
-                (r, at)
-            })
-            .collect();
         // More to read: a full page, a tie scan under way, or one just ended (records
         // after its time are still to come).
         let mut more = full;
@@ -402,6 +445,16 @@ impl<O: CrmObject> Feed<O> {
         (results, more || self.tie.is_some())
     }
 
+    /// Delivers the records not delivered before at the same time (a page overlaps the one
+    /// before it, and the overlap is read again).
+    fn deliver_new(&mut self, results: Vec<(Record, i64)>, out: &mut VecDeque<Result<Change>>) {
+        for (record, at) in results {
+            if self.delivered.get(&record.id) != Some(&at) {
+                out.push_back(Ok(self.deliver(record, at)));
+            }
+        }
+    }
+
     fn deliver(&mut self, record: Record, at: i64) -> Change {
         self.position = self.position.max(at);
         self.delivered.insert(record.id.clone(), at);
@@ -412,6 +465,7 @@ impl<O: CrmObject> Feed<O> {
             self.delivered.retain(|_, at| *at >= keep_from);
             self.prune_at = (self.delivered.len() * 2).max(MIN_PRUNE_AT);
         }
+        // `at` came from a valid time (`modified_ms`).
         let modified_at = Utc
             .timestamp_millis_opt(at)
             .single()
@@ -446,7 +500,12 @@ impl<O: CrmObject> Pager for Feed<O> {
             Some((at, after_id)) => Bound::Tie { at, after_id },
             None => Bound::From(self.lower),
         };
-        let request = feed_request(&self.options, &self.property, self.fetching);
+        let request = feed_request(
+            &self.options,
+            &self.property,
+            &self.properties,
+            self.fetching,
+        );
         let objects = self.objects.clone();
         Next::Fetch(Box::pin(async move {
             if let Some(every) = wait {
@@ -465,16 +524,17 @@ impl<O: CrmObject> Pager for Feed<O> {
                 return;
             }
         };
-        let (results, more) = self.follow(page.results);
-        self.caught_up = !more;
-        for (record, at) in results {
-            // A record met again at the same time was delivered already (the page overlaps
-            // the previous one, or the overlap is read again).
-            if self.delivered.get(&record.id) == Some(&at) {
-                continue;
-            }
-            out.push_back(Ok(self.deliver(record, at)));
+        let (results, unreadable) = timed(page.results, &self.property);
+        if let Some(error) = unreadable {
+            // The records before it are in order; past it, neither order nor checkpoint holds.
+            self.deliver_new(results, out);
+            self.failed = true;
+            out.push_back(Err(error));
+            return;
         }
+        let (results, more) = self.follow(results);
+        self.caught_up = !more;
+        self.deliver_new(results, out);
     }
 }
 
@@ -491,9 +551,11 @@ mod tests {
         let options = ChangeFeedOptions::new()
             .filter(Filter::eq("hs_lead_label", "HOT"))
             .properties(["hs_lead_name"]);
+        let properties = feed_properties::<crate::Lead>(&options, "hs_lastmodifieddate");
         let body = json(&feed_request(
             &options,
             "hs_lastmodifieddate",
+            &properties,
             Bound::From(1_700),
         ));
         assert_eq!(
@@ -520,6 +582,7 @@ mod tests {
         let body = json(&feed_request(
             &options,
             "hs_lastmodifieddate",
+            &[],
             Bound::Tie {
                 at: 5,
                 after_id: 77,
@@ -533,6 +596,86 @@ mod tests {
             ])
         );
         assert_eq!(body["sorts"][0]["propertyName"], "hs_object_id");
+    }
+
+    /// A type whose reads name their own default properties.
+    struct Deal;
+
+    impl CrmObject for Deal {
+        const OBJECT_TYPE: &'static str = "deals";
+        const OBJECT_TYPE_ID: &'static str = "0-3";
+        const DEFAULT_PROPERTIES: &'static [&'static str] = &["dealname", "amount"];
+    }
+
+    #[test]
+    fn the_modified_property_is_always_asked_for() {
+        let none = ChangeFeedOptions::new();
+        assert_eq!(
+            feed_properties::<crate::Lead>(&none, "synced_ms"),
+            ["synced_ms"]
+        );
+        assert_eq!(
+            feed_properties::<Deal>(&none, "hs_lastmodifieddate"),
+            ["dealname", "amount", "hs_lastmodifieddate"]
+        );
+        assert_eq!(
+            feed_properties::<Deal>(&none, "synced_ms"),
+            ["dealname", "amount", "synced_ms"]
+        );
+        let named = ChangeFeedOptions::new().properties(["synced_ms", "hs_lead_name"]);
+        assert_eq!(
+            feed_properties::<crate::Lead>(&named, "synced_ms"),
+            ["synced_ms", "hs_lead_name"]
+        );
+        // HubSpot returns a type's own last-modified property whatever is asked: its default
+        // properties are kept.
+        assert!(feed_properties::<crate::Lead>(&none, "hs_lastmodifieddate").is_empty());
+        assert!(feed_properties::<crate::Contact>(&none, "lastmodifieddate").is_empty());
+    }
+
+    fn lead(id: &str, property: &str, value: Option<&str>) -> Record {
+        let value = value.map_or(serde_json::Value::Null, Into::into);
+        let object: hubspot_crm_api::shared::SimplePublicObject =
+            serde_json::from_value(serde_json::json!({
+                "id": id,
+                "properties": {property: value},
+                "createdAt": "2026-11-20T08:00:00.000Z",
+                "updatedAt": "2026-11-26T10:00:00.000Z",
+                "archived": false
+            }))
+            .unwrap();
+        Record::from(object)
+    }
+
+    #[test]
+    fn modification_times_read_as_hubspot_writes_them_and_never_fall_back_to_updated_at() {
+        let ms = |value: &str| modified_ms(&lead("7", "synced_ms", Some(value)), "synced_ms");
+        assert_eq!(ms("1796026500250").unwrap(), 1_796_026_500_250);
+        assert_eq!(ms("2026-11-30T08:15:00.250Z").unwrap(), 1_796_026_500_250);
+        assert_eq!(
+            ms("2026-11-30T09:15:00.250+01:00").unwrap(),
+            1_796_026_500_250
+        );
+        assert_eq!(ms("2026-11-30").unwrap(), 1_795_996_800_000);
+        for bad in ["", "soon", "1.5e12", "9223372036854775807"] {
+            match ms(bad) {
+                Err(Error::ModifiedTimeUnreadable {
+                    record_id,
+                    property,
+                    value,
+                }) => {
+                    assert_eq!((record_id.as_str(), property.as_str()), ("7", "synced_ms"));
+                    assert_eq!(value.as_deref(), Some(bad).filter(|b| !b.is_empty()));
+                }
+                other => panic!("`{bad}`: {other:?}"),
+            }
+        }
+        let missing = modified_ms(&lead("8", "hs_lead_name", Some("x")), "synced_ms");
+        assert!(
+            matches!(&missing, Err(Error::ModifiedTimeUnreadable { record_id, value: None, .. }) if record_id == "8"),
+            "{missing:?}"
+        );
+        assert!(modified_ms(&lead("9", "synced_ms", None), "synced_ms").is_err());
     }
 
     #[test]

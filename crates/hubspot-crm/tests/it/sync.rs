@@ -644,6 +644,117 @@ async fn an_error_mid_feed_ends_the_stream_after_what_came_before() {
     failing.assert_calls_async(1).await;
 }
 
+/// A record whose writer stamps `synced_ms` (epoch milliseconds); its `updatedAt`, days
+/// before, is not the order the feed follows.
+fn stamped(id: u64, ms: i64) -> Value {
+    record_json(
+        &id.to_string(),
+        json!({"synced_ms": ms.to_string(), "hs_object_id": id.to_string()}),
+    )
+}
+
+fn synced_from_body(gte: i64, limit: u32) -> Value {
+    json!({
+        "filterGroups": [{"filters": [
+            {"propertyName": "synced_ms", "operator": "GTE", "value": gte.to_string()}
+        ]}],
+        "sorts": [{"propertyName": "synced_ms", "direction": "ASCENDING"}],
+        "limit": limit,
+        "properties": ["synced_ms"]
+    })
+}
+
+#[tokio::test]
+async fn a_custom_modified_property_is_asked_for_even_when_no_properties_are_named() {
+    let server = MockServer::start_async().await;
+    let start = T0 - 60_000;
+    let pages = [
+        search(
+            &server,
+            synced_from_body(start, 2),
+            page(vec![stamped(71, T0 + 1), stamped(72, T0 + 2)]),
+        )
+        .await,
+        search(
+            &server,
+            synced_from_body(T0 + 2, 2),
+            page(vec![stamped(72, T0 + 2), stamped(73, T0 + 9)]),
+        )
+        .await,
+        search(
+            &server,
+            synced_from_body(T0 + 9, 2),
+            page(vec![stamped(73, T0 + 9)]),
+        )
+        .await,
+    ];
+
+    let items = collect(
+        client(&server).leads().changes(
+            Checkpoint::at(at(T0)),
+            ChangeFeedOptions::new()
+                .modified_property("synced_ms")
+                .page_size(2),
+        ),
+    )
+    .await;
+
+    assert_eq!(
+        delivered(&items),
+        [
+            ("71".to_owned(), at(T0 + 1)),
+            ("72".to_owned(), at(T0 + 2)),
+            ("73".to_owned(), at(T0 + 9)),
+        ]
+    );
+    for page in &pages {
+        page.assert_calls_async(1).await;
+    }
+}
+
+#[tokio::test]
+async fn a_record_without_a_readable_modified_time_ends_the_feed_with_an_error_naming_it() {
+    for value in [
+        json!(null),
+        json!(""),
+        json!("yesterday"),
+        json!("99999999999999999999"),
+    ] {
+        let server = MockServer::start_async().await;
+        let mut unreadable = changed(62, T0 + 2);
+        unreadable["properties"]["hs_lastmodifieddate"] = value.clone();
+        let only = search(
+            &server,
+            from_body(T0 - 60_000, 3),
+            page(vec![changed(61, T0 + 1), unreadable, changed(63, T0 + 3)]),
+        )
+        .await;
+
+        let items = collect(
+            client(&server)
+                .leads()
+                .changes(Checkpoint::at(at(T0)), feed_options(3)),
+        )
+        .await;
+
+        assert_eq!(items.len(), 2, "{value}: {items:?}");
+        assert_eq!(delivered(&items[..1]), [("61".to_owned(), at(T0 + 1))]);
+        match &items[1] {
+            Err(Error::ModifiedTimeUnreadable {
+                record_id,
+                property,
+                value: held,
+            }) => {
+                assert_eq!(record_id, "62");
+                assert_eq!(property, "hs_lastmodifieddate");
+                assert_eq!(held.as_deref(), value.as_str().filter(|v| !v.is_empty()));
+            }
+            other => panic!("{value}: expected the unreadable time, got {other:?}"),
+        }
+        only.assert_calls_async(1).await;
+    }
+}
+
 #[tokio::test]
 async fn bad_feed_options_fail_before_anything_is_sent() {
     let server = MockServer::start_async().await;
