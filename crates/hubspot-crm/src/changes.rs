@@ -408,14 +408,16 @@ fn timed(results: Vec<Record>, property: &str) -> (Vec<(Record, i64)>, Option<Er
 }
 
 impl<O: CrmObject> Feed<O> {
-    /// Follows a page's answer to the next bound; returns its records with their
-    /// modification times and whether more is to be read.
-    fn follow(&mut self, results: Vec<(Record, i64)>) -> (Vec<(Record, i64)>, bool) {
+    /// Follows a page's answer (its records with their modification times, and whether it
+    /// names a next page) to the next bound; returns whether more is to be read.
+    fn follow(&mut self, results: &[(Record, i64)], next_named: bool) -> bool {
         let bound = self.fetching;
-        let full = results.len() >= self.options.page_size as usize;
-        // More to read: a full page, a tie scan under way, or one just ended (records
-        // after its time are still to come).
-        let mut more = full;
+        // More matches this search: the page is full, or HubSpot names a next page (whatever
+        // the page's length). The next search starts from the page's end either way.
+        let unfinished = next_named || results.len() >= self.options.page_size as usize;
+        // More to read: this search unfinished, a tie scan under way, or one just ended
+        // (records after its time are still to come).
+        let mut more = unfinished;
         match bound {
             Bound::Tie { at, .. } => {
                 more = true;
@@ -424,7 +426,7 @@ impl<O: CrmObject> Feed<O> {
                     .filter_map(|(r, _)| r.id.parse::<u64>().ok())
                     .max();
                 match last_id {
-                    Some(id) if full => self.tie = Some((at, id)),
+                    Some(id) if unfinished => self.tie = Some((at, id)),
                     _ => {
                         // Every record at `at` is read: go on after it.
                         self.tie = None;
@@ -434,15 +436,15 @@ impl<O: CrmObject> Feed<O> {
             }
             Bound::From(from) => {
                 let newest = results.iter().map(|(_, at)| *at).max().unwrap_or(from);
-                if full && newest <= from {
-                    // A whole page at one time: page through that time by id.
+                if unfinished && newest <= from {
+                    // A page that cannot move on by time: page through that time by id.
                     self.tie = Some((from, 0));
-                } else if full {
+                } else if unfinished {
                     self.lower = newest;
                 }
             }
         }
-        (results, more || self.tie.is_some())
+        more || self.tie.is_some()
     }
 
     /// Delivers the records not delivered before at the same time (a page overlaps the one
@@ -532,7 +534,7 @@ impl<O: CrmObject> Pager for Feed<O> {
             out.push_back(Err(error));
             return;
         }
-        let (results, more) = self.follow(results);
+        let more = self.follow(&results, page.next_after.is_some());
         self.caught_up = !more;
         self.deliver_new(results, out);
     }

@@ -644,6 +644,47 @@ async fn an_error_mid_feed_ends_the_stream_after_what_came_before() {
     failing.assert_calls_async(1).await;
 }
 
+#[tokio::test]
+async fn a_short_page_that_names_a_next_page_is_followed() {
+    let server = MockServer::start_async().await;
+    let start = T0 - 60_000;
+    // Fewer results than the limit, and still a next page.
+    let mut short = page(vec![changed(81, T0 + 1), changed(82, T0 + 2)]);
+    short["total"] = json!(3);
+    short["paging"] = json!({"next": {
+        "after": "2",
+        "link": "https://api.hubapi.com/crm/v3/objects/leads/search?after=2"
+    }});
+    let pages = [
+        search(&server, from_body(start, 3), short).await,
+        search(
+            &server,
+            from_body(T0 + 2, 3),
+            page(vec![changed(82, T0 + 2), changed(83, T0 + 5)]),
+        )
+        .await,
+    ];
+
+    let items = collect(
+        client(&server)
+            .leads()
+            .changes(Checkpoint::at(at(T0)), feed_options(3)),
+    )
+    .await;
+
+    assert_eq!(
+        delivered(&items),
+        [
+            ("81".to_owned(), at(T0 + 1)),
+            ("82".to_owned(), at(T0 + 2)),
+            ("83".to_owned(), at(T0 + 5)),
+        ]
+    );
+    for page in &pages {
+        page.assert_calls_async(1).await;
+    }
+}
+
 /// A record whose writer stamps `synced_ms` (epoch milliseconds); its `updatedAt`, days
 /// before, is not the order the feed follows.
 fn stamped(id: u64, ms: i64) -> Value {
