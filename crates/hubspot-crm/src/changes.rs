@@ -212,8 +212,12 @@ impl<O: CrmObject> Objects<O> {
     /// new modification time; none is lost, and one may come twice. The feed ends when it has
     /// read everything (unless [`ChangeFeedOptions::poll_every`] keeps it going), or with an
     /// error, after which a feed started from the last stored checkpoint goes on without a
-    /// gap. The next page is fetched while the reader works through one
-    /// ([`ChangeFeedOptions::prefetch`]); dropping the feed stops it.
+    /// gap. Each search starts further on than the one before (a poll aside): an answer that
+    /// would lead back to where its search started, as from a server ignoring the feed's
+    /// filter, ends the feed with [`Error::FeedStalled`] instead of repeating it forever. A
+    /// record without a readable modification time ends it with
+    /// [`Error::ModifiedTimeUnreadable`]. The next page is fetched while the reader works
+    /// through one ([`ChangeFeedOptions::prefetch`]); dropping the feed stops it.
     ///
     /// ```no_run
     /// # async fn run(client: hubspot_crm::Client, stored: Option<hubspot_crm::Checkpoint>) -> hubspot_crm::Result<()> {
@@ -316,6 +320,17 @@ fn feed_properties<O: CrmObject>(options: &ChangeFeedOptions, property: &str) ->
         properties.push(property.to_owned());
     }
     properties
+}
+
+impl Bound {
+    /// Where the search starts in the feed's order (time, then in a tie scan id): every
+    /// search after it, up to a poll, starts further on.
+    fn position(self) -> (i64, bool, u64) {
+        match self {
+            Bound::From(from) => (from, false, 0),
+            Bound::Tie { at, after_id } => (at, true, after_id),
+        }
+    }
 }
 
 fn feed_request(
@@ -447,6 +462,26 @@ impl<O: CrmObject> Feed<O> {
         more || self.tie.is_some()
     }
 
+    /// The search to send next.
+    fn upcoming(&self) -> Bound {
+        match self.tie {
+            Some((at, after_id)) => Bound::Tie { at, after_id },
+            None => Bound::From(self.lower),
+        }
+    }
+
+    fn stalled(&self) -> Error {
+        let (at, after_id) = match self.upcoming() {
+            Bound::From(from) => (from, None),
+            Bound::Tie { at, after_id } => (at, Some(after_id)),
+        };
+        Error::FeedStalled {
+            property: self.property.clone(),
+            modified_at: DateTime::from_timestamp_millis(at).unwrap_or(DateTime::UNIX_EPOCH),
+            after_id,
+        }
+    }
+
     /// Delivers the records not delivered before at the same time (a page overlaps the one
     /// before it, and the overlap is read again).
     fn deliver_new(&mut self, results: Vec<(Record, i64)>, out: &mut VecDeque<Result<Change>>) {
@@ -498,10 +533,7 @@ impl<O: CrmObject> Pager for Feed<O> {
             self.caught_up = false;
             self.lower = self.position.saturating_sub(self.overlap).max(0);
         }
-        self.fetching = match self.tie {
-            Some((at, after_id)) => Bound::Tie { at, after_id },
-            None => Bound::From(self.lower),
-        };
+        self.fetching = self.upcoming();
         let request = feed_request(
             &self.options,
             &self.property,
@@ -537,6 +569,12 @@ impl<O: CrmObject> Pager for Feed<O> {
         let more = self.follow(&results, page.next_after.is_some());
         self.caught_up = !more;
         self.deliver_new(results, out);
+        if more && self.upcoming().position() <= self.fetching.position() {
+            // The answer leads back to where this search started (a server ignoring the
+            // filter): asking again would bring the same, forever.
+            self.failed = true;
+            out.push_back(Err(self.stalled()));
+        }
     }
 }
 

@@ -58,6 +58,23 @@ pub enum Error {
         /// What the record holds instead (`None` when the property is absent or null).
         value: Option<String>,
     },
+    /// A change feed's search brought it no further: its answer would have it ask for the
+    /// same records again (as when HubSpot, or something in front of it, ignores the feed's
+    /// filter), so it ended instead of asking forever. The changes before were yielded, and a
+    /// feed started again from the last stored checkpoint goes on without a gap.
+    #[error(
+        "the change feed made no progress past `{property}` {modified_at}{}: the search's answer would have it ask for the same again, as if the server ignored the feed's filter",
+        .after_id.map(|id| format!(" with ids above {id}")).unwrap_or_default()
+    )]
+    FeedStalled {
+        /// The last-modified property the feed orders by.
+        property: String,
+        /// The modification time the feed could not get past.
+        modified_at: chrono::DateTime<chrono::Utc>,
+        /// In a scan of many records modified at one time, the record id it could not get
+        /// past.
+        after_id: Option<u64>,
+    },
     /// HubSpot answered with a success status but a body that does not parse.
     #[error("HTTP {status}: the response body does not parse: {message}")]
     Decode {

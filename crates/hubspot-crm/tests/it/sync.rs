@@ -685,6 +685,79 @@ async fn a_short_page_that_names_a_next_page_is_followed() {
     }
 }
 
+#[tokio::test]
+async fn a_server_ignoring_the_feed_filter_ends_the_feed_with_an_error_instead_of_a_loop() {
+    // The same answer to every search: a full page, or a short one naming a next page.
+    let full = page(vec![
+        changed(51, T0 + 1),
+        changed(52, T0 + 2),
+        changed(53, T0 + 3),
+    ]);
+    let mut short = page(vec![changed(51, T0 + 1), changed(52, T0 + 2)]);
+    short["paging"] = json!({"next": {"after": "2"}});
+    for (answer, ids, stuck_at) in [(full, 51..54, (T0 + 3, 53)), (short, 51..53, (T0 + 2, 52))] {
+        let server = MockServer::start_async().await;
+        let asked = Arc::new(Mutex::new(Vec::<Value>::new()));
+        let log = asked.clone();
+        let _mock = server
+            .mock_async(|when, then| {
+                SearchWhen::new(when);
+                then.respond_with(move |req: &HttpMockRequest| {
+                    let mut log = log.lock().unwrap();
+                    log.push(request_json(req));
+                    // Ends a feed that would otherwise search forever.
+                    if log.len() > 20 {
+                        return json_response(
+                            500,
+                            &json!({"status": "error", "message": "enough"}),
+                        );
+                    }
+                    json_response(200, &answer)
+                });
+            })
+            .await;
+
+        let items = collect(
+            client(&server)
+                .leads()
+                .changes(Checkpoint::at(at(T0)), feed_options(3)),
+        )
+        .await;
+
+        let (last, changes) = items.split_last().unwrap();
+        let expected: Vec<(String, DateTime<Utc>)> = ids
+            .map(|id| (id.to_string(), at(T0 + i64::from(id - 50))))
+            .collect();
+        assert_eq!(delivered(changes), expected);
+        match last {
+            Err(Error::FeedStalled {
+                property,
+                modified_at,
+                after_id,
+            }) => {
+                assert_eq!(property, "hs_lastmodifieddate");
+                assert_eq!(
+                    (*modified_at, *after_id),
+                    (at(stuck_at.0), Some(stuck_at.1))
+                );
+            }
+            other => panic!("expected the feed to stall, got {other:?}"),
+        }
+        // From the start, from the page's end, a tie scan of that time from id 0, then from
+        // its last id: the answer to that one would repeat it.
+        let (t, id) = stuck_at;
+        assert_eq!(
+            *asked.lock().unwrap(),
+            [
+                from_body(T0 - 60_000, 3),
+                from_body(t, 3),
+                tie_body(t, 0, 3),
+                tie_body(t, id, 3)
+            ]
+        );
+    }
+}
+
 /// A record whose writer stamps `synced_ms` (epoch milliseconds); its `updatedAt`, days
 /// before, is not the order the feed follows.
 fn stamped(id: u64, ms: i64) -> Value {
