@@ -186,7 +186,9 @@ impl ChangeFeedOptions {
     /// fetches on demand. Each search follows from the answer before it (the next page starts
     /// at its last modification time), so the next one goes out as soon as that answer is in,
     /// while the reader still works through it. Once caught up, the wait of
-    /// [`poll_every`](field@Self::poll_every) starts then too.
+    /// [`poll_every`](field@Self::poll_every) starts then too. The fetching runs in a task of
+    /// its own, as for [`StreamOptions::prefetch`](crate::StreamOptions::prefetch) (which says
+    /// what that means on a current-thread runtime).
     ///
     /// ```
     /// use hubspot_crm::ChangeFeedOptions;
