@@ -98,7 +98,7 @@ pub struct ChangeFeedOptions {
     /// Records per search page, at most [`limits::MAX_LIMIT`]. Default 200.
     pub page_size: u32,
     /// Properties to read (the object type's defaults when empty); the last-modified property
-    /// is always asked for. With none named, a custom
+    /// is always asked for. With none named and no defaults for the type, a custom
     /// [`modified_property`](field@Self::modified_property) is asked for alone, so records
     /// carry it and the properties HubSpot always returns (name others to read them too).
     pub properties: Vec<String>,

@@ -298,6 +298,10 @@ pub(crate) trait Pager: Send + 'static {
     fn take(&mut self, answer: Self::Answer, out: &mut VecDeque<Result<Self::Item>>);
 }
 
+/// The most pages a fetching task's channel holds (tokio caps a channel's capacity; an
+/// absurd `prefetch` must not reach it).
+const MAX_WAITING_PAGES: usize = 1024;
+
 /// A page's items in order; an error, if any, comes last and ends the read.
 type PageItems<T> = VecDeque<Result<T>>;
 
@@ -346,12 +350,12 @@ impl<P: Pager> Stream for Prefetch<P> {
                 (None, None) => return Poll::Ready(None),
             };
             // The reader waits: the next page may be fetched, even with `prefetch` 0.
-            fetcher.allow(this.taken + this.prefetch.max(1));
+            fetcher.allow(this.taken.saturating_add(this.prefetch.max(1)));
             match fetcher.pages.poll_recv(cx) {
                 Poll::Ready(Some(page)) => {
                     this.taken += 1;
                     this.reading = page;
-                    fetcher.allow(this.taken + this.prefetch);
+                    fetcher.allow(this.taken.saturating_add(this.prefetch));
                 }
                 Poll::Ready(None) => {
                     let end = std::task::ready!(fetcher.poll_end(cx));
@@ -385,8 +389,9 @@ impl<T: Send + 'static> Fetcher<T> {
     /// Spawns the task fetching `pager`'s pages. It runs while `running` holds, checked under
     /// its lock at each poll: once a dropped stream has cleared it, nothing more is sent.
     fn spawn<P: Pager<Item = T>>(pager: P, prefetch: usize) -> Self {
-        // The allowance keeps at most `max(prefetch, 1)` pages waiting.
-        let (sender, pages) = mpsc::channel(prefetch.max(1));
+        // The allowance keeps at most `max(prefetch, 1)` pages waiting; past the cap, the
+        // task waits for room instead.
+        let (sender, pages) = mpsc::channel(prefetch.clamp(1, MAX_WAITING_PAGES));
         let (allowed, allowance) = watch::channel(0);
         let running = Arc::new(Mutex::new(true));
         let mut fetching = Box::pin(fetch_pages(pager, sender, allowance));
@@ -944,6 +949,18 @@ mod tests {
         let rest: Vec<usize> = stream.map(|n| n.unwrap()).collect().await;
         assert_eq!(rest, (1..50).collect::<Vec<_>>());
         assert_eq!(asked.lock().unwrap().len(), 10);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_prefetch_fetches_everything_ahead_in_order() {
+        let asked = Asked::default();
+        let mut stream = numbers(1_500, 2, Duration::ZERO, None, None, usize::MAX, &asked);
+        assert_eq!(stream.next().await.unwrap().unwrap(), 0);
+        settle().await;
+        // Past the channel's room the task waits for the reader: every page is still read.
+        let read: Vec<usize> = stream.map(|n| n.unwrap()).collect().await;
+        assert_eq!(read, (1..3_000).collect::<Vec<_>>());
+        assert_eq!(asked.lock().unwrap().len(), 1_500);
     }
 
     #[tokio::test]
