@@ -299,3 +299,38 @@ async fn a_dropped_stream_sends_no_more_requests_to_the_sandbox() {
     assert_eq!(requests_to(&sandbox, "GET", LIST), 3);
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_reader_pausing_longer_than_the_request_timeout_sends_one_search_per_page() {
+    let sandbox = sandbox(SandboxConfig::new()).await;
+    let contact = sandbox.seed_contact(serde_json::json!({"email": "ada@example.com"}));
+    let mut seeded = Vec::new();
+    for _ in 0..3 {
+        seeded.extend(sandbox.seed_leads(&contact, 1));
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let client = hubspot_crm::Client::builder()
+        .access_token(common::TOKEN)
+        .base_url(sandbox.base_url())
+        .timeout(Duration::from_millis(300))
+        .retry(common::fast_retry())
+        .rate_limits(hubspot_crm::RateLimits::off())
+        .build()
+        .unwrap();
+    let mut feed = client.leads().changes(
+        Checkpoint::beginning(),
+        ChangeFeedOptions::new().page_size(2),
+    );
+
+    let mut ids = Vec::new();
+    while let Some(change) = feed.next().await {
+        ids.push(change.expect("a change, not a timeout").record.id.clone());
+        // A database flush longer than the timeout, away from the feed.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+    }
+
+    assert_eq!(ids, seeded);
+    // From the beginning, then from the first page's last time, then from the second's.
+    assert_eq!(requests_to(&sandbox, "POST", SEARCH), 3);
+    sandbox.shutdown().await;
+}

@@ -853,6 +853,44 @@ async fn the_overlap_catches_a_change_indexed_after_a_later_one() {
     sandbox.shutdown().await;
 }
 
+#[tokio::test]
+async fn a_feed_by_a_custom_modified_property_naming_no_properties_reads_every_record_in_its_order()
+{
+    const TYPE: &str = "2-9201";
+    let sandbox = sandbox(SandboxConfig::new()).await;
+    // Written in one order and stamped in the other: `updatedAt` and `synced_ms` disagree.
+    let mut seeded: Vec<(String, i64)> = (0..7)
+        .map(|i| {
+            let ms = 1_000_000 + (7 - i) * 1_000;
+            let properties = json!({"name": format!("m{i}"), "synced_ms": ms.to_string()});
+            (sandbox.seed_object(TYPE, properties), ms)
+        })
+        .collect();
+    seeded.sort_by_key(|(_, ms)| *ms);
+    let objects = client(&sandbox).objects_of(TYPE).unwrap();
+
+    let changes: Vec<Change> = objects
+        .changes(
+            Checkpoint::beginning(),
+            ChangeFeedOptions::new()
+                .modified_property("synced_ms")
+                .page_size(2),
+        )
+        .try_collect()
+        .await
+        .unwrap();
+
+    let read: Vec<(String, i64)> = changes
+        .iter()
+        .map(|c| (c.record.id.clone(), c.modified_at.timestamp_millis()))
+        .collect();
+    assert_eq!(read, seeded);
+    for change in &changes {
+        assert_eq!(change.checkpoint, Checkpoint::at(change.modified_at));
+    }
+    sandbox.shutdown().await;
+}
+
 // ---- webhooks ----
 
 type Received = Arc<Mutex<Vec<WebhookEvent>>>;

@@ -98,11 +98,15 @@ pub struct ChangeFeedOptions {
     /// Records per search page, at most [`limits::MAX_LIMIT`]. Default 200.
     pub page_size: u32,
     /// Properties to read (the object type's defaults when empty); the last-modified property
-    /// is always read.
+    /// is always asked for. With none named and no defaults for the type, a custom
+    /// [`modified_property`](field@Self::modified_property) is asked for alone, so records
+    /// carry it and the properties HubSpot always returns (name others to read them too).
     pub properties: Vec<String>,
     /// Filters every record must also match (AND-ed), at most four.
     pub filters: Vec<Filter>,
     /// The last-modified property to order by; default [`CrmObject::LAST_MODIFIED_PROPERTY`].
+    /// Every record must hold a time in it (ISO 8601, a date, or epoch milliseconds): one
+    /// without ends the feed with [`Error::ModifiedTimeUnreadable`].
     pub modified_property: Option<String>,
     /// Once caught up, wait this long and read on (a feed that never ends); `None` (the
     /// default) ends the feed when it is caught up.
@@ -182,7 +186,9 @@ impl ChangeFeedOptions {
     /// fetches on demand. Each search follows from the answer before it (the next page starts
     /// at its last modification time), so the next one goes out as soon as that answer is in,
     /// while the reader still works through it. Once caught up, the wait of
-    /// [`poll_every`](field@Self::poll_every) starts then too.
+    /// [`poll_every`](field@Self::poll_every) starts then too. The fetching runs in a task of
+    /// its own, as for [`StreamOptions::prefetch`](crate::StreamOptions::prefetch) (which says
+    /// what that means on a current-thread runtime).
     ///
     /// ```
     /// use hubspot_crm::ChangeFeedOptions;
@@ -208,8 +214,12 @@ impl<O: CrmObject> Objects<O> {
     /// new modification time; none is lost, and one may come twice. The feed ends when it has
     /// read everything (unless [`ChangeFeedOptions::poll_every`] keeps it going), or with an
     /// error, after which a feed started from the last stored checkpoint goes on without a
-    /// gap. The next page is fetched while the reader works through one
-    /// ([`ChangeFeedOptions::prefetch`]); dropping the feed stops it.
+    /// gap. Each search starts further on than the one before (a poll aside): an answer that
+    /// would lead back to where its search started, as from a server ignoring the feed's
+    /// filter, ends the feed with [`Error::FeedStalled`] instead of repeating it forever. A
+    /// record without a readable modification time ends it with
+    /// [`Error::ModifiedTimeUnreadable`]. The next page is fetched while the reader works
+    /// through one ([`ChangeFeedOptions::prefetch`]); dropping the feed stops it.
     ///
     /// ```no_run
     /// # async fn run(client: hubspot_crm::Client, stored: Option<hubspot_crm::Checkpoint>) -> hubspot_crm::Result<()> {
@@ -237,6 +247,7 @@ impl<O: CrmObject> Objects<O> {
         let prefetch = options.prefetch;
         let feed = Feed {
             objects: self.clone(),
+            properties: feed_properties::<O>(&options, &property),
             property,
             options,
             overlap,
@@ -276,7 +287,7 @@ fn check(options: &ChangeFeedOptions, property: &str) -> std::result::Result<(),
         property_name(&format!("properties[{i}]"), name)?;
     }
     // The filters themselves are checked as part of the first request.
-    feed_request(options, property, Bound::From(0)).validate()
+    feed_request(options, property, &[], Bound::From(0)).validate()
 }
 
 fn millis(d: Duration) -> i64 {
@@ -293,7 +304,43 @@ enum Bound {
     Tie { at: i64, after_id: u64 },
 }
 
-fn feed_request(options: &ChangeFeedOptions, property: &str, bound: Bound) -> SearchRequest {
+/// The properties a feed's searches ask for: the caller's, else the type's defaults, and
+/// the last-modified property. Nothing (HubSpot's defaults) only when none are named and it
+/// is the type's own last-modified property, which HubSpot returns whatever is asked.
+fn feed_properties<O: CrmObject>(options: &ChangeFeedOptions, property: &str) -> Vec<String> {
+    let mut properties = options.properties.clone();
+    if properties.is_empty() {
+        properties = O::DEFAULT_PROPERTIES
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect();
+    }
+    if properties.is_empty() && property == O::LAST_MODIFIED_PROPERTY {
+        return properties;
+    }
+    if !properties.iter().any(|p| p == property) {
+        properties.push(property.to_owned());
+    }
+    properties
+}
+
+impl Bound {
+    /// Where the search starts in the feed's order (time, then in a tie scan id): every
+    /// search after it, up to a poll, starts further on.
+    fn position(self) -> (i64, bool, u64) {
+        match self {
+            Bound::From(from) => (from, false, 0),
+            Bound::Tie { at, after_id } => (at, true, after_id),
+        }
+    }
+}
+
+fn feed_request(
+    options: &ChangeFeedOptions,
+    property: &str,
+    properties: &[String],
+    bound: Bound,
+) -> SearchRequest {
     let mut filters: Vec<Filter> = options.filters.clone();
     let sort = match bound {
         Bound::From(from) => {
@@ -306,16 +353,12 @@ fn feed_request(options: &ChangeFeedOptions, property: &str, bound: Bound) -> Se
             Sort::ascending(OBJECT_ID_PROPERTY)
         }
     };
-    let mut properties = options.properties.clone();
-    if !properties.is_empty() && !properties.iter().any(|p| p == property) {
-        properties.push(property.to_owned());
-    }
     let mut request = SearchRequest::new()
         .filter_group(FilterGroup::new(filters))
         .sort(sort)
         .limit(options.page_size);
     if !properties.is_empty() {
-        request = request.properties(properties);
+        request = request.properties(properties.iter().cloned());
     }
     request
 }
@@ -323,6 +366,8 @@ fn feed_request(options: &ChangeFeedOptions, property: &str, bound: Bound) -> Se
 struct Feed<O> {
     objects: Objects<O>,
     property: String,
+    /// What each search asks for ([`feed_properties`]).
+    properties: Vec<String>,
     options: ChangeFeedOptions,
     overlap: i64,
     /// The lower bound (ms) of the next search.
@@ -342,37 +387,54 @@ struct Feed<O> {
     failed: bool,
 }
 
-/// A record's modification time (ms): its last-modified property (ISO 8601 or epoch
-/// milliseconds, as HubSpot writes datetimes), else its `updatedAt`.
-fn modified_ms(record: &Record, property: &str) -> i64 {
-    record
-        .property(property)
-        .and_then(|text| {
-            text.parse::<i64>().ok().or_else(|| {
-                DateTime::parse_from_rfc3339(text)
-                    .ok()
-                    .map(|t| t.timestamp_millis())
-            })
-        })
-        .unwrap_or_else(|| record.updated_at.timestamp_millis())
+/// A record's modification time (ms): its last-modified property, as HubSpot writes
+/// datetimes (ISO 8601 or epoch milliseconds) or dates (midnight UTC).
+fn modified_ms(record: &Record, property: &str) -> Result<i64> {
+    let text = record.property(property).map(str::trim);
+    let parsed = text.and_then(|text| {
+        let at = match text.parse::<i64>() {
+            Ok(ms) => DateTime::from_timestamp_millis(ms),
+            Err(_) => DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .ok()
+                .or_else(|| {
+                    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+                    Some(date.and_time(chrono::NaiveTime::MIN).and_utc())
+                }),
+        };
+        at.map(|at| at.timestamp_millis())
+    });
+    parsed.ok_or_else(|| Error::ModifiedTimeUnreadable {
+        record_id: record.id.clone(),
+        property: property.to_owned(),
+        value: text.filter(|t| !t.is_empty()).map(str::to_owned),
+    })
+}
+
+/// The records of a page with their modification times, up to the first without one, and
+/// the error that one makes.
+fn timed(results: Vec<Record>, property: &str) -> (Vec<(Record, i64)>, Option<Error>) {
+    let mut timed = Vec::with_capacity(results.len());
+    for record in results {
+        match modified_ms(&record, property) {
+            Ok(at) => timed.push((record, at)),
+            Err(error) => return (timed, Some(error)),
+        }
+    }
+    (timed, None)
 }
 
 impl<O: CrmObject> Feed<O> {
-    /// Follows a page's answer to the next bound; returns its records with their
-    /// modification times and whether more is to be read.
-    fn follow(&mut self, results: Vec<Record>) -> (Vec<(Record, i64)>, bool) {
+    /// Follows a page's answer (its records with their modification times, and whether it
+    /// names a next page) to the next bound; returns whether more is to be read.
+    fn follow(&mut self, results: &[(Record, i64)], next_named: bool) -> bool {
         let bound = self.fetching;
-        let full = results.len() >= self.options.page_size as usize;
-        let results: Vec<(Record, i64)> = results
-            .into_iter()
-            .map(|r| {
-                let at = modified_ms(&r, &self.property);
-                (r, at)
-            })
-            .collect();
-        // More to read: a full page, a tie scan under way, or one just ended (records
-        // after its time are still to come).
-        let mut more = full;
+        // More matches this search: the page is full, or HubSpot names a next page (whatever
+        // the page's length). The next search starts from the page's end either way.
+        let unfinished = next_named || results.len() >= self.options.page_size as usize;
+        // More to read: this search unfinished, a tie scan under way, or one just ended
+        // (records after its time are still to come).
+        let mut more = unfinished;
         match bound {
             Bound::Tie { at, .. } => {
                 more = true;
@@ -381,7 +443,7 @@ impl<O: CrmObject> Feed<O> {
                     .filter_map(|(r, _)| r.id.parse::<u64>().ok())
                     .max();
                 match last_id {
-                    Some(id) if full => self.tie = Some((at, id)),
+                    Some(id) if unfinished => self.tie = Some((at, id)),
                     _ => {
                         // Every record at `at` is read: go on after it.
                         self.tie = None;
@@ -391,15 +453,45 @@ impl<O: CrmObject> Feed<O> {
             }
             Bound::From(from) => {
                 let newest = results.iter().map(|(_, at)| *at).max().unwrap_or(from);
-                if full && newest <= from {
-                    // A whole page at one time: page through that time by id.
+                if unfinished && newest <= from {
+                    // A page that cannot move on by time: page through that time by id.
                     self.tie = Some((from, 0));
-                } else if full {
+                } else if unfinished {
                     self.lower = newest;
                 }
             }
         }
-        (results, more || self.tie.is_some())
+        more || self.tie.is_some()
+    }
+
+    /// The search to send next.
+    fn upcoming(&self) -> Bound {
+        match self.tie {
+            Some((at, after_id)) => Bound::Tie { at, after_id },
+            None => Bound::From(self.lower),
+        }
+    }
+
+    fn stalled(&self) -> Error {
+        let (at, after_id) = match self.upcoming() {
+            Bound::From(from) => (from, None),
+            Bound::Tie { at, after_id } => (at, Some(after_id)),
+        };
+        Error::FeedStalled {
+            property: self.property.clone(),
+            modified_at: DateTime::from_timestamp_millis(at).unwrap_or(DateTime::UNIX_EPOCH),
+            after_id,
+        }
+    }
+
+    /// Delivers the records not delivered before at the same time (a page overlaps the one
+    /// before it, and the overlap is read again).
+    fn deliver_new(&mut self, results: Vec<(Record, i64)>, out: &mut VecDeque<Result<Change>>) {
+        for (record, at) in results {
+            if self.delivered.get(&record.id) != Some(&at) {
+                out.push_back(Ok(self.deliver(record, at)));
+            }
+        }
     }
 
     fn deliver(&mut self, record: Record, at: i64) -> Change {
@@ -412,6 +504,7 @@ impl<O: CrmObject> Feed<O> {
             self.delivered.retain(|_, at| *at >= keep_from);
             self.prune_at = (self.delivered.len() * 2).max(MIN_PRUNE_AT);
         }
+        // `at` came from a valid time (`modified_ms`).
         let modified_at = Utc
             .timestamp_millis_opt(at)
             .single()
@@ -442,11 +535,13 @@ impl<O: CrmObject> Pager for Feed<O> {
             self.caught_up = false;
             self.lower = self.position.saturating_sub(self.overlap).max(0);
         }
-        self.fetching = match self.tie {
-            Some((at, after_id)) => Bound::Tie { at, after_id },
-            None => Bound::From(self.lower),
-        };
-        let request = feed_request(&self.options, &self.property, self.fetching);
+        self.fetching = self.upcoming();
+        let request = feed_request(
+            &self.options,
+            &self.property,
+            &self.properties,
+            self.fetching,
+        );
         let objects = self.objects.clone();
         Next::Fetch(Box::pin(async move {
             if let Some(every) = wait {
@@ -465,15 +560,22 @@ impl<O: CrmObject> Pager for Feed<O> {
                 return;
             }
         };
-        let (results, more) = self.follow(page.results);
+        let (results, unreadable) = timed(page.results, &self.property);
+        if let Some(error) = unreadable {
+            // The records before it are in order; past it, neither order nor checkpoint holds.
+            self.deliver_new(results, out);
+            self.failed = true;
+            out.push_back(Err(error));
+            return;
+        }
+        let more = self.follow(&results, page.next_after.is_some());
         self.caught_up = !more;
-        for (record, at) in results {
-            // A record met again at the same time was delivered already (the page overlaps
-            // the previous one, or the overlap is read again).
-            if self.delivered.get(&record.id) == Some(&at) {
-                continue;
-            }
-            out.push_back(Ok(self.deliver(record, at)));
+        self.deliver_new(results, out);
+        if more && self.upcoming().position() <= self.fetching.position() {
+            // The answer leads back to where this search started (a server ignoring the
+            // filter): asking again would bring the same, forever.
+            self.failed = true;
+            out.push_back(Err(self.stalled()));
         }
     }
 }
@@ -491,9 +593,11 @@ mod tests {
         let options = ChangeFeedOptions::new()
             .filter(Filter::eq("hs_lead_label", "HOT"))
             .properties(["hs_lead_name"]);
+        let properties = feed_properties::<crate::Lead>(&options, "hs_lastmodifieddate");
         let body = json(&feed_request(
             &options,
             "hs_lastmodifieddate",
+            &properties,
             Bound::From(1_700),
         ));
         assert_eq!(
@@ -520,6 +624,7 @@ mod tests {
         let body = json(&feed_request(
             &options,
             "hs_lastmodifieddate",
+            &[],
             Bound::Tie {
                 at: 5,
                 after_id: 77,
@@ -533,6 +638,86 @@ mod tests {
             ])
         );
         assert_eq!(body["sorts"][0]["propertyName"], "hs_object_id");
+    }
+
+    /// A type whose reads name their own default properties.
+    struct Deal;
+
+    impl CrmObject for Deal {
+        const OBJECT_TYPE: &'static str = "deals";
+        const OBJECT_TYPE_ID: &'static str = "0-3";
+        const DEFAULT_PROPERTIES: &'static [&'static str] = &["dealname", "amount"];
+    }
+
+    #[test]
+    fn the_modified_property_is_always_asked_for() {
+        let none = ChangeFeedOptions::new();
+        assert_eq!(
+            feed_properties::<crate::Lead>(&none, "synced_ms"),
+            ["synced_ms"]
+        );
+        assert_eq!(
+            feed_properties::<Deal>(&none, "hs_lastmodifieddate"),
+            ["dealname", "amount", "hs_lastmodifieddate"]
+        );
+        assert_eq!(
+            feed_properties::<Deal>(&none, "synced_ms"),
+            ["dealname", "amount", "synced_ms"]
+        );
+        let named = ChangeFeedOptions::new().properties(["synced_ms", "hs_lead_name"]);
+        assert_eq!(
+            feed_properties::<crate::Lead>(&named, "synced_ms"),
+            ["synced_ms", "hs_lead_name"]
+        );
+        // HubSpot returns a type's own last-modified property whatever is asked: its default
+        // properties are kept.
+        assert!(feed_properties::<crate::Lead>(&none, "hs_lastmodifieddate").is_empty());
+        assert!(feed_properties::<crate::Contact>(&none, "lastmodifieddate").is_empty());
+    }
+
+    fn lead(id: &str, property: &str, value: Option<&str>) -> Record {
+        let value = value.map_or(serde_json::Value::Null, Into::into);
+        let object: hubspot_crm_api::shared::SimplePublicObject =
+            serde_json::from_value(serde_json::json!({
+                "id": id,
+                "properties": {property: value},
+                "createdAt": "2026-11-20T08:00:00.000Z",
+                "updatedAt": "2026-11-26T10:00:00.000Z",
+                "archived": false
+            }))
+            .unwrap();
+        Record::from(object)
+    }
+
+    #[test]
+    fn modification_times_read_as_hubspot_writes_them_and_never_fall_back_to_updated_at() {
+        let ms = |value: &str| modified_ms(&lead("7", "synced_ms", Some(value)), "synced_ms");
+        assert_eq!(ms("1796026500250").unwrap(), 1_796_026_500_250);
+        assert_eq!(ms("2026-11-30T08:15:00.250Z").unwrap(), 1_796_026_500_250);
+        assert_eq!(
+            ms("2026-11-30T09:15:00.250+01:00").unwrap(),
+            1_796_026_500_250
+        );
+        assert_eq!(ms("2026-11-30").unwrap(), 1_795_996_800_000);
+        for bad in ["", "soon", "1.5e12", "9223372036854775807"] {
+            match ms(bad) {
+                Err(Error::ModifiedTimeUnreadable {
+                    record_id,
+                    property,
+                    value,
+                }) => {
+                    assert_eq!((record_id.as_str(), property.as_str()), ("7", "synced_ms"));
+                    assert_eq!(value.as_deref(), Some(bad).filter(|b| !b.is_empty()));
+                }
+                other => panic!("`{bad}`: {other:?}"),
+            }
+        }
+        let missing = modified_ms(&lead("8", "hs_lead_name", Some("x")), "synced_ms");
+        assert!(
+            matches!(&missing, Err(Error::ModifiedTimeUnreadable { record_id, value: None, .. }) if record_id == "8"),
+            "{missing:?}"
+        );
+        assert!(modified_ms(&lead("9", "synced_ms", None), "synced_ms").is_err());
     }
 
     #[test]

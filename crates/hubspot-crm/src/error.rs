@@ -45,6 +45,36 @@ pub enum Error {
     /// the 10,000-result window found nothing new. The items before were yielded.
     #[error("paging stopped: {0}")]
     Paging(String),
+    /// A change feed's record has no readable value of the last-modified property the feed
+    /// orders by ([`ChangeFeedOptions::modified_property`](crate::ChangeFeedOptions::modified_property)):
+    /// without it neither its place in the order nor the checkpoint after it is known. The
+    /// changes before it were yielded; the feed ends here.
+    #[error("record {record_id}: its `{property}` is {}, not a time; the change feed orders by it", describe_value(.value))]
+    ModifiedTimeUnreadable {
+        /// The record's id.
+        record_id: String,
+        /// The last-modified property the feed reads.
+        property: String,
+        /// What the record holds instead (`None` when the property is absent or null).
+        value: Option<String>,
+    },
+    /// A change feed's search brought it no further: its answer would have it ask for the
+    /// same records again (as when HubSpot, or something in front of it, ignores the feed's
+    /// filter), so it ended instead of asking forever. The changes before were yielded, and a
+    /// feed started again from the last stored checkpoint goes on without a gap.
+    #[error(
+        "the change feed made no progress past `{property}` {modified_at}{}: the search's answer would have it ask for the same again, as if the server ignored the feed's filter",
+        .after_id.map(|id| format!(" with ids above {id}")).unwrap_or_default()
+    )]
+    FeedStalled {
+        /// The last-modified property the feed orders by.
+        property: String,
+        /// The modification time the feed could not get past.
+        modified_at: chrono::DateTime<chrono::Utc>,
+        /// In a scan of many records modified at one time, the record id it could not get
+        /// past.
+        after_id: Option<u64>,
+    },
     /// HubSpot answered with a success status but a body that does not parse.
     #[error("HTTP {status}: the response body does not parse: {message}")]
     Decode {
@@ -122,6 +152,14 @@ impl Error {
 
     pub(crate) fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Validation(ValidationError::new(field, reason))
+    }
+}
+
+/// How a property value reads in an error: quoted, or `missing`.
+fn describe_value(value: &Option<String>) -> String {
+    match value {
+        Some(text) => format!("`{text}`"),
+        None => "missing".to_owned(),
     }
 }
 

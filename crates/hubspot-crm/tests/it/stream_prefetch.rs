@@ -382,6 +382,49 @@ async fn a_stream_dropped_during_a_failing_fetch_does_not_retry_it() {
     }
 }
 
+/// Shorter than a reader's pause, long enough for a loopback answer.
+const SHORT_TIMEOUT: Duration = Duration::from_millis(300);
+
+/// A reader's pause between records (a database flush), longer than [`SHORT_TIMEOUT`].
+const LONG_PAUSE: Duration = Duration::from_millis(600);
+
+/// Reads a list of three pages of one lead, pausing [`LONG_PAUSE`] after each record, with a
+/// client that times requests out after [`SHORT_TIMEOUT`] and retries; checks that every
+/// record came and each page was asked for once.
+async fn read_with_long_pauses() {
+    let server = MockServer::start_async().await;
+    let pages = serve_list(&server, 3, 1, &Progress::default(), None).await;
+    let client = client_with(&server, |b| b.timeout(SHORT_TIMEOUT).retry(quick_retries()));
+    let mut stream = client.objects::<Lead>().list_stream(
+        ReadOptions::new().properties(["hs_lead_name"]),
+        StreamOptions::new().page_size(1),
+    );
+
+    let mut records = Vec::new();
+    while let Some(record) = stream.next().await {
+        records.push(record.expect("a record, not a timeout"));
+        // Not reading the stream meanwhile: the page fetched ahead goes on without it.
+        tokio::time::sleep(LONG_PAUSE).await;
+    }
+
+    assert_eq!(record_ids(&records), [FIRST_ID, FIRST_ID + 1, FIRST_ID + 2]);
+    for (i, page) in pages.iter().enumerate() {
+        assert_eq!(page.calls_async().await, 1, "page {i}");
+    }
+}
+
+#[tokio::test]
+async fn a_reader_pausing_longer_than_the_request_timeout_gets_every_record_with_one_request_per_page()
+ {
+    read_with_long_pauses().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_pausing_longer_than_the_request_timeout_on_many_threads_gets_every_record_with_one_request_per_page()
+ {
+    read_with_long_pauses().await;
+}
+
 #[tokio::test]
 async fn max_items_sends_only_the_list_requests_it_needs() {
     for prefetch in [1, 3] {

@@ -724,6 +724,231 @@ async fn an_error_mid_feed_ends_the_stream_after_what_came_before() {
 }
 
 #[tokio::test]
+async fn a_short_page_that_names_a_next_page_is_followed() {
+    let server = MockServer::start_async().await;
+    let start = T0 - 60_000;
+    // Fewer results than the limit, and still a next page.
+    let mut short = page(vec![changed(81, T0 + 1), changed(82, T0 + 2)]);
+    short["total"] = json!(3);
+    short["paging"] = json!({"next": {
+        "after": "2",
+        "link": "https://api.hubapi.com/crm/v3/objects/leads/search?after=2"
+    }});
+    let pages = [
+        search(&server, from_body(start, 3), short).await,
+        search(
+            &server,
+            from_body(T0 + 2, 3),
+            page(vec![changed(82, T0 + 2), changed(83, T0 + 5)]),
+        )
+        .await,
+    ];
+
+    let items = collect(
+        client(&server)
+            .leads()
+            .changes(Checkpoint::at(at(T0)), feed_options(3)),
+    )
+    .await;
+
+    assert_eq!(
+        delivered(&items),
+        [
+            ("81".to_owned(), at(T0 + 1)),
+            ("82".to_owned(), at(T0 + 2)),
+            ("83".to_owned(), at(T0 + 5)),
+        ]
+    );
+    for page in &pages {
+        page.assert_calls_async(1).await;
+    }
+}
+
+#[tokio::test]
+async fn a_server_ignoring_the_feed_filter_ends_the_feed_with_an_error_instead_of_a_loop() {
+    // The same answer to every search: a full page, or a short one naming a next page.
+    let full = page(vec![
+        changed(51, T0 + 1),
+        changed(52, T0 + 2),
+        changed(53, T0 + 3),
+    ]);
+    let mut short = page(vec![changed(51, T0 + 1), changed(52, T0 + 2)]);
+    short["paging"] = json!({"next": {"after": "2"}});
+    for (answer, ids, stuck_at) in [(full, 51..54, (T0 + 3, 53)), (short, 51..53, (T0 + 2, 52))] {
+        let server = MockServer::start_async().await;
+        let asked = Arc::new(Mutex::new(Vec::<Value>::new()));
+        let log = asked.clone();
+        let _mock = server
+            .mock_async(|when, then| {
+                SearchWhen::new(when);
+                then.respond_with(move |req: &HttpMockRequest| {
+                    let mut log = log.lock().unwrap();
+                    log.push(request_json(req));
+                    // Ends a feed that would otherwise search forever.
+                    if log.len() > 20 {
+                        return json_response(
+                            500,
+                            &json!({"status": "error", "message": "enough"}),
+                        );
+                    }
+                    json_response(200, &answer)
+                });
+            })
+            .await;
+
+        let items = collect(
+            client(&server)
+                .leads()
+                .changes(Checkpoint::at(at(T0)), feed_options(3)),
+        )
+        .await;
+
+        let (last, changes) = items.split_last().unwrap();
+        let expected: Vec<(String, DateTime<Utc>)> = ids
+            .map(|id| (id.to_string(), at(T0 + i64::from(id - 50))))
+            .collect();
+        assert_eq!(delivered(changes), expected);
+        match last {
+            Err(Error::FeedStalled {
+                property,
+                modified_at,
+                after_id,
+            }) => {
+                assert_eq!(property, "hs_lastmodifieddate");
+                assert_eq!(
+                    (*modified_at, *after_id),
+                    (at(stuck_at.0), Some(stuck_at.1))
+                );
+            }
+            other => panic!("expected the feed to stall, got {other:?}"),
+        }
+        // From the start, from the page's end, a tie scan of that time from id 0, then from
+        // its last id: the answer to that one would repeat it.
+        let (t, id) = stuck_at;
+        assert_eq!(
+            *asked.lock().unwrap(),
+            [
+                from_body(T0 - 60_000, 3),
+                from_body(t, 3),
+                tie_body(t, 0, 3),
+                tie_body(t, id, 3)
+            ]
+        );
+    }
+}
+
+/// A record whose writer stamps `synced_ms` (epoch milliseconds); its `updatedAt`, days
+/// before, is not the order the feed follows.
+fn stamped(id: u64, ms: i64) -> Value {
+    record_json(
+        &id.to_string(),
+        json!({"synced_ms": ms.to_string(), "hs_object_id": id.to_string()}),
+    )
+}
+
+fn synced_from_body(gte: i64, limit: u32) -> Value {
+    json!({
+        "filterGroups": [{"filters": [
+            {"propertyName": "synced_ms", "operator": "GTE", "value": gte.to_string()}
+        ]}],
+        "sorts": [{"propertyName": "synced_ms", "direction": "ASCENDING"}],
+        "limit": limit,
+        "properties": ["synced_ms"]
+    })
+}
+
+#[tokio::test]
+async fn a_custom_modified_property_is_asked_for_even_when_no_properties_are_named() {
+    let server = MockServer::start_async().await;
+    let start = T0 - 60_000;
+    let pages = [
+        search(
+            &server,
+            synced_from_body(start, 2),
+            page(vec![stamped(71, T0 + 1), stamped(72, T0 + 2)]),
+        )
+        .await,
+        search(
+            &server,
+            synced_from_body(T0 + 2, 2),
+            page(vec![stamped(72, T0 + 2), stamped(73, T0 + 9)]),
+        )
+        .await,
+        search(
+            &server,
+            synced_from_body(T0 + 9, 2),
+            page(vec![stamped(73, T0 + 9)]),
+        )
+        .await,
+    ];
+
+    let items = collect(
+        client(&server).leads().changes(
+            Checkpoint::at(at(T0)),
+            ChangeFeedOptions::new()
+                .modified_property("synced_ms")
+                .page_size(2),
+        ),
+    )
+    .await;
+
+    assert_eq!(
+        delivered(&items),
+        [
+            ("71".to_owned(), at(T0 + 1)),
+            ("72".to_owned(), at(T0 + 2)),
+            ("73".to_owned(), at(T0 + 9)),
+        ]
+    );
+    for page in &pages {
+        page.assert_calls_async(1).await;
+    }
+}
+
+#[tokio::test]
+async fn a_record_without_a_readable_modified_time_ends_the_feed_with_an_error_naming_it() {
+    for value in [
+        json!(null),
+        json!(""),
+        json!("yesterday"),
+        json!("99999999999999999999"),
+    ] {
+        let server = MockServer::start_async().await;
+        let mut unreadable = changed(62, T0 + 2);
+        unreadable["properties"]["hs_lastmodifieddate"] = value.clone();
+        let only = search(
+            &server,
+            from_body(T0 - 60_000, 3),
+            page(vec![changed(61, T0 + 1), unreadable, changed(63, T0 + 3)]),
+        )
+        .await;
+
+        let items = collect(
+            client(&server)
+                .leads()
+                .changes(Checkpoint::at(at(T0)), feed_options(3)),
+        )
+        .await;
+
+        assert_eq!(items.len(), 2, "{value}: {items:?}");
+        assert_eq!(delivered(&items[..1]), [("61".to_owned(), at(T0 + 1))]);
+        match &items[1] {
+            Err(Error::ModifiedTimeUnreadable {
+                record_id,
+                property,
+                value: held,
+            }) => {
+                assert_eq!(record_id, "62");
+                assert_eq!(property, "hs_lastmodifieddate");
+                assert_eq!(held.as_deref(), value.as_str().filter(|v| !v.is_empty()));
+            }
+            other => panic!("{value}: expected the unreadable time, got {other:?}"),
+        }
+        only.assert_calls_async(1).await;
+    }
+}
+
+#[tokio::test]
 async fn bad_feed_options_fail_before_anything_is_sent() {
     let server = MockServer::start_async().await;
     let nothing = catch_all(&server).await;
