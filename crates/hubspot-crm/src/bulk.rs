@@ -1041,15 +1041,123 @@ fn fail_all<I, T>(chunk: Chunk<I>, object_type: &str, error: Error) -> Outcomes<
     outcomes
 }
 
+/// What a batch answer said of one input.
 #[derive(Default)]
-struct Slot {
+struct Answered {
     result: Option<Record>,
     error: Option<Arc<BatchItemError>>,
 }
 
-impl Slot {
+impl Answered {
     fn is_open(&self) -> bool {
         self.result.is_none() && self.error.is_none()
+    }
+}
+
+/// Which input each key names; a key claimed by two inputs (impossible after validation)
+/// names none.
+struct KeyIndex(HashMap<TieKey, Option<usize>>);
+
+impl KeyIndex {
+    fn new(keys: Vec<Vec<TieKey>>) -> Self {
+        let mut index = HashMap::new();
+        for (position, input_keys) in keys.into_iter().enumerate() {
+            for key in input_keys {
+                index
+                    .entry(key)
+                    .and_modify(|p| *p = None)
+                    .or_insert(Some(position));
+            }
+        }
+        KeyIndex(index)
+    }
+
+    /// The inputs the `candidates` name.
+    fn positions(&self, candidates: &[TieKey]) -> HashSet<usize> {
+        candidates
+            .iter()
+            .filter_map(|key| self.0.get(key).copied().flatten())
+            .collect()
+    }
+}
+
+/// A batch answer sorted by the input each result and error names.
+struct Tally {
+    answered: Vec<Answered>,
+    /// Named several inputs, or an input already answered.
+    unmatched_results: Vec<Record>,
+    unmatched_errors: Vec<Arc<BatchItemError>>,
+    /// Named no input at all.
+    nameless_results: Vec<Record>,
+    nameless_errors: Vec<Arc<BatchItemError>>,
+}
+
+impl Tally {
+    fn new(inputs: usize) -> Self {
+        Tally {
+            answered: (0..inputs).map(|_| Answered::default()).collect(),
+            unmatched_results: Vec::new(),
+            unmatched_errors: Vec::new(),
+            nameless_results: Vec::new(),
+            nameless_errors: Vec::new(),
+        }
+    }
+
+    /// An error goes to every input it names that has none yet.
+    fn add_error(&mut self, error: BatchItemError, index: &KeyIndex, id_properties: &[String]) {
+        let error = Arc::new(error);
+        let positions = index.positions(&error_keys(&error, id_properties));
+        if positions.is_empty() {
+            self.nameless_errors.push(error);
+            return;
+        }
+        let mut attached = false;
+        for position in positions {
+            if let Some(answered) = self.answered.get_mut(position)
+                && answered.error.is_none()
+            {
+                answered.error = Some(error.clone());
+                attached = true;
+            }
+        }
+        if !attached {
+            self.unmatched_errors.push(error);
+        }
+    }
+
+    /// A result goes to the one input it names, if it has none yet.
+    fn add_result(&mut self, record: Record, index: &KeyIndex, id_properties: &[String]) {
+        let positions = index.positions(&result_keys(&record, id_properties));
+        let mut only = positions.iter().copied();
+        match (only.next(), only.next()) {
+            (Some(position), None) => match self.answered.get_mut(position) {
+                Some(answered) if answered.result.is_none() => answered.result = Some(record),
+                _ => self.unmatched_results.push(record),
+            },
+            (None, _) => self.nameless_results.push(record),
+            (Some(_), Some(_)) => self.unmatched_results.push(record),
+        }
+    }
+
+    /// One open input and one answer naming nothing, in an answer otherwise in order: the
+    /// answer can only be that input's (e.g. a record returned under the id it was merged
+    /// into). What stays nameless is unmatched.
+    fn settle_nameless(&mut self) {
+        let open: Vec<usize> = (0..self.answered.len())
+            .filter(|&p| self.answered[p].is_open())
+            .collect();
+        if let [position] = open[..]
+            && self.unmatched_results.is_empty()
+            && self.unmatched_errors.is_empty()
+        {
+            if self.nameless_results.len() == 1 && self.nameless_errors.is_empty() {
+                self.answered[position].result = self.nameless_results.pop();
+            } else if self.nameless_errors.len() == 1 && self.nameless_results.is_empty() {
+                self.answered[position].error = self.nameless_errors.pop();
+            }
+        }
+        self.unmatched_results.append(&mut self.nameless_results);
+        self.unmatched_errors.append(&mut self.nameless_errors);
     }
 }
 
@@ -1065,118 +1173,63 @@ fn settle<I>(
         Ok(response) => response,
         Err(error) => return fail_all(chunk, object_type, error),
     };
-    let first_item = chunk.indexes.first().copied();
-    // Key -> position; a key claimed by two inputs (impossible after validation) ties nothing.
-    let mut index: HashMap<TieKey, Option<usize>> = HashMap::new();
-    for (position, input_keys) in keys.into_iter().enumerate() {
-        for key in input_keys {
-            index
-                .entry(key)
-                .and_modify(|p| *p = None)
-                .or_insert(Some(position));
-        }
-    }
-    let positions_of = |candidates: Vec<TieKey>| -> HashSet<usize> {
-        candidates
-            .iter()
-            .filter_map(|key| index.get(key).copied().flatten())
-            .collect()
-    };
-    let mut slots: Vec<Slot> = chunk.inputs.iter().map(|_| Slot::default()).collect();
-    let mut unmatched_results = Vec::new();
-    let mut unmatched_errors = Vec::new();
-    // Results and errors that named no input at all (as opposed to naming several).
-    let mut nameless_results = Vec::new();
-    let mut nameless_errors = Vec::new();
-
+    let index = KeyIndex::new(keys);
+    let mut tally = Tally::new(chunk.len());
     for error in response.errors {
-        let error = Arc::new(error);
-        let positions = positions_of(error_keys(&error, id_properties));
-        if positions.is_empty() {
-            nameless_errors.push(error);
-            continue;
-        }
-        let mut attached = false;
-        for position in positions {
-            if let Some(slot) = slots.get_mut(position)
-                && slot.error.is_none()
-            {
-                slot.error = Some(error.clone());
-                attached = true;
-            }
-        }
-        if !attached {
-            unmatched_errors.push(error);
-        }
+        tally.add_error(error, &index, id_properties);
     }
     for record in response.results {
-        let positions = positions_of(result_keys(&record, id_properties));
-        let mut only = positions.iter().copied();
-        match (only.next(), only.next()) {
-            (Some(position), None) => match slots.get_mut(position) {
-                Some(slot) if slot.result.is_none() => slot.result = Some(record),
-                _ => unmatched_results.push(record),
-            },
-            (None, _) => nameless_results.push(record),
-            (Some(_), Some(_)) => unmatched_results.push(record),
-        }
+        tally.add_result(record, &index, id_properties);
     }
-    // One open input and one answer naming nothing, in an answer otherwise in order: the
-    // answer can only be that input's (e.g. a record returned under the id it was merged into).
-    let open: Vec<usize> = (0..slots.len()).filter(|&p| slots[p].is_open()).collect();
-    if let [position] = open[..]
-        && unmatched_results.is_empty()
-        && unmatched_errors.is_empty()
-    {
-        if nameless_results.len() == 1 && nameless_errors.is_empty() {
-            slots[position].result = nameless_results.pop();
-        } else if nameless_errors.len() == 1 && nameless_results.is_empty() {
-            slots[position].error = nameless_errors.pop();
-        }
-    }
-    unmatched_results.append(&mut nameless_results);
-    unmatched_errors.append(&mut nameless_errors);
+    tally.settle_nameless();
+    outcomes_of(chunk, tally, object_type)
+}
 
+/// Each input's outcome from what the answer said of it; logs what the answer left open.
+fn outcomes_of<I>(chunk: Chunk<I>, tally: Tally, object_type: &str) -> Outcomes<I> {
+    let first_item = chunk.indexes.first().copied();
+    let Tally {
+        answered,
+        mut unmatched_results,
+        unmatched_errors,
+        ..
+    } = tally;
     let mut not_confirmed = 0;
-    let outcomes = chunk
-        .indexes
-        .into_iter()
-        .zip(chunk.inputs)
-        .zip(slots)
-        .map(|((index, input), slot)| {
-            let failed = |cause| {
-                ItemOutcome::Failed(ItemError {
-                    index,
-                    input,
-                    cause,
-                })
-            };
-            let outcome = match slot {
-                Slot {
-                    error: Some(error),
-                    result,
-                } => {
-                    // HubSpot both confirmed and rejected it: report the rejection, keep the record.
-                    unmatched_results.extend(result);
-                    failed(FailureCause::Rejected(error))
+    let mut outcomes = Vec::with_capacity(answered.len());
+    for ((index, input), answered) in chunk.indexes.into_iter().zip(chunk.inputs).zip(answered) {
+        let cause = match answered {
+            Answered {
+                result: Some(record),
+                error: None,
+            } => {
+                outcomes.push((index, ItemOutcome::Succeeded(record)));
+                continue;
+            }
+            // HubSpot both confirmed and rejected it: report the rejection, keep the record.
+            Answered {
+                error: Some(error),
+                result,
+            } => {
+                unmatched_results.extend(result);
+                FailureCause::Rejected(error)
+            }
+            Answered {
+                result: None,
+                error: None,
+            } => {
+                not_confirmed += 1;
+                FailureCause::NotConfirmed {
+                    unattributed_errors: unmatched_errors.clone(),
                 }
-                Slot {
-                    result: Some(record),
-                    error: None,
-                } => ItemOutcome::Succeeded(record),
-                Slot {
-                    result: None,
-                    error: None,
-                } => {
-                    not_confirmed += 1;
-                    failed(FailureCause::NotConfirmed {
-                        unattributed_errors: unmatched_errors.clone(),
-                    })
-                }
-            };
-            (index, outcome)
-        })
-        .collect();
+            }
+        };
+        let error = ItemError {
+            index,
+            input,
+            cause,
+        };
+        outcomes.push((index, ItemOutcome::Failed(error)));
+    }
     if not_confirmed > 0 || !unmatched_results.is_empty() || !unmatched_errors.is_empty() {
         tracing::warn!(
             object_type,
