@@ -4,19 +4,22 @@
 //! # Public API
 //!
 //! `cargo xtask public-api` writes `crates/hubspot-crm/public-api.txt` and
-//! `crates/hubspot-sandbox/public-api.txt`: one sorted line per public item (modules, types
-//! with their public fields and variants, traits and their items, functions and methods with
-//! full signatures, constants, type aliases, re-exports, trait and auto-trait impls, and the
-//! `#[cfg(feature = ..)]` gating each), read from rustdoc's JSON output with all features on.
-//! That output is unstable: the task runs `cargo rustdoc` with this binary as rustdoc, which
-//! runs the real one with `RUSTC_BOOTSTRAP=1` (for rustdoc alone, so no dependency is rebuilt).
+//! `crates/hubspot-sandbox/public-api.txt`: the public API as the `public-api` crate lists it
+//! (a sorted line per item: modules, types with their public fields and variants, traits and
+//! their items, functions and methods with their signatures, constants, trait and auto-trait
+//! impls with their members; blanket impls left out), read from rustdoc's JSON output with
+//! all features on. That output is unstable: the task runs `cargo rustdoc` with this binary as
+//! rustdoc, which runs the real one with `RUSTC_BOOTSTRAP=1` (for rustdoc alone, so no
+//! dependency is rebuilt).
 //!
 //! `cargo xtask public-api --check` builds the listings again and fails when a committed one
-//! differs at all. Removed and changed lines are printed as BREAKING, and so are new ones that
-//! break callers (a variant of an exhaustive enum, a field of a struct built by a literal, a
-//! trait item without a default); other new lines as added. A BREAKING line needs a version
-//! bump and an entry in `CHANGELOG.md`; any difference needs `cargo xtask public-api` and the
-//! listing committed.
+//! differs at all. It diffs with `public_api::diff::PublicApiDiff` against the API of the
+//! revision that last committed the listing: removed and changed items are printed as
+//! BREAKING, and so are new ones that break callers (a variant of an exhaustive enum, a field
+//! of a struct built by a literal, a trait item without a default); other new items as added.
+//! Where that revision does not list to the committed file, it compares lines instead (a
+//! changed item shows as removed and added). A BREAKING line needs a version bump and an entry
+//! in `CHANGELOG.md`; any difference needs `cargo xtask public-api` and the listing committed.
 
 mod generate;
 mod manifest;
@@ -153,8 +156,8 @@ const USAGE: &str = "usage:
   cargo xtask codegen [--check]
       generate codegen/hubspot-crm-api and codegen/hubspot-crm-mock (--check: compare only)
   cargo xtask public-api [--check]
-      write crates/<crate>/public-api.txt from rustdoc's JSON (--check: compare only; fails
-      on any difference, printing removed, changed and breaking added lines as BREAKING)";
+      write crates/<crate>/public-api.txt with the public-api crate (--check: compare only;
+      fails on any difference, printing removed, changed and breaking added items as BREAKING)";
 
 impl Error {
     fn io(path: &Path, source: std::io::Error) -> Self {
