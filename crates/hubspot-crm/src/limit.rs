@@ -618,7 +618,7 @@ impl Limiter {
     /// HubSpot answered that the account's daily limit is reached: the day is spent for
     /// every process sharing the budget (HubSpot's OAuth answers carry no daily headers to
     /// say so).
-    pub(crate) async fn daily_limit_reached(&self, sent_ms: i64) {
+    pub(crate) async fn hubspot_daily_limit_reached(&self, sent_ms: i64) {
         if let Some(budget) = self.limits.daily
             && let Some(daily_used) = self.daily_report(&budget, sent_ms, budget.requests)
         {
@@ -1348,7 +1348,7 @@ mod tests {
     async fn hubspots_daily_429_spends_the_day() {
         let limiter = Limiter::in_process(daily(100));
         take(&limiter).await;
-        limiter.daily_limit_reached(unix_millis()).await;
+        limiter.hubspot_daily_limit_reached(unix_millis()).await;
         assert!(matches!(
             limiter.acquire(false, None).await,
             Err(Refusal::DailySpent { budget: 100, .. })
