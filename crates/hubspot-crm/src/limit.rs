@@ -248,9 +248,10 @@ pub(crate) struct Want {
     pub(crate) daily: bool,
 }
 
-/// The slot a request took, to settle when its answer arrives.
+/// The room one request took in the windows it counts against, to settle when its answer
+/// arrives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Slot {
+pub(crate) struct Reservation {
     /// Unique within the store that gave it.
     pub(crate) id: u64,
     pub(crate) want: Want,
@@ -261,7 +262,10 @@ pub(crate) struct Slot {
 pub(crate) enum Take {
     /// Recorded in every window wanted, at one moment; with a daily budget, the day's count
     /// with this request.
-    Taken { slot: Slot, daily_used: Option<u64> },
+    Taken {
+        reservation: Reservation,
+        daily_used: Option<u64>,
+    },
     /// No room now; there may be after this long. Nothing was recorded.
     Wait(Duration),
     /// The daily budget is used up until `resets_at_ms` (milliseconds since the epoch).
@@ -303,8 +307,8 @@ pub(crate) type StoreResult<T> = Result<T, StoreError>;
 pub(crate) trait LimitStore: Send + Sync + std::fmt::Debug {
     /// Room for one request, or how long until there may be.
     fn take(&self, want: Want) -> BoxFuture<'_, StoreResult<Take>>;
-    /// Moves `slot` to now, when the answer arrived.
-    fn settle(&self, slot: Slot) -> BoxFuture<'_, StoreResult<()>>;
+    /// Moves `reservation` to now, when the answer arrived.
+    fn settle(&self, reservation: Reservation) -> BoxFuture<'_, StoreResult<()>>;
     /// Aligns with HubSpot's count: its window replaces the configured one, requests it
     /// counted that nobody recorded are added, and its daily count is taken if higher.
     fn observe(&self, report: Report) -> BoxFuture<'_, StoreResult<()>>;
@@ -329,10 +333,10 @@ pub(crate) enum Refusal {
     Unavailable(String),
 }
 
-/// A slot, and which store holds it.
+/// A reservation, and which store holds it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Held {
-    slot: Slot,
+    reservation: Reservation,
     in_fallback: bool,
 }
 
@@ -434,8 +438,8 @@ impl Limiter {
 
     /// Waits for room for one request (a search when `search`) in every window it counts
     /// against and in the daily budget, and records it there at one moment: a request held
-    /// back by one window takes no slot in the others meanwhile. Returns how long it waited
-    /// and the slot, to settle when the answer arrives. Never waits past `deadline`, for
+    /// back by one window takes no room in the others meanwhile. Returns how long it waited
+    /// and the reservation, to settle when the answer arrives. Never waits past `deadline`, for
     /// room or for the store.
     pub(crate) async fn acquire(
         &self,
@@ -464,13 +468,19 @@ impl Limiter {
                 self.reachable(daily_used).await;
             }
             let wait = match taken {
-                Ok(Take::Taken { slot, .. }) => {
+                Ok(Take::Taken { reservation, .. }) => {
                     let waited = if slept {
                         started.elapsed()
                     } else {
                         Duration::ZERO
                     };
-                    return Ok((waited, Some(Held { slot, in_fallback })));
+                    return Ok((
+                        waited,
+                        Some(Held {
+                            reservation,
+                            in_fallback,
+                        }),
+                    ));
                 }
                 Ok(Take::Wait(wait)) => wait.min(self.longest_hold(want)),
                 Ok(Take::DailySpent {
@@ -556,11 +566,14 @@ impl Limiter {
     }
 
     /// HubSpot counts a request when it arrives, which can be well after the limiter let it
-    /// go (a new connection, a slow network): the slot moves to when the answer came, a time
+    /// go (a new connection, a slow network): the reservation moves to when the answer came, a time
     /// after the arrival, so the next window never overlaps HubSpot's.
     pub(crate) async fn settle(&self, held: Option<Held>) {
         let Some(held) = held else { return };
-        let settled = self.store_for(held.in_fallback).settle(held.slot).await;
+        let settled = self
+            .store_for(held.in_fallback)
+            .settle(held.reservation)
+            .await;
         self.follow_up(held.in_fallback, &settled).await;
     }
 
@@ -854,7 +867,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_slot_counts_from_when_the_answer_came() {
+    async fn a_reservation_counts_from_when_the_answer_came() {
         let limiter = Limiter::in_process(general(Window::new(1, Duration::from_secs(1))));
         let held = take(&limiter).await;
         // The answer takes 300 ms: the request may have arrived at any point until then.
@@ -997,7 +1010,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_request_held_by_one_limit_takes_no_slot_in_the_other() {
+    async fn a_request_held_by_one_limit_takes_no_room_in_the_other() {
         // A general window paused for 10 s; searches queue behind it.
         let limiter = Arc::new(Limiter::in_process(RateLimits {
             search: Some(Window::new(5, Duration::from_secs(1))),
@@ -1171,9 +1184,9 @@ mod tests {
                 }
             })
         }
-        fn settle(&self, slot: Slot) -> BoxFuture<'_, StoreResult<()>> {
+        fn settle(&self, reservation: Reservation) -> BoxFuture<'_, StoreResult<()>> {
             match self.check() {
-                Ok(()) => self.inner.settle(slot),
+                Ok(()) => self.inner.settle(reservation),
                 Err(e) => Box::pin(futures::future::ready(Err(e))),
             }
         }
