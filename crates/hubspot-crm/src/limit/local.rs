@@ -8,10 +8,8 @@ use std::time::Duration;
 use futures::future::{BoxFuture, ready};
 use tokio::time::Instant;
 
-use super::{
-    Bucket, DailyBudget, LimitStore, RateLimits, Report, Reservation, StoreResult, Take, Want,
-    Window, unix_millis,
-};
+use super::store::{Bucket, LimitStore, Report, Reservation, StoreResult, Take, Want};
+use super::{DailyBudget, RateLimits, Window, unix_millis};
 
 /// Keeps every count in this process; shared by a client and all its clones.
 #[derive(Debug)]

@@ -11,10 +11,10 @@ use futures::future::BoxFuture;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sha2::{Digest, Sha256};
 
-use super::{
-    Bucket, DAY_MS, LimitStore, OnUnreachable, RateLimits, Report, Reservation, StoreError,
-    StoreResult, Take, Want,
-};
+use super::daily::DAY_MS;
+use super::store::{Bucket, LimitStore, Report, Reservation, StoreError, StoreResult, Take, Want};
+use super::window::{MAX_OBSERVED, MAX_REPORTED_WINDOW};
+use super::{OnUnreachable, RateLimits};
 use crate::error::ValidationError;
 
 /// Rate-limit counts kept in Redis, shared by every process (on any machine) that uses the
@@ -457,7 +457,7 @@ impl RedisLimits {
             .arg(offset)
             .arg(DAY_MS)
             .arg(u8::from(self.limits.follow_headers))
-            .arg(super::MAX_REPORTED_WINDOW.as_micros() as u64);
+            .arg(MAX_REPORTED_WINDOW.as_micros() as u64);
         let (kind, value): (i64, i64) = self.run(&invocation).await?;
         take_answer(kind, value, Reservation { id, want }, budget)
     }
@@ -472,7 +472,7 @@ impl RedisLimits {
         invocation.arg(self.member(reservation.id));
         for (keys, window) in &windows {
             // Kept at least as long as any window HubSpot may report.
-            let keep = window.length.max(super::MAX_REPORTED_WINDOW);
+            let keep = window.length.max(MAX_REPORTED_WINDOW);
             invocation.key(&keys.log).arg(keep.as_millis() as u64);
         }
         self.run::<i64>(&invocation).await.map(drop)
@@ -519,11 +519,11 @@ impl RedisLimits {
         let (keys, window) = self.window(bucket);
         let Some(window) = window else { return Ok(()) };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let keep = window.length.max(super::MAX_REPORTED_WINDOW) + Duration::from_secs(1);
+        let keep = window.length.max(MAX_REPORTED_WINDOW) + Duration::from_secs(1);
         let mut invocation = scripts().add.prepare_invoke();
         invocation
             .key(&keys.log)
-            .arg(count.min(super::MAX_OBSERVED as usize))
+            .arg(count.min(MAX_OBSERVED as usize))
             .arg(format!("{}:fallback{id}:", self.tag))
             .arg(keep.as_millis() as u64);
         self.run::<i64>(&invocation).await.map(drop)
