@@ -313,7 +313,7 @@ async fn the_daily_limit_is_final_and_not_retried() {
         client.leads().get(&ids[0]).await.unwrap();
     }
     let error = client.leads().get(&ids[0]).await.unwrap_err();
-    let Error::DailyLimitReached(api) = &error else {
+    let Error::HubSpotDailyLimit(api) = &error else {
         panic!("expected the daily limit, got {error:?}");
     };
     assert_eq!(api.status, 429);

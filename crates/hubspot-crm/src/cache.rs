@@ -1,5 +1,5 @@
 //! Per-client caches of what an account defines (association labels, property definitions):
-//! one slot per key, filled once however many tasks ask at the same time.
+//! one cell per key, filled once however many tasks ask at the same time.
 //!
 //! A cache holds at most [`DEFAULT_CAPACITY`] keys (the least recently inserted goes first)
 //! and keeps a value for [`DEFAULT_TTL`], after which the next use fetches it again. A failed
@@ -27,36 +27,37 @@ struct Filled<V> {
     at: Instant,
 }
 
-/// One cached value, filled on first use.
-type Slot<V> = Arc<OnceCell<Filled<V>>>;
+/// One key's value: empty while its first fetch runs, then filled once and shared by every
+/// task that asked meanwhile.
+type ValueCell<V> = Arc<OnceCell<Filled<V>>>;
 
 struct Entry<V> {
-    slot: Slot<V>,
+    cell: ValueCell<V>,
     /// Insertion number: the smallest is evicted first.
     seq: u64,
 }
 
-struct Slots<K, V> {
+struct Cells<K, V> {
     by_key: HashMap<K, Entry<V>>,
     /// Keys by insertion number.
     order: BTreeMap<u64, K>,
     next_seq: u64,
 }
 
-impl<K: Eq + Hash + Clone, V> Slots<K, V> {
+impl<K: Eq + Hash + Clone, V> Cells<K, V> {
     fn remove(&mut self, key: &K) {
         if let Some(entry) = self.by_key.remove(key) {
             self.order.remove(&entry.seq);
         }
     }
 
-    /// Inserts `slot` for `key` as the most recent.
-    fn insert(&mut self, key: K, slot: Slot<V>) {
+    /// Inserts `cell` for `key` as the most recent.
+    fn insert(&mut self, key: K, cell: ValueCell<V>) {
         self.remove(&key);
         let seq = self.next_seq;
         self.next_seq += 1;
         self.order.insert(seq, key.clone());
-        self.by_key.insert(key, Entry { slot, seq });
+        self.by_key.insert(key, Entry { cell, seq });
     }
 
     /// Evicts the least recently inserted keys beyond `capacity`. Called when a value comes
@@ -71,10 +72,10 @@ impl<K: Eq + Hash + Clone, V> Slots<K, V> {
     }
 }
 
-/// Slots by key, bounded in number and in age. Accounts differ, so a cache belongs to one
+/// Value cells by key, bounded in number and in age. Accounts differ, so a cache belongs to one
 /// client (and its clones), never to the process.
 pub(crate) struct KeyedCache<K, V> {
-    slots: Mutex<Slots<K, V>>,
+    cells: Mutex<Cells<K, V>>,
     capacity: usize,
     ttl: Duration,
 }
@@ -82,7 +83,7 @@ pub(crate) struct KeyedCache<K, V> {
 impl<K, V> fmt::Debug for KeyedCache<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let len = self
-            .slots
+            .cells
             .lock()
             .map_or_else(|p| p.into_inner().by_key.len(), |s| s.by_key.len());
         f.debug_struct("KeyedCache")
@@ -103,7 +104,7 @@ impl<K, V> KeyedCache<K, V> {
     /// A cache of at most `capacity` keys, each value kept for `ttl`.
     pub(crate) fn new(capacity: usize, ttl: Duration) -> Self {
         KeyedCache {
-            slots: Mutex::new(Slots {
+            cells: Mutex::new(Cells {
                 by_key: HashMap::new(),
                 order: BTreeMap::new(),
                 next_seq: 0,
@@ -115,26 +116,26 @@ impl<K, V> KeyedCache<K, V> {
 }
 
 impl<K: Eq + Hash + Clone, V: Clone> KeyedCache<K, V> {
-    fn slots(&self) -> std::sync::MutexGuard<'_, Slots<K, V>> {
-        self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    fn cells(&self) -> std::sync::MutexGuard<'_, Cells<K, V>> {
+        self.cells.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The slot for `key`: the one in place while it is empty (being filled) or fresh, else a
+    /// The cell for `key`: the one in place while it is empty (being filled) or fresh, else a
     /// new empty one.
-    fn slot(&self, key: &K) -> Slot<V> {
-        let mut slots = self.slots();
-        if let Some(entry) = slots.by_key.get(key) {
+    fn cell(&self, key: &K) -> ValueCell<V> {
+        let mut cells = self.cells();
+        if let Some(entry) = cells.by_key.get(key) {
             let fresh = entry
-                .slot
+                .cell
                 .get()
                 .is_none_or(|filled| filled.at.elapsed() < self.ttl);
             if fresh {
-                return entry.slot.clone();
+                return entry.cell.clone();
             }
         }
-        let slot = Slot::default();
-        slots.insert(key.clone(), slot.clone());
-        slot
+        let cell = ValueCell::default();
+        cells.insert(key.clone(), cell.clone());
+        cell
     }
 
     /// The value for `key`: cached, or fetched by `fetch` (once, however many tasks ask at
@@ -144,8 +145,8 @@ impl<K: Eq + Hash + Clone, V: Clone> KeyedCache<K, V> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
-        let slot = self.slot(&key);
-        let filled = slot
+        let cell = self.cell(&key);
+        let filled = cell
             .get_or_try_init(|| async {
                 let value = fetch().await?;
                 Ok(Filled {
@@ -156,19 +157,19 @@ impl<K: Eq + Hash + Clone, V: Clone> KeyedCache<K, V> {
             .await;
         match filled {
             Ok(filled) => {
-                self.slots().trim(self.capacity);
+                self.cells().trim(self.capacity);
                 Ok(filled.value.clone())
             }
             Err(error) => {
-                // Leave no empty slot behind to take a place, unless another task is still
+                // Leave no empty cell behind to take a place, unless another task is still
                 // waiting to fill it.
-                let mut slots = self.slots();
-                let ours = slots
+                let mut cells = self.cells();
+                let ours = cells
                     .by_key
                     .get(&key)
-                    .is_some_and(|entry| Arc::ptr_eq(&entry.slot, &slot));
-                if ours && !slot.initialized() && Arc::strong_count(&slot) <= 2 {
-                    slots.remove(&key);
+                    .is_some_and(|entry| Arc::ptr_eq(&entry.cell, &cell));
+                if ours && !cell.initialized() && Arc::strong_count(&cell) <= 2 {
+                    cells.remove(&key);
                 }
                 Err(error)
             }
@@ -177,24 +178,24 @@ impl<K: Eq + Hash + Clone, V: Clone> KeyedCache<K, V> {
 
     /// Replaces the value for `key`.
     pub(crate) fn store(&self, key: K, value: V) {
-        let slot = Arc::new(OnceCell::from(Filled {
+        let cell = Arc::new(OnceCell::from(Filled {
             value,
             at: Instant::now(),
         }));
-        let mut slots = self.slots();
-        slots.insert(key, slot);
-        slots.trim(self.capacity);
+        let mut cells = self.cells();
+        cells.insert(key, cell);
+        cells.trim(self.capacity);
     }
 
     /// Drops the value for `key`, so the next use fetches it again.
     pub(crate) fn forget(&self, key: &K) {
-        self.slots().remove(key);
+        self.cells().remove(key);
     }
 
     /// How many keys are held.
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.slots().by_key.len()
+        self.cells().by_key.len()
     }
 }
 

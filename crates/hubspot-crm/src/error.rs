@@ -18,12 +18,14 @@ pub enum Error {
     /// HubSpot (or a proxy in front of it) answered with an error status.
     #[error(transparent)]
     Api(Box<ApiError>),
-    /// HubSpot's daily request limit for the account is used up; nothing succeeds until it
-    /// resets at midnight in the account's time zone, so the request was not retried.
+    /// HubSpot's own daily request limit for the account is used up: the request was sent
+    /// and HubSpot answered 429 with policy `DAILY`. Nothing succeeds until the limit resets
+    /// at midnight in the account's time zone, so the request was not retried. Not to be
+    /// confused with [`Error::DailyBudgetSpent`], the client's own budget, refused unsent.
     #[error(
         "HubSpot's daily request limit is reached; it resets at midnight in the account's time zone ({0})"
     )]
-    DailyLimitReached(Box<ApiError>),
+    HubSpotDailyLimit(Box<ApiError>),
     /// A create may or may not have reached HubSpot (a timeout or a 5xx after sending), so it
     /// was not resent: resending could create duplicates. Check before creating again.
     #[error("outcome unknown for {operation}: the request may have reached HubSpot and was not resent ({cause}); inputs: {}", inputs.join(", "))]
@@ -110,9 +112,11 @@ pub enum Error {
         /// The budget of the call ([`RetryPolicy::max_elapsed`](crate::RetryPolicy::max_elapsed)).
         max_elapsed: std::time::Duration,
     },
-    /// The daily budget set in [`RateLimits::daily`](crate::RateLimits::daily) is used up
-    /// (counted by this client, by every process sharing its store, and as HubSpot's headers
-    /// report): the request was not sent. It resets at `resets_at`.
+    /// The client's own daily budget, set in [`RateLimits::daily`](crate::RateLimits::daily),
+    /// is used up (counted by this client, by every process sharing its store, and as
+    /// HubSpot's headers report): the request was not sent, and HubSpot did not answer. It
+    /// resets at `resets_at`. HubSpot's own daily limit, answered after sending, is
+    /// [`Error::HubSpotDailyLimit`].
     #[error(
         "the daily budget of {budget} requests is used up until {resets_at}; the request was not sent"
     )]
@@ -136,7 +140,7 @@ impl Error {
     /// The HTTP status, when HubSpot or a proxy answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Api(e) | Error::DailyLimitReached(e) => Some(e.status),
+            Error::Api(e) | Error::HubSpotDailyLimit(e) => Some(e.status),
             Error::Decode { status, .. } | Error::BodyTooLarge { status, .. } => Some(*status),
             _ => None,
         }
@@ -145,7 +149,7 @@ impl Error {
     /// The HubSpot error, when the failure is one.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
-            Error::Api(e) | Error::DailyLimitReached(e) => Some(e),
+            Error::Api(e) | Error::HubSpotDailyLimit(e) => Some(e),
             _ => None,
         }
     }
@@ -166,7 +170,7 @@ fn describe_value(value: &Option<String>) -> String {
 impl From<ApiError> for Error {
     fn from(e: ApiError) -> Self {
         if e.is_daily_limit() {
-            Error::DailyLimitReached(Box::new(e))
+            Error::HubSpotDailyLimit(Box::new(e))
         } else {
             Error::Api(Box::new(e))
         }
@@ -565,7 +569,7 @@ mod tests {
     fn daily_429_is_its_own_error() {
         let body = br#"{"status":"error","message":"You have reached your daily limit.","errorType":"RATE_LIMIT","correlationId":"c","policyName":"DAILY","groupName":"api"}"#;
         let e = Error::from(ApiError::from_response(429, body, None));
-        assert!(matches!(e, Error::DailyLimitReached(_)));
+        assert!(matches!(e, Error::HubSpotDailyLimit(_)));
         assert_eq!(
             e.api_error().unwrap().category.as_deref(),
             Some("RATE_LIMIT")

@@ -563,7 +563,10 @@ impl Call {
                 .record("correlation_id", tracing::field::display(id));
         }
         if error.is_daily_limit() {
-            shared.limiter.daily_limit_reached(state.sent_ms).await;
+            shared
+                .limiter
+                .hubspot_daily_limit_reached(state.sent_ms)
+                .await;
         }
         let (bucket, window) = if status.as_u16() == 429 {
             shared.rate_limited(state.operation, &error, reported_window)

@@ -237,7 +237,7 @@ fn day_is_spent(cause: &FailureCause) -> bool {
         return false;
     };
     match error.as_ref() {
-        Error::DailyLimitReached(_) | Error::DailyBudgetSpent { .. } => true,
+        Error::HubSpotDailyLimit(_) | Error::DailyBudgetSpent { .. } => true,
         other => other.api_error().is_some_and(|e| e.is_daily_limit()),
     }
 }

@@ -8,10 +8,8 @@ use std::time::Duration;
 use futures::future::{BoxFuture, ready};
 use tokio::time::Instant;
 
-use super::{
-    Bucket, DailyBudget, LimitStore, RateLimits, Report, Slot, StoreResult, Take, Want, Window,
-    unix_millis,
-};
+use super::store::{Bucket, LimitStore, Report, Reservation, StoreResult, Take, Want};
+use super::{DailyBudget, RateLimits, Window, unix_millis};
 
 /// Keeps every count in this process; shared by a client and all its clones.
 #[derive(Debug)]
@@ -31,7 +29,7 @@ struct State {
 #[derive(Debug)]
 struct Log {
     window: Window,
-    /// Send times and slot ids, oldest first; id 0 marks requests HubSpot counted that this
+    /// Send times and reservation ids, oldest first; id 0 marks requests HubSpot counted that this
     /// process did not send.
     sent: VecDeque<(Instant, u64)>,
     /// No request starts before this (HubSpot answered 429).
@@ -102,20 +100,20 @@ impl LocalStore {
             daily_used = Some(daily.used);
         }
         Take::Taken {
-            slot: Slot { id, want },
+            reservation: Reservation { id, want },
             daily_used,
         }
     }
 
-    fn settle_now(&self, slot: Slot) {
+    fn settle_now(&self, reservation: Reservation) {
         let mut state = self.lock();
         let now = Instant::now();
-        for log in state.wanted(slot.want) {
-            if let Some(at) = log.sent.iter().rposition(|(_, id)| *id == slot.id) {
+        for log in state.wanted(reservation.want) {
+            if let Some(at) = log.sent.iter().rposition(|(_, id)| *id == reservation.id) {
                 log.sent.remove(at);
             }
             let position = log.sent.partition_point(|(t, _)| *t <= now);
-            log.sent.insert(position, (now, slot.id));
+            log.sent.insert(position, (now, reservation.id));
             log.forget_before(now);
         }
     }
@@ -189,8 +187,8 @@ impl LimitStore for LocalStore {
         Box::pin(ready(Ok(self.take_now(want))))
     }
 
-    fn settle(&self, slot: Slot) -> BoxFuture<'_, StoreResult<()>> {
-        self.settle_now(slot);
+    fn settle(&self, reservation: Reservation) -> BoxFuture<'_, StoreResult<()>> {
+        self.settle_now(reservation);
         Box::pin(ready(Ok(())))
     }
 

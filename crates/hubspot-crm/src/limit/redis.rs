@@ -1,8 +1,8 @@
 //! The shared store: every process of one app counts in the same Redis, atomically.
 //!
-//! Each window is a sorted set of slots scored by time, in microseconds by the Redis server's
-//! clock (so the machines' clocks need not agree); every step is one Lua script, so no two
-//! processes ever both take the last slot.
+//! Each window is a sorted set of reservations scored by time, in microseconds by the Redis
+//! server's clock (so the machines' clocks need not agree); every step is one Lua script, so
+//! no two processes ever both take the last place.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -11,10 +11,10 @@ use futures::future::BoxFuture;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sha2::{Digest, Sha256};
 
-use super::{
-    Bucket, DAY_MS, LimitStore, OnUnreachable, RateLimits, Report, Slot, StoreError, StoreResult,
-    Take, Want,
-};
+use super::daily::DAY_MS;
+use super::store::{Bucket, LimitStore, Report, Reservation, StoreError, StoreResult, Take, Want};
+use super::window::{MAX_OBSERVED, MAX_REPORTED_WINDOW};
+use super::{OnUnreachable, RateLimits};
 use crate::error::ValidationError;
 
 /// Rate-limit counts kept in Redis, shared by every process (on any machine) that uses the
@@ -224,7 +224,7 @@ pub(crate) struct RedisLimits {
     connection: ConnectionManager,
     limits: RateLimits,
     keys: Keys,
-    /// Unique per client: slots are `<tag>:<id>`.
+    /// Unique per client: reservations are `<tag>:<id>`.
     tag: String,
     next_id: AtomicU64,
     timeout: Duration,
@@ -239,13 +239,13 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 ";
 
 /// KEYS: per window its log, pause and reported keys, then the daily key.
-/// ARGV: window count n; per window max and length (ms); the slot's member; daily budget
+/// ARGV: window count n; per window max and length (ms); the reservation's member; daily budget
 /// (0: none), UTC offset (ms) and day length (ms); whether HubSpot's reported window is
 /// followed (1/0); the longest pause (µs).
 /// Returns {0, day's count or -1} when taken, {1, wait µs} when full, {2, reset ms} when
 /// the day is spent.
 ///
-/// Slots and pauses ahead of the clock (it was set back since) count from now, so that no
+/// Reservations and pauses ahead of the clock (it was set back since) count from now, so that no
 /// wait is longer than a window or the longest pause; values that are no numbers count as
 /// absent.
 const TAKE: &str = r"
@@ -303,8 +303,8 @@ end
 return {0, -1}
 ";
 
-/// KEYS: the logs the slot is in. ARGV: its member, then each log's window length (ms).
-/// Moves the slot to now, back in even if a take dropped it meanwhile (the request took
+/// KEYS: the logs the reservation is in. ARGV: its member, then each log's window length (ms).
+/// Moves the reservation to now, back in even if a take dropped it meanwhile (the request took
 /// longer than the window), and keeps each log for a window from now.
 const SETTLE: &str = r"
 for i = 1, #KEYS do
@@ -316,7 +316,7 @@ return 0
 ";
 
 /// KEYS: the general log and reported keys, then the daily key.
-/// ARGV: has window (0/1), max, remaining, length (ms), prefix for unseen slots,
+/// ARGV: has window (0/1), max, remaining, length (ms), prefix for unseen requests,
 /// daily used (-1: none), daily budget, UTC offset (ms), day length (ms), and the day the
 /// daily count is of (taken only while it is the store's day).
 const OBSERVE: &str = r"
@@ -431,7 +431,7 @@ impl RedisLimits {
         }
     }
 
-    async fn take_slot(&self, want: Want) -> StoreResult<Take> {
+    async fn reserve(&self, want: Want) -> StoreResult<Take> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let script = &scripts().take;
         let mut invocation = script.prepare_invoke();
@@ -457,22 +457,22 @@ impl RedisLimits {
             .arg(offset)
             .arg(DAY_MS)
             .arg(u8::from(self.limits.follow_headers))
-            .arg(super::MAX_REPORTED_WINDOW.as_micros() as u64);
+            .arg(MAX_REPORTED_WINDOW.as_micros() as u64);
         let (kind, value): (i64, i64) = self.run(&invocation).await?;
-        take_answer(kind, value, Slot { id, want }, budget)
+        take_answer(kind, value, Reservation { id, want }, budget)
     }
 
-    async fn settle_slot(&self, slot: Slot) -> StoreResult<()> {
+    async fn settle_reservation(&self, reservation: Reservation) -> StoreResult<()> {
         let mut invocation = scripts().settle.prepare_invoke();
-        let windows: Vec<_> = self.windows(slot.want).collect();
+        let windows: Vec<_> = self.windows(reservation.want).collect();
         if windows.is_empty() {
             // Only the daily budget: nothing moves.
             return Ok(());
         }
-        invocation.arg(self.member(slot.id));
+        invocation.arg(self.member(reservation.id));
         for (keys, window) in &windows {
             // Kept at least as long as any window HubSpot may report.
-            let keep = window.length.max(super::MAX_REPORTED_WINDOW);
+            let keep = window.length.max(MAX_REPORTED_WINDOW);
             invocation.key(&keys.log).arg(keep.as_millis() as u64);
         }
         self.run::<i64>(&invocation).await.map(drop)
@@ -519,11 +519,11 @@ impl RedisLimits {
         let (keys, window) = self.window(bucket);
         let Some(window) = window else { return Ok(()) };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let keep = window.length.max(super::MAX_REPORTED_WINDOW) + Duration::from_secs(1);
+        let keep = window.length.max(MAX_REPORTED_WINDOW) + Duration::from_secs(1);
         let mut invocation = scripts().add.prepare_invoke();
         invocation
             .key(&keys.log)
-            .arg(count.min(super::MAX_OBSERVED as usize))
+            .arg(count.min(MAX_OBSERVED as usize))
             .arg(format!("{}:fallback{id}:", self.tag))
             .arg(keep.as_millis() as u64);
         self.run::<i64>(&invocation).await.map(drop)
@@ -532,10 +532,10 @@ impl RedisLimits {
 
 /// TAKE's answer, whatever numbers it holds: a wait of zero or less is the shortest, one of
 /// years is cut by the limiter; an unknown kind is an error.
-fn take_answer(kind: i64, value: i64, slot: Slot, budget: u64) -> StoreResult<Take> {
+fn take_answer(kind: i64, value: i64, reservation: Reservation, budget: u64) -> StoreResult<Take> {
     match kind {
         0 => Ok(Take::Taken {
-            slot,
+            reservation,
             daily_used: u64::try_from(value).ok(),
         }),
         1 => Ok(Take::Wait(Duration::from_micros(
@@ -551,11 +551,11 @@ fn take_answer(kind: i64, value: i64, slot: Slot, budget: u64) -> StoreResult<Ta
 
 impl LimitStore for RedisLimits {
     fn take(&self, want: Want) -> BoxFuture<'_, StoreResult<Take>> {
-        Box::pin(self.take_slot(want))
+        Box::pin(self.reserve(want))
     }
 
-    fn settle(&self, slot: Slot) -> BoxFuture<'_, StoreResult<()>> {
-        Box::pin(self.settle_slot(slot))
+    fn settle(&self, reservation: Reservation) -> BoxFuture<'_, StoreResult<()>> {
+        Box::pin(self.settle_reservation(reservation))
     }
 
     fn observe(&self, report: Report) -> BoxFuture<'_, StoreResult<()>> {
@@ -575,8 +575,8 @@ impl LimitStore for RedisLimits {
 mod tests {
     use super::*;
 
-    fn slot() -> Slot {
-        Slot {
+    fn reservation() -> Reservation {
+        Reservation {
             id: 7,
             want: Want {
                 search: false,
@@ -588,7 +588,7 @@ mod tests {
 
     #[test]
     fn any_numbers_in_a_take_answer_are_read_without_panicking() {
-        let wait = |value| take_answer(1, value, slot(), 0).unwrap();
+        let wait = |value| take_answer(1, value, reservation(), 0).unwrap();
         assert_eq!(wait(-5), Take::Wait(Duration::from_micros(1)));
         assert_eq!(wait(i64::MIN), Take::Wait(Duration::from_micros(1)));
         assert_eq!(wait(0), Take::Wait(Duration::from_micros(1)));
@@ -597,13 +597,13 @@ mod tests {
             Take::Wait(Duration::from_micros(i64::MAX as u64))
         );
         assert_eq!(
-            take_answer(0, -1, slot(), 0).unwrap(),
+            take_answer(0, -1, reservation(), 0).unwrap(),
             Take::Taken {
-                slot: slot(),
+                reservation: reservation(),
                 daily_used: None
             }
         );
-        let error = take_answer(9, 0, slot(), 0).unwrap_err();
+        let error = take_answer(9, 0, reservation(), 0).unwrap_err();
         assert_eq!(error.0, "Redis: unexpected answer 9");
     }
 }

@@ -97,8 +97,8 @@ async fn daily_429_is_its_own_error_and_never_retried() {
         .await
         .unwrap_err();
     mock.assert_calls_async(1).await;
-    let Error::DailyLimitReached(api) = &err else {
-        panic!("expected DailyLimitReached, got {err:?}")
+    let Error::HubSpotDailyLimit(api) = &err else {
+        panic!("expected HubSpotDailyLimit, got {err:?}")
     };
     assert_eq!(api.policy_name.as_deref(), Some("DAILY"));
     assert_eq!(

@@ -153,8 +153,8 @@ async fn daily_429_is_not_retried() {
 
     let error = client.leads().get("123").await.unwrap_err();
 
-    let Error::DailyLimitReached(api) = &error else {
-        panic!("expected DailyLimitReached, got {error:?}");
+    let Error::HubSpotDailyLimit(api) = &error else {
+        panic!("expected HubSpotDailyLimit, got {error:?}");
     };
     assert_eq!(api.status, 429);
     assert_eq!(api.policy_name.as_deref(), Some("DAILY"));

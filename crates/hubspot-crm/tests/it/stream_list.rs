@@ -184,7 +184,7 @@ async fn an_error_is_yielded_once_and_ends_the_stream() {
 
     assert_eq!(items.len(), 201);
     assert!(items[..200].iter().all(Result::is_ok));
-    assert!(matches!(items[200], Err(Error::DailyLimitReached(_))));
+    assert!(matches!(items[200], Err(Error::HubSpotDailyLimit(_))));
     daily.assert_calls_async(1).await;
     pages[3].assert_calls_async(0).await;
 }

@@ -1042,7 +1042,7 @@ async fn a_daily_429_ends_the_unique_create_instead_of_trying_again_each_round()
         let FailureCause::RequestFailed(error) = &failure.cause else {
             panic!("the daily limit as the cause, got {:?}", failure.cause);
         };
-        assert!(matches!(error.as_ref(), Error::DailyLimitReached(_)));
+        assert!(matches!(error.as_ref(), Error::HubSpotDailyLimit(_)));
     }
     assert_eq!(result.failed().count(), 2);
 }
