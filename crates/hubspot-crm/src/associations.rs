@@ -10,13 +10,12 @@ use hubspot_crm_api::associations as v4;
 use hubspot_crm_api::shared::associations::AssociationSpec;
 use hubspot_crm_api::shared::{self, PublicObjectId};
 use hubspot_crm_api::shared::{BatchInputPublicAssociationMultiPost, PublicAssociationMultiPost};
-use hubspot_crm_api::{
-    association_labels as labels_v4, association_labels_2026_09, associations_2026_09,
-};
+use hubspot_crm_api::associations_2026_09;
 
-use crate::client::{Client, Versioned, on_either};
+use crate::client::Client;
 use crate::error::{ApiError, Error, Result, ValidationError};
 use crate::model::{AssociationLabel, AssociationType, Page};
+use crate::route::{Versioned, family, on_version};
 use crate::stream::{DEFAULT_PREFETCH, cursor_stream};
 use crate::transport::Call;
 use crate::v2026_09;
@@ -372,18 +371,6 @@ pub struct Associations {
     client: Client,
 }
 
-async fn start(client: &Client) -> Result<(Arc<Call>, Api)> {
-    client
-        .start_versioned(
-            v4::Client::new_with_client,
-            associations_2026_09::Client::new_with_client,
-        )
-        .await
-}
-
-/// The generated associations module of the client's version.
-type Api = Versioned<v4::Client, associations_2026_09::Client>;
-
 impl Client {
     /// Association types, labels and the associations API (v4, or 2026-09).
     pub fn associations(&self) -> Associations {
@@ -416,8 +403,8 @@ impl Associations {
         check_pair(object_type, object_id, to_object_type, to_object_id)?;
         let body: Vec<AssociationSpec> = types.iter().map(spec).collect();
         check_types("types", &body)?;
-        let (call, api) = start(&self.client).await?;
-        on_either!(api, |api| {
+        let (call, api) = self.client.start::<family::Associations>().await?;
+        on_version!(api, |api| {
             let result = api
                 .create()
                 .object_type(object_type)
@@ -441,8 +428,8 @@ impl Associations {
         to_object_id: &str,
     ) -> Result<AssociationBatch<DefaultAssociation>> {
         check_pair(object_type, object_id, to_object_type, to_object_id)?;
-        let (call, api) = start(&self.client).await?;
-        let answer = on_either!(api, |api| {
+        let (call, api) = self.client.start::<family::Associations>().await?;
+        let answer = on_version!(api, |api| {
             let result = api
                 .create_default()
                 .from_object_type(object_type)
@@ -468,8 +455,8 @@ impl Associations {
         to_object_id: &str,
     ) -> Result<()> {
         check_pair(object_type, object_id, to_object_type, to_object_id)?;
-        let (call, api) = start(&self.client).await?;
-        on_either!(api, |api| {
+        let (call, api) = self.client.start::<family::Associations>().await?;
+        on_version!(api, |api| {
             let result = api
                 .archive()
                 .object_type(object_type)
@@ -499,8 +486,8 @@ impl Associations {
         let body = BatchInputPublicAssociationMultiPost {
             inputs: vec![input.0],
         };
-        let (call, api) = start(&self.client).await?;
-        on_either!(api, |api| {
+        let (call, api) = self.client.start::<family::Associations>().await?;
+        on_version!(api, |api| {
             let result = api
                 .batch_archive_labels()
                 .from_object_type(object_type)
@@ -540,53 +527,17 @@ impl Associations {
         if after.is_some_and(|a| a.trim().is_empty()) {
             return Err(Error::validation("after", "must not be blank"));
         }
-        let (call, api) = start(&self.client).await?;
+        let (call, api) = self.client.start::<family::Associations>().await?;
+        let page = ListPage {
+            object_type,
+            object_id,
+            to_object_type,
+            limit,
+            after,
+        };
         let (paging, results) = match api {
-            Versioned::Legacy(api) => {
-                let mut request = api
-                    .list()
-                    .object_type(object_type)
-                    .object_id(object_id)
-                    .to_object_type(to_object_type);
-                if let Some(limit) = limit {
-                    request = request.limit(limit as i32);
-                }
-                if let Some(after) = after {
-                    request = request.after(after.to_owned());
-                }
-                let page = call.finish(request.send().await, Vec::new)?;
-                (page.paging.and_then(|p| p.next), page.results)
-            }
-            Versioned::V2026_09(api) => {
-                let body = shared::BatchInputPublicFetchAssociationsBatchRequest {
-                    inputs: vec![shared::PublicFetchAssociationsBatchRequest {
-                        after: after.map(str::to_owned),
-                        id: object_id.to_owned(),
-                    }],
-                };
-                let result = api
-                    .batch_read()
-                    .from_object_type(object_type)
-                    .to_object_type(to_object_type)
-                    .body(body)
-                    .send()
-                    .await;
-                let answer = call.finish(result, Vec::new)?;
-                let errors = answer
-                    .errors
-                    .iter()
-                    .map(|e| ApiError::from_json(call.status(), e));
-                match answer.results.into_iter().find(|r| r.from.id == object_id) {
-                    Some(record) => {
-                        let record = v2026_09::record_associations(record);
-                        (record.paging.and_then(|p| p.next), record.to)
-                    }
-                    None => match errors.into_iter().find(|e| !is_no_associations(e)) {
-                        Some(error) => return Err(error.into()),
-                        None => (None, Vec::new()),
-                    },
-                }
-            }
+            Versioned::V3(api) => page.by_list(&call, &api).await?,
+            Versioned::V2026_09(api) => page.by_batch_read(&call, &api).await?,
         };
         Ok(Page {
             next_after: paging.map(|n| n.after).filter(|a| !a.is_empty()),
@@ -678,8 +629,8 @@ impl Associations {
         let body = BatchInputPublicAssociationMultiPost {
             inputs: inputs.iter().map(|input| input.0.clone()).collect(),
         };
-        let (call, api) = start(&self.client).await?;
-        on_either!(api, |api| {
+        let (call, api) = self.client.start::<family::Associations>().await?;
+        on_version!(api, |api| {
             let result = api
                 .batch_create()
                 .from_object_type(from_object_type)
@@ -731,36 +682,23 @@ impl Associations {
                 .map(|id| shared::PublicFetchAssociationsBatchRequest { after: None, id })
                 .collect(),
         };
-        let (call, api) = start(&self.client).await?;
-        match api {
-            Versioned::Legacy(api) => {
-                let result = api
-                    .batch_read()
-                    .from_object_type(from_object_type)
-                    .to_object_type(to_object_type)
-                    .body(body)
-                    .send()
-                    .await;
-                let answer = call.finish(result, Vec::new)?;
-                Ok(batch(&call, answer.status, answer.results, answer.errors))
-            }
-            Versioned::V2026_09(api) => {
-                let result = api
-                    .batch_read()
-                    .from_object_type(from_object_type)
-                    .to_object_type(to_object_type)
-                    .body(body)
-                    .send()
-                    .await;
-                let answer = call.finish(result, Vec::new)?;
-                let results = answer
-                    .results
-                    .into_iter()
-                    .map(v2026_09::record_associations)
-                    .collect();
-                Ok(batch(&call, answer.status, results, answer.errors))
-            }
-        }
+        let (call, api) = self.client.start::<family::Associations>().await?;
+        on_version!(api, |api| {
+            let result = api
+                .batch_read()
+                .from_object_type(from_object_type)
+                .to_object_type(to_object_type)
+                .body(body)
+                .send()
+                .await;
+            let answer = call.finish(result, Vec::new)?;
+            let results = answer
+                .results
+                .into_iter()
+                .map(IntoRecordAssociations::into_record_associations)
+                .collect();
+            Ok(batch(&call, answer.status, results, answer.errors))
+        })
     }
 
     /// Removes every association between each input's record and its `to_ids`
@@ -799,8 +737,8 @@ impl Associations {
         let body = shared::BatchInputPublicAssociationMultiArchive {
             inputs: inputs.iter().map(|input| input.0.clone()).collect(),
         };
-        let (call, api) = start(&self.client).await?;
-        on_either!(api, |api| {
+        let (call, api) = self.client.start::<family::Associations>().await?;
+        on_version!(api, |api| {
             let result = api
                 .batch_archive()
                 .from_object_type(from_object_type)
@@ -852,15 +790,9 @@ impl Associations {
     }
 
     async fn fetch_labels(&self, from: &str, to: &str) -> Result<Arc<[AssociationLabel]>> {
-        let (call, api) = self
-            .client
-            .start_versioned(
-                labels_v4::Client::new_with_client,
-                association_labels_2026_09::Client::new_with_client,
-            )
-            .await?;
+        let (call, api) = self.client.start::<family::AssociationLabels>().await?;
         // Both versions answer with the same (shared) type.
-        let result = on_either!(api, |api| {
+        let result = on_version!(api, |api| {
             api.list()
                 .from_object_type(from)
                 .to_object_type(to)
@@ -935,6 +867,95 @@ impl Associations {
         let association_type = self.type_for_label("leads", to_object_type, label).await?;
         self.associate_lead(lead_id, to_object_type, to_id, &[association_type])
             .await
+    }
+}
+
+/// One page of a record's associations to ask for.
+struct ListPage<'a> {
+    object_type: &'a str,
+    object_id: &'a str,
+    to_object_type: &'a str,
+    limit: Option<u32>,
+    after: Option<&'a str>,
+}
+
+/// The page's next cursor, and its associations.
+type PageParts = (Option<shared::NextPage>, Vec<AssociationTarget>);
+
+impl ListPage<'_> {
+    /// The page by v4's list of one record's associations.
+    async fn by_list(&self, call: &Call, api: &v4::Client) -> Result<PageParts> {
+        let mut request = api
+            .list()
+            .object_type(self.object_type)
+            .object_id(self.object_id)
+            .to_object_type(self.to_object_type);
+        if let Some(limit) = self.limit {
+            request = request.limit(limit as i32);
+        }
+        if let Some(after) = self.after {
+            request = request.after(after.to_owned());
+        }
+        let page = call.finish(request.send().await, Vec::new)?;
+        Ok((page.paging.and_then(|p| p.next), page.results))
+    }
+
+    /// The page by a batch read of the one record, where there is no list: HubSpot sets the
+    /// page size, and its error item for a record without associations is an empty page.
+    async fn by_batch_read(
+        &self,
+        call: &Call,
+        api: &associations_2026_09::Client,
+    ) -> Result<PageParts> {
+        let body = shared::BatchInputPublicFetchAssociationsBatchRequest {
+            inputs: vec![shared::PublicFetchAssociationsBatchRequest {
+                after: self.after.map(str::to_owned),
+                id: self.object_id.to_owned(),
+            }],
+        };
+        let result = api
+            .batch_read()
+            .from_object_type(self.object_type)
+            .to_object_type(self.to_object_type)
+            .body(body)
+            .send()
+            .await;
+        let answer = call.finish(result, Vec::new)?;
+        let errors = answer
+            .errors
+            .iter()
+            .map(|e| ApiError::from_json(call.status(), e));
+        match answer
+            .results
+            .into_iter()
+            .find(|r| r.from.id == self.object_id)
+        {
+            Some(record) => {
+                let record = v2026_09::record_associations(record);
+                Ok((record.paging.and_then(|p| p.next), record.to))
+            }
+            None => match errors.into_iter().find(|e| !is_no_associations(e)) {
+                Some(error) => Err(error.into()),
+                None => Ok((None, Vec::new())),
+            },
+        }
+    }
+}
+
+/// A batch read's answer for one record, of any version, as v4 shapes it.
+trait IntoRecordAssociations {
+    fn into_record_associations(self) -> RecordAssociations;
+}
+
+impl IntoRecordAssociations for RecordAssociations {
+    fn into_record_associations(self) -> RecordAssociations {
+        self
+    }
+}
+
+impl IntoRecordAssociations for associations_2026_09::types::PublicAssociationMultiWithLabel {
+    fn into_record_associations(self) -> RecordAssociations {
+        v2026_09::record_associations(self)
     }
 }
 
