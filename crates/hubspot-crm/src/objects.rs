@@ -21,8 +21,8 @@ use crate::long_lists::{self, QueryLength, Split};
 use crate::model::{
     AssociationType, BatchResponse, NewRecord, Page, ReadOptions, Record, RecordUpdate, comma_list,
 };
-use crate::search::SearchRequest;
 use crate::route::{Versioned, family, on_version};
+use crate::search::SearchRequest;
 use crate::transport::Call;
 use crate::validate::{
     self, after_cursor, check_object_type, property_map_names, read_options, validate_new_common,
