@@ -5,8 +5,9 @@
 //! versions really behave differently, they `match` on [`Versioned`] instead.
 //!
 //! A new dated version is one variant of [`Versioned`] (and of [`ApiVersion`]), one associated
-//! type and constructor in [`Family`], and one column of the `families!` table below; the
-//! compiler then names every `match` to fill in.
+//! type and constructor in [`Family`], one column of the `families!` table below, and one arm
+//! of [`on_version!`] and [`Client::start`]; the compiler then names every `match` to fill in.
+//! A new family is one line of that table.
 
 use std::sync::Arc;
 
