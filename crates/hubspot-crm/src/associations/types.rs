@@ -167,7 +167,7 @@ defined_association_types! {
 /// Object types may be given by plural or singular name (`leads`, `lead`) or type id
 /// (`0-136`). Email → lead, primary contact → lead and primary company → lead are not
 /// documented by HubSpot and are not listed. For other pairs, and for custom labels, ask
-/// HubSpot with [`Associations::labels`].
+/// HubSpot with [`Associations::labels`](crate::Associations::labels).
 ///
 /// ```
 /// use hubspot_crm::{AssociationType, hubspot_defined};
