@@ -121,7 +121,7 @@ async fn creates_are_never_duplicated(config: SandboxConfig, unknown_were_create
                 confirmed.push(name.clone());
             }
             Err(Error::OutcomeUnknown { operation, .. }) => {
-                assert_eq!(operation, "leads.create");
+                assert_eq!(operation, "objects.create");
                 unknown.push(name.clone());
             }
             Err(other) => panic!("{name}: expected success or an unknown outcome, got {other:?}"),

@@ -142,47 +142,6 @@ impl Client {
     }
 }
 
-/// A generated client of the legacy line (`L`) or of 2026-09 (`D`): the module a call goes
-/// through, picked by the client's [`ApiVersion`].
-pub(crate) enum Versioned<L, D> {
-    Legacy(L),
-    V2026_09(D),
-}
-
-/// Runs `$body` with `$api` bound to the [`Versioned`] client. The body is written once and
-/// checked against each module: both take the same (shared) request types, and their
-/// answers agree in the fields the body reads.
-macro_rules! on_either {
-    ($api:expr, |$client:ident| $body:expr) => {
-        match $api {
-            crate::client::Versioned::Legacy($client) => $body,
-            crate::client::Versioned::V2026_09($client) => $body,
-        }
-    };
-}
-pub(crate) use on_either;
-
-impl Client {
-    /// [`Self::start_call`] with the generated module of the client's version: `legacy` for
-    /// v3/v4, `dated` for 2026-09.
-    pub(crate) async fn start_versioned<L, D>(
-        &self,
-        legacy: fn(&str, reqwest::Client, hubspot_crm_api::Hooks) -> L,
-        dated: fn(&str, reqwest::Client, hubspot_crm_api::Hooks) -> D,
-    ) -> Result<(Arc<Call>, Versioned<L, D>)> {
-        Ok(match self.version {
-            ApiVersion::V3 => {
-                let (call, api) = self.start_call(legacy).await?;
-                (call, Versioned::Legacy(api))
-            }
-            ApiVersion::V2026_09 => {
-                let (call, api) = self.start_call(dated).await?;
-                (call, Versioned::V2026_09(api))
-            }
-        })
-    }
-}
-
 /// Configures a [`Client`].
 #[derive(Debug)]
 pub struct ClientBuilder {

@@ -30,7 +30,7 @@ pub enum Error {
     /// was not resent: resending could create duplicates. Check before creating again.
     #[error("outcome unknown for {operation}: the request may have reached HubSpot and was not resent ({cause}); inputs: {}", inputs.join(", "))]
     OutcomeUnknown {
-        /// The operation, e.g. `leads.batch_create`.
+        /// The operation, e.g. `objects.batch_create`.
         operation: String,
         /// The inputs concerned (names or trace ids), in input order.
         inputs: Vec<String>,

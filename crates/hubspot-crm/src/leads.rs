@@ -4,6 +4,8 @@
 //! search, bulk and streams) is available on it; this module adds the lead's create rules, a
 //! typed create builder and the v3 per-lead association endpoints.
 
+// The module generated from HubSpot's leads spec, for the per-lead association paths only it
+// has; every other lead operation goes through the objects family.
 use hubspot_crm_api::leads as api;
 use hubspot_crm_api::shared::AssociationSpec;
 
@@ -99,9 +101,8 @@ impl CrmObject for Lead {
 pub type Leads = Objects<Lead>;
 
 impl Client {
-    /// Leads, through the module generated from HubSpot's leads spec: every [`Objects`]
-    /// operation plus the lead-specific ones ([`Objects::new_lead`], the v3 per-lead
-    /// associations).
+    /// Leads: every [`Objects`] operation plus the lead-specific ones ([`Objects::new_lead`],
+    /// the v3 per-lead associations).
     pub fn leads(&self) -> Leads {
         self.objects()
     }
@@ -167,32 +168,15 @@ impl Objects<Lead> {
     ) -> Result<Record> {
         validate_association_path(lead_id, to_object_type, to_id, association_type_id)?;
         match self.client().api_version() {
-            ApiVersion::V3 => {}
+            ApiVersion::V3 => {
+                self.associate_on_lead_path(lead_id, to_object_type, to_id, association_type_id)
+                    .await
+            }
             ApiVersion::V2026_09 => {
-                let association_type = self
-                    .association_type_of(to_object_type, association_type_id)
-                    .await?;
-                self.client()
-                    .associations()
-                    .associate("leads", lead_id, to_object_type, to_id, &[association_type])
-                    .await?;
-                let read = ReadOptions::new().associations([to_object_type]);
-                return self.get_with(lead_id, &read).await;
+                self.associate_then_read(lead_id, to_object_type, to_id, association_type_id)
+                    .await
             }
         }
-        let (call, api) = self
-            .client()
-            .start_call(api::Client::new_with_client)
-            .await?;
-        let result = api
-            .associate()
-            .lead_id(lead_id)
-            .to_object_type(to_object_type)
-            .to_object_id(to_id)
-            .association_type_id(association_type_id)
-            .send()
-            .await;
-        call.finish(result, Vec::new).map(Record::from)
     }
 
     /// Removes one association type between a lead and another record through the v3
@@ -212,18 +196,54 @@ impl Objects<Lead> {
     ) -> Result<()> {
         validate_association_path(lead_id, to_object_type, to_id, association_type_id)?;
         match self.client().api_version() {
-            ApiVersion::V3 => {}
+            ApiVersion::V3 => {
+                self.remove_on_lead_path(lead_id, to_object_type, to_id, association_type_id)
+                    .await
+            }
             ApiVersion::V2026_09 => {
                 let association_type = self
                     .association_type_of(to_object_type, association_type_id)
                     .await?;
-                return self
-                    .client()
+                self.client()
                     .associations()
                     .remove_types("leads", lead_id, to_object_type, to_id, &[association_type])
-                    .await;
+                    .await
             }
         }
+    }
+
+    /// `PUT` of the per-lead association path, which only the leads module has; its answer is
+    /// the lead with its associations.
+    async fn associate_on_lead_path(
+        &self,
+        lead_id: &str,
+        to_object_type: &str,
+        to_id: &str,
+        association_type_id: i32,
+    ) -> Result<Record> {
+        let (call, api) = self
+            .client()
+            .start_call(api::Client::new_with_client)
+            .await?;
+        let result = api
+            .associate()
+            .lead_id(lead_id)
+            .to_object_type(to_object_type)
+            .to_object_id(to_id)
+            .association_type_id(association_type_id)
+            .send()
+            .await;
+        call.finish(result, Vec::new).map(Record::from)
+    }
+
+    /// `DELETE` of the per-lead association path.
+    async fn remove_on_lead_path(
+        &self,
+        lead_id: &str,
+        to_object_type: &str,
+        to_id: &str,
+        association_type_id: i32,
+    ) -> Result<()> {
         let (call, api) = self
             .client()
             .start_call(api::Client::new_with_client)
@@ -237,6 +257,26 @@ impl Objects<Lead> {
             .send()
             .await;
         call.finish(result, Vec::new)
+    }
+
+    /// What the per-lead `PUT` does, where no such path exists: the per-object association
+    /// with the one type, then a read of the lead with its associations to `to_object_type`.
+    async fn associate_then_read(
+        &self,
+        lead_id: &str,
+        to_object_type: &str,
+        to_id: &str,
+        association_type_id: i32,
+    ) -> Result<Record> {
+        let association_type = self
+            .association_type_of(to_object_type, association_type_id)
+            .await?;
+        self.client()
+            .associations()
+            .associate("leads", lead_id, to_object_type, to_id, &[association_type])
+            .await?;
+        let read = ReadOptions::new().associations([to_object_type]);
+        self.get_with(lead_id, &read).await
     }
 
     /// The type (with its category) a v3 per-lead path names by id alone: a HubSpot-defined

@@ -144,6 +144,7 @@ mod model;
 mod objects;
 mod properties;
 mod retry;
+mod route;
 mod search;
 mod stream;
 mod transport;

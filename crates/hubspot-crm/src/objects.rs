@@ -1,9 +1,8 @@
 //! The generic CRM-object layer: [`CrmObject`], a trait of constants and optional rules that
-//! describes one object type, and [`Objects`], the handle every object type shares. On v3,
-//! requests go through the generated generic objects module (`/crm/v3/objects/{objectType}`),
-//! or, for leads, the module generated from the leads spec; on 2026-09 every type goes through
-//! the dated generic module (`/crm/objects/2026-09/{objectType}`). All take the same shared
-//! request types.
+//! describes one object type, and [`Objects`], the handle every object type shares. Every
+//! type, leads included, goes through the objects family's module of the client's version
+//! (`/crm/v3/objects/{objectType}`, or `/crm/objects/2026-09/{objectType}`), which take the
+//! same shared request types.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -15,7 +14,6 @@ use hubspot_crm_api::shared::{
     SimplePublicObjectBatchInputUpsert, SimplePublicObjectId, SimplePublicObjectInput,
     SimplePublicObjectInputForCreate,
 };
-use hubspot_crm_api::{leads as leads_api, objects as objects_api, objects_2026_09};
 
 use crate::client::Client;
 use crate::error::{Error, Result, ValidationError};
@@ -23,13 +21,13 @@ use crate::long_lists::{self, QueryLength, Split};
 use crate::model::{
     AssociationType, BatchResponse, NewRecord, Page, ReadOptions, Record, RecordUpdate, comma_list,
 };
+use crate::route::{Versioned, family, on_version};
 use crate::search::SearchRequest;
 use crate::transport::Call;
 use crate::validate::{
     self, after_cursor, check_object_type, property_map_names, read_options, validate_new_common,
     validate_path_address, validate_record_id,
 };
-use crate::version::ApiVersion;
 
 /// A CRM object type: HubSpot's name and id for it, and the rules this client checks before
 /// sending. Implement it in your own crate for any standard or custom object type; every
@@ -135,69 +133,22 @@ impl Client {
     }
 }
 
-/// Which generated module a handle's requests go through.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Route {
-    /// `hubspot_crm_api::objects`, with the object type in the path.
-    Objects,
-    /// `hubspot_crm_api::leads`.
-    Leads,
-    /// `hubspot_crm_api::objects_2026_09`: every type, leads included, in the path.
-    Objects2026_09,
-}
-
-impl Route {
-    /// On v3, leads (by name or type id) keep going through their own generated module and
-    /// every other type through the generic one; the dated version has one generic module.
-    fn for_type(version: ApiVersion, object_type: &str) -> Self {
-        match version {
-            ApiVersion::V2026_09 => Route::Objects2026_09,
-            ApiVersion::V3
-                if object_type.eq_ignore_ascii_case("leads") || object_type == "0-136" =>
-            {
-                Route::Leads
-            }
-            ApiVersion::V3 => Route::Objects,
-        }
-    }
-}
-
-/// A generated client of the handle's route, built around one call's transport.
-enum Api {
-    Objects(objects_api::Client),
-    Leads(leads_api::Client),
-    Objects2026_09(objects_2026_09::Client),
-}
-
-/// Sends operation `$op` through the route's generated client: `$build` finishes the builder
-/// `$b` (query and body); the generic modules also get the object type and, with `id = ...`,
-/// the record id, as the leads module gets the lead id. `$finish` turns the result `$answer`
-/// into the crate's type; it is written once and checked against each module's answer type,
-/// since the request types are shared but the versions' answer types differ.
+/// Sends operation `$op` through the objects module of the client's version: `$build`
+/// finishes the builder `$b` (query and body), which already names the object type and, with
+/// `id = ...`, the record id. `$finish` turns the result `$answer` into the crate's type; it is
+/// written once and checked against each version's answer type.
 macro_rules! send {
     ($api:expr, $object_type:expr, $op:ident $(, id = $id:expr)?;
      |$b:ident| $build:expr; |$answer:ident| $finish:expr) => {
-        match $api {
-            Api::Objects(api) => {
-                let $b = api.$op().object_type($object_type) $(.object_id($id))?;
-                let $answer = $build.send().await;
-                $finish
-            }
-            Api::Leads(api) => {
-                let $b = api.$op() $(.leads_id($id))?;
-                let $answer = $build.send().await;
-                $finish
-            }
-            Api::Objects2026_09(api) => {
-                let $b = api.$op().object_type($object_type) $(.object_id($id))?;
-                let $answer = $build.send().await;
-                $finish
-            }
-        }
+        on_version!($api, |api| {
+            let $b = api.$op().object_type($object_type) $(.object_id($id))?;
+            let $answer = $build.send().await;
+            $finish
+        })
     };
 }
 
-/// A batch answer of any route as a [`BatchResponse`]; a macro, since the routes' answer
+/// A batch answer of any version as a [`BatchResponse`]; a macro, since the versions' answer
 /// types differ and only their field names agree.
 macro_rules! batch_answer {
     ($call:expr, $answer:expr, $inputs:expr) => {{
@@ -218,7 +169,6 @@ macro_rules! batch_answer {
 pub struct Objects<O> {
     client: Client,
     object_type: Arc<str>,
-    route: Route,
     _object: PhantomData<fn() -> O>,
 }
 
@@ -227,7 +177,6 @@ impl<O> Clone for Objects<O> {
         Objects {
             client: self.client.clone(),
             object_type: self.object_type.clone(),
-            route: self.route,
             _object: PhantomData,
         }
     }
@@ -236,7 +185,6 @@ impl<O> Clone for Objects<O> {
 impl<O: CrmObject> Objects<O> {
     fn new(client: Client, object_type: &str) -> Self {
         Objects {
-            route: Route::for_type(client.api_version(), object_type),
             client,
             object_type: object_type.into(),
             _object: PhantomData,
@@ -253,36 +201,14 @@ impl<O: CrmObject> Objects<O> {
         &self.object_type
     }
 
-    /// Checks the handle's object type, which goes into every path of the generic route.
+    /// Checks the handle's object type, which goes into every path.
     pub(crate) fn check_type(&self) -> std::result::Result<(), ValidationError> {
         check_object_type("objectType", &self.object_type)
     }
 
-    async fn start(&self) -> Result<(Arc<Call>, Api)> {
+    async fn start(&self) -> Result<(Arc<Call>, Versioned<family::Objects>)> {
         self.check_type()?;
-        Ok(match self.route {
-            Route::Objects => {
-                let (call, api) = self
-                    .client
-                    .start_call(objects_api::Client::new_with_client)
-                    .await?;
-                (call, Api::Objects(api))
-            }
-            Route::Leads => {
-                let (call, api) = self
-                    .client
-                    .start_call(leads_api::Client::new_with_client)
-                    .await?;
-                (call, Api::Leads(api))
-            }
-            Route::Objects2026_09 => {
-                let (call, api) = self
-                    .client
-                    .start_call(objects_2026_09::Client::new_with_client)
-                    .await?;
-                (call, Api::Objects2026_09(api))
-            }
-        })
+        self.client.start::<family::Objects>().await
     }
 
     /// The properties to ask for: the caller's (after every property the account defines,

@@ -7,12 +7,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use hubspot_crm_api::{properties as v3, properties_2026_09};
-
-use crate::client::{Client, Versioned, on_either};
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::model::{NewRecord, PropertyDefinition, PropertyDefinitions, RecordUpdate};
-use crate::transport::Call;
+use crate::route::{family, on_version};
 use crate::validate::{check_object_type, path_segment, property_name};
 
 fn cache_key(object_type: &str) -> String {
@@ -52,18 +50,6 @@ pub struct Properties {
     client: Client,
 }
 
-async fn start(client: &Client) -> Result<(Arc<Call>, Api)> {
-    client
-        .start_versioned(
-            v3::Client::new_with_client,
-            properties_2026_09::Client::new_with_client,
-        )
-        .await
-}
-
-/// The generated properties module of the client's version.
-type Api = Versioned<v3::Client, properties_2026_09::Client>;
-
 impl Properties {
     /// The properties API through `client`.
     pub fn new(client: Client) -> Self {
@@ -91,8 +77,8 @@ impl Properties {
         check_object_type("objectType", object_type)?;
         path_segment("propertyName", name)?;
         property_name("propertyName", name)?;
-        let (call, api) = start(&self.client).await?;
-        on_either!(api, |api| {
+        let (call, api) = self.client.start::<family::Properties>().await?;
+        on_version!(api, |api| {
             let result = api
                 .get()
                 .object_type(object_type)
@@ -135,8 +121,8 @@ impl Properties {
     }
 
     async fn fetch(&self, object_type: &str) -> Result<Vec<PropertyDefinition>> {
-        let (call, api) = start(&self.client).await?;
-        on_either!(api, |api| {
+        let (call, api) = self.client.start::<family::Properties>().await?;
+        on_version!(api, |api| {
             let result = api.list().object_type(object_type).send().await;
             let list = call.finish(result, Vec::new)?;
             Ok(list.results.into_iter().map(Into::into).collect())

@@ -431,7 +431,7 @@ async fn an_html_502_fails_its_chunk_as_outcome_unknown_and_is_not_resent() {
                 else {
                     panic!("a create answered 502 may have happened: {error:?}");
                 };
-                assert_eq!(operation, "leads.batch_create");
+                assert_eq!(operation, "objects.batch_create");
                 assert_eq!(inputs.len(), 50);
                 assert!(cause.contains("502"), "{cause}");
                 assert!(cause.contains("502 Bad Gateway"), "{cause}");

@@ -227,7 +227,7 @@ async fn a_create_whose_answer_is_over_the_cap_has_an_unknown_outcome() {
     else {
         panic!("expected OutcomeUnknown, got {error:?}");
     };
-    assert_eq!(operation, "leads.create");
+    assert_eq!(operation, "objects.create");
     assert_eq!(inputs, &["input 0"]);
     assert!(cause.contains("1048576-byte cap"), "{cause}");
     assert_eq!(server.hits(), 1, "never resent");
@@ -261,7 +261,7 @@ async fn a_batch_create_whose_answer_is_over_the_cap_reports_every_input_as_unkn
         else {
             panic!("expected OutcomeUnknown, got {error:?}");
         };
-        assert_eq!(operation, "leads.batch_create");
+        assert_eq!(operation, "objects.batch_create");
         assert_eq!(
             inputs,
             &["objectWriteTraceId trace-a", "objectWriteTraceId trace-b"]
@@ -553,7 +553,7 @@ fn assert_unknown_create(error: &Error, status: u16) {
     else {
         panic!("expected OutcomeUnknown, got {error:?}");
     };
-    assert_eq!(operation, "leads.create");
+    assert_eq!(operation, "objects.create");
     assert_eq!(inputs, &["input 0"]);
     assert!(cause.contains(&format!("HTTP {status}")), "{cause}");
 }

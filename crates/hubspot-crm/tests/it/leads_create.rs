@@ -381,7 +381,7 @@ async fn a_create_that_hits_a_gateway_error_is_not_resent() {
         Error::OutcomeUnknown {
             operation, cause, ..
         } => {
-            assert_eq!(operation, "leads.create");
+            assert_eq!(operation, "objects.create");
             assert!(cause.contains("502"), "{cause}");
         }
         other => panic!("expected OutcomeUnknown, got {other:?}"),

@@ -322,7 +322,7 @@ async fn a_503_on_a_create_is_not_resent_and_the_outcome_is_unknown() {
     else {
         panic!("expected OutcomeUnknown, got {error:?}");
     };
-    assert_eq!(operation, "leads.create");
+    assert_eq!(operation, "objects.create");
     assert_eq!(inputs, &["input 0"]);
     assert!(cause.contains("503"), "{cause}");
     assert_eq!(create.calls_async().await, 1);
@@ -357,7 +357,7 @@ async fn a_503_on_a_batch_create_names_every_input() {
     else {
         panic!("expected OutcomeUnknown, got {error:?}");
     };
-    assert_eq!(operation, "leads.batch_create");
+    assert_eq!(operation, "objects.batch_create");
     assert_eq!(
         inputs,
         &["objectWriteTraceId trace-a", "objectWriteTraceId trace-b"]
@@ -396,7 +396,7 @@ async fn a_timed_out_create_is_not_resent() {
     else {
         panic!("expected OutcomeUnknown, got {error:?}");
     };
-    assert_eq!(operation, "leads.create");
+    assert_eq!(operation, "objects.create");
     assert_eq!(inputs, &["input 0"]);
     assert_eq!(create.calls_async().await, 1);
 }

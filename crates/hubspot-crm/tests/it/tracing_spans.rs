@@ -102,7 +102,7 @@ async fn a_retried_request_is_one_span_with_status_attempt_and_correlation_id() 
         .find(|line| line.contains("hubspot_request{") && line.contains("close"))
         .unwrap_or_else(|| panic!("no closed hubspot_request span in:\n{logs}"));
     for field in [
-        "operation=leads.get",
+        "operation=objects.get",
         "method=GET",
         "path=/crm/v3/objects/leads/123",
         "status=200",
@@ -196,7 +196,7 @@ async fn oauth_refreshes_log_no_secret() {
     );
     let logs = captured.text();
     assert!(logs.contains("refreshed HubSpot access token"), "{logs}");
-    assert!(logs.contains("operation=leads.get"), "{logs}");
+    assert!(logs.contains("operation=objects.get"), "{logs}");
     assert_no_secrets(&logs);
     assert!(!format!("{client:?}").contains(CLIENT_SECRET));
 }
