@@ -332,4 +332,14 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn versions_are_a_number_or_a_month() {
+        for good in ["v3", "v4", "v10", "2026-09", "2027-03"] {
+            assert!(is_version(good), "{good}");
+        }
+        for bad in ["", "v", "3", "V3", "2026-9", "2026-13", "2026_09", "2026-09-01", "latest"] {
+            assert!(!is_version(bad), "{bad}");
+        }
+    }
 }
