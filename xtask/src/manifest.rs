@@ -338,7 +338,17 @@ mod tests {
         for good in ["v3", "v4", "v10", "2026-09", "2027-03"] {
             assert!(is_version(good), "{good}");
         }
-        for bad in ["", "v", "3", "V3", "2026-9", "2026-13", "2026_09", "2026-09-01", "latest"] {
+        for bad in [
+            "",
+            "v",
+            "3",
+            "V3",
+            "2026-9",
+            "2026-13",
+            "2026_09",
+            "2026-09-01",
+            "latest",
+        ] {
             assert!(!is_version(bad), "{bad}");
         }
     }

@@ -291,7 +291,7 @@ impl Call {
                 .next_step(&mut state, outcome, next_try, retries_left)
                 .await
             {
-                Step::Resend { request, outcome } => (request, outcome),
+                Step::Resend { request, outcome } => (*request, outcome),
                 Step::GiveUp(outcome) => return self.give_up(&state, outcome),
                 Step::AuthFailed(outcome, error) => {
                     let response = self.give_up(&state, outcome);
@@ -357,7 +357,7 @@ impl Call {
                         "HubSpot answered 401; resending once with a new token"
                     );
                     Step::Resend {
-                        request: next_try,
+                        request: Box::new(next_try),
                         outcome,
                     }
                 }
@@ -374,7 +374,7 @@ impl Call {
                 cause.log_retry(state.number, wait);
                 self.wait(state, wait).await;
                 Step::Resend {
-                    request: next_try,
+                    request: Box::new(next_try),
                     outcome: Outcome::Retry { wait, cause },
                 }
             }
@@ -750,7 +750,7 @@ impl Attempts {
 enum Step {
     /// Send `request` again; `outcome` is the call's end if the limiters refuse that.
     Resend {
-        request: reqwest::Request,
+        request: Box<reqwest::Request>,
         outcome: Outcome,
     },
     /// End the call with this outcome.
