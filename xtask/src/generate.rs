@@ -10,7 +10,7 @@ use quote::quote;
 use serde_json::Value;
 
 use crate::Error;
-use crate::manifest::{Manifest, SpecEntry};
+use crate::manifest::{Kind, Manifest, SpecEntry};
 use crate::normalize;
 use crate::pull::sha256_hex;
 use crate::shared::{self, Place, SharedSchemas};
@@ -37,6 +37,10 @@ pub struct Inputs<'a> {
 /// Every generated file, keyed by its path relative to the workspace root.
 pub fn generate(inputs: &Inputs<'_>) -> Result<BTreeMap<PathBuf, String>, Error> {
     let mut files = BTreeMap::new();
+    let mut facts = BTreeMap::new();
+    for entry in &inputs.manifest.specs {
+        facts.insert(entry.module.clone(), ModuleFacts::declared(entry)?);
+    }
     let mut specs = Vec::new();
     for entry in &inputs.manifest.specs {
         specs.push((entry.module.clone(), load_normalized(entry, inputs)?));
@@ -58,7 +62,7 @@ pub fn generate(inputs: &Inputs<'_>) -> Result<BTreeMap<PathBuf, String>, Error>
                     .find(|r| r.name == name && r.place == *place)
             })
             .collect();
-        let (client, mock) = generate_module(&module, &openapi, &used)?;
+        let (client, mock) = generate_module(&module, &openapi, &used, &facts[&module])?;
         files.insert(
             Path::new(API_CRATE).join(format!("src/{module}.rs")),
             client,
@@ -101,6 +105,133 @@ pub fn generate(inputs: &Inputs<'_>) -> Result<BTreeMap<PathBuf, String>, Error>
         );
     }
     Ok(files)
+}
+
+/// What the manifest declares of a module: the API family and version it speaks, and the
+/// kind of each operation.
+#[derive(Debug, Clone)]
+pub struct ModuleFacts {
+    /// The API family, e.g. `objects`.
+    pub family: String,
+    /// The family's version, e.g. `v3` or `2026-09`.
+    pub version: String,
+    /// Method name to kind.
+    pub kinds: BTreeMap<String, Kind>,
+}
+
+impl ModuleFacts {
+    /// The facts `entry` declares; an error names the field or every operation missing.
+    pub fn declared(entry: &SpecEntry) -> Result<Self, Error> {
+        let api = |field: &'static str, value: &Option<String>| {
+            value.clone().ok_or_else(|| Error::UndeclaredApi {
+                module: entry.module.clone(),
+                field,
+            })
+        };
+        let family = api("family", &entry.family)?;
+        let version = api("version", &entry.version)?;
+        let mut kinds = BTreeMap::new();
+        let mut undeclared = Vec::new();
+        for (operation, method) in &entry.methods {
+            match method.kind.as_deref().and_then(Kind::parse) {
+                Some(kind) => {
+                    kinds.insert(method.name.clone(), kind);
+                }
+                None => undeclared.push(format!("`{operation}` (`{}`)", method.name)),
+            }
+        }
+        if !undeclared.is_empty() {
+            return Err(Error::UndeclaredKinds {
+                module: entry.module.clone(),
+                operations: undeclared,
+            });
+        }
+        Ok(ModuleFacts {
+            family,
+            version,
+            kinds,
+        })
+    }
+
+    /// The module's `FAMILY`, `VERSION` and `facts`, and the hooks that hand each request's
+    /// [`Operation`] to the transport. Every operation of `spec` must have a kind.
+    fn tokens(
+        &self,
+        module: &str,
+        spec: &openapiv3::OpenAPI,
+    ) -> Result<proc_macro2::TokenStream, Error> {
+        let undeclared: Vec<String> = spec
+            .operations()
+            .filter_map(|(path, method, op)| {
+                let name = op.operation_id.as_deref().unwrap_or_default();
+                (!self.kinds.contains_key(name))
+                    .then(|| format!("`{} {path}` (`{name}`)", method.to_ascii_uppercase()))
+            })
+            .collect();
+        if !undeclared.is_empty() {
+            return Err(Error::UndeclaredKinds {
+                module: module.to_owned(),
+                operations: undeclared,
+            });
+        }
+        let arms = self.kinds.iter().map(|(name, kind)| {
+            let kind = quote::format_ident!("{}", format!("{kind:?}"));
+            quote!(#name => crate::OperationKind::#kind,)
+        });
+        let (family, version) = (&self.family, &self.version);
+        Ok(quote! {
+            const MODULE: &str = #module;
+            /// The API family this module is a version of.
+            pub const FAMILY: &str = #family;
+            /// The version of [`FAMILY`] this module speaks.
+            pub const VERSION: &str = #version;
+            /// What the operation `name` of this module is, as `specs/manifest.toml` declares
+            /// it; `None` for a name that is none of its operations.
+            pub fn facts(name: &str) -> Option<crate::OperationFacts> {
+                let kind = match name {
+                    #(#arms)*
+                    _ => return None,
+                };
+                Some(crate::OperationFacts { kind, family: FAMILY, version: VERSION })
+            }
+            fn operation(info: &OperationInfo) -> crate::Operation {
+                crate::Operation {
+                    module: MODULE,
+                    name: info.operation_id,
+                    // Generation declares a kind for every operation; a name without one
+                    // would be taken for the least safe kind.
+                    facts: facts(info.operation_id).unwrap_or(crate::OperationFacts {
+                        kind: crate::OperationKind::Create,
+                        family: FAMILY,
+                        version: VERSION,
+                    }),
+                }
+            }
+            /// Every request of this module goes through the client's [`crate::Transport`]:
+            /// admitted before it is sent, then sent.
+            impl ClientHooks<crate::Hooks> for Client {
+                async fn pre<E>(
+                    &self,
+                    request: &mut reqwest::Request,
+                    info: &OperationInfo,
+                ) -> ::std::result::Result<(), progenitor_client::Error<E>> {
+                    // HubSpot ignores the generator's `api-version` header; don't send it.
+                    request.headers_mut().remove("api-version");
+                    self.inner
+                        .admit(request, operation(info))
+                        .await
+                        .map_err(progenitor_client::Error::Custom)
+                }
+                async fn exec(
+                    &self,
+                    request: reqwest::Request,
+                    info: &OperationInfo,
+                ) -> reqwest::Result<reqwest::Response> {
+                    self.inner.execute(&self.client, request, operation(info)).await
+                }
+            }
+        })
+    }
 }
 
 /// A shared type standing in for a module's own: the schema name, where the type is, and
@@ -352,7 +483,7 @@ pub fn load_normalized(entry: &SpecEntry, inputs: &Inputs<'_>) -> Result<Value, 
         })?;
         normalize::merge_extra(&mut spec, &fragment, extra)?;
     }
-    normalize::normalize(&entry.module, spec, &entry.methods)
+    normalize::normalize(&entry.module, spec, &entry.method_names())
 }
 
 /// Settings with each `(schema name, replacement)`: the generator uses the replacement's type
@@ -393,6 +524,7 @@ pub fn generate_module(
     module: &str,
     spec: &openapiv3::OpenAPI,
     replacements: &[&Replacement],
+    facts: &ModuleFacts,
 ) -> Result<(String, String), Error> {
     let fail = |e: progenitor_impl::Error| Error::Generate {
         module: module.to_owned(),
@@ -403,29 +535,14 @@ pub fn generate_module(
         .generate_tokens(spec)
         .map_err(fail)?;
     let client = reexport_shared_types(module, client, replacements)?;
-    let hooks = quote! {
-        /// Every request of this module goes through the client's [`crate::Transport`].
-        impl ClientHooks<crate::Hooks> for Client {
-            async fn exec(
-                &self,
-                mut request: reqwest::Request,
-                info: &OperationInfo,
-            ) -> reqwest::Result<reqwest::Response> {
-                // HubSpot ignores the generator's `api-version` header; don't send it.
-                request.headers_mut().remove("api-version");
-                let operation = crate::Operation { module: MODULE, name: info.operation_id };
-                self.inner.execute(&self.client, request, operation).await
-            }
-        }
-    };
+    let operations = facts.tokens(module, spec)?;
     let module_doc = format!(" `{module}` operations.");
     let client = quote! {
         #![doc = #module_doc]
         // A module whose types are all shared imports its empty `types` module unused.
         #![allow(unused_imports)]
         #client
-        const MODULE: &str = #module;
-        #hooks
+        #operations
     };
     let crate_path = format!("hubspot_crm_api::{module}");
     let mock = Generator::new(&settings())
@@ -589,17 +706,73 @@ fn api_lib(modules: &[&str]) -> Result<String, Error> {
         /// A boxed, sendable future.
         pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-        /// Identifies the generated operation a request belongs to.
+        /// Identifies the generated operation a request belongs to, with what
+        /// `specs/manifest.toml` declares of it.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct Operation {
             /// The module (spec) name, e.g. `leads`.
             pub module: &'static str,
             /// The method name, e.g. `batch_create`.
             pub name: &'static str,
+            /// What the operation is.
+            pub facts: OperationFacts,
+        }
+
+        /// What an operation is: its kind, and the API family and version it belongs to.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct OperationFacts {
+            /// Whether it may be resent, and which rate limit it counts against.
+            pub kind: OperationKind,
+            /// The API family, e.g. `objects`; one per API, whatever its version.
+            pub family: &'static str,
+            /// The family's version, e.g. `v3` or `2026-09`.
+            pub version: &'static str,
+        }
+
+        /// What an operation does, as far as sending it again is concerned.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum OperationKind {
+            /// A read: resending is harmless.
+            Read,
+            /// A search: a read that counts against HubSpot's own search limit.
+            Search,
+            /// A write that leaves the same state however often it arrives (an update, an
+            /// upsert, an archive, an association).
+            Idempotent,
+            /// A write each arrival of which makes something new (a record, a label, a
+            /// report): not to be resent once it may have reached HubSpot.
+            Create,
+        }
+
+        impl OperationKind {
+            /// Whether a request of this kind may be resent after it may have reached
+            /// HubSpot.
+            pub fn may_resend(self) -> bool {
+                !matches!(self, OperationKind::Create)
+            }
+
+            /// Whether the request counts against HubSpot's search limit.
+            pub fn is_search(self) -> bool {
+                matches!(self, OperationKind::Search)
+            }
         }
 
         /// Sends the prepared requests of the generated clients.
         pub trait Transport: std::fmt::Debug + Send + Sync {
+            /// Lets `request` (built by `operation`) go, once, before
+            /// [`Transport::execute`] sends it; or refuses to send it at all, with the reason.
+            /// A refusal fails the generated method with
+            /// [`progenitor_client::Error::Custom`] carrying that reason: nothing was sent,
+            /// so no answer stands for it.
+            fn admit<'a>(
+                &'a self,
+                request: &'a reqwest::Request,
+                operation: Operation,
+            ) -> BoxFuture<'a, Result<(), String>> {
+                let _ = (request, operation);
+                Box::pin(std::future::ready(Ok(())))
+            }
+
             /// Sends `request` (built by `operation`) with `client` and returns the response.
             fn execute<'a>(
                 &'a self,

@@ -108,6 +108,29 @@ pub enum Error {
         /// "METHOD /path" of each.
         operations: Vec<String>,
     },
+    /// Operations whose kind the manifest does not declare.
+    #[error(
+        "module `{module}`: specs/manifest.toml declares no kind for {}; write \
+         `{{ name = \"...\", kind = \"...\" }}` with kind one of read, search, idempotent, create",
+        operations.join(", ")
+    )]
+    UndeclaredKinds {
+        /// The module.
+        module: String,
+        /// "METHOD /path" (`name`) of each.
+        operations: Vec<String>,
+    },
+    /// A spec whose API family or version the manifest does not declare.
+    #[error(
+        "module `{module}`: specs/manifest.toml declares no `{field}` (the API family the spec \
+         is a version of, and which version: e.g. `family = \"objects\"`, `version = \"2026-09\"`)"
+    )]
+    UndeclaredApi {
+        /// The module.
+        module: String,
+        /// `family` or `version`.
+        field: &'static str,
+    },
     /// Two operations share a method name.
     #[error("module `{module}`: method name `{name}` is used twice")]
     DuplicateMethodName {

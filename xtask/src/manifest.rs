@@ -30,11 +30,96 @@ pub struct SpecEntry {
     pub commit: String,
     /// Expected sha256 of the file, lowercase hex.
     pub sha256: String,
+    /// The API the module is a version of, e.g. `objects`: the modules of one family at
+    /// different versions share it. Code generation fails without it.
+    #[serde(default)]
+    pub family: Option<String>,
+    /// The version of the family the spec describes: `v3`, `v4` or a date, `2026-09`. Code
+    /// generation fails without it.
+    #[serde(default)]
+    pub version: Option<String>,
     /// Project-owned spec fragments (relative to `specs/`) merged into this module.
     #[serde(default)]
     pub extra: Vec<String>,
-    /// "METHOD /path" to method name.
-    pub methods: BTreeMap<String, String>,
+    /// "METHOD /path" to the operation's method name and kind.
+    pub methods: BTreeMap<String, Method>,
+}
+
+/// One operation as the manifest declares it: `{ name = "get", kind = "read" }`. A bare
+/// name (`"get"`) reads, so that code generation can say which kind is missing.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "MethodEntry")]
+pub struct Method {
+    /// The Rust method name.
+    pub name: String,
+    /// What the operation is, as written (checked by [`Kind::parse`]).
+    pub kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MethodEntry {
+    Name(String),
+    Declared {
+        name: String,
+        #[serde(default)]
+        kind: Option<String>,
+    },
+}
+
+impl From<MethodEntry> for Method {
+    fn from(entry: MethodEntry) -> Self {
+        match entry {
+            MethodEntry::Name(name) => Method { name, kind: None },
+            MethodEntry::Declared { name, kind } => Method { name, kind },
+        }
+    }
+}
+
+/// What an operation is: whether it may be resent after it may have reached HubSpot, and
+/// which of HubSpot's rate limits it counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Reads nothing but reads: resending is harmless.
+    Read,
+    /// A search: a read that counts against HubSpot's own search limit.
+    Search,
+    /// A write that leaves the same state however often it arrives (update, upsert,
+    /// archive, associate).
+    Idempotent,
+    /// A write each arrival of which makes something new (a record, a label, a report):
+    /// never resent once it may have reached HubSpot.
+    Create,
+}
+
+impl Kind {
+    /// The names the manifest uses, in the order the manifest's header lists them.
+    pub const NAMES: [&'static str; 4] = ["read", "search", "idempotent", "create"];
+
+    /// The kind named `name` in the manifest.
+    pub fn parse(name: &str) -> Option<Kind> {
+        match name {
+            "read" => Some(Kind::Read),
+            "search" => Some(Kind::Search),
+            "idempotent" => Some(Kind::Idempotent),
+            "create" => Some(Kind::Create),
+            _ => None,
+        }
+    }
+}
+
+/// Whether `version` is a version the manifest accepts: `v` and a number, or `YYYY-MM`.
+pub fn is_version(version: &str) -> bool {
+    let bytes = version.as_bytes();
+    let numbered = bytes.len() > 1 && bytes[0] == b'v' && bytes[1..].iter().all(u8::is_ascii_digit);
+    let dated = bytes.len() == 7
+        && bytes[4] == b'-'
+        && bytes[..4].iter().chain(&bytes[5..]).all(u8::is_ascii_digit)
+        && matches!(
+            &version[5..],
+            "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12"
+        );
+    numbered || dated
 }
 
 impl Manifest {
@@ -93,13 +178,40 @@ impl Manifest {
                     spec.module, spec.path
                 )));
             }
-            for name in spec.methods.values() {
+            for (operation, method) in &spec.methods {
+                let name = &method.name;
                 if !is_rust_ident(name) {
                     return Err(fail(format!(
                         "module `{}`: method name `{name}` is not a Rust identifier",
                         spec.module
                     )));
                 }
+                if let Some(kind) = &method.kind
+                    && Kind::parse(kind).is_none()
+                {
+                    return Err(fail(format!(
+                        "module `{}`: operation `{operation}` (`{name}`) has kind `{kind}`, \
+                         which is none of {}",
+                        spec.module,
+                        Kind::NAMES.join(", ")
+                    )));
+                }
+            }
+            if let Some(family) = &spec.family
+                && !is_rust_ident(family)
+            {
+                return Err(fail(format!(
+                    "module `{}`: family `{family}` is not a Rust identifier",
+                    spec.module
+                )));
+            }
+            if let Some(version) = &spec.version
+                && !is_version(version)
+            {
+                return Err(fail(format!(
+                    "module `{}`: version `{version}` is neither `v` and a number nor `YYYY-MM`",
+                    spec.module
+                )));
             }
         }
         Ok(())
@@ -107,6 +219,14 @@ impl Manifest {
 }
 
 impl SpecEntry {
+    /// "METHOD /path" to method name, as normalization names the operations.
+    pub fn method_names(&self) -> BTreeMap<String, String> {
+        self.methods
+            .iter()
+            .map(|(operation, method)| (operation.clone(), method.name.clone()))
+            .collect()
+    }
+
     /// Where the pulled copy of this spec lives below `pulled_dir`.
     pub fn pulled_path(&self, pulled_dir: &Path) -> PathBuf {
         pulled_dir.join(&self.path)
@@ -156,6 +276,8 @@ mod tests {
             path: "PublicApiSpecs/CRM/Associations Schema/v4/a.json".into(),
             commit: "abc".into(),
             sha256: "0".repeat(64),
+            family: None,
+            version: None,
             extra: vec![],
             methods: BTreeMap::new(),
         };
@@ -208,6 +330,26 @@ mod tests {
                 message.contains(&format!("module name `{module}` is reserved")),
                 "{module}: {message}"
             );
+        }
+    }
+
+    #[test]
+    fn versions_are_a_number_or_a_month() {
+        for good in ["v3", "v4", "v10", "2026-09", "2027-03"] {
+            assert!(is_version(good), "{good}");
+        }
+        for bad in [
+            "",
+            "v",
+            "3",
+            "V3",
+            "2026-9",
+            "2026-13",
+            "2026_09",
+            "2026-09-01",
+            "latest",
+        ] {
+            assert!(!is_version(bad), "{bad}");
         }
     }
 }

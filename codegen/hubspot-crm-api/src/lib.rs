@@ -23,16 +23,67 @@ use std::sync::Arc;
 pub type Hooks = Arc<dyn Transport>;
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-/// Identifies the generated operation a request belongs to.
+/// Identifies the generated operation a request belongs to, with what
+/// `specs/manifest.toml` declares of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Operation {
     /// The module (spec) name, e.g. `leads`.
     pub module: &'static str,
     /// The method name, e.g. `batch_create`.
     pub name: &'static str,
+    /// What the operation is.
+    pub facts: OperationFacts,
+}
+/// What an operation is: its kind, and the API family and version it belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OperationFacts {
+    /// Whether it may be resent, and which rate limit it counts against.
+    pub kind: OperationKind,
+    /// The API family, e.g. `objects`; one per API, whatever its version.
+    pub family: &'static str,
+    /// The family's version, e.g. `v3` or `2026-09`.
+    pub version: &'static str,
+}
+/// What an operation does, as far as sending it again is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OperationKind {
+    /// A read: resending is harmless.
+    Read,
+    /// A search: a read that counts against HubSpot's own search limit.
+    Search,
+    /// A write that leaves the same state however often it arrives (an update, an
+    /// upsert, an archive, an association).
+    Idempotent,
+    /// A write each arrival of which makes something new (a record, a label, a
+    /// report): not to be resent once it may have reached HubSpot.
+    Create,
+}
+impl OperationKind {
+    /// Whether a request of this kind may be resent after it may have reached
+    /// HubSpot.
+    pub fn may_resend(self) -> bool {
+        !matches!(self, OperationKind::Create)
+    }
+    /// Whether the request counts against HubSpot's search limit.
+    pub fn is_search(self) -> bool {
+        matches!(self, OperationKind::Search)
+    }
 }
 /// Sends the prepared requests of the generated clients.
 pub trait Transport: std::fmt::Debug + Send + Sync {
+    /// Lets `request` (built by `operation`) go, once, before
+    /// [`Transport::execute`] sends it; or refuses to send it at all, with the reason.
+    /// A refusal fails the generated method with
+    /// [`progenitor_client::Error::Custom`] carrying that reason: nothing was sent,
+    /// so no answer stands for it.
+    fn admit<'a>(
+        &'a self,
+        request: &'a reqwest::Request,
+        operation: Operation,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        let _ = (request, operation);
+        Box::pin(std::future::ready(Ok(())))
+    }
     /// Sends `request` (built by `operation`) with `client` and returns the response.
     fn execute<'a>(
         &'a self,

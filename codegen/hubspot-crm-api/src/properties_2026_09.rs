@@ -3719,18 +3719,67 @@ pub mod prelude {
     pub use self::super::Client;
 }
 const MODULE: &str = "properties_2026_09";
-/// Every request of this module goes through the client's [`crate::Transport`].
+/// The API family this module is a version of.
+pub const FAMILY: &str = "properties";
+/// The version of [`FAMILY`] this module speaks.
+pub const VERSION: &str = "2026-09";
+/// What the operation `name` of this module is, as `specs/manifest.toml` declares
+/// it; `None` for a name that is none of its operations.
+pub fn facts(name: &str) -> Option<crate::OperationFacts> {
+    let kind = match name {
+        "archive" => crate::OperationKind::Idempotent,
+        "archive_group" => crate::OperationKind::Idempotent,
+        "batch_archive" => crate::OperationKind::Idempotent,
+        "batch_create" => crate::OperationKind::Create,
+        "batch_read" => crate::OperationKind::Read,
+        "create" => crate::OperationKind::Create,
+        "create_group" => crate::OperationKind::Create,
+        "get" => crate::OperationKind::Read,
+        "get_group" => crate::OperationKind::Read,
+        "list" => crate::OperationKind::Read,
+        "list_groups" => crate::OperationKind::Read,
+        "update" => crate::OperationKind::Idempotent,
+        "update_group" => crate::OperationKind::Idempotent,
+        _ => return None,
+    };
+    Some(crate::OperationFacts {
+        kind,
+        family: FAMILY,
+        version: VERSION,
+    })
+}
+fn operation(info: &OperationInfo) -> crate::Operation {
+    crate::Operation {
+        module: MODULE,
+        name: info.operation_id,
+        facts: facts(info.operation_id).unwrap_or(crate::OperationFacts {
+            kind: crate::OperationKind::Create,
+            family: FAMILY,
+            version: VERSION,
+        }),
+    }
+}
+/// Every request of this module goes through the client's [`crate::Transport`]:
+/// admitted before it is sent, then sent.
 impl ClientHooks<crate::Hooks> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> ::std::result::Result<(), progenitor_client::Error<E>> {
+        request.headers_mut().remove("api-version");
+        self.inner
+            .admit(request, operation(info))
+            .await
+            .map_err(progenitor_client::Error::Custom)
+    }
     async fn exec(
         &self,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        request.headers_mut().remove("api-version");
-        let operation = crate::Operation {
-            module: MODULE,
-            name: info.operation_id,
-        };
-        self.inner.execute(&self.client, request, operation).await
+        self.inner
+            .execute(&self.client, request, operation(info))
+            .await
     }
 }

@@ -11,7 +11,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::error::{AuthError, ValidationError};
-use crate::transport::{BodyError, read_body};
+use crate::http::{BodyError, check_url, read_body, tls_backend};
 
 /// Longest access-token lifetime taken at its word (HubSpot's last 30 minutes).
 const MAX_TOKEN_LIFETIME_SECS: u64 = 365 * 24 * 60 * 60;
@@ -226,7 +226,7 @@ impl OAuthRefresh {
             client_secret: Secret::new(client_secret),
             token_url: Self::DEFAULT_TOKEN_URL.to_owned(),
             refresh_margin: Duration::from_secs(60),
-            http: crate::client::tls_backend(reqwest::Client::builder())
+            http: tls_backend(reqwest::Client::builder())
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap_or_default(),
@@ -296,7 +296,7 @@ impl OAuthRefresh {
 
     /// Checks the token URL, before any credentials are sent to it.
     pub(crate) fn check(&self) -> Result<(), ValidationError> {
-        crate::client::check_url("token_url", &self.token_url).map(drop)
+        check_url("token_url", &self.token_url).map(drop)
     }
 
     /// Lowers the cap on the token endpoint's answers to `limit`.

@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use crate::auth::{OAuthRefresh, StaticToken, TokenProvider};
 use crate::cache::KeyedCache;
-use crate::error::{Error, Result, ValidationError};
+use crate::error::{Error, Result};
+use crate::http::{DEFAULT_MAX_BODY_BYTES, check_url, tls_backend};
 use crate::limit::{Limiter, RateLimits};
 use crate::model::{AssociationLabel, PropertyDefinitions};
 use crate::retry::RetryPolicy;
-use crate::transport::{Call, DEFAULT_MAX_BODY_BYTES, Shared};
+use crate::transport::{Call, Shared};
 use crate::version::ApiVersion;
 
 /// HubSpot's API address.
@@ -187,39 +188,6 @@ impl Default for ClientBuilder {
     }
 }
 
-/// Checks an address the client sends requests (and tokens) to: an http(s) URL with a host,
-/// and no query string, fragment or user name and password, which would be sent along with
-/// every request or leak into logs. `field` names it in the error.
-pub(crate) fn check_url(
-    field: &str,
-    url: &str,
-) -> std::result::Result<reqwest::Url, ValidationError> {
-    // A URL with credentials is never repeated in an error.
-    let shown = if url.contains('@') {
-        "the URL".to_owned()
-    } else {
-        format!("`{url}`")
-    };
-    let invalid = |why: &str| ValidationError::new(field, format!("{shown} {why}"));
-    let parsed = match reqwest::Url::parse(url) {
-        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => parsed,
-        _ => return Err(invalid("is not an http(s) URL")),
-    };
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(ValidationError::new(
-            field,
-            "must not carry a user name or password",
-        ));
-    }
-    if parsed.query().is_some() {
-        return Err(invalid("must not have a query string"));
-    }
-    if parsed.fragment().is_some() {
-        return Err(invalid("must not have a fragment"));
-    }
-    Ok(parsed)
-}
-
 impl ClientBuilder {
     /// A private app's access token, or an OAuth access token, sent as `Authorization: Bearer`.
     pub fn access_token(mut self, token: impl Into<String>) -> Self {
@@ -388,14 +356,6 @@ impl ClientBuilder {
             max_query_length: self.max_query_length,
         })
     }
-}
-
-/// The TLS library the `native-tls` feature asks for; otherwise the HTTP client's default
-/// (rustls).
-pub(crate) fn tls_backend(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
-    #[cfg(feature = "native-tls")]
-    let builder = builder.tls_backend_native();
-    builder
 }
 
 impl ClientBuilder {

@@ -137,6 +137,7 @@ mod cache;
 mod changes;
 mod client;
 mod error;
+mod http;
 mod leads;
 mod limit;
 mod long_lists;

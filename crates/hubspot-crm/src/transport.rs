@@ -12,49 +12,11 @@ use tracing::Instrument;
 
 use crate::auth::{Secret, TokenProvider};
 use crate::error::{ApiError, AuthError, Error, Result, truncate};
+use crate::http::{BodyError, read_body};
 use crate::limit::{Bucket, Held, Limiter, Refusal};
 use crate::retry::{
     RetryPolicy, StatusVerdict, judge_status, may_have_been_processed, parse_retry_after,
 };
-
-/// The default cap on an answer's body: far above HubSpot's largest answers (a few MB), far
-/// below what would hurt.
-pub(crate) const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
-
-/// Why a body was not read in full.
-#[derive(Debug)]
-pub(crate) enum BodyError {
-    /// It is longer than the cap: declared so, or more bytes came.
-    TooLarge,
-    /// The connection failed or timed out while reading.
-    Failed(reqwest::Error),
-}
-
-/// Reads `response`'s body, never holding more than `limit` bytes of it: a body that says it
-/// is longer, or turns out to be, is dropped with the connection at the cap.
-pub(crate) async fn read_body(
-    mut response: reqwest::Response,
-    limit: u64,
-) -> std::result::Result<bytes::Bytes, BodyError> {
-    /// The most reserved ahead on a declared length, which may be a lie.
-    const MAX_RESERVED: u64 = 1024 * 1024;
-    let declared = response.content_length();
-    if declared.is_some_and(|length| length > limit) {
-        return Err(BodyError::TooLarge);
-    }
-    let mut body = bytes::BytesMut::with_capacity(declared.unwrap_or(0).min(MAX_RESERVED) as usize);
-    while let Some(chunk) = response.chunk().await.map_err(BodyError::Failed)? {
-        if (body.len() as u64).saturating_add(chunk.len() as u64) > limit {
-            return Err(BodyError::TooLarge);
-        }
-        if body.is_empty() && declared == Some(chunk.len() as u64) {
-            // The whole body in one chunk: no copy.
-            return Ok(chunk);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
 
 /// State shared by a client and all its clones.
 #[derive(Debug)]
@@ -97,7 +59,7 @@ impl Shared {
         reported: Option<Duration>,
     ) -> (Option<Bucket>, Option<Duration>) {
         let limits = self.limiter.limits();
-        let search_limit = is_search(operation)
+        let search_limit = operation.facts.kind.is_search()
             && reported.is_none()
             && error.policy_name.as_deref() != Some("TEN_SECONDLY_ROLLING");
         if search_limit {
@@ -108,40 +70,6 @@ impl Shared {
         } else {
             (limits.general.map(|_| Bucket::General), reported)
         }
-    }
-}
-
-fn is_search(operation: Operation) -> bool {
-    operation.name == "search"
-}
-
-/// Whether resending `operation` after it may have reached HubSpot is harmless: reads,
-/// updates, upserts and archives are; creates are not (a second copy would be created).
-pub(crate) fn is_idempotent(operation: Operation) -> bool {
-    match (api_family(operation.module), operation.name) {
-        // Each request starts another report.
-        ("associations", "request_high_usage_report") => false,
-        // Creating an association that exists is a no-op.
-        ("associations", _) => true,
-        (_, name) => !matches!(name, "create" | "batch_create" | "merge" | "create_group"),
-    }
-}
-
-/// The API a generated module belongs to, whatever its version: `associations_2026_09` is
-/// `associations`. Modules of a dated version are named after the module they stand beside,
-/// with the date as `_YYYY_MM`.
-fn api_family(module: &str) -> &str {
-    let bytes = module.as_bytes();
-    let dated = bytes.len() > 8 && {
-        let tail = &bytes[bytes.len() - 8..];
-        tail[0] == b'_'
-            && tail[5] == b'_'
-            && tail[1..5].iter().chain(&tail[6..]).all(u8::is_ascii_digit)
-    };
-    if dated {
-        &module[..module.len() - 8]
-    } else {
-        module
     }
 }
 
@@ -169,6 +97,9 @@ pub(crate) struct CallRecord {
     /// A failure the transport decided on, which no answer the generated client sees can
     /// express; it wins over whatever the generated method returns.
     pub(crate) failure: Option<Failure>,
+    /// Why the limiter did not let the request go at all: the generated method failed with
+    /// its text ([`progenitor_client::Error::Custom`]), and this is the typed error.
+    pub(crate) refused: Option<Error>,
 }
 
 /// A failure decided by the transport.
@@ -176,18 +107,6 @@ pub(crate) struct CallRecord {
 pub(crate) enum Failure {
     /// The answer's body was over the cap.
     BodyTooLarge { limit: u64, status: u16 },
-    /// The limiter would have held the first attempt past the call's budget.
-    LimiterWait {
-        wait: Duration,
-        max_elapsed: Duration,
-    },
-    /// The daily budget is used up.
-    DailyBudget {
-        budget: u64,
-        resets_at: chrono::DateTime<chrono::Utc>,
-    },
-    /// The shared rate-limit store could not be reached.
-    LimitStore(String),
     /// After a 401, no new token could be had.
     Auth(AuthError),
 }
@@ -196,13 +115,6 @@ impl Failure {
     fn into_error(self) -> Error {
         match self {
             Failure::BodyTooLarge { limit, status } => Error::BodyTooLarge { limit, status },
-            Failure::LimiterWait { wait, max_elapsed } => {
-                Error::RateLimitWaitTooLong { wait, max_elapsed }
-            }
-            Failure::DailyBudget { budget, resets_at } => {
-                Error::DailyBudgetSpent { budget, resets_at }
-            }
-            Failure::LimitStore(message) => Error::RateLimitStore { message },
             Failure::Auth(error) => Error::Auth(error),
         }
     }
@@ -215,6 +127,17 @@ pub(crate) struct Call {
     shared: Arc<Shared>,
     token: Secret,
     pub(crate) record: Mutex<CallRecord>,
+    /// The first attempt, let go by the limiters and not sent yet: from
+    /// [`Transport::admit`](hubspot_crm_api::Transport::admit) to
+    /// [`Transport::execute`](hubspot_crm_api::Transport::execute).
+    admitted: Mutex<Option<Admitted>>,
+}
+
+/// A first attempt the limiters let go.
+#[derive(Debug)]
+struct Admitted {
+    state: Attempts,
+    held: Option<Held>,
 }
 
 impl Call {
@@ -230,6 +153,7 @@ impl Call {
             shared: shared.clone(),
             token,
             record: Mutex::new(CallRecord::default()),
+            admitted: Mutex::new(None),
         }))
     }
 
@@ -281,91 +205,80 @@ impl Call {
                 Error::from(api)
             });
         }
-        match error {
-            progenitor_client::Error::CommunicationError(e) => {
-                let e = e.without_url();
-                if record.outcome_unknown {
-                    Err(unknown(e.to_string()))
-                } else {
-                    Err(Error::Transport(e))
-                }
-            }
-            progenitor_client::Error::ResponseBodyError(e) => {
-                let e = e.without_url();
-                // HubSpot did the work; only its answer was lost.
-                if !record.idempotent {
-                    Err(unknown(format!(
-                        "HTTP {} but the answer could not be read: {e}",
-                        record.status.unwrap_or_default()
-                    )))
-                } else {
-                    Err(Error::Transport(e))
-                }
-            }
-            // HubSpot did the work of a create answered with a 2xx, whatever the body says
-            // (an HTML page from a captive proxy, a 204, a record missing a field).
-            progenitor_client::Error::InvalidResponsePayload(_, e) if !record.idempotent => {
-                Err(unknown(format!(
-                    "HTTP {} but the answer does not parse: {e}",
-                    record.status.unwrap_or_default()
-                )))
-            }
-            progenitor_client::Error::InvalidResponsePayload(body, e) => Err(Error::Decode {
-                status: record.status.unwrap_or_default(),
-                message: e.to_string(),
-                body: truncate(&body),
-            }),
-            progenitor_client::Error::UnexpectedResponse(response) => Err(Error::from(
-                ApiError::from_response(response.status().as_u16(), b"", None),
-            )),
-            progenitor_client::Error::ErrorResponse(response) => Err(Error::from(
-                ApiError::from_response(response.status().as_u16(), b"", None),
-            )),
-            progenitor_client::Error::InvalidRequest(message)
-            | progenitor_client::Error::Custom(message) => {
-                Err(Error::validation("request", message))
-            }
-            progenitor_client::Error::InvalidUpgrade(e) => Err(Error::Transport(e.without_url())),
-        }
+        Err(generated_error(&mut record, error, unknown))
     }
 
-    /// Sends `request`, waiting for the rate limiters and retrying what is safe to retry.
-    /// Bodies are read here, under the cap: error answers are kept in the record, and the
-    /// response handed back carries the body read.
-    async fn send(
+    /// Lets the first attempt go through the limiters, within the call's budget (which
+    /// counts from here), or refuses it with the typed error kept for [`Call::finish`].
+    async fn admit_first(
         &self,
-        client: &reqwest::Client,
-        request: reqwest::Request,
         operation: Operation,
-    ) -> reqwest::Result<reqwest::Response> {
-        let idempotent = is_idempotent(operation);
+        span: tracing::Span,
+    ) -> std::result::Result<(), String> {
+        let idempotent = operation.facts.kind.may_resend();
         *self.record() = CallRecord {
             idempotent,
             operation: Some(operation),
             ..CallRecord::default()
         };
-        let mut state = Attempts {
-            operation,
-            idempotent,
-            span: tracing::Span::current(),
-            // The budget counts from here: waiting for the limiters counts too.
-            started: Instant::now(),
-            waited: Duration::ZERO,
-            token: self.token.clone(),
-            number: 0,
-            sent_ms: 0,
-            reauthorized: false,
+        let mut state = Attempts::new(operation, span, self.token.clone());
+        match self.acquire(&mut state).await {
+            Ok(held) => {
+                *self.admitted() = Some(Admitted { state, held });
+                Ok(())
+            }
+            Err(refusal) => {
+                state.span.record("attempt", 0);
+                let error = self.refusal_error(refusal);
+                let reason = error.to_string();
+                self.record().refused = Some(error);
+                Err(reason)
+            }
+        }
+    }
+
+    fn admitted(&self) -> std::sync::MutexGuard<'_, Option<Admitted>> {
+        self.admitted
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The first attempt [`Call::admit_first`] let go. A request the generated client sends
+    /// without asking first goes without waiting for the limiters.
+    fn take_admitted(&self, request: &reqwest::Request, operation: Operation) -> Admitted {
+        if let Some(admitted) = self.admitted().take() {
+            return admitted;
+        }
+        *self.record() = CallRecord {
+            idempotent: operation.facts.kind.may_resend(),
+            operation: Some(operation),
+            ..CallRecord::default()
         };
-        let mut request = request;
-        // The outcome of the attempt before, while the next one has not been sent.
-        let mut last: Option<Outcome> = None;
+        let span = request_span(request, operation);
+        Admitted {
+            state: Attempts::new(operation, span, self.token.clone()),
+            held: None,
+        }
+    }
+
+    /// Sends `request`, retrying what is safe to retry; each retry waits for the limiters
+    /// again. Bodies are read here, under the cap: error answers are kept in the record, and
+    /// the response handed back carries the body read.
+    async fn send(
+        &self,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+        admitted: Admitted,
+    ) -> reqwest::Result<reqwest::Response> {
+        let Admitted {
+            mut state,
+            mut held,
+        } = admitted;
+        let policy = self.shared.retry;
+        // Nothing of the budget is spent before the first attempt.
+        let mut within_budget = !policy.max_elapsed.is_zero();
         loop {
-            state.number += 1;
-            self.record().attempts = state.number;
-            state.span.record("attempt", state.number);
-            let policy = &self.shared.retry;
-            let retries_left =
-                state.number < policy.max_attempts && state.started.elapsed() < policy.max_elapsed;
+            let retries_left = state.number + 1 < policy.max_attempts && within_budget;
             // A copy for another attempt, while one may follow (a retry, or the one resend
             // with a new token after a 401).
             let next_try = if retries_left || !state.reauthorized {
@@ -373,55 +286,99 @@ impl Call {
             } else {
                 None
             };
-            let held = match self.acquire(&mut state).await {
+            let outcome = self.attempt(client, &mut state, request, held).await;
+            let (resend, outcome) = match self
+                .next_step(&mut state, outcome, next_try, retries_left)
+                .await
+            {
+                Step::Resend { request, outcome } => (*request, outcome),
+                Step::GiveUp(outcome) => return self.give_up(&state, outcome),
+                Step::AuthFailed(outcome, error) => {
+                    let response = self.give_up(&state, outcome);
+                    self.record().failure = Some(Failure::Auth(error));
+                    return response;
+                }
+            };
+            within_budget = state.started.elapsed() < policy.max_elapsed;
+            held = match self.acquire(&mut state).await {
                 Ok(held) => held,
-                Err(refusal) => return self.refused(&mut state, last, refusal),
+                // The limiter holds the retry back: the call ends with what it was to retry.
+                Err(refusal) => {
+                    self.refusal_error(refusal);
+                    return self.give_up(&state, outcome);
+                }
             };
-            let this_try = self.authorize(&state, request);
-            state.sent_ms = crate::limit::unix_millis();
-            let sent = client.execute(this_try).await;
-            self.shared.limiter.settle(held).await;
-            let outcome = match sent {
-                Ok(response) => self.classify_answer(&state, response).await,
-                Err(error) => self.classify_failure(&state, error),
-            };
-            let (outcome, next_try) = match (outcome, next_try) {
-                (Outcome::Rejected(rejected), Some(next_try))
-                    if rejected.status == reqwest::StatusCode::UNAUTHORIZED
-                        && !state.reauthorized =>
-                {
-                    state.reauthorized = true;
-                    match self.reauthorize(&mut state).await {
-                        Reauthorized::Yes => {
-                            tracing::warn!(
-                                attempt = state.number,
-                                "HubSpot answered 401; resending once with a new token"
-                            );
-                            request = next_try;
-                            last = Some(Outcome::Rejected(rejected));
-                            continue;
-                        }
-                        Reauthorized::No => (Outcome::Rejected(rejected), None),
-                        Reauthorized::Failed(error) => {
-                            let response = self.give_up(&state, Outcome::Rejected(rejected));
-                            self.record().failure = Some(Failure::Auth(error));
-                            return response;
-                        }
+            request = resend;
+        }
+    }
+
+    /// Makes one attempt, `held` being its place in the limiters, and says what it came to.
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        state: &mut Attempts,
+        request: reqwest::Request,
+        held: Option<Held>,
+    ) -> Outcome {
+        state.number += 1;
+        self.record().attempts = state.number;
+        state.span.record("attempt", state.number);
+        let this_try = self.authorize(state, request);
+        state.sent_ms = crate::limit::unix_millis();
+        let sent = client.execute(this_try).await;
+        self.shared.limiter.settle(held).await;
+        match sent {
+            Ok(response) => self.classify_answer(state, response).await,
+            Err(error) => self.classify_failure(state, error),
+        }
+    }
+
+    /// After an attempt: resend it (once with a new token after a 401, or after the wait
+    /// of a retry within the budget) or end the call with `outcome`.
+    async fn next_step(
+        &self,
+        state: &mut Attempts,
+        outcome: Outcome,
+        next_try: Option<reqwest::Request>,
+        retries_left: bool,
+    ) -> Step {
+        let Some(next_try) = next_try else {
+            return Step::GiveUp(outcome);
+        };
+        if let Outcome::Rejected(rejected) = &outcome
+            && rejected.status == reqwest::StatusCode::UNAUTHORIZED
+            && !state.reauthorized
+        {
+            state.reauthorized = true;
+            return match self.reauthorize(state).await {
+                Reauthorized::Yes => {
+                    tracing::warn!(
+                        attempt = state.number,
+                        "HubSpot answered 401; resending once with a new token"
+                    );
+                    Step::Resend {
+                        request: Box::new(next_try),
+                        outcome,
                     }
                 }
-                (outcome, next_try) => (outcome, next_try.filter(|_| retries_left)),
+                Reauthorized::No => Step::GiveUp(outcome),
+                Reauthorized::Failed(error) => Step::AuthFailed(outcome, error),
             };
-            match (outcome, next_try) {
-                (Outcome::Retry { wait, cause }, Some(next_try))
-                    if state.started.elapsed().saturating_add(wait) <= policy.max_elapsed =>
-                {
-                    cause.log_retry(state.number, wait);
-                    self.wait(&mut state, wait).await;
-                    request = next_try;
-                    last = Some(Outcome::Retry { wait, cause });
+        }
+        match outcome {
+            Outcome::Retry { wait, cause }
+                if retries_left
+                    && state.started.elapsed().saturating_add(wait)
+                        <= self.shared.retry.max_elapsed =>
+            {
+                cause.log_retry(state.number, wait);
+                self.wait(state, wait).await;
+                Step::Resend {
+                    request: Box::new(next_try),
+                    outcome: Outcome::Retry { wait, cause },
                 }
-                (outcome, _) => return self.give_up(&state, outcome),
             }
+            outcome => Step::GiveUp(outcome),
         }
     }
 
@@ -432,10 +389,10 @@ impl Call {
         let (waited, held) = self
             .shared
             .limiter
-            .acquire(is_search(state.operation), deadline)
+            .acquire(state.operation.facts.kind.is_search(), deadline)
             .await?;
         state.add_wait(waited);
-        if state.number > 1 || !waited.is_zero() {
+        if state.number > 0 || !waited.is_zero() {
             // A long wait can outlive the token: ask again, keep the old one if that fails.
             if let Ok(fresh) = self.shared.auth.token().await
                 && bearer(&fresh).is_some()
@@ -446,25 +403,19 @@ impl Call {
         Ok(held)
     }
 
-    /// The limiter did not let the attempt go: a retry ends with the outcome it was to retry;
-    /// a first attempt, never sent, with the refusal's error
+    /// The error of the limiter's `refusal` to let an attempt go
     /// ([`Error::RateLimitWaitTooLong`], [`Error::DailyBudgetSpent`] or
-    /// [`Error::RateLimitStore`]).
-    fn refused(
-        &self,
-        state: &mut Attempts,
-        last: Option<Outcome>,
-        refusal: Refusal,
-    ) -> reqwest::Result<reqwest::Response> {
+    /// [`Error::RateLimitStore`]), logged.
+    fn refusal_error(&self, refusal: Refusal) -> Error {
         let max_elapsed = self.shared.retry.max_elapsed;
-        let failure = match refusal {
+        match refusal {
             Refusal::Wait(wait) => {
                 tracing::warn!(
                     wait_ms = wait.as_millis() as u64,
                     max_elapsed_ms = max_elapsed.as_millis() as u64,
                     "the rate limiter would hold the request past the call's budget; not sending it"
                 );
-                Failure::LimiterWait { wait, max_elapsed }
+                Error::RateLimitWaitTooLong { wait, max_elapsed }
             }
             Refusal::DailySpent { budget, resets_at } => {
                 tracing::warn!(
@@ -472,25 +423,10 @@ impl Call {
                     %resets_at,
                     "the daily request budget is used up; not sending the request"
                 );
-                Failure::DailyBudget { budget, resets_at }
+                Error::DailyBudgetSpent { budget, resets_at }
             }
-            Refusal::Unavailable(message) => Failure::LimitStore(message),
-        };
-        // The attempt under way was not made.
-        state.number -= 1;
-        self.record().attempts = state.number;
-        state.span.record("attempt", state.number);
-        if let Some(last) = last {
-            return self.give_up(state, last);
+            Refusal::Unavailable(message) => Error::RateLimitStore { message },
         }
-        self.record().failure = Some(failure);
-        // Never sent: any error status makes the generated method fail, and
-        // [`Call::finish`] reports the failure recorded.
-        Ok(rebuild(
-            reqwest::StatusCode::TOO_MANY_REQUESTS,
-            HeaderMap::new(),
-            bytes::Bytes::new(),
-        ))
     }
 
     /// After a 401: whether the token source can give another token (an OAuth refresh), and
@@ -568,27 +504,7 @@ impl Call {
                 .hubspot_daily_limit_reached(state.sent_ms)
                 .await;
         }
-        let (bucket, window) = if status.as_u16() == 429 {
-            shared.rate_limited(state.operation, &error, reported_window)
-        } else {
-            (None, None)
-        };
-        let policy = &shared.retry;
-        let wait = match judge_status(&error, window, policy, state.number) {
-            StatusVerdict::RetryRejected {
-                wait,
-                window_exhausted,
-            } => {
-                if let (true, Some(bucket)) = (window_exhausted, bucket) {
-                    // Others pause too, for at most one window whatever `Retry-After` says.
-                    let window = window.unwrap_or(policy.rate_limit_wait);
-                    shared.limiter.pause(bucket, wait.min(window)).await;
-                }
-                Some(wait)
-            }
-            StatusVerdict::RetryIfIdempotent { wait } if state.idempotent => Some(wait),
-            StatusVerdict::RetryIfIdempotent { .. } | StatusVerdict::Fail => None,
-        };
+        let wait = self.retry_wait(state, &error, reported_window).await;
         let rejected = Box::new(Rejected {
             status,
             headers,
@@ -602,6 +518,38 @@ impl Call {
                 cause: Cause::Rejected(rejected),
             },
             None => Outcome::Rejected(rejected),
+        }
+    }
+
+    /// How long to wait before retrying the error answer `error`, or `None` not to retry.
+    /// A 429 that used up a window pauses every request of its limit.
+    async fn retry_wait(
+        &self,
+        state: &Attempts,
+        error: &ApiError,
+        reported_window: Option<Duration>,
+    ) -> Option<Duration> {
+        let shared = &self.shared;
+        let (bucket, window) = if error.status == 429 {
+            shared.rate_limited(state.operation, error, reported_window)
+        } else {
+            (None, None)
+        };
+        let policy = &shared.retry;
+        match judge_status(error, window, policy, state.number) {
+            StatusVerdict::RetryRejected {
+                wait,
+                window_exhausted,
+            } => {
+                if let (true, Some(bucket)) = (window_exhausted, bucket) {
+                    // Others pause too, for at most one window whatever `Retry-After` says.
+                    let window = window.unwrap_or(policy.rate_limit_wait);
+                    shared.limiter.pause(bucket, wait.min(window)).await;
+                }
+                Some(wait)
+            }
+            StatusVerdict::RetryIfIdempotent { wait } if state.idempotent => Some(wait),
+            StatusVerdict::RetryIfIdempotent { .. } | StatusVerdict::Fail => None,
         }
     }
 
@@ -691,6 +639,65 @@ impl Call {
     }
 }
 
+/// This crate's error for a generated method's `error`, with what the transport recorded;
+/// `unknown` makes an [`Error::OutcomeUnknown`] of a cause.
+fn generated_error<E>(
+    record: &mut CallRecord,
+    error: progenitor_client::Error<E>,
+    unknown: impl FnOnce(String) -> Error,
+) -> Error {
+    match error {
+        progenitor_client::Error::CommunicationError(e) => {
+            let e = e.without_url();
+            if record.outcome_unknown {
+                unknown(e.to_string())
+            } else {
+                Error::Transport(e)
+            }
+        }
+        progenitor_client::Error::ResponseBodyError(e) => {
+            let e = e.without_url();
+            // HubSpot did the work; only its answer was lost.
+            if !record.idempotent {
+                unknown(format!(
+                    "HTTP {} but the answer could not be read: {e}",
+                    record.status.unwrap_or_default()
+                ))
+            } else {
+                Error::Transport(e)
+            }
+        }
+        // HubSpot did the work of a create answered with a 2xx, whatever the body says
+        // (an HTML page from a captive proxy, a 204, a record missing a field).
+        progenitor_client::Error::InvalidResponsePayload(_, e) if !record.idempotent => {
+            unknown(format!(
+                "HTTP {} but the answer does not parse: {e}",
+                record.status.unwrap_or_default()
+            ))
+        }
+        progenitor_client::Error::InvalidResponsePayload(body, e) => Error::Decode {
+            status: record.status.unwrap_or_default(),
+            message: e.to_string(),
+            body: truncate(&body),
+        },
+        progenitor_client::Error::UnexpectedResponse(response) => Error::from(
+            ApiError::from_response(response.status().as_u16(), b"", None),
+        ),
+        progenitor_client::Error::ErrorResponse(response) => Error::from(ApiError::from_response(
+            response.status().as_u16(),
+            b"",
+            None,
+        )),
+        // Only the transport's refusal to send fails a hook.
+        progenitor_client::Error::Custom(reason) => record
+            .refused
+            .take()
+            .unwrap_or_else(|| Error::validation("request", reason)),
+        progenitor_client::Error::InvalidRequest(message) => Error::validation("request", message),
+        progenitor_client::Error::InvalidUpgrade(e) => Error::Transport(e.without_url()),
+    }
+}
+
 /// Whether a new token could be had after a 401.
 enum Reauthorized {
     /// Yes, and it is in place.
@@ -702,16 +709,17 @@ enum Reauthorized {
 }
 
 /// What one call's attempts share.
+#[derive(Debug)]
 struct Attempts {
     operation: Operation,
     idempotent: bool,
     span: tracing::Span,
-    /// When the first attempt left the limiters.
+    /// When the call began waiting for the limiters: its budget counts from here.
     started: Instant,
     /// Time spent waiting for the limiters and between attempts.
     waited: Duration,
     token: Secret,
-    /// The attempt under way, from 1.
+    /// The attempt under way (or last made), from 1; 0 before the first.
     number: u32,
     /// When the attempt under way was sent, by the wall clock (ms since the epoch): the
     /// daily count HubSpot reports is of that day.
@@ -721,10 +729,37 @@ struct Attempts {
 }
 
 impl Attempts {
+    fn new(operation: Operation, span: tracing::Span, token: Secret) -> Self {
+        Attempts {
+            operation,
+            idempotent: operation.facts.kind.may_resend(),
+            span,
+            started: Instant::now(),
+            waited: Duration::ZERO,
+            token,
+            number: 0,
+            sent_ms: 0,
+            reauthorized: false,
+        }
+    }
+
     fn add_wait(&mut self, wait: Duration) {
         self.waited = self.waited.saturating_add(wait);
         self.span.record("wait_ms", self.waited.as_millis() as u64);
     }
+}
+
+/// What follows an attempt.
+enum Step {
+    /// Send `request` again; `outcome` is the call's end if the limiters refuse that.
+    Resend {
+        request: Box<reqwest::Request>,
+        outcome: Outcome,
+    },
+    /// End the call with this outcome.
+    GiveUp(Outcome),
+    /// End the call with this outcome: after a 401, no new token could be had.
+    AuthFailed(Outcome, AuthError),
 }
 
 /// An error answer, read whole (or not at all, when over the cap).
@@ -814,24 +849,39 @@ fn rebuild(
     reqwest::Response::from(response)
 }
 
+/// The span of one request, from its admission to its last attempt.
+fn request_span(request: &reqwest::Request, operation: Operation) -> tracing::Span {
+    tracing::info_span!(
+        "hubspot_request",
+        operation = %format_args!("{}.{}", operation.module, operation.name),
+        method = %request.method(),
+        path = %request.url().path(),
+        status = tracing::field::Empty,
+        attempt = tracing::field::Empty,
+        wait_ms = tracing::field::Empty,
+        correlation_id = tracing::field::Empty,
+    )
+}
+
 impl hubspot_crm_api::Transport for Call {
+    fn admit<'a>(
+        &'a self,
+        request: &'a reqwest::Request,
+        operation: Operation,
+    ) -> BoxFuture<'a, std::result::Result<(), String>> {
+        let span = request_span(request, operation);
+        Box::pin(self.admit_first(operation, span.clone()).instrument(span))
+    }
+
     fn execute<'a>(
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
         operation: Operation,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        let span = tracing::info_span!(
-            "hubspot_request",
-            operation = %format_args!("{}.{}", operation.module, operation.name),
-            method = %request.method(),
-            path = %request.url().path(),
-            status = tracing::field::Empty,
-            attempt = tracing::field::Empty,
-            wait_ms = tracing::field::Empty,
-            correlation_id = tracing::field::Empty,
-        );
-        Box::pin(self.send(client, request, operation).instrument(span))
+        let admitted = self.take_admitted(&request, operation);
+        let span = admitted.state.span.clone();
+        Box::pin(self.send(client, request, admitted).instrument(span))
     }
 }
 
@@ -839,31 +889,38 @@ impl hubspot_crm_api::Transport for Call {
 mod tests {
     use super::*;
 
-    fn op(module: &'static str, name: &'static str) -> Operation {
-        Operation { module, name }
+    use hubspot_crm_api::{OperationFacts, OperationKind};
+
+    /// Facts of a generated module's operations, by name.
+    type Facts = fn(&str) -> Option<OperationFacts>;
+
+    fn may_resend(facts: Facts, name: &str) -> bool {
+        facts(name)
+            .unwrap_or_else(|| panic!("no operation `{name}`"))
+            .kind
+            .may_resend()
     }
 
     #[test]
     fn creates_are_never_blindly_resent() {
-        for module in [
-            "leads",
-            "contacts",
-            "companies",
-            "properties",
-            "association_labels",
-        ] {
-            assert!(!is_idempotent(op(module, "create")), "{module}.create");
-            assert!(
-                !is_idempotent(op(module, "batch_create")),
-                "{module}.batch_create"
-            );
+        use hubspot_crm_api::{association_labels, associations, leads, objects, properties};
+        let modules: [(&str, Facts); 4] = [
+            ("leads", leads::facts),
+            ("objects", objects::facts),
+            ("properties", properties::facts),
+            ("association_labels", association_labels::facts),
+        ];
+        for (module, facts) in modules {
+            assert!(!may_resend(facts, "create"), "{module}.create");
+            if module != "association_labels" {
+                assert!(!may_resend(facts, "batch_create"), "{module}.batch_create");
+            }
         }
-        assert!(!is_idempotent(op("contacts", "merge")));
-        assert!(!is_idempotent(op("properties", "create_group")));
-        assert!(!is_idempotent(op(
-            "associations",
+        assert!(!may_resend(properties::facts, "create_group"));
+        assert!(!may_resend(
+            associations::facts,
             "request_high_usage_report"
-        )));
+        ));
         for name in [
             "get",
             "list",
@@ -877,42 +934,113 @@ mod tests {
             "associate",
             "remove_association",
         ] {
-            assert!(is_idempotent(op("leads", name)), "leads.{name}");
+            assert!(may_resend(leads::facts, name), "leads.{name}");
         }
         // Associating twice leaves one association.
-        assert!(is_idempotent(op("associations", "create")));
-        assert!(is_idempotent(op("associations", "batch_create")));
+        assert!(may_resend(associations::facts, "create"));
+        assert!(may_resend(associations::facts, "batch_create"));
     }
 
     #[test]
     fn a_dated_module_is_judged_as_the_module_it_stands_beside() {
-        assert_eq!(api_family("associations_2026_09"), "associations");
-        assert_eq!(
-            api_family("association_labels_2026_09"),
-            "association_labels"
-        );
-        assert_eq!(api_family("objects"), "objects");
-        assert_eq!(api_family("_2026_09"), "_2026_09");
-        assert_eq!(api_family("leads_v3_09"), "leads_v3_09");
-        assert!(is_idempotent(op("associations_2026_09", "create")));
-        assert!(is_idempotent(op("associations_2026_09", "batch_create")));
-        assert!(!is_idempotent(op(
-            "associations_2026_09",
+        use hubspot_crm_api::{
+            association_labels_2026_09, associations, associations_2026_09, objects,
+            objects_2026_09, properties_2026_09,
+        };
+        assert_eq!(associations_2026_09::FAMILY, associations::FAMILY);
+        assert_eq!(objects_2026_09::FAMILY, objects::FAMILY);
+        assert_eq!(objects_2026_09::VERSION, "2026-09");
+        assert_eq!(objects::VERSION, "v3");
+        assert!(may_resend(associations_2026_09::facts, "create"));
+        assert!(may_resend(associations_2026_09::facts, "batch_create"));
+        assert!(!may_resend(
+            associations_2026_09::facts,
             "request_high_usage_report"
-        )));
-        for module in [
-            "objects_2026_09",
-            "properties_2026_09",
-            "association_labels_2026_09",
-        ] {
-            assert!(!is_idempotent(op(module, "create")), "{module}.create");
-            assert!(
-                !is_idempotent(op(module, "batch_create")),
-                "{module}.batch_create"
-            );
+        ));
+        let modules: [(&str, Facts); 3] = [
+            ("objects_2026_09", objects_2026_09::facts),
+            ("properties_2026_09", properties_2026_09::facts),
+            (
+                "association_labels_2026_09",
+                association_labels_2026_09::facts,
+            ),
+        ];
+        for (module, facts) in modules {
+            assert!(!may_resend(facts, "create"), "{module}.create");
+            if module != "association_labels_2026_09" {
+                assert!(!may_resend(facts, "batch_create"), "{module}.batch_create");
+            }
         }
-        assert!(!is_idempotent(op("properties_2026_09", "create_group")));
-        assert!(is_idempotent(op("objects_2026_09", "batch_upsert")));
+        assert!(!may_resend(properties_2026_09::facts, "create_group"));
+        assert!(may_resend(objects_2026_09::facts, "batch_upsert"));
+    }
+
+    #[test]
+    fn only_searches_count_against_the_search_limit() {
+        use hubspot_crm_api::{leads, objects, objects_2026_09};
+        let modules: [Facts; 3] = [leads::facts, objects::facts, objects_2026_09::facts];
+        for facts in modules {
+            assert_eq!(facts("search").unwrap().kind, OperationKind::Search);
+            for name in ["get", "list", "batch_read", "create", "update"] {
+                assert!(!facts(name).unwrap().kind.is_search(), "{name}");
+            }
+        }
+    }
+
+    /// A call whose limiter has no room for a minute (its one slot taken), with a budget of
+    /// a second, to an address that would refuse the connection.
+    async fn call_the_limiter_refuses() -> Arc<Call> {
+        let limits = crate::RateLimits {
+            general: Some(crate::Window::new(1, Duration::from_secs(60))),
+            search: None,
+            follow_headers: false,
+            daily: None,
+        };
+        let limiter = Limiter::in_process(limits);
+        limiter.acquire(false, None).await.unwrap();
+        let shared = Arc::new(Shared::new(
+            "http://127.0.0.1:9".to_owned(),
+            reqwest::Client::new(),
+            Arc::new(crate::auth::StaticToken::new("pat-na1-token")),
+            RetryPolicy {
+                max_elapsed: Duration::from_secs(1),
+                ..RetryPolicy::default()
+            },
+            limiter,
+            crate::http::DEFAULT_MAX_BODY_BYTES,
+        ));
+        Call::start(&shared).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_limiter_refusal_reaches_the_generated_method_as_the_clients_own_error() {
+        let call = call_the_limiter_refuses().await;
+        let api = hubspot_crm_api::leads::Client::new_with_client(
+            "http://127.0.0.1:9",
+            reqwest::Client::new(),
+            call.clone(),
+        );
+        let result = api.get().leads_id("123").send().await;
+        let generated = result.as_ref().unwrap_err();
+        // No answer stands for a request never sent.
+        assert_eq!(generated.status(), None, "{generated:?}");
+        let progenitor_client::Error::Custom(reason) = generated else {
+            panic!("expected the transport's refusal, got {generated:?}");
+        };
+        let reason = reason.clone();
+        assert!(reason.contains("rate limit"), "{reason}");
+        assert!(!reason.contains("429"), "{reason}");
+        assert_eq!(call.record().status, None);
+        assert_eq!(call.record().attempts, 0);
+
+        let error = call.finish(result, Vec::new).unwrap_err();
+        let Error::RateLimitWaitTooLong { wait, max_elapsed } = &error else {
+            panic!("expected RateLimitWaitTooLong, got {error:?}");
+        };
+        assert_eq!(*max_elapsed, Duration::from_secs(1));
+        assert!(*wait > Duration::from_secs(1), "{wait:?}");
+        assert_eq!(error.status(), None);
+        assert_eq!(error.to_string(), reason);
     }
 
     #[tokio::test]

@@ -14,6 +14,7 @@ use super::{
     temp_root,
 };
 use crate::generate::{self, API_CRATE, HEADER, MOCK_CRATE};
+use crate::manifest::Kind;
 use crate::pull::{self, Source};
 use crate::{Error, check_files, run};
 
@@ -305,7 +306,7 @@ fn generated_code_reflects_the_rules() {
     // Method names are the manifest's, all of them (with the extra fragment's for leads).
     for spec in &manifest.specs {
         let file = client(generated, &spec.module);
-        let names: BTreeSet<String> = spec.methods.values().cloned().collect();
+        let names: BTreeSet<String> = spec.method_names().into_values().collect();
         assert_eq!(client_methods(&file), names, "module `{}`", spec.module);
     }
     let leads = client(generated, "leads");
@@ -1066,6 +1067,131 @@ fn codegen_writes_checks_and_cleans_up() {
     run(root, &args(&["codegen", "--check"])).unwrap();
 }
 
+/// Each module carries its family, version and the kind of each operation, as declared.
+#[test]
+fn codegen_writes_each_operations_declared_facts() {
+    let (root, mirror) = fixture_root();
+    let root = root.path();
+    let pull = args(&["specs", "pull", "--from", mirror.to_str().unwrap()]);
+    run(root, &pull).unwrap();
+    run(root, &args(&["codegen"])).unwrap();
+    let read = |module: &str| {
+        parse(&std::fs::read_to_string(root.join(format!("{API_CRATE}/src/{module}.rs"))).unwrap())
+    };
+    for (module, name, kind) in [
+        ("things", "get", "Read"),
+        ("labels", "delete", "Idempotent"),
+    ] {
+        let file = read(module);
+        assert_eq!(const_value(&file, "FAMILY"), format!("\"{module}\""));
+        assert_eq!(const_value(&file, "VERSION"), "\"v3\"");
+        let facts = file
+            .items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Fn(f) if f.sig.ident == "facts" => Some(tokens(&f.block)),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{module} has no `facts`"));
+        assert!(
+            facts.contains(&format!("\"{name}\"=>crate::OperationKind::{kind},")),
+            "{module}: {facts}"
+        );
+        assert!(facts.contains("_=>returnNone"), "{module}: {facts}");
+    }
+}
+
+/// The value of the module-level `const NAME`.
+fn const_value(file: &syn::File, name: &str) -> String {
+    file.items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Const(c) if c.ident == name => Some(tokens(&c.expr)),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no const {name}"))
+}
+
+/// Codegen on the fixture after `edit` of its manifest: the error, and nothing written.
+fn codegen_error_after(edit: impl Fn(&str) -> String) -> String {
+    let (root, mirror) = fixture_root();
+    let root = root.path();
+    let manifest = root.join("specs/manifest.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let edited = edit(&text);
+    assert_ne!(edited, text, "the edit changes the manifest");
+    std::fs::write(&manifest, edited).unwrap();
+    let pull = args(&["specs", "pull", "--from", mirror.to_str().unwrap()]);
+    run(root, &pull).unwrap();
+    let message = run(root, &args(&["codegen"])).unwrap_err().to_string();
+    assert!(snapshot(&root.join("codegen")).is_empty(), "{message}");
+    message
+}
+
+#[test]
+fn codegen_fails_naming_an_operation_without_a_declared_kind() {
+    let message =
+        codegen_error_after(|text| text.replace("{ name = \"get\", kind = \"read\" }", "\"get\""));
+    assert!(
+        message.contains("module `things`")
+            && message.contains("declares no kind for `GET /things/{thingId}` (`get`)"),
+        "{message}"
+    );
+    assert!(!message.contains("labels"), "{message}");
+    // A table without `kind` is the same omission.
+    let message = codegen_error_after(|text| {
+        text.replace(
+            "{ name = \"delete\", kind = \"idempotent\" }",
+            "{ name = \"delete\" }",
+        )
+    });
+    assert!(
+        message.contains("module `labels`")
+            && message.contains("declares no kind for `DELETE /labels/{labelId}` (`delete`)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn codegen_fails_for_a_spec_without_a_family_or_version() {
+    for field in ["family = \"labels\"\n", "version = \"v3\"\n"] {
+        let name = field.split(' ').next().unwrap();
+        let message = codegen_error_after(|text| {
+            let at = text.find("module = \"labels\"").unwrap();
+            let (before, after) = text.split_at(at);
+            format!("{before}{}", after.replacen(field, "", 1))
+        });
+        assert!(
+            message.contains(&format!(
+                "module `labels`: specs/manifest.toml declares no `{name}`"
+            )),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn a_manifest_kind_that_is_none_of_the_kinds_is_refused() {
+    let (root, _) = fixture_root();
+    let manifest = root.path().join("specs/manifest.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("kind = \"read\"", "kind = \"reads\""),
+    )
+    .unwrap();
+    let message = crate::manifest::Manifest::load(&manifest)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains(
+            "operation `GET /things/{thingId}` (`get`) has kind `reads`, which is none of read, \
+             search, idempotent, create"
+        ),
+        "{message}"
+    );
+}
+
 // Shared types, end to end on fragments ----------------------------------------------------
 
 /// A normalized-looking spec: `GET /{module}/thing` answers `Thing` (which refers to
@@ -1116,7 +1242,19 @@ fn generate_sharing(
         })
         .collect();
     let openapi: openapiv3::OpenAPI = serde_json::from_value(spec.clone()).unwrap();
-    generate::generate_module(module, &openapi, &used).unwrap()
+    generate::generate_module(module, &openapi, &used, &reads(&openapi)).unwrap()
+}
+
+/// Facts declaring every operation of `spec` a read.
+fn reads(spec: &openapiv3::OpenAPI) -> generate::ModuleFacts {
+    generate::ModuleFacts {
+        family: "things".into(),
+        version: "v3".into(),
+        kinds: spec
+            .operations()
+            .map(|(_, _, op)| (op.operation_id.clone().unwrap(), Kind::Read))
+            .collect(),
+    }
 }
 
 #[test]
@@ -1463,7 +1601,7 @@ fn a_local_type_of_a_shared_types_name_is_refused() {
         place: crate::shared::Place::Root,
         impls: Vec::new(),
     };
-    let message = generate::generate_module("alpha", &openapi, &[&clashing])
+    let message = generate::generate_module("alpha", &openapi, &[&clashing], &reads(&openapi))
         .unwrap_err()
         .to_string();
     assert!(

@@ -203,20 +203,21 @@ fn fixture_mirror(mirror: &Path) -> String {
             "things",
             THINGS_PATH,
             fixture_things(),
-            "\"GET /things/{thingId}\" = \"get\"",
+            "\"GET /things/{thingId}\" = { name = \"get\", kind = \"read\" }",
         ),
         (
             "labels",
             LABELS_PATH,
             fixture_labels(),
-            "\"DELETE /labels/{labelId}\" = \"delete\"",
+            "\"DELETE /labels/{labelId}\" = { name = \"delete\", kind = \"idempotent\" }",
         ),
     ] {
         let file = mirror.join(path);
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(&file, &bytes).unwrap();
         manifest.push_str(&format!(
-            "\n[[spec]]\nmodule = \"{module}\"\npath = \"{path}\"\ncommit = \"{FIXTURE_COMMIT}\"\n\
+            "\n[[spec]]\nmodule = \"{module}\"\nfamily = \"{module}\"\nversion = \"v3\"\n\
+             path = \"{path}\"\ncommit = \"{FIXTURE_COMMIT}\"\n\
              sha256 = \"{}\"\n\n[spec.methods]\n{method}\n",
             sha256_hex(&bytes)
         ));

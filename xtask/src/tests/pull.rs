@@ -209,20 +209,29 @@ fn an_upstream_change_is_refused_until_pinned_and_named() {
     }
     assert!(err.to_string().contains(&probe), "{err}");
 
-    // Naming it generates the method.
-    let list = "\"GET /crm/v3/objects/leads\" = \"list\"\n";
+    // Naming it without a kind is not enough; naming it with one generates the method.
+    let list = "\"GET /crm/v3/objects/leads\" = { name = \"list\", kind = \"read\" }\n";
     assert_eq!(repinned.matches(list).count(), 1);
-    let named = repinned.replace(list, &format!("{list}\"{probe}\" = \"probe\"\n"));
-    std::fs::write(&manifest_file, named).unwrap();
-    let mut manifest = Manifest::load(&manifest_file).unwrap();
-    manifest.specs.retain(|s| s.module == "leads");
-    let specs_dir = root.path().join("specs");
-    let files = generate::generate(&generate::Inputs {
-        manifest: &manifest,
-        specs_dir: &specs_dir,
-        pulled_dir: &pulled_dir(root.path()),
-    })
-    .unwrap();
+    let generate_leads = |entry: &str| {
+        let named = repinned.replace(list, &format!("{list}\"{probe}\" = {entry}\n"));
+        std::fs::write(&manifest_file, named).unwrap();
+        let mut manifest = Manifest::load(&manifest_file).unwrap();
+        manifest.specs.retain(|s| s.module == "leads");
+        let specs_dir = root.path().join("specs");
+        generate::generate(&generate::Inputs {
+            manifest: &manifest,
+            specs_dir: &specs_dir,
+            pulled_dir: &pulled_dir(root.path()),
+        })
+    };
+    match generate_leads("\"probe\"").unwrap_err() {
+        Error::UndeclaredKinds { module, operations } => {
+            assert_eq!(module, "leads");
+            assert_eq!(operations, [format!("`{probe}` (`probe`)")]);
+        }
+        other => panic!("expected an undeclared kind, got {other:?}"),
+    }
+    let files = generate_leads("{ name = \"probe\", kind = \"read\" }").unwrap();
     let client = &files[&Path::new(API_CRATE).join("src/leads.rs")];
     assert!(client.contains("pub fn probe(&self) -> builder::Probe<'_>"));
     assert!(client.contains(&format!("`{PROBE}`")));

@@ -8,7 +8,9 @@ use crate::support::script_server::{Reply, ScriptServer, bad_gateway, lead_ok};
 use crate::support::{client_with, quick_retries};
 use httpmock::prelude::*;
 use httpmock::{HttpMockRequest, HttpMockResponse};
-use hubspot_crm::{AuthError, Client, Error, OAuthRefresh, RateLimits, RetryPolicy};
+use hubspot_crm::{
+    AuthError, Client, DailyBudget, Error, OAuthRefresh, RateLimits, RetryPolicy, Window,
+};
 use serde_json::json;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -303,4 +305,66 @@ async fn a_proxy_page_echoing_the_refresh_form_keeps_no_credential_in_the_error_
     assert!(logs.contains("[redacted]"), "{logs}");
     assert_no_credentials(&logs);
     assert_eq!(token_endpoint.calls_async().await, 1);
+}
+
+/// A daily budget whose day starts twelve hours from now, so no test run crosses it.
+fn daily_budget_at_noon(requests: u64) -> DailyBudget {
+    let minutes = chrono::Utc::now().timestamp().rem_euclid(86_400) / 60;
+    DailyBudget::new(requests).utc_offset_minutes(12 * 60 - minutes as i32)
+}
+
+#[tokio::test]
+async fn a_limiter_refusal_shows_no_http_status_in_the_error_or_the_span() {
+    let one_a_minute = RateLimits {
+        general: Some(Window::new(1, std::time::Duration::from_secs(60))),
+        search: None,
+        follow_headers: false,
+        daily: None,
+    };
+    let one_a_day = RateLimits {
+        daily: Some(daily_budget_at_noon(1)),
+        ..RateLimits::off()
+    };
+    for (limits, expected) in [(one_a_minute, "wait"), (one_a_day, "daily budget")] {
+        let server = ScriptServer::always(lead_ok("123")).await;
+        let client = client_with(&server, |b| {
+            b.access_token(TOKEN)
+                .retry(RetryPolicy {
+                    max_elapsed: std::time::Duration::from_secs(5),
+                    ..quick_retries()
+                })
+                .rate_limits(limits)
+        });
+        client.leads().get("123").await.unwrap();
+
+        let (logs, guard) = capture();
+        let error = client.leads().get("123").await.unwrap_err();
+        drop(guard);
+
+        match (&error, expected) {
+            (Error::RateLimitWaitTooLong { .. }, "wait")
+            | (Error::DailyBudgetSpent { .. }, "daily budget") => {}
+            _ => panic!("{expected}: expected the limiter's refusal, got {error:?}"),
+        }
+        assert_eq!(error.status(), None, "{error:?}");
+        for text in [error.to_string(), format!("{error:?}")] {
+            assert!(!text.contains("429") && !text.contains("HTTP"), "{text}");
+        }
+        let logs = logs.text();
+        // The refusal is logged in the request's span, which records no status.
+        assert!(
+            logs.lines().any(|l| l.contains("hubspot_request")
+                && l.contains("operation=leads.get")
+                && l.contains("not sending")),
+            "{logs}"
+        );
+        // (A bare "429" could be a port or a timestamp's milliseconds.)
+        assert!(!logs.contains("status="), "{logs}");
+        assert!(!logs.contains("Too Many Requests"), "{logs}");
+        assert_eq!(
+            server.hits(),
+            1,
+            "{expected}: the refused request was not sent"
+        );
+    }
 }
