@@ -144,6 +144,7 @@ mod long_lists;
 mod model;
 mod objects;
 mod properties;
+mod query_budget;
 mod retry;
 mod route;
 mod search;

@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ValidationError};
 
+/// The record id property search sorts and filters on to read past 10,000 results.
+pub const OBJECT_ID_PROPERTY: &str = "hs_object_id";
+
 /// Lets a wrapper be read as the generated type it holds (`deref_to!(Wrapper => Inner, field)`),
 /// and changed as it with `mut`.
 macro_rules! deref_to {

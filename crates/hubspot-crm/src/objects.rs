@@ -17,10 +17,10 @@ use hubspot_crm_api::shared::{
 
 use crate::client::Client;
 use crate::error::{Error, Result, ValidationError};
-use crate::long_lists::{self, QueryLength, Split};
 use crate::model::{
     AssociationType, BatchResponse, NewRecord, Page, ReadOptions, Record, RecordUpdate, comma_list,
 };
+use crate::query_budget::{self, QueryLength, Split};
 use crate::route::{Versioned, family, on_version};
 use crate::search::SearchRequest;
 use crate::transport::Call;
@@ -239,7 +239,7 @@ impl<O: CrmObject> Objects<O> {
     }
 
     /// Which of the read's property lists fit into its GET beside the `others` parameters
-    /// (see [`long_lists`]); `field` is blamed when those leave no room.
+    /// (see [`query_budget`] and `long_lists`); `field` is blamed when those leave no room.
     async fn split_lists(
         &self,
         others: QueryLength,
@@ -250,7 +250,7 @@ impl<O: CrmObject> Objects<O> {
         let properties = self.property_names(options).await?;
         let history = options.properties_with_history.clone();
         let budget = self.client.max_query_length();
-        Ok(long_lists::split(
+        Ok(query_budget::split(
             others, properties, history, budget, field,
         )?)
     }

@@ -33,8 +33,7 @@ use crate::model::{Page, ReadOptions, Record};
 use crate::objects::{CrmObject, Objects};
 use crate::search::{Direction, Filter, SearchRequest, Sort, limits};
 
-/// The record id property search sorts and filters on to read past 10,000 results.
-pub const OBJECT_ID_PROPERTY: &str = "hs_object_id";
+pub use crate::model::OBJECT_ID_PROPERTY;
 
 /// Records per page of a list: HubSpot's maximum.
 pub const MAX_LIST_PAGE_SIZE: u32 = 100;
