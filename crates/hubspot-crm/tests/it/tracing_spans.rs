@@ -354,7 +354,7 @@ async fn a_limiter_refusal_shows_no_http_status_in_the_error_or_the_span() {
         // The refusal is logged in the request's span, which records no status.
         assert!(
             logs.lines().any(|l| l.contains("hubspot_request")
-                && l.contains("operation=leads.get")
+                && l.contains("operation=objects.get")
                 && l.contains("not sending")),
             "{logs}"
         );
