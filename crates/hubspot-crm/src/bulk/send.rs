@@ -101,16 +101,19 @@ impl<I: Clone + Send + Sync> Batches<'_, I> {
 /// Every input of `chunk` failed with HubSpot's refusal as its own error.
 pub(super) fn rejected<I, T>(chunk: Chunk<I>, refusal: ApiError) -> Outcomes<I, T> {
     let refusal = Arc::new(refusal);
+    fail_each(chunk, || FailureCause::Rejected(refusal.clone()))
+}
+
+/// Every input of `chunk` failed with the cause `cause` gives.
+fn fail_each<I, T>(chunk: Chunk<I>, cause: impl Fn() -> FailureCause) -> Outcomes<I, T> {
     let mut outcomes = Outcomes::default();
     for (index, input) in chunk.indexes.into_iter().zip(chunk.inputs) {
-        outcomes.outcomes.push((
+        let error = ItemError {
             index,
-            ItemOutcome::Failed(ItemError {
-                index,
-                input,
-                cause: FailureCause::Rejected(refusal.clone()),
-            }),
-        ));
+            input,
+            cause: cause(),
+        };
+        outcomes.outcomes.push((index, ItemOutcome::Failed(error)));
     }
     outcomes
 }
@@ -222,16 +225,5 @@ pub(super) fn fail_all<I, T>(chunk: Chunk<I>, object_type: &str, error: Error) -
     // The request's own span names its generated operation; this names the bulk call's inputs.
     tracing::warn!(object_type, first_item = chunk.indexes.first(), items = chunk.len(), error = %error, "batch request failed");
     let error = Arc::new(error);
-    let mut outcomes = Outcomes::default();
-    for (index, input) in chunk.indexes.into_iter().zip(chunk.inputs) {
-        outcomes.outcomes.push((
-            index,
-            ItemOutcome::Failed(ItemError {
-                index,
-                input,
-                cause: FailureCause::RequestFailed(error.clone()),
-            }),
-        ));
-    }
-    outcomes
+    fail_each(chunk, || FailureCause::RequestFailed(error.clone()))
 }
