@@ -3,7 +3,13 @@
 //! Redis goes away. Each test starts its own `redis-server` on a free loopback port; where none
 //! is installed (`apt-get install redis-server`), those tests say so on stderr and do not run,
 //! unless `HUBSPOT_TEST_REDIS=require` (as in CI) makes that a failure.
+//!
+//! A binary of its own, not a module of `it` (see `it/main.rs`): the four-worker runs measure a
+//! share of a window's ceiling, which the other end-to-end tests running at the same time on the
+//! same cores would distort.
 
+// The end-to-end tests' helpers, shared with `it`.
+#[path = "it/common/mod.rs"]
 mod common;
 
 use std::io::{ErrorKind, Write};

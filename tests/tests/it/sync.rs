@@ -2,8 +2,6 @@
 //! faults, the change feed over tied timestamps, concurrent updates, resuming and index lag,
 //! and receiving signed webhooks.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,7 +10,6 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use chrono::{DateTime, Utc};
-use common::{client, sandbox};
 use futures::TryStreamExt;
 use hubspot_crm::{
     AnyObject, BulkOptions, Change, ChangeFeedOptions, Checkpoint, Client, CrmObject, Error, Leads,
@@ -22,6 +19,8 @@ use hubspot_crm::{
 };
 use hubspot_sandbox::{Sandbox, SandboxConfig, WebhookOptions, webhook};
 use serde_json::{Value, json};
+
+use crate::common::{self, client, sandbox};
 
 const EXTERNAL_ID: &str = "external_id";
 const LEADS_BATCH_CREATE: &str = "/crm/v3/objects/leads/batch/create";

@@ -1,10 +1,9 @@
 //! Object CRUD, validation and batch behaviour.
 
-mod common;
-
-use common::{Api, assert_error, lead_body};
 use hubspot_sandbox::SandboxConfig;
 use serde_json::{Value, json};
+
+use crate::common::{self, Api, assert_error, lead_body};
 
 #[tokio::test]
 async fn create_contact_and_lead_then_read_with_nulls_history_and_associations() {

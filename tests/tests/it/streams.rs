@@ -1,17 +1,16 @@
 //! Streams end to end: a list read page by page, a search read past HubSpot's 10,000-result
 //! window, and pages fetched while a slow reader works through the one before.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{client, requests_to, sandbox};
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use hubspot_crm::{
     ChangeFeedOptions, Checkpoint, Error, Filter, ReadOptions, SearchRequest, Sort, StreamOptions,
 };
 use hubspot_sandbox::{Sandbox, SandboxConfig};
+
+use crate::common::{self, client, requests_to, sandbox};
 
 const SEARCH: &str = "/crm/v3/objects/leads/search";
 

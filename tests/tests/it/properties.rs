@@ -2,11 +2,10 @@
 //! is written: what only the account knows (options, read-only properties) caught with one
 //! cached read instead of a rejected write.
 
-mod common;
-
-use common::{client, lead_input, lead_name_counts, requests_to, sandbox};
 use hubspot_crm::{Error, RecordUpdate, lead_properties as p};
 use hubspot_sandbox::SandboxConfig;
+
+use crate::common::{client, lead_input, lead_name_counts, requests_to, sandbox};
 
 #[tokio::test]
 async fn lead_values_are_checked_against_the_accounts_definitions() {

@@ -1,13 +1,12 @@
 //! Batches end to end: a bulk create of one request answered 207, and bulk operations of any
 //! size split into requests of at most 100 with every input accounted for.
 
-mod common;
-
-use common::{client, create_contact, lead_input, lead_name_counts, requests_to, sandbox};
 use hubspot_crm::{
     Error, FailureCause, NewRecord, ReadOptions, RecordUpdate, lead_properties as p,
 };
 use hubspot_sandbox::SandboxConfig;
+
+use crate::common::{client, create_contact, lead_input, lead_name_counts, requests_to, sandbox};
 
 const BATCH_CREATE: &str = "/crm/v3/objects/leads/batch/create";
 

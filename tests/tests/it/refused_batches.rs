@@ -5,12 +5,9 @@
 //! fault mix of the exactly-once test. Every valid input must end written once, every invalid
 //! one rejected with its own error, every existing one `AlreadyExisted`.
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use common::{client, sandbox};
 use futures::TryStreamExt;
 use hubspot_crm::{
     BulkOptions, Client, Contact, CrmObject, FailureCause, Objects, ReadOptions, Record,
@@ -18,6 +15,8 @@ use hubspot_crm::{
 };
 use hubspot_sandbox::{PartialSuccess, Sandbox, SandboxConfig};
 use serde_json::json;
+
+use crate::common::{client, sandbox};
 
 const N: usize = 20_000;
 const EXTERNAL_ID: &str = "external_id";

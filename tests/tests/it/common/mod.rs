@@ -1,7 +1,7 @@
 //! Helpers shared by the end-to-end tests: a client pointed at a sandbox, and ways to look at
 //! what the sandbox holds and received.
 
-// Each test file uses its own subset of these.
+// Each test binary (`it`, `shared_limits`) uses its own subset of these.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;

@@ -1,9 +1,8 @@
 //! v3 and v4 associations, labels and the primary-contact rule.
 
-mod common;
-
-use common::{Api, assert_error};
 use serde_json::{Value, json};
+
+use crate::common::{Api, assert_error};
 
 #[tokio::test]
 async fn labels_in_both_directions() {

@@ -1,5 +1,4 @@
 //! Shared helpers for the sandbox tests.
-#![allow(dead_code)]
 
 use hubspot_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};

@@ -3,12 +3,12 @@
 //! `all_properties` (batch reads included) each come back with every value, and no request
 //! line passes the limit.
 
-mod common;
-
 use futures::TryStreamExt;
 use hubspot_crm::{ApiVersion, Client, RateLimits, ReadOptions, Record, StreamOptions};
 use hubspot_sandbox::{RecordedRequest, Sandbox, SandboxConfig};
 use serde_json::{Map, Value, json};
+
+use crate::common;
 
 /// HubSpot's lower URL limit, which the sandbox enforces here.
 const URL_LIMIT: usize = 8 * 1024;

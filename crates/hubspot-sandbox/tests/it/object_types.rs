@@ -1,13 +1,12 @@
 //! Any CRM object type through the generic routes: standard types by name or id, custom
 //! objects by `2-<digits>` id, unknown types rejected, and the cap on custom types.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Api, assert_error};
 use hubspot_sandbox::SandboxConfig;
 use serde_json::{Value, json};
+
+use crate::common::{Api, assert_error};
 
 /// One object type as the generic tests drive it.
 struct Spec {

@@ -2,11 +2,10 @@
 //! naming the first existing record, the empty 207 for missing ids, and property values
 //! checked against their definitions; each reading switchable.
 
-mod common;
-
-use common::{Api, lead_body};
 use hubspot_sandbox::{PartialSuccess, SandboxConfig};
 use serde_json::{Value, json};
+
+use crate::common::{Api, lead_body};
 
 const V3: &str = "/crm/v3/objects";
 const DATED: &str = "/crm/objects/2026-09";

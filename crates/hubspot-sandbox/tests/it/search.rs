@@ -1,9 +1,8 @@
 //! Search filters, sorting, limits and the 10,000-result cap.
 
-mod common;
-
-use common::{Api, assert_error};
 use serde_json::{Value, json};
+
+use crate::common::{self, Api, assert_error};
 
 fn names(body: &Value) -> Vec<String> {
     body["results"]

@@ -3,11 +3,8 @@
 //! the same results, and read what the other version wrote. On 2026-09 the account's
 //! validation rules apply to writes.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{create_contact, fast_retry, lead_name_counts, record, sandbox};
 use futures::TryStreamExt;
 use hubspot_crm::{
     ApiVersion, AssociationCategory, AssociationInput, AssociationRemoval, AssociationType, Client,
@@ -16,6 +13,8 @@ use hubspot_crm::{
 };
 use hubspot_sandbox::{RecordedRequest, Sandbox, SandboxConfig, ValidationRule};
 use serde_json::{Value, json};
+
+use crate::common::{self, create_contact, fast_retry, lead_name_counts, record, sandbox};
 
 /// The paths one version sends each operation to.
 #[derive(Clone, Copy, Debug)]

@@ -2,14 +2,13 @@
 //! wrong before sending; the sandbox rejects what only HubSpot can know, and the client types
 //! its answer; a lead that loses its primary contact is deleted.
 
-mod common;
-
-use common::{client, create_contact, lead_input, record, requests_since, sandbox};
 use hubspot_crm::{
     AssociationCategory, AssociationType, Error, LeadAssociation, NewRecord, ReadOptions,
     lead_properties as p,
 };
 use hubspot_sandbox::SandboxConfig;
+
+use crate::common::{self, client, create_contact, lead_input, record, requests_since, sandbox};
 
 fn validation(result: hubspot_crm::Result<impl std::fmt::Debug>) -> hubspot_crm::ValidationError {
     match result {

@@ -2,11 +2,10 @@
 //! (unset properties, history, associations), update and clear, search, archive, and read
 //! from the recycling bin.
 
-mod common;
-
-use common::{client, create_contact, lead_input, requests_since, sandbox};
 use hubspot_crm::{Error, Filter, ReadOptions, RecordUpdate, SearchRequest, lead_properties as p};
 use hubspot_sandbox::SandboxConfig;
+
+use crate::common::{self, client, create_contact, lead_input, requests_since, sandbox};
 
 const NAME: &str = "Ada Lovelace renewal";
 

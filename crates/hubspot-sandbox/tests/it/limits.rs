@@ -1,12 +1,11 @@
 //! Authentication, rate limits and fault injection.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Api, assert_error};
 use hubspot_sandbox::SandboxConfig;
 use serde_json::{Value, json};
+
+use crate::common::{self, Api, assert_error};
 
 #[tokio::test]
 async fn missing_or_wrong_token_is_401() {

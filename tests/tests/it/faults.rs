@@ -1,19 +1,19 @@
 //! Faults end to end: proxy errors and dropped connections, rate limits, the daily limit and
 //! authentication, against a sandbox configured to produce them.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{
-    TOKEN, client, client_with, fast_retry, lead_input, lead_name_counts, requests_to, sandbox,
-};
 use hubspot_crm::{
     Client, Error, FailureCause, NewRecord, RateLimits, ReadOptions, RetryPolicy, Window,
     lead_properties as p,
 };
 use hubspot_sandbox::{Sandbox, SandboxConfig};
+
+use crate::common::{
+    self, TOKEN, client, client_with, fast_retry, lead_input, lead_name_counts, requests_to,
+    sandbox,
+};
 
 const LEADS: &str = "/crm/v3/objects/leads";
 

@@ -1,0 +1,9 @@
+//! Integration tests of the sandbox over HTTP, in one binary so that they build and link once.
+
+mod associations;
+mod batch_writes;
+mod common;
+mod limits;
+mod object_types;
+mod objects;
+mod search;
