@@ -2,7 +2,7 @@
 //! that proves nothing was sent, and HubSpot-shaped JSON. Tests that need a different answer
 //! for each attempt of one call use [`script_server`] instead of httpmock.
 
-// Each test binary uses only part of this module.
+// A few helpers are kept for the tests that come and go (e.g. `ScriptServer::unused`).
 #![allow(dead_code)]
 
 pub mod script_server;
