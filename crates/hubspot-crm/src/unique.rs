@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use crate::bulk::{BulkOptions, ConflictLocator, FailureCause, ItemError, ItemOutcome};
+use crate::bulk::{
+    BulkOptions, ConflictLocator, FailureCause, ItemError, ItemOutcome, comparable_unique_value,
+};
 use crate::error::{Error, Result, ValidationError};
 use crate::model::{NewRecord, ReadOptions, Record};
 use crate::objects::{CrmObject, Objects};
@@ -221,13 +223,13 @@ impl State {
 }
 
 /// The record id a conflict names, when HubSpot refused the create because the id is taken.
+/// Only an error of the input's own counts: a request's 409 names the record of one of its
+/// inputs, not of each.
 fn existing_record(error: &ItemError<NewRecord>) -> Option<String> {
-    let api = match &error.cause {
-        FailureCause::Rejected(api) => Some(api.as_ref()),
-        FailureCause::RequestFailed(error) => error.api_error(),
+    match &error.cause {
+        FailureCause::Rejected(api) => api.existing_id().map(str::to_owned),
         _ => None,
-    };
-    api.and_then(|e| e.existing_id()).map(str::to_owned)
+    }
 }
 
 /// The day's requests are used up (HubSpot's daily limit, or the client's daily budget):
@@ -247,8 +249,41 @@ fn day_is_spent(cause: &FailureCause) -> bool {
 struct HolderOfId<'a, O> {
     objects: &'a Objects<O>,
     property: &'a str,
-    /// Records read, by the id value they hold.
+    /// Records located, by the value of the input they hold the id of.
     found: Mutex<HashMap<String, Record>>,
+    /// Each record a 409 named, read once (`None`: it could not be read): the halves of a
+    /// refused request name it again.
+    read: Mutex<HashMap<String, Option<Record>>>,
+}
+
+impl<'a, O: CrmObject> HolderOfId<'a, O> {
+    fn new(objects: &'a Objects<O>, property: &'a str) -> Self {
+        HolderOfId {
+            objects,
+            property,
+            found: Mutex::new(HashMap::new()),
+            read: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Record `id` with the id property and every property `inputs` set; read once.
+    async fn record(&self, id: &str, inputs: &[NewRecord]) -> Option<Record> {
+        if let Some(known) = lock(&self.read).get(id) {
+            return known.clone();
+        }
+        let mut properties: BTreeSet<&str> = BTreeSet::from([self.property]);
+        for input in inputs {
+            properties.extend(input.properties.keys().map(String::as_str));
+        }
+        let options = ReadOptions::new().properties(properties);
+        let record = self.objects.get_with(id, &options).await.ok();
+        lock(&self.read).insert(id.to_owned(), record.clone());
+        record
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl<O: CrmObject> ConflictLocator<NewRecord> for HolderOfId<'_, O> {
@@ -258,20 +293,15 @@ impl<O: CrmObject> ConflictLocator<NewRecord> for HolderOfId<'_, O> {
         inputs: &'a [NewRecord],
     ) -> BoxFuture<'a, Option<usize>> {
         Box::pin(async move {
-            let mut properties: BTreeSet<&str> = BTreeSet::from([self.property]);
-            for input in inputs {
-                properties.extend(input.properties.keys().map(String::as_str));
-            }
-            let options = ReadOptions::new().properties(properties);
-            let record = self.objects.get_with(existing_id, &options).await.ok()?;
-            let value = record.property(self.property)?.to_owned();
-            let position = inputs
-                .iter()
-                .position(|i| i.properties.get(self.property) == Some(&value))?;
-            self.found
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(value, record);
+            let record = self.record(existing_id, inputs).await?;
+            let held = comparable_unique_value(self.property, record.property(self.property)?);
+            let position = inputs.iter().position(|i| {
+                i.properties
+                    .get(self.property)
+                    .is_some_and(|v| comparable_unique_value(self.property, v) == held)
+            })?;
+            let value = inputs[position].properties[self.property].clone();
+            lock(&self.found).insert(value, record);
             Some(position)
         })
     }
@@ -319,6 +349,17 @@ impl<O: CrmObject> UniqueCreates<O> {
             .filter(|v| !v.is_empty())
     }
 
+    /// Whether `record` holds `input`'s id, as HubSpot compares ids.
+    fn holds_id_of(&self, record: &Record, input: &NewRecord) -> bool {
+        match (record.property(&self.property), self.key_of(input)) {
+            (Some(held), Some(id)) => {
+                comparable_unique_value(&self.property, held)
+                    == comparable_unique_value(&self.property, id)
+            }
+            _ => false,
+        }
+    }
+
     /// Checks everything that can be checked before the first write: the inputs (each
     /// carries a distinct id) and the property (it exists and has unique values).
     async fn check(&self, inputs: &[NewRecord]) -> Result<()> {
@@ -351,7 +392,7 @@ impl<O: CrmObject> UniqueCreates<O> {
                 .at_item(i)
                 .into());
             }
-            if let Some(first) = seen.insert(key, i) {
+            if let Some(first) = seen.insert(comparable_unique_value(&self.property, key), i) {
                 return Err(ValidationError::new(
                     self.property.clone(),
                     format!(
@@ -434,11 +475,7 @@ impl<O: CrmObject> UniqueCreates<O> {
         if pending.is_empty() {
             return Ok(false);
         }
-        let holder = HolderOfId {
-            objects: &self.objects,
-            property: &self.property,
-            found: Mutex::new(HashMap::new()),
-        };
+        let holder = HolderOfId::new(&self.objects, &self.property);
         let batch: Vec<NewRecord> = pending.iter().map(|&i| inputs[i].clone()).collect();
         let result = self
             .objects
@@ -526,14 +563,9 @@ impl<O: CrmObject> UniqueCreates<O> {
                 continue;
             };
             states[i] = match read.get(&record_id) {
-                Some(Ok(record)) if record.property(&self.property) == self.key_of(&inputs[i]) => {
-                    State::Done(ours_or_theirs(
-                        record.clone(),
-                        &inputs[i],
-                        maybe_created,
-                        before_us,
-                    ))
-                }
+                Some(Ok(record)) if self.holds_id_of(record, &inputs[i]) => State::Done(
+                    ours_or_theirs(record.clone(), &inputs[i], maybe_created, before_us),
+                ),
                 // The record holds another unique value of the input (not the id): the
                 // input cannot be created.
                 Some(Ok(_)) => State::Done(UniqueOutcome::Failed(UniqueFailure {

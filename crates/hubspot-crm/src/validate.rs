@@ -254,6 +254,13 @@ pub(crate) fn validate_address(id: &str, id_property: Option<&str>) -> Result<()
     match id_property {
         Some(property) => {
             property_name("idProperty", property)?;
+            if property == "hs_object_id" {
+                // HubSpot answers 400 "non-unique property" for it: the record id is the address.
+                return Err(ValidationError::new(
+                    "idProperty",
+                    "hs_object_id is not a unique property and HubSpot refuses it as idProperty; address the record by its id instead",
+                ));
+            }
             if id.trim().is_empty() {
                 return Err(ValidationError::new("id", "must not be blank"));
             }

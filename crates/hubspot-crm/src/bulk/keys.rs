@@ -28,14 +28,19 @@ pub(super) fn address_key(id: &str, id_property: Option<&str>) -> TieKey {
 /// HubSpot keeps unique values as sent, so `ABC` and `abc` are two records; only email
 /// addresses are compared without case (HubSpot stores them in lower case).
 pub(super) fn unique_key(property: &str, value: &str) -> TieKey {
-    let value = if property == "email" {
+    TieKey::Unique {
+        property: property.to_owned(),
+        value: comparable_unique_value(property, value),
+    }
+}
+
+/// A unique property's value as HubSpot compares it: as sent, but for email addresses,
+/// which HubSpot keeps in lower case.
+pub(crate) fn comparable_unique_value(property: &str, value: &str) -> String {
+    if property == "email" {
         value.to_lowercase()
     } else {
         value.to_owned()
-    };
-    TieKey::Unique {
-        property: property.to_owned(),
-        value,
     }
 }
 
@@ -62,7 +67,20 @@ pub(super) fn check_unique(
     index: usize,
     field: &str,
 ) -> std::result::Result<(), ValidationError> {
-    if let Some(first) = seen.get(&key) {
+    check_free(seen, &key, index, field)?;
+    seen.insert(key, index);
+    Ok(())
+}
+
+/// Fails when an earlier input took `key`, naming both positions; takes nothing, so that an
+/// input failing a later check leaves its keys free.
+pub(super) fn check_free(
+    seen: &HashMap<TieKey, usize>,
+    key: &TieKey,
+    index: usize,
+    field: &str,
+) -> std::result::Result<(), ValidationError> {
+    if let Some(first) = seen.get(key) {
         let value = match &key {
             TieKey::Trace(v) | TieKey::Id(v) => v.clone(),
             TieKey::Unique { property, value } => format!("{property}={value}"),
@@ -75,7 +93,6 @@ pub(super) fn check_unique(
         )
         .at_item(index));
     }
-    seen.insert(key, index);
     Ok(())
 }
 

@@ -18,6 +18,7 @@ mod ops;
 mod send;
 mod settle;
 
+pub(crate) use keys::comparable_unique_value;
 pub(crate) use send::ConflictLocator;
 
 use crate::error::{ApiError, Error, Result, ValidationError};
@@ -47,7 +48,7 @@ pub struct BulkOptions {
     /// so that the valid inputs are written and each refused one fails with HubSpot's own
     /// error ([`FailureCause::Rejected`]). For k refused inputs among a request's n this costs
     /// at most `1 + 2·k·⌈log2 n⌉` requests (15 for one in 100), each through the rate
-    /// limiter. Default `true`; `false` fails the request's inputs with its error.
+    /// limiter; `unique_by` adds one read of each record a 409 names. Default `true`; `false` fails the request's inputs with its error.
     /// Server errors, timeouts and lost answers are never resent this way.
     pub split_refused: bool,
     /// What becomes of inputs that fail the client's own checks. Default
@@ -159,7 +160,8 @@ impl<I, T> ItemOutcome<I, T> {
 pub struct ItemError<I> {
     /// Its position in the caller's input.
     pub index: usize,
-    /// The input as sent (for creates, with the `objectWriteTraceId` it was sent with).
+    /// The input as sent, with the `objectWriteTraceId` it was sent with (creates, updates
+    /// and upserts).
     pub input: I,
     /// Why it failed.
     pub cause: FailureCause,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use futures::future::BoxFuture;
 
-use super::keys::{TieKey, address_key, check_unique, create_keys, update_keys};
+use super::keys::{TieKey, address_key, check_free, check_unique, create_keys, update_keys};
 use super::send::{Batches, ConflictLocator, Outcomes, fail_all, run_chunks};
 use super::*;
 use crate::error::{Result, ValidationError};
@@ -209,13 +209,12 @@ impl<O: CrmObject> Bulk<'_, O> {
                 return Err(ValidationError::new("properties", "nothing to update"));
             }
             property_map_names(&update.properties)?;
+            // Both keys are checked before either is taken: a refused input holds none.
+            let address = address_key(&update.id, update.id_property.as_deref());
+            check_free(&seen, &address, i, "id")?;
             check_trace(&mut traces, update.object_write_trace_id.as_deref(), i)?;
-            check_unique(
-                &mut seen,
-                address_key(&update.id, update.id_property.as_deref()),
-                i,
-                "id",
-            )
+            seen.insert(address, i);
+            Ok(())
         })?;
         for (_, update) in &updates {
             if let Some(property) = &update.id_property

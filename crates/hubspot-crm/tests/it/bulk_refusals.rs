@@ -428,3 +428,52 @@ fn a_conflict_names_the_existing_record_only_when_it_says_so() {
     );
     assert_eq!(not_found.existing_id(), None);
 }
+
+#[tokio::test]
+async fn an_input_rejected_unsent_leaves_its_trace_id_to_the_next_input() {
+    let server = MockServer::start_async().await;
+    let endpoint = server
+        .mock_async(|when, then| {
+            BatchUpdateWhen::new(when);
+            then.respond_with(label_checked_updates(Arc::new(Mutex::new(Vec::new()))));
+        })
+        .await;
+    let updates = vec![
+        label(1001, "HOT"),
+        // Repeats item 0's record: rejected unsent, so its trace id is nobody's.
+        label(1001, "WARM").trace_id("t-1"),
+        label(1003, "HOT").trace_id("t-1"),
+    ];
+
+    let result = client(&server)
+        .leads()
+        .bulk(BulkOptions::new().invalid_inputs(InvalidInputs::Reject))
+        .update(updates)
+        .await
+        .unwrap();
+
+    endpoint.assert_calls_async(1).await;
+    let rejected: Vec<usize> = result.failed().map(|f| f.index).collect();
+    assert_eq!(rejected, [1]);
+    assert_eq!(result.succeeded().count(), 2);
+}
+
+#[tokio::test]
+async fn hs_object_id_as_id_property_is_refused_before_sending() {
+    let server = MockServer::start_async().await;
+    let any = catch_all(&server).await;
+    let error = client(&server)
+        .objects::<Contact>()
+        .upsert_many(vec![
+            RecordUpdate::new("501")
+                .id_property("hs_object_id")
+                .property("firstname", "Ada"),
+        ])
+        .await
+        .unwrap_err();
+    let hubspot_crm::Error::Validation(error) = error else {
+        panic!("a validation error, got {error:?}");
+    };
+    assert_eq!((error.item, error.field.as_str()), (Some(0), "idProperty"));
+    any.assert_calls_async(0).await;
+}

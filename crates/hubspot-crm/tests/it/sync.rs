@@ -1113,3 +1113,61 @@ async fn unique_ids_differing_only_in_case_are_two_records_as_hubspot_keeps_them
     assert_eq!(ids, [json!("crm-7"), json!("CRM-7")]);
     assert_eq!(result.created().count(), 2);
 }
+
+#[tokio::test]
+async fn with_splitting_off_a_whole_batch_409_is_not_taken_as_each_inputs_own() {
+    let server = MockServer::start_async().await;
+    let order = Arc::new(Mutex::new(Vec::<String>::new()));
+    lead_properties(&server, order).await;
+    let sent = Arc::new(Mutex::new(Vec::<Vec<Value>>::new()));
+    let create = server
+        .mock_async(|when, then| {
+            BatchCreateWhen::new(when);
+            then.respond_with(refuse_crm_2(sent.clone()));
+        })
+        .await;
+    // The look-up by external id after the refusal: crm-2 is there, crm-1 is not.
+    let read = server
+        .mock_async(|when, then| {
+            BatchReadWhen::new(when);
+            then.respond_with(|_: &HttpMockRequest| {
+                let missing = json!({
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "message": "Could not get some LEAD objects, they may be deleted or not exist.",
+                    "context": {"ids": ["crm-1"]}
+                });
+                json_response(
+                    207,
+                    &batch(
+                        vec![found_created_at(
+                            "777",
+                            "crm-2",
+                            Utc::now() - chrono::TimeDelta::days(3),
+                        )],
+                        vec![missing],
+                    ),
+                )
+            });
+        })
+        .await;
+
+    let result = client(&server)
+        .leads()
+        .unique_by("external_id")
+        .options(quick().bulk(hubspot_crm::BulkOptions::new().split_refused(false)))
+        .create(["crm-1", "crm-2"].map(lead_input).to_vec())
+        .await
+        .unwrap();
+
+    // crm-1 is not failed for crm-2's conflict: it is sent again alone and created.
+    assert_eq!(
+        outcome_ids(&result),
+        [
+            ("created", "9001".to_owned()),
+            ("existed", "777".to_owned())
+        ]
+    );
+    create.assert_calls_async(2).await;
+    read.assert_calls_async(1).await;
+}
