@@ -17,7 +17,7 @@ use futures::future::BoxFuture;
 use crate::bulk::{
     BulkOptions, ConflictLocator, FailureCause, ItemError, ItemOutcome, comparable_unique_value,
 };
-use crate::error::{Error, Result, ValidationError};
+use crate::error::{ApiError, Error, Result, ValidationError};
 use crate::model::{NewRecord, ReadOptions, Record};
 use crate::objects::{CrmObject, Objects};
 use crate::validate::{property_name, validate_new_common};
@@ -271,11 +271,7 @@ impl<'a, O: CrmObject> HolderOfId<'a, O> {
         if let Some(known) = lock(&self.read).get(id) {
             return known.clone();
         }
-        let mut properties: BTreeSet<&str> = BTreeSet::from([self.property]);
-        for input in inputs {
-            properties.extend(input.properties.keys().map(String::as_str));
-        }
-        let options = ReadOptions::new().properties(properties);
+        let options = ReadOptions::new().properties(read_properties(self.property, inputs));
         let record = self.objects.get_with(id, &options).await.ok();
         lock(&self.read).insert(id.to_owned(), record.clone());
         record
@@ -307,6 +303,19 @@ impl<O: CrmObject> ConflictLocator<NewRecord> for HolderOfId<'_, O> {
     }
 }
 
+/// The id property and every property the `inputs` set: what a read of their records asks
+/// for.
+fn read_properties<'i>(
+    property: &'i str,
+    inputs: impl IntoIterator<Item = &'i NewRecord>,
+) -> BTreeSet<&'i str> {
+    let mut properties = BTreeSet::from([property]);
+    for input in inputs {
+        properties.extend(input.properties.keys().map(String::as_str));
+    }
+    properties
+}
+
 /// Whether a failed create's input is worth looking up: its create may have happened, or
 /// HubSpot says a record with its id exists.
 fn look_up_after(error: &ItemError<NewRecord>) -> bool {
@@ -318,7 +327,7 @@ fn look_up_after(error: &ItemError<NewRecord>) -> bool {
         FailureCause::RequestFailed(error) => error.api_error(),
         _ => None,
     };
-    api.is_some_and(|e| e.status == 409 || e.category.as_deref() == Some("CONFLICT"))
+    api.is_some_and(ApiError::is_conflict)
 }
 
 /// Whether a failed create did nothing and may simply be sent again (rate limits, locks).
@@ -537,7 +546,10 @@ impl<O: CrmObject> UniqueCreates<O> {
                 record_ids.push(record_id.clone());
             }
         }
-        let options = ReadOptions::new().properties(self.read_properties(inputs, &wanted));
+        let options = ReadOptions::new().properties(read_properties(
+            &self.property,
+            wanted.iter().map(|&i| &inputs[i]),
+        ));
         let result = self
             .objects
             .bulk(self.options.bulk)
@@ -587,19 +599,6 @@ impl<O: CrmObject> UniqueCreates<O> {
         }
         Ok(day_spent)
     }
-
-    /// The id property and every property the inputs at `wanted` set.
-    fn read_properties<'i>(
-        &'i self,
-        inputs: &'i [NewRecord],
-        wanted: &[usize],
-    ) -> BTreeSet<&'i str> {
-        let mut properties: BTreeSet<&str> = BTreeSet::from([self.property.as_str()]);
-        for &i in wanted {
-            properties.extend(inputs[i].properties.keys().map(String::as_str));
-        }
-        properties
-    }
     /// Looks the inputs to look up up by their id, after the indexing pause: found ones are
     /// done, absent ones go back to be created, and those whose read failed stay to be
     /// looked up in the next round.
@@ -616,7 +615,10 @@ impl<O: CrmObject> UniqueCreates<O> {
         tokio::time::sleep(self.options.index_delay).await;
         let options = ReadOptions::new()
             .id_property(self.property.clone())
-            .properties(self.read_properties(inputs, &wanted));
+            .properties(read_properties(
+                &self.property,
+                wanted.iter().map(|&i| &inputs[i]),
+            ));
         let ids: Vec<String> = wanted
             .iter()
             .map(|&i| inputs[i].properties[&self.property].clone())
