@@ -13,11 +13,13 @@ pub mod types {
     pub use ::hubspot_crm_api::shared::Error;
     pub use ::hubspot_crm_api::shared::ErrorDetail;
     pub use ::hubspot_crm_api::shared::Option;
+    pub use ::hubspot_crm_api::shared::OptionInput;
     pub use ::hubspot_crm_api::shared::PropertyGroupCreate;
     pub use ::hubspot_crm_api::shared::PropertyGroupUpdate;
     pub use ::hubspot_crm_api::shared::PropertyModificationMetadata;
     pub use ::hubspot_crm_api::shared::PropertyName;
     pub use ::hubspot_crm_api::shared::StandardError;
+    pub use ::hubspot_crm_api::shared::properties_2026_09::Property;
     ///`BatchInputPropertyCreate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct BatchInputPropertyCreate {
@@ -50,7 +52,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub requested_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        pub results: ::std::vec::Vec<Property>,
+        pub results: ::std::vec::Vec<::hubspot_crm_api::shared::properties_2026_09::Property>,
         #[serde(rename = "startedAt")]
         pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
         pub status: ::std::string::String,
@@ -73,7 +75,7 @@ pub mod types {
     ///`CollectionResponsePropertyNoPaging`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct CollectionResponsePropertyNoPaging {
-        pub results: ::std::vec::Vec<Property>,
+        pub results: ::std::vec::Vec<::hubspot_crm_api::shared::properties_2026_09::Property>,
     }
     impl CollectionResponsePropertyNoPaging {
         pub fn builder() -> builder::CollectionResponsePropertyNoPaging {
@@ -202,121 +204,6 @@ pub mod types {
             ListDataSensitivity::NonSensitive
         }
     }
-    ///`OptionInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct OptionInput {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "displayOrder")]
-        pub display_order: i32,
-        pub hidden: bool,
-        pub label: ::std::string::String,
-        pub value: ::std::string::String,
-    }
-    impl OptionInput {
-        pub fn builder() -> builder::OptionInput {
-            Default::default()
-        }
-    }
-    ///`Property`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-    pub struct Property {
-        #[serde(default)]
-        pub archived: bool,
-        #[serde(
-            rename = "archivedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub archived_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        #[serde(default)]
-        pub calculated: bool,
-        #[serde(
-            rename = "calculationFormula",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub calculation_formula: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        #[serde(
-            rename = "createdUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub created_user_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "dataSensitivity",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub data_sensitivity: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "dateDisplayHint",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub date_display_hint: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "displayOrder",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub display_order: ::std::option::Option<i32>,
-        #[serde(rename = "externalOptions", default)]
-        pub external_options: bool,
-        #[serde(rename = "fieldType")]
-        pub field_type: ::std::string::String,
-        #[serde(rename = "formField", default)]
-        pub form_field: bool,
-        #[serde(rename = "groupName")]
-        pub group_name: ::std::string::String,
-        #[serde(rename = "hasUniqueValue", default)]
-        pub has_unique_value: bool,
-        #[serde(default)]
-        pub hidden: bool,
-        #[serde(rename = "hubspotDefined", default)]
-        pub hubspot_defined: bool,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub label: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "modificationMetadata",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub modification_metadata:
-            ::std::option::Option<::hubspot_crm_api::shared::PropertyModificationMetadata>,
-        pub name: ::std::string::String,
-        pub options: ::std::vec::Vec<::hubspot_crm_api::shared::Option>,
-        #[serde(
-            rename = "referencedObjectType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub referenced_object_type: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sensitiveDataCategories",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
-        )]
-        pub sensitive_data_categories: ::std::vec::Vec<::std::string::String>,
-        #[serde(rename = "showCurrencySymbol", default)]
-        pub show_currency_symbol: bool,
-        #[serde(rename = "type")]
-        pub type_: ::std::string::String,
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        #[serde(
-            rename = "updatedUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub updated_user_id: ::std::option::Option<::std::string::String>,
-    }
-    impl Property {
-        pub fn builder() -> builder::Property {
-            Default::default()
-        }
-    }
     ///`PropertyCreate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
     pub struct PropertyCreate {
@@ -361,7 +248,7 @@ pub mod types {
         pub label: ::std::string::String,
         pub name: ::std::string::String,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub options: ::std::vec::Vec<OptionInput>,
+        pub options: ::std::vec::Vec<::hubspot_crm_api::shared::OptionInput>,
         #[serde(
             rename = "referencedObjectType",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -651,7 +538,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub options: ::std::vec::Vec<OptionInput>,
+        pub options: ::std::vec::Vec<::hubspot_crm_api::shared::OptionInput>,
         #[serde(
             rename = "type",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -889,7 +776,10 @@ pub mod types {
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
-            results: ::std::result::Result<::std::vec::Vec<super::Property>, ::std::string::String>,
+            results: ::std::result::Result<
+                ::std::vec::Vec<::hubspot_crm_api::shared::properties_2026_09::Property>,
+                ::std::string::String,
+            >,
             started_at: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
@@ -967,7 +857,9 @@ pub mod types {
             }
             pub fn results<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Property>>,
+                T: ::std::convert::TryInto<
+                        ::std::vec::Vec<::hubspot_crm_api::shared::properties_2026_09::Property>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.results = value
@@ -1074,7 +966,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CollectionResponsePropertyNoPaging {
-            results: ::std::result::Result<::std::vec::Vec<super::Property>, ::std::string::String>,
+            results: ::std::result::Result<
+                ::std::vec::Vec<::hubspot_crm_api::shared::properties_2026_09::Property>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CollectionResponsePropertyNoPaging {
             fn default() -> Self {
@@ -1086,7 +981,9 @@ pub mod types {
         impl CollectionResponsePropertyNoPaging {
             pub fn results<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Property>>,
+                T: ::std::convert::TryInto<
+                        ::std::vec::Vec<::hubspot_crm_api::shared::properties_2026_09::Property>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.results = value
@@ -1117,561 +1014,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct OptionInput {
-            description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            display_order: ::std::result::Result<i32, ::std::string::String>,
-            hidden: ::std::result::Result<bool, ::std::string::String>,
-            label: ::std::result::Result<::std::string::String, ::std::string::String>,
-            value: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for OptionInput {
-            fn default() -> Self {
-                Self {
-                    description: Ok(Default::default()),
-                    display_order: Err("no value supplied for display_order".to_string()),
-                    hidden: Err("no value supplied for hidden".to_string()),
-                    label: Err("no value supplied for label".to_string()),
-                    value: Err("no value supplied for value".to_string()),
-                }
-            }
-        }
-        impl OptionInput {
-            pub fn description<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
-                self
-            }
-            pub fn display_order<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<i32>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.display_order = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for display_order: {e}"));
-                self
-            }
-            pub fn hidden<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.hidden = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for hidden: {e}"));
-                self
-            }
-            pub fn label<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
-                self
-            }
-            pub fn value<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<OptionInput> for super::OptionInput {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: OptionInput,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    description: value.description?,
-                    display_order: value.display_order?,
-                    hidden: value.hidden?,
-                    label: value.label?,
-                    value: value.value?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::OptionInput> for OptionInput {
-            fn from(value: super::OptionInput) -> Self {
-                Self {
-                    description: Ok(value.description),
-                    display_order: Ok(value.display_order),
-                    hidden: Ok(value.hidden),
-                    label: Ok(value.label),
-                    value: Ok(value.value),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct Property {
-            archived: ::std::result::Result<bool, ::std::string::String>,
-            archived_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            calculated: ::std::result::Result<bool, ::std::string::String>,
-            calculation_formula: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            created_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            created_user_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            data_sensitivity: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            date_display_hint: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            display_order: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            external_options: ::std::result::Result<bool, ::std::string::String>,
-            field_type: ::std::result::Result<::std::string::String, ::std::string::String>,
-            form_field: ::std::result::Result<bool, ::std::string::String>,
-            group_name: ::std::result::Result<::std::string::String, ::std::string::String>,
-            has_unique_value: ::std::result::Result<bool, ::std::string::String>,
-            hidden: ::std::result::Result<bool, ::std::string::String>,
-            hubspot_defined: ::std::result::Result<bool, ::std::string::String>,
-            label: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            modification_metadata: ::std::result::Result<
-                ::std::option::Option<::hubspot_crm_api::shared::PropertyModificationMetadata>,
-                ::std::string::String,
-            >,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
-            options: ::std::result::Result<
-                ::std::vec::Vec<::hubspot_crm_api::shared::Option>,
-                ::std::string::String,
-            >,
-            referenced_object_type: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            sensitive_data_categories: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
-                ::std::string::String,
-            >,
-            show_currency_symbol: ::std::result::Result<bool, ::std::string::String>,
-            type_: ::std::result::Result<::std::string::String, ::std::string::String>,
-            updated_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            updated_user_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for Property {
-            fn default() -> Self {
-                Self {
-                    archived: Ok(Default::default()),
-                    archived_at: Ok(Default::default()),
-                    calculated: Ok(Default::default()),
-                    calculation_formula: Ok(Default::default()),
-                    created_at: Ok(Default::default()),
-                    created_user_id: Ok(Default::default()),
-                    data_sensitivity: Ok(Default::default()),
-                    date_display_hint: Ok(Default::default()),
-                    description: Ok(Default::default()),
-                    display_order: Ok(Default::default()),
-                    external_options: Ok(Default::default()),
-                    field_type: Err("no value supplied for field_type".to_string()),
-                    form_field: Ok(Default::default()),
-                    group_name: Err("no value supplied for group_name".to_string()),
-                    has_unique_value: Ok(Default::default()),
-                    hidden: Ok(Default::default()),
-                    hubspot_defined: Ok(Default::default()),
-                    label: Ok(Default::default()),
-                    modification_metadata: Ok(Default::default()),
-                    name: Err("no value supplied for name".to_string()),
-                    options: Err("no value supplied for options".to_string()),
-                    referenced_object_type: Ok(Default::default()),
-                    sensitive_data_categories: Ok(Default::default()),
-                    show_currency_symbol: Ok(Default::default()),
-                    type_: Err("no value supplied for type_".to_string()),
-                    updated_at: Ok(Default::default()),
-                    updated_user_id: Ok(Default::default()),
-                }
-            }
-        }
-        impl Property {
-            pub fn archived<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.archived = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for archived: {e}"));
-                self
-            }
-            pub fn archived_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.archived_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for archived_at: {e}"));
-                self
-            }
-            pub fn calculated<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.calculated = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for calculated: {e}"));
-                self
-            }
-            pub fn calculation_formula<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.calculation_formula = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for calculation_formula: {e}")
-                });
-                self
-            }
-            pub fn created_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
-                self
-            }
-            pub fn created_user_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.created_user_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for created_user_id: {e}")
-                });
-                self
-            }
-            pub fn data_sensitivity<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.data_sensitivity = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for data_sensitivity: {e}")
-                });
-                self
-            }
-            pub fn date_display_hint<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.date_display_hint = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for date_display_hint: {e}")
-                });
-                self
-            }
-            pub fn description<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
-                self
-            }
-            pub fn display_order<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.display_order = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for display_order: {e}"));
-                self
-            }
-            pub fn external_options<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.external_options = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for external_options: {e}")
-                });
-                self
-            }
-            pub fn field_type<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.field_type = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for field_type: {e}"));
-                self
-            }
-            pub fn form_field<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.form_field = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for form_field: {e}"));
-                self
-            }
-            pub fn group_name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.group_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for group_name: {e}"));
-                self
-            }
-            pub fn has_unique_value<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.has_unique_value = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for has_unique_value: {e}")
-                });
-                self
-            }
-            pub fn hidden<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.hidden = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for hidden: {e}"));
-                self
-            }
-            pub fn hubspot_defined<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.hubspot_defined = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for hubspot_defined: {e}")
-                });
-                self
-            }
-            pub fn label<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
-                self
-            }
-            pub fn modification_metadata<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<
-                            ::hubspot_crm_api::shared::PropertyModificationMetadata,
-                        >,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.modification_metadata = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for modification_metadata: {e}")
-                });
-                self
-            }
-            pub fn name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
-                self
-            }
-            pub fn options<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<::hubspot_crm_api::shared::Option>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.options = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for options: {e}"));
-                self
-            }
-            pub fn referenced_object_type<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.referenced_object_type = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for referenced_object_type: {e}")
-                });
-                self
-            }
-            pub fn sensitive_data_categories<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.sensitive_data_categories = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sensitive_data_categories: {e}")
-                });
-                self
-            }
-            pub fn show_currency_symbol<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.show_currency_symbol = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for show_currency_symbol: {e}")
-                });
-                self
-            }
-            pub fn type_<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
-                self
-            }
-            pub fn updated_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.updated_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
-                self
-            }
-            pub fn updated_user_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.updated_user_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for updated_user_id: {e}")
-                });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Property> for super::Property {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Property,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    archived: value.archived?,
-                    archived_at: value.archived_at?,
-                    calculated: value.calculated?,
-                    calculation_formula: value.calculation_formula?,
-                    created_at: value.created_at?,
-                    created_user_id: value.created_user_id?,
-                    data_sensitivity: value.data_sensitivity?,
-                    date_display_hint: value.date_display_hint?,
-                    description: value.description?,
-                    display_order: value.display_order?,
-                    external_options: value.external_options?,
-                    field_type: value.field_type?,
-                    form_field: value.form_field?,
-                    group_name: value.group_name?,
-                    has_unique_value: value.has_unique_value?,
-                    hidden: value.hidden?,
-                    hubspot_defined: value.hubspot_defined?,
-                    label: value.label?,
-                    modification_metadata: value.modification_metadata?,
-                    name: value.name?,
-                    options: value.options?,
-                    referenced_object_type: value.referenced_object_type?,
-                    sensitive_data_categories: value.sensitive_data_categories?,
-                    show_currency_symbol: value.show_currency_symbol?,
-                    type_: value.type_?,
-                    updated_at: value.updated_at?,
-                    updated_user_id: value.updated_user_id?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Property> for Property {
-            fn from(value: super::Property) -> Self {
-                Self {
-                    archived: Ok(value.archived),
-                    archived_at: Ok(value.archived_at),
-                    calculated: Ok(value.calculated),
-                    calculation_formula: Ok(value.calculation_formula),
-                    created_at: Ok(value.created_at),
-                    created_user_id: Ok(value.created_user_id),
-                    data_sensitivity: Ok(value.data_sensitivity),
-                    date_display_hint: Ok(value.date_display_hint),
-                    description: Ok(value.description),
-                    display_order: Ok(value.display_order),
-                    external_options: Ok(value.external_options),
-                    field_type: Ok(value.field_type),
-                    form_field: Ok(value.form_field),
-                    group_name: Ok(value.group_name),
-                    has_unique_value: Ok(value.has_unique_value),
-                    hidden: Ok(value.hidden),
-                    hubspot_defined: Ok(value.hubspot_defined),
-                    label: Ok(value.label),
-                    modification_metadata: Ok(value.modification_metadata),
-                    name: Ok(value.name),
-                    options: Ok(value.options),
-                    referenced_object_type: Ok(value.referenced_object_type),
-                    sensitive_data_categories: Ok(value.sensitive_data_categories),
-                    show_currency_symbol: Ok(value.show_currency_symbol),
-                    type_: Ok(value.type_),
-                    updated_at: Ok(value.updated_at),
-                    updated_user_id: Ok(value.updated_user_id),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct PropertyCreate {
             calculation_formula: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -1697,8 +1039,10 @@ pub mod types {
             hidden: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             label: ::std::result::Result<::std::string::String, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
-            options:
-                ::std::result::Result<::std::vec::Vec<super::OptionInput>, ::std::string::String>,
+            options: ::std::result::Result<
+                ::std::vec::Vec<::hubspot_crm_api::shared::OptionInput>,
+                ::std::string::String,
+            >,
             referenced_object_type: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1851,7 +1195,7 @@ pub mod types {
             }
             pub fn options<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::OptionInput>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::hubspot_crm_api::shared::OptionInput>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.options = value
@@ -2035,8 +1379,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            options:
-                ::std::result::Result<::std::vec::Vec<super::OptionInput>, ::std::string::String>,
+            options: ::std::result::Result<
+                ::std::vec::Vec<::hubspot_crm_api::shared::OptionInput>,
+                ::std::string::String,
+            >,
             type_: ::std::result::Result<
                 ::std::option::Option<super::PropertyUpdateType>,
                 ::std::string::String,
@@ -2141,7 +1487,7 @@ pub mod types {
             }
             pub fn options<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::OptionInput>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::hubspot_crm_api::shared::OptionInput>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.options = value
@@ -2641,7 +1987,12 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/crm/properties/2026-09/{objectType}`
-        pub async fn send(self) -> Result<ResponseValue<types::Property>, Error<ByteStream>> {
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::hubspot_crm_api::shared::properties_2026_09::Property>,
+            Error<ByteStream>,
+        > {
             let Self {
                 client,
                 object_type,
@@ -3474,7 +2825,12 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/crm/properties/2026-09/{objectType}/{propertyName}`
-        pub async fn send(self) -> Result<ResponseValue<types::Property>, Error<ByteStream>> {
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::hubspot_crm_api::shared::properties_2026_09::Property>,
+            Error<ByteStream>,
+        > {
             let Self {
                 client,
                 object_type,
@@ -3664,7 +3020,12 @@ pub mod builder {
             self
         }
         ///Sends a `PATCH` request to `/crm/properties/2026-09/{objectType}/{propertyName}`
-        pub async fn send(self) -> Result<ResponseValue<types::Property>, Error<ByteStream>> {
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::hubspot_crm_api::shared::properties_2026_09::Property>,
+            Error<ByteStream>,
+        > {
             let Self {
                 client,
                 object_type,

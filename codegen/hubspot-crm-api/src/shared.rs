@@ -16,6 +16,47 @@ impl AssociatedId {
         Default::default()
     }
 }
+///`AssociationDefinition`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct AssociationDefinition {
+    #[serde(
+        rename = "createdAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    #[serde(rename = "fromObjectTypeId")]
+    pub from_object_type_id: ::std::string::String,
+    pub id: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "toObjectTypeId")]
+    pub to_object_type_id: ::std::string::String,
+    #[serde(
+        rename = "updatedAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+}
+impl AssociationDefinition {
+    pub fn builder() -> builder::AssociationDefinition {
+        Default::default()
+    }
+}
+///`AssociationDefinitionEgg`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct AssociationDefinitionEgg {
+    #[serde(rename = "fromObjectTypeId")]
+    pub from_object_type_id: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "toObjectTypeId")]
+    pub to_object_type_id: ::std::string::String,
+}
+impl AssociationDefinitionEgg {
+    pub fn builder() -> builder::AssociationDefinitionEgg {
+        Default::default()
+    }
+}
 ///`AssociationSpec`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
 pub struct AssociationSpec {
@@ -467,6 +508,48 @@ impl CollectionResponseAssociationSpecWithLabelNoPaging {
         Default::default()
     }
 }
+///`CollectionResponsePublicAuditInfoNoPaging`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct CollectionResponsePublicAuditInfoNoPaging {
+    pub results: ::std::vec::Vec<PublicAuditInfo>,
+}
+impl CollectionResponsePublicAuditInfoNoPaging {
+    pub fn builder() -> builder::CollectionResponsePublicAuditInfoNoPaging {
+        Default::default()
+    }
+}
+///`CollectionResponsePublicOwnerForwardPaging`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct CollectionResponsePublicOwnerForwardPaging {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub paging: ::std::option::Option<ForwardPaging>,
+    pub results: ::std::vec::Vec<PublicOwner>,
+}
+impl CollectionResponsePublicOwnerForwardPaging {
+    pub fn builder() -> builder::CollectionResponsePublicOwnerForwardPaging {
+        Default::default()
+    }
+}
+///`CollectionResponsePublicPropertyValidationRuleMapNoPaging`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct CollectionResponsePublicPropertyValidationRuleMapNoPaging {
+    pub results: ::std::vec::Vec<PublicPropertyValidationRuleMap>,
+}
+impl CollectionResponsePublicPropertyValidationRuleMapNoPaging {
+    pub fn builder() -> builder::CollectionResponsePublicPropertyValidationRuleMapNoPaging {
+        Default::default()
+    }
+}
+///`CollectionResponsePublicPropertyValidationRuleNoPaging`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct CollectionResponsePublicPropertyValidationRuleNoPaging {
+    pub results: ::std::vec::Vec<PublicPropertyValidationRule>,
+}
+impl CollectionResponsePublicPropertyValidationRuleNoPaging {
+    pub fn builder() -> builder::CollectionResponsePublicPropertyValidationRuleNoPaging {
+        Default::default()
+    }
+}
 ///`CollectionResponseSimplePublicObjectWithAssociationsForwardPaging`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
 pub struct CollectionResponseSimplePublicObjectWithAssociationsForwardPaging {
@@ -722,6 +805,379 @@ impl NextPage {
         Default::default()
     }
 }
+///`ObjectSchemaBatchReadRequest`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct ObjectSchemaBatchReadRequest {
+    #[serde(rename = "includeAssociationDefinitions")]
+    pub include_association_definitions: bool,
+    #[serde(rename = "includeAuditMetadata")]
+    pub include_audit_metadata: bool,
+    #[serde(rename = "includePropertyDefinitions")]
+    pub include_property_definitions: bool,
+    pub inputs: ::std::vec::Vec<::std::string::String>,
+}
+impl ObjectSchemaBatchReadRequest {
+    pub fn builder() -> builder::ObjectSchemaBatchReadRequest {
+        Default::default()
+    }
+}
+///`ObjectTypeDefinitionLabels`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema)]
+pub struct ObjectTypeDefinitionLabels {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub plural: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub singular: ::std::option::Option<::std::string::String>,
+}
+impl ObjectTypeDefinitionLabels {
+    pub fn builder() -> builder::ObjectTypeDefinitionLabels {
+        Default::default()
+    }
+}
+///`ObjectTypePropertyCreate`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct ObjectTypePropertyCreate {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "displayOrder",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub display_order: ::std::option::Option<i32>,
+    #[serde(
+        rename = "externalOptionsReferenceType",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_options_reference_type: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "fieldType")]
+    pub field_type: ::std::string::String,
+    #[serde(
+        rename = "formField",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub form_field: ::std::option::Option<bool>,
+    #[serde(
+        rename = "groupName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub group_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "hasUniqueValue",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub has_unique_value: ::std::option::Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub hidden: ::std::option::Option<bool>,
+    pub label: ::std::string::String,
+    pub name: ::std::string::String,
+    #[serde(
+        rename = "numberDisplayHint",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub number_display_hint: ::std::option::Option<ObjectTypePropertyCreateNumberDisplayHint>,
+    #[serde(
+        rename = "optionSortStrategy",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub option_sort_strategy: ::std::option::Option<ObjectTypePropertyCreateOptionSortStrategy>,
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub options: ::std::vec::Vec<OptionInput>,
+    #[serde(
+        rename = "referencedObjectType",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub referenced_object_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "searchableInGlobalSearch",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub searchable_in_global_search: ::std::option::Option<bool>,
+    #[serde(
+        rename = "showCurrencySymbol",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub show_currency_symbol: ::std::option::Option<bool>,
+    #[serde(
+        rename = "textDisplayHint",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub text_display_hint: ::std::option::Option<ObjectTypePropertyCreateTextDisplayHint>,
+    #[serde(rename = "type")]
+    pub type_: ObjectTypePropertyCreateType,
+}
+impl ObjectTypePropertyCreate {
+    pub fn builder() -> builder::ObjectTypePropertyCreate {
+        Default::default()
+    }
+}
+///`ObjectTypePropertyCreateNumberDisplayHint`
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum ObjectTypePropertyCreateNumberDisplayHint {
+    #[serde(rename = "currency")]
+    Currency,
+    #[serde(rename = "duration")]
+    Duration,
+    #[serde(rename = "formatted")]
+    Formatted,
+    #[serde(rename = "percentage")]
+    Percentage,
+    #[serde(rename = "probability")]
+    Probability,
+    #[serde(rename = "unformatted")]
+    Unformatted,
+}
+impl ::std::fmt::Display for ObjectTypePropertyCreateNumberDisplayHint {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Currency => f.write_str("currency"),
+            Self::Duration => f.write_str("duration"),
+            Self::Formatted => f.write_str("formatted"),
+            Self::Percentage => f.write_str("percentage"),
+            Self::Probability => f.write_str("probability"),
+            Self::Unformatted => f.write_str("unformatted"),
+        }
+    }
+}
+impl ::std::str::FromStr for ObjectTypePropertyCreateNumberDisplayHint {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "currency" => Ok(Self::Currency),
+            "duration" => Ok(Self::Duration),
+            "formatted" => Ok(Self::Formatted),
+            "percentage" => Ok(Self::Percentage),
+            "probability" => Ok(Self::Probability),
+            "unformatted" => Ok(Self::Unformatted),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ObjectTypePropertyCreateNumberDisplayHint {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ObjectTypePropertyCreateNumberDisplayHint {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///`ObjectTypePropertyCreateOptionSortStrategy`
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum ObjectTypePropertyCreateOptionSortStrategy {
+    #[serde(rename = "ALPHABETICAL")]
+    Alphabetical,
+    #[serde(rename = "DISPLAY_ORDER")]
+    DisplayOrder,
+}
+impl ::std::fmt::Display for ObjectTypePropertyCreateOptionSortStrategy {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Alphabetical => f.write_str("ALPHABETICAL"),
+            Self::DisplayOrder => f.write_str("DISPLAY_ORDER"),
+        }
+    }
+}
+impl ::std::str::FromStr for ObjectTypePropertyCreateOptionSortStrategy {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "ALPHABETICAL" => Ok(Self::Alphabetical),
+            "DISPLAY_ORDER" => Ok(Self::DisplayOrder),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ObjectTypePropertyCreateOptionSortStrategy {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ObjectTypePropertyCreateOptionSortStrategy {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///`ObjectTypePropertyCreateTextDisplayHint`
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum ObjectTypePropertyCreateTextDisplayHint {
+    #[serde(rename = "domain_name")]
+    DomainName,
+    #[serde(rename = "email")]
+    Email,
+    #[serde(rename = "ip_address")]
+    IpAddress,
+    #[serde(rename = "multi_line")]
+    MultiLine,
+    #[serde(rename = "phone_number")]
+    PhoneNumber,
+    #[serde(rename = "physical_address")]
+    PhysicalAddress,
+    #[serde(rename = "postal_code")]
+    PostalCode,
+    #[serde(rename = "unformatted_single_line")]
+    UnformattedSingleLine,
+}
+impl ::std::fmt::Display for ObjectTypePropertyCreateTextDisplayHint {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::DomainName => f.write_str("domain_name"),
+            Self::Email => f.write_str("email"),
+            Self::IpAddress => f.write_str("ip_address"),
+            Self::MultiLine => f.write_str("multi_line"),
+            Self::PhoneNumber => f.write_str("phone_number"),
+            Self::PhysicalAddress => f.write_str("physical_address"),
+            Self::PostalCode => f.write_str("postal_code"),
+            Self::UnformattedSingleLine => f.write_str("unformatted_single_line"),
+        }
+    }
+}
+impl ::std::str::FromStr for ObjectTypePropertyCreateTextDisplayHint {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "domain_name" => Ok(Self::DomainName),
+            "email" => Ok(Self::Email),
+            "ip_address" => Ok(Self::IpAddress),
+            "multi_line" => Ok(Self::MultiLine),
+            "phone_number" => Ok(Self::PhoneNumber),
+            "physical_address" => Ok(Self::PhysicalAddress),
+            "postal_code" => Ok(Self::PostalCode),
+            "unformatted_single_line" => Ok(Self::UnformattedSingleLine),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ObjectTypePropertyCreateTextDisplayHint {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ObjectTypePropertyCreateTextDisplayHint {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///`ObjectTypePropertyCreateType`
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum ObjectTypePropertyCreateType {
+    #[serde(rename = "bool")]
+    Bool,
+    #[serde(rename = "date")]
+    Date,
+    #[serde(rename = "datetime")]
+    Datetime,
+    #[serde(rename = "enumeration")]
+    Enumeration,
+    #[serde(rename = "number")]
+    Number,
+    #[serde(rename = "phone_number")]
+    PhoneNumber,
+    #[serde(rename = "string")]
+    String,
+}
+impl ::std::fmt::Display for ObjectTypePropertyCreateType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Bool => f.write_str("bool"),
+            Self::Date => f.write_str("date"),
+            Self::Datetime => f.write_str("datetime"),
+            Self::Enumeration => f.write_str("enumeration"),
+            Self::Number => f.write_str("number"),
+            Self::PhoneNumber => f.write_str("phone_number"),
+            Self::String => f.write_str("string"),
+        }
+    }
+}
+impl ::std::str::FromStr for ObjectTypePropertyCreateType {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "bool" => Ok(Self::Bool),
+            "date" => Ok(Self::Date),
+            "datetime" => Ok(Self::Datetime),
+            "enumeration" => Ok(Self::Enumeration),
+            "number" => Ok(Self::Number),
+            "phone_number" => Ok(Self::PhoneNumber),
+            "string" => Ok(Self::String),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ObjectTypePropertyCreateType {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ObjectTypePropertyCreateType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
 ///`Option`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
 pub struct Option {
@@ -743,6 +1199,22 @@ impl Option {
         Default::default()
     }
 }
+///`OptionInput`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct OptionInput {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "displayOrder")]
+    pub display_order: i32,
+    pub hidden: bool,
+    pub label: ::std::string::String,
+    pub value: ::std::string::String,
+}
+impl OptionInput {
+    pub fn builder() -> builder::OptionInput {
+        Default::default()
+    }
+}
 ///`Paging`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema)]
 pub struct Paging {
@@ -756,6 +1228,105 @@ impl Paging {
         Default::default()
     }
 }
+///`PipelineInput`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct PipelineInput {
+    #[serde(rename = "displayOrder")]
+    pub display_order: i32,
+    pub label: ::std::string::String,
+    #[serde(
+        rename = "pipelineId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pipeline_id: ::std::option::Option<::std::string::String>,
+    pub stages: ::std::vec::Vec<PipelineStageInput>,
+}
+impl PipelineInput {
+    pub fn builder() -> builder::PipelineInput {
+        Default::default()
+    }
+}
+///`PipelinePatchInput`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema)]
+pub struct PipelinePatchInput {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub archived: ::std::option::Option<bool>,
+    #[serde(
+        rename = "displayOrder",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub display_order: ::std::option::Option<i32>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub label: ::std::option::Option<::std::string::String>,
+}
+impl PipelinePatchInput {
+    pub fn builder() -> builder::PipelinePatchInput {
+        Default::default()
+    }
+}
+///`PipelineReplaceInput`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct PipelineReplaceInput {
+    #[serde(rename = "displayOrder")]
+    pub display_order: i32,
+    pub label: ::std::string::String,
+    pub stages: ::std::vec::Vec<PipelineStageInput>,
+}
+impl PipelineReplaceInput {
+    pub fn builder() -> builder::PipelineReplaceInput {
+        Default::default()
+    }
+}
+///`PipelineStageInput`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct PipelineStageInput {
+    #[serde(rename = "displayOrder")]
+    pub display_order: i32,
+    pub label: ::std::string::String,
+    pub metadata: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    #[serde(
+        rename = "stageId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stage_id: ::std::option::Option<::std::string::String>,
+}
+impl PipelineStageInput {
+    pub fn builder() -> builder::PipelineStageInput {
+        Default::default()
+    }
+}
+///`PipelineStagePatchInput`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct PipelineStagePatchInput {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub archived: ::std::option::Option<bool>,
+    #[serde(
+        rename = "displayOrder",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub display_order: ::std::option::Option<i32>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub label: ::std::option::Option<::std::string::String>,
+    pub metadata: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+}
+impl PipelineStagePatchInput {
+    pub fn builder() -> builder::PipelineStagePatchInput {
+        Default::default()
+    }
+}
+///`PipelineStageReplaceInput`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct PipelineStageReplaceInput {
+    #[serde(rename = "displayOrder")]
+    pub display_order: i32,
+    pub label: ::std::string::String,
+    pub metadata: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+}
+impl PipelineStageReplaceInput {
+    pub fn builder() -> builder::PipelineStageReplaceInput {
+        Default::default()
+    }
+}
 ///`PreviousPage`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
 pub struct PreviousPage {
@@ -765,6 +1336,119 @@ pub struct PreviousPage {
 }
 impl PreviousPage {
     pub fn builder() -> builder::PreviousPage {
+        Default::default()
+    }
+}
+///`Property`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct Property {
+    #[serde(default)]
+    pub archived: bool,
+    #[serde(
+        rename = "archivedAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub archived_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    #[serde(default)]
+    pub calculated: bool,
+    #[serde(
+        rename = "calculationFormula",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub calculation_formula: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "createdAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    #[serde(
+        rename = "createdUserId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_user_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "currencyPropertyName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub currency_property_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "dataSensitivity",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub data_sensitivity: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "dateDisplayHint",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub date_display_hint: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "displayOrder",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub display_order: ::std::option::Option<i32>,
+    #[serde(rename = "externalOptions", default)]
+    pub external_options: bool,
+    #[serde(rename = "fieldType")]
+    pub field_type: ::std::string::String,
+    #[serde(rename = "formField", default)]
+    pub form_field: bool,
+    #[serde(rename = "groupName")]
+    pub group_name: ::std::string::String,
+    #[serde(rename = "hasUniqueValue", default)]
+    pub has_unique_value: bool,
+    #[serde(default)]
+    pub hidden: bool,
+    #[serde(rename = "hubspotDefined", default)]
+    pub hubspot_defined: bool,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub label: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "modificationMetadata",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub modification_metadata: ::std::option::Option<PropertyModificationMetadata>,
+    pub name: ::std::string::String,
+    #[serde(
+        rename = "numberDisplayHint",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub number_display_hint: ::std::option::Option<::std::string::String>,
+    pub options: ::std::vec::Vec<Option>,
+    #[serde(
+        rename = "referencedObjectType",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub referenced_object_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "sensitiveDataCategories",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub sensitive_data_categories: ::std::vec::Vec<::std::string::String>,
+    #[serde(rename = "showCurrencySymbol", default)]
+    pub show_currency_symbol: bool,
+    #[serde(
+        rename = "textDisplayHint",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub text_display_hint: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "type")]
+    pub type_: ::std::string::String,
+    #[serde(
+        rename = "updatedAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    #[serde(
+        rename = "updatedUserId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_user_id: ::std::option::Option<::std::string::String>,
+}
+impl Property {
+    pub fn builder() -> builder::Property {
         Default::default()
     }
 }
@@ -858,6 +1542,34 @@ pub struct PublicAssociationsForObject {
 }
 impl PublicAssociationsForObject {
     pub fn builder() -> builder::PublicAssociationsForObject {
+        Default::default()
+    }
+}
+///`PublicAuditInfo`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct PublicAuditInfo {
+    pub action: ::std::string::String,
+    #[serde(
+        rename = "fromUserId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub from_user_id: ::std::option::Option<i32>,
+    pub identifier: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub message: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "portalId")]
+    pub portal_id: i32,
+    #[serde(
+        rename = "rawObject",
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty"
+    )]
+    pub raw_object: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub timestamp: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+}
+impl PublicAuditInfo {
+    pub fn builder() -> builder::PublicAuditInfo {
         Default::default()
     }
 }
@@ -1008,6 +1720,105 @@ pub struct PublicObjectWarning {
 }
 impl PublicObjectWarning {
     pub fn builder() -> builder::PublicObjectWarning {
+        Default::default()
+    }
+}
+///`PublicOwner`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct PublicOwner {
+    #[serde(default)]
+    pub archived: bool,
+    #[serde(rename = "createdAt")]
+    pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub email: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "firstName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub first_name: ::std::option::Option<::std::string::String>,
+    pub id: ::std::string::String,
+    #[serde(
+        rename = "lastName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_name: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub teams: ::std::vec::Vec<PublicTeam>,
+    #[serde(rename = "type")]
+    pub type_: ::std::string::String,
+    #[serde(rename = "updatedAt")]
+    pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    #[serde(
+        rename = "userId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub user_id: ::std::option::Option<i32>,
+    #[serde(
+        rename = "userIdIncludingInactive",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub user_id_including_inactive: ::std::option::Option<i32>,
+}
+impl PublicOwner {
+    pub fn builder() -> builder::PublicOwner {
+        Default::default()
+    }
+}
+///`PublicPropertyValidationRule`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct PublicPropertyValidationRule {
+    #[serde(rename = "ruleArguments")]
+    pub rule_arguments: ::std::vec::Vec<::std::string::String>,
+    #[serde(rename = "ruleType")]
+    pub rule_type: ::std::string::String,
+    #[serde(rename = "shouldApplyNormalization", default)]
+    pub should_apply_normalization: bool,
+}
+impl PublicPropertyValidationRule {
+    pub fn builder() -> builder::PublicPropertyValidationRule {
+        Default::default()
+    }
+}
+///`PublicPropertyValidationRuleMap`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct PublicPropertyValidationRuleMap {
+    #[serde(rename = "propertyName")]
+    pub property_name: ::std::string::String,
+    #[serde(rename = "propertyValidationRules")]
+    pub property_validation_rules: ::std::vec::Vec<PublicPropertyValidationRule>,
+}
+impl PublicPropertyValidationRuleMap {
+    pub fn builder() -> builder::PublicPropertyValidationRuleMap {
+        Default::default()
+    }
+}
+///`PublicPropertyValidationRuleUpdate`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct PublicPropertyValidationRuleUpdate {
+    #[serde(rename = "ruleArguments")]
+    pub rule_arguments: ::std::vec::Vec<::std::string::String>,
+    #[serde(
+        rename = "shouldApplyNormalization",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub should_apply_normalization: ::std::option::Option<bool>,
+}
+impl PublicPropertyValidationRuleUpdate {
+    pub fn builder() -> builder::PublicPropertyValidationRuleUpdate {
+        Default::default()
+    }
+}
+///`PublicTeam`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct PublicTeam {
+    pub id: ::std::string::String,
+    pub name: ::std::string::String,
+    #[serde(default)]
+    pub primary: bool,
+}
+impl PublicTeam {
+    pub fn builder() -> builder::PublicTeam {
         Default::default()
     }
 }
@@ -1353,6 +2164,200 @@ pub mod builder {
             Self {
                 id: Ok(value.id),
                 type_: Ok(value.type_),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct AssociationDefinition {
+        created_at: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+        from_object_type_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        name: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        to_object_type_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        updated_at: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for AssociationDefinition {
+        fn default() -> Self {
+            Self {
+                created_at: Ok(Default::default()),
+                from_object_type_id: Err("no value supplied for from_object_type_id".to_string()),
+                id: Err("no value supplied for id".to_string()),
+                name: Ok(Default::default()),
+                to_object_type_id: Err("no value supplied for to_object_type_id".to_string()),
+                updated_at: Ok(Default::default()),
+            }
+        }
+    }
+    impl AssociationDefinition {
+        pub fn created_at<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.created_at = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+            self
+        }
+        pub fn from_object_type_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.from_object_type_id = value.try_into().map_err(|e| {
+                format!("error converting supplied value for from_object_type_id: {e}")
+            });
+            self
+        }
+        pub fn id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for id: {e}"));
+            self
+        }
+        pub fn name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.name = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for name: {e}"));
+            self
+        }
+        pub fn to_object_type_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.to_object_type_id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for to_object_type_id: {e}"));
+            self
+        }
+        pub fn updated_at<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.updated_at = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<AssociationDefinition> for super::AssociationDefinition {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: AssociationDefinition,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                created_at: value.created_at?,
+                from_object_type_id: value.from_object_type_id?,
+                id: value.id?,
+                name: value.name?,
+                to_object_type_id: value.to_object_type_id?,
+                updated_at: value.updated_at?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::AssociationDefinition> for AssociationDefinition {
+        fn from(value: super::AssociationDefinition) -> Self {
+            Self {
+                created_at: Ok(value.created_at),
+                from_object_type_id: Ok(value.from_object_type_id),
+                id: Ok(value.id),
+                name: Ok(value.name),
+                to_object_type_id: Ok(value.to_object_type_id),
+                updated_at: Ok(value.updated_at),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct AssociationDefinitionEgg {
+        from_object_type_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        name: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        to_object_type_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+    }
+    impl ::std::default::Default for AssociationDefinitionEgg {
+        fn default() -> Self {
+            Self {
+                from_object_type_id: Err("no value supplied for from_object_type_id".to_string()),
+                name: Ok(Default::default()),
+                to_object_type_id: Err("no value supplied for to_object_type_id".to_string()),
+            }
+        }
+    }
+    impl AssociationDefinitionEgg {
+        pub fn from_object_type_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.from_object_type_id = value.try_into().map_err(|e| {
+                format!("error converting supplied value for from_object_type_id: {e}")
+            });
+            self
+        }
+        pub fn name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.name = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for name: {e}"));
+            self
+        }
+        pub fn to_object_type_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.to_object_type_id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for to_object_type_id: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<AssociationDefinitionEgg> for super::AssociationDefinitionEgg {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: AssociationDefinitionEgg,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                from_object_type_id: value.from_object_type_id?,
+                name: value.name?,
+                to_object_type_id: value.to_object_type_id?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::AssociationDefinitionEgg> for AssociationDefinitionEgg {
+        fn from(value: super::AssociationDefinitionEgg) -> Self {
+            Self {
+                from_object_type_id: Ok(value.from_object_type_id),
+                name: Ok(value.name),
+                to_object_type_id: Ok(value.to_object_type_id),
             }
         }
     }
@@ -2949,6 +3954,206 @@ pub mod builder {
         }
     }
     #[derive(Clone, Debug)]
+    pub struct CollectionResponsePublicAuditInfoNoPaging {
+        results:
+            ::std::result::Result<::std::vec::Vec<super::PublicAuditInfo>, ::std::string::String>,
+    }
+    impl ::std::default::Default for CollectionResponsePublicAuditInfoNoPaging {
+        fn default() -> Self {
+            Self {
+                results: Err("no value supplied for results".to_string()),
+            }
+        }
+    }
+    impl CollectionResponsePublicAuditInfoNoPaging {
+        pub fn results<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<super::PublicAuditInfo>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.results = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for results: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<CollectionResponsePublicAuditInfoNoPaging>
+        for super::CollectionResponsePublicAuditInfoNoPaging
+    {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: CollectionResponsePublicAuditInfoNoPaging,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                results: value.results?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::CollectionResponsePublicAuditInfoNoPaging>
+        for CollectionResponsePublicAuditInfoNoPaging
+    {
+        fn from(value: super::CollectionResponsePublicAuditInfoNoPaging) -> Self {
+            Self {
+                results: Ok(value.results),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct CollectionResponsePublicOwnerForwardPaging {
+        paging: ::std::result::Result<
+            ::std::option::Option<super::ForwardPaging>,
+            ::std::string::String,
+        >,
+        results: ::std::result::Result<::std::vec::Vec<super::PublicOwner>, ::std::string::String>,
+    }
+    impl ::std::default::Default for CollectionResponsePublicOwnerForwardPaging {
+        fn default() -> Self {
+            Self {
+                paging: Ok(Default::default()),
+                results: Err("no value supplied for results".to_string()),
+            }
+        }
+    }
+    impl CollectionResponsePublicOwnerForwardPaging {
+        pub fn paging<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<super::ForwardPaging>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.paging = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for paging: {e}"));
+            self
+        }
+        pub fn results<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<super::PublicOwner>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.results = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for results: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<CollectionResponsePublicOwnerForwardPaging>
+        for super::CollectionResponsePublicOwnerForwardPaging
+    {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: CollectionResponsePublicOwnerForwardPaging,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                paging: value.paging?,
+                results: value.results?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::CollectionResponsePublicOwnerForwardPaging>
+        for CollectionResponsePublicOwnerForwardPaging
+    {
+        fn from(value: super::CollectionResponsePublicOwnerForwardPaging) -> Self {
+            Self {
+                paging: Ok(value.paging),
+                results: Ok(value.results),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct CollectionResponsePublicPropertyValidationRuleMapNoPaging {
+        results: ::std::result::Result<
+            ::std::vec::Vec<super::PublicPropertyValidationRuleMap>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for CollectionResponsePublicPropertyValidationRuleMapNoPaging {
+        fn default() -> Self {
+            Self {
+                results: Err("no value supplied for results".to_string()),
+            }
+        }
+    }
+    impl CollectionResponsePublicPropertyValidationRuleMapNoPaging {
+        pub fn results<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<super::PublicPropertyValidationRuleMap>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.results = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for results: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<CollectionResponsePublicPropertyValidationRuleMapNoPaging>
+        for super::CollectionResponsePublicPropertyValidationRuleMapNoPaging
+    {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: CollectionResponsePublicPropertyValidationRuleMapNoPaging,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                results: value.results?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::CollectionResponsePublicPropertyValidationRuleMapNoPaging>
+        for CollectionResponsePublicPropertyValidationRuleMapNoPaging
+    {
+        fn from(value: super::CollectionResponsePublicPropertyValidationRuleMapNoPaging) -> Self {
+            Self {
+                results: Ok(value.results),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct CollectionResponsePublicPropertyValidationRuleNoPaging {
+        results: ::std::result::Result<
+            ::std::vec::Vec<super::PublicPropertyValidationRule>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for CollectionResponsePublicPropertyValidationRuleNoPaging {
+        fn default() -> Self {
+            Self {
+                results: Err("no value supplied for results".to_string()),
+            }
+        }
+    }
+    impl CollectionResponsePublicPropertyValidationRuleNoPaging {
+        pub fn results<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<super::PublicPropertyValidationRule>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.results = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for results: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<CollectionResponsePublicPropertyValidationRuleNoPaging>
+        for super::CollectionResponsePublicPropertyValidationRuleNoPaging
+    {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: CollectionResponsePublicPropertyValidationRuleNoPaging,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                results: value.results?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::CollectionResponsePublicPropertyValidationRuleNoPaging>
+        for CollectionResponsePublicPropertyValidationRuleNoPaging
+    {
+        fn from(value: super::CollectionResponsePublicPropertyValidationRuleNoPaging) -> Self {
+            Self {
+                results: Ok(value.results),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
     pub struct CollectionResponseSimplePublicObjectWithAssociationsForwardPaging {
         paging: ::std::result::Result<
             ::std::option::Option<super::ForwardPaging>,
@@ -3690,6 +4895,462 @@ pub mod builder {
         }
     }
     #[derive(Clone, Debug)]
+    pub struct ObjectSchemaBatchReadRequest {
+        include_association_definitions: ::std::result::Result<bool, ::std::string::String>,
+        include_audit_metadata: ::std::result::Result<bool, ::std::string::String>,
+        include_property_definitions: ::std::result::Result<bool, ::std::string::String>,
+        inputs:
+            ::std::result::Result<::std::vec::Vec<::std::string::String>, ::std::string::String>,
+    }
+    impl ::std::default::Default for ObjectSchemaBatchReadRequest {
+        fn default() -> Self {
+            Self {
+                include_association_definitions: Err(
+                    "no value supplied for include_association_definitions".to_string(),
+                ),
+                include_audit_metadata: Err(
+                    "no value supplied for include_audit_metadata".to_string()
+                ),
+                include_property_definitions: Err(
+                    "no value supplied for include_property_definitions".to_string(),
+                ),
+                inputs: Err("no value supplied for inputs".to_string()),
+            }
+        }
+    }
+    impl ObjectSchemaBatchReadRequest {
+        pub fn include_association_definitions<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.include_association_definitions = value.try_into().map_err(|e| {
+                format!("error converting supplied value for include_association_definitions: {e}")
+            });
+            self
+        }
+        pub fn include_audit_metadata<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.include_audit_metadata = value.try_into().map_err(|e| {
+                format!("error converting supplied value for include_audit_metadata: {e}")
+            });
+            self
+        }
+        pub fn include_property_definitions<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.include_property_definitions = value.try_into().map_err(|e| {
+                format!("error converting supplied value for include_property_definitions: {e}")
+            });
+            self
+        }
+        pub fn inputs<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.inputs = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for inputs: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<ObjectSchemaBatchReadRequest> for super::ObjectSchemaBatchReadRequest {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: ObjectSchemaBatchReadRequest,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                include_association_definitions: value.include_association_definitions?,
+                include_audit_metadata: value.include_audit_metadata?,
+                include_property_definitions: value.include_property_definitions?,
+                inputs: value.inputs?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::ObjectSchemaBatchReadRequest> for ObjectSchemaBatchReadRequest {
+        fn from(value: super::ObjectSchemaBatchReadRequest) -> Self {
+            Self {
+                include_association_definitions: Ok(value.include_association_definitions),
+                include_audit_metadata: Ok(value.include_audit_metadata),
+                include_property_definitions: Ok(value.include_property_definitions),
+                inputs: Ok(value.inputs),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct ObjectTypeDefinitionLabels {
+        plural: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        singular: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for ObjectTypeDefinitionLabels {
+        fn default() -> Self {
+            Self {
+                plural: Ok(Default::default()),
+                singular: Ok(Default::default()),
+            }
+        }
+    }
+    impl ObjectTypeDefinitionLabels {
+        pub fn plural<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.plural = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for plural: {e}"));
+            self
+        }
+        pub fn singular<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.singular = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for singular: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<ObjectTypeDefinitionLabels> for super::ObjectTypeDefinitionLabels {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: ObjectTypeDefinitionLabels,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                plural: value.plural?,
+                singular: value.singular?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::ObjectTypeDefinitionLabels> for ObjectTypeDefinitionLabels {
+        fn from(value: super::ObjectTypeDefinitionLabels) -> Self {
+            Self {
+                plural: Ok(value.plural),
+                singular: Ok(value.singular),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct ObjectTypePropertyCreate {
+        description: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        display_order: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+        external_options_reference_type: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        field_type: ::std::result::Result<::std::string::String, ::std::string::String>,
+        form_field: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+        group_name: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        has_unique_value: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+        hidden: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+        label: ::std::result::Result<::std::string::String, ::std::string::String>,
+        name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        number_display_hint: ::std::result::Result<
+            ::std::option::Option<super::ObjectTypePropertyCreateNumberDisplayHint>,
+            ::std::string::String,
+        >,
+        option_sort_strategy: ::std::result::Result<
+            ::std::option::Option<super::ObjectTypePropertyCreateOptionSortStrategy>,
+            ::std::string::String,
+        >,
+        options: ::std::result::Result<::std::vec::Vec<super::OptionInput>, ::std::string::String>,
+        referenced_object_type: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        searchable_in_global_search:
+            ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+        show_currency_symbol:
+            ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+        text_display_hint: ::std::result::Result<
+            ::std::option::Option<super::ObjectTypePropertyCreateTextDisplayHint>,
+            ::std::string::String,
+        >,
+        type_: ::std::result::Result<super::ObjectTypePropertyCreateType, ::std::string::String>,
+    }
+    impl ::std::default::Default for ObjectTypePropertyCreate {
+        fn default() -> Self {
+            Self {
+                description: Ok(Default::default()),
+                display_order: Ok(Default::default()),
+                external_options_reference_type: Ok(Default::default()),
+                field_type: Err("no value supplied for field_type".to_string()),
+                form_field: Ok(Default::default()),
+                group_name: Ok(Default::default()),
+                has_unique_value: Ok(Default::default()),
+                hidden: Ok(Default::default()),
+                label: Err("no value supplied for label".to_string()),
+                name: Err("no value supplied for name".to_string()),
+                number_display_hint: Ok(Default::default()),
+                option_sort_strategy: Ok(Default::default()),
+                options: Ok(Default::default()),
+                referenced_object_type: Ok(Default::default()),
+                searchable_in_global_search: Ok(Default::default()),
+                show_currency_symbol: Ok(Default::default()),
+                text_display_hint: Ok(Default::default()),
+                type_: Err("no value supplied for type_".to_string()),
+            }
+        }
+    }
+    impl ObjectTypePropertyCreate {
+        pub fn description<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.description = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for description: {e}"));
+            self
+        }
+        pub fn display_order<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.display_order = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for display_order: {e}"));
+            self
+        }
+        pub fn external_options_reference_type<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.external_options_reference_type = value.try_into().map_err(|e| {
+                format!("error converting supplied value for external_options_reference_type: {e}")
+            });
+            self
+        }
+        pub fn field_type<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.field_type = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for field_type: {e}"));
+            self
+        }
+        pub fn form_field<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.form_field = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for form_field: {e}"));
+            self
+        }
+        pub fn group_name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.group_name = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for group_name: {e}"));
+            self
+        }
+        pub fn has_unique_value<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.has_unique_value = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for has_unique_value: {e}"));
+            self
+        }
+        pub fn hidden<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.hidden = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for hidden: {e}"));
+            self
+        }
+        pub fn label<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.label = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for label: {e}"));
+            self
+        }
+        pub fn name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.name = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for name: {e}"));
+            self
+        }
+        pub fn number_display_hint<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ObjectTypePropertyCreateNumberDisplayHint>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.number_display_hint = value.try_into().map_err(|e| {
+                format!("error converting supplied value for number_display_hint: {e}")
+            });
+            self
+        }
+        pub fn option_sort_strategy<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ObjectTypePropertyCreateOptionSortStrategy>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.option_sort_strategy = value.try_into().map_err(|e| {
+                format!("error converting supplied value for option_sort_strategy: {e}")
+            });
+            self
+        }
+        pub fn options<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<super::OptionInput>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.options = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for options: {e}"));
+            self
+        }
+        pub fn referenced_object_type<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.referenced_object_type = value.try_into().map_err(|e| {
+                format!("error converting supplied value for referenced_object_type: {e}")
+            });
+            self
+        }
+        pub fn searchable_in_global_search<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.searchable_in_global_search = value.try_into().map_err(|e| {
+                format!("error converting supplied value for searchable_in_global_search: {e}")
+            });
+            self
+        }
+        pub fn show_currency_symbol<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.show_currency_symbol = value.try_into().map_err(|e| {
+                format!("error converting supplied value for show_currency_symbol: {e}")
+            });
+            self
+        }
+        pub fn text_display_hint<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ObjectTypePropertyCreateTextDisplayHint>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.text_display_hint = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for text_display_hint: {e}"));
+            self
+        }
+        pub fn type_<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<super::ObjectTypePropertyCreateType>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.type_ = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for type_: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<ObjectTypePropertyCreate> for super::ObjectTypePropertyCreate {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: ObjectTypePropertyCreate,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                description: value.description?,
+                display_order: value.display_order?,
+                external_options_reference_type: value.external_options_reference_type?,
+                field_type: value.field_type?,
+                form_field: value.form_field?,
+                group_name: value.group_name?,
+                has_unique_value: value.has_unique_value?,
+                hidden: value.hidden?,
+                label: value.label?,
+                name: value.name?,
+                number_display_hint: value.number_display_hint?,
+                option_sort_strategy: value.option_sort_strategy?,
+                options: value.options?,
+                referenced_object_type: value.referenced_object_type?,
+                searchable_in_global_search: value.searchable_in_global_search?,
+                show_currency_symbol: value.show_currency_symbol?,
+                text_display_hint: value.text_display_hint?,
+                type_: value.type_?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::ObjectTypePropertyCreate> for ObjectTypePropertyCreate {
+        fn from(value: super::ObjectTypePropertyCreate) -> Self {
+            Self {
+                description: Ok(value.description),
+                display_order: Ok(value.display_order),
+                external_options_reference_type: Ok(value.external_options_reference_type),
+                field_type: Ok(value.field_type),
+                form_field: Ok(value.form_field),
+                group_name: Ok(value.group_name),
+                has_unique_value: Ok(value.has_unique_value),
+                hidden: Ok(value.hidden),
+                label: Ok(value.label),
+                name: Ok(value.name),
+                number_display_hint: Ok(value.number_display_hint),
+                option_sort_strategy: Ok(value.option_sort_strategy),
+                options: Ok(value.options),
+                referenced_object_type: Ok(value.referenced_object_type),
+                searchable_in_global_search: Ok(value.searchable_in_global_search),
+                show_currency_symbol: Ok(value.show_currency_symbol),
+                text_display_hint: Ok(value.text_display_hint),
+                type_: Ok(value.type_),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
     pub struct Option {
         description: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
@@ -3790,6 +5451,105 @@ pub mod builder {
         }
     }
     #[derive(Clone, Debug)]
+    pub struct OptionInput {
+        description: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        display_order: ::std::result::Result<i32, ::std::string::String>,
+        hidden: ::std::result::Result<bool, ::std::string::String>,
+        label: ::std::result::Result<::std::string::String, ::std::string::String>,
+        value: ::std::result::Result<::std::string::String, ::std::string::String>,
+    }
+    impl ::std::default::Default for OptionInput {
+        fn default() -> Self {
+            Self {
+                description: Ok(Default::default()),
+                display_order: Err("no value supplied for display_order".to_string()),
+                hidden: Err("no value supplied for hidden".to_string()),
+                label: Err("no value supplied for label".to_string()),
+                value: Err("no value supplied for value".to_string()),
+            }
+        }
+    }
+    impl OptionInput {
+        pub fn description<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.description = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for description: {e}"));
+            self
+        }
+        pub fn display_order<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.display_order = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for display_order: {e}"));
+            self
+        }
+        pub fn hidden<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.hidden = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for hidden: {e}"));
+            self
+        }
+        pub fn label<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.label = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for label: {e}"));
+            self
+        }
+        pub fn value<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.value = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for value: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<OptionInput> for super::OptionInput {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: OptionInput,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                description: value.description?,
+                display_order: value.display_order?,
+                hidden: value.hidden?,
+                label: value.label?,
+                value: value.value?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::OptionInput> for OptionInput {
+        fn from(value: super::OptionInput) -> Self {
+            Self {
+                description: Ok(value.description),
+                display_order: Ok(value.display_order),
+                hidden: Ok(value.hidden),
+                label: Ok(value.label),
+                value: Ok(value.value),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
     pub struct Paging {
         next: ::std::result::Result<::std::option::Option<super::NextPage>, ::std::string::String>,
         prev: ::std::result::Result<
@@ -3841,6 +5601,489 @@ pub mod builder {
             Self {
                 next: Ok(value.next),
                 prev: Ok(value.prev),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct PipelineInput {
+        display_order: ::std::result::Result<i32, ::std::string::String>,
+        label: ::std::result::Result<::std::string::String, ::std::string::String>,
+        pipeline_id: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        stages: ::std::result::Result<
+            ::std::vec::Vec<super::PipelineStageInput>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for PipelineInput {
+        fn default() -> Self {
+            Self {
+                display_order: Err("no value supplied for display_order".to_string()),
+                label: Err("no value supplied for label".to_string()),
+                pipeline_id: Ok(Default::default()),
+                stages: Err("no value supplied for stages".to_string()),
+            }
+        }
+    }
+    impl PipelineInput {
+        pub fn display_order<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.display_order = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for display_order: {e}"));
+            self
+        }
+        pub fn label<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.label = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for label: {e}"));
+            self
+        }
+        pub fn pipeline_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.pipeline_id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for pipeline_id: {e}"));
+            self
+        }
+        pub fn stages<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<super::PipelineStageInput>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.stages = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for stages: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<PipelineInput> for super::PipelineInput {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: PipelineInput,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                display_order: value.display_order?,
+                label: value.label?,
+                pipeline_id: value.pipeline_id?,
+                stages: value.stages?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::PipelineInput> for PipelineInput {
+        fn from(value: super::PipelineInput) -> Self {
+            Self {
+                display_order: Ok(value.display_order),
+                label: Ok(value.label),
+                pipeline_id: Ok(value.pipeline_id),
+                stages: Ok(value.stages),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct PipelinePatchInput {
+        archived: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+        display_order: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+        label: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for PipelinePatchInput {
+        fn default() -> Self {
+            Self {
+                archived: Ok(Default::default()),
+                display_order: Ok(Default::default()),
+                label: Ok(Default::default()),
+            }
+        }
+    }
+    impl PipelinePatchInput {
+        pub fn archived<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.archived = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for archived: {e}"));
+            self
+        }
+        pub fn display_order<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.display_order = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for display_order: {e}"));
+            self
+        }
+        pub fn label<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.label = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for label: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<PipelinePatchInput> for super::PipelinePatchInput {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: PipelinePatchInput,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                archived: value.archived?,
+                display_order: value.display_order?,
+                label: value.label?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::PipelinePatchInput> for PipelinePatchInput {
+        fn from(value: super::PipelinePatchInput) -> Self {
+            Self {
+                archived: Ok(value.archived),
+                display_order: Ok(value.display_order),
+                label: Ok(value.label),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct PipelineReplaceInput {
+        display_order: ::std::result::Result<i32, ::std::string::String>,
+        label: ::std::result::Result<::std::string::String, ::std::string::String>,
+        stages: ::std::result::Result<
+            ::std::vec::Vec<super::PipelineStageInput>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for PipelineReplaceInput {
+        fn default() -> Self {
+            Self {
+                display_order: Err("no value supplied for display_order".to_string()),
+                label: Err("no value supplied for label".to_string()),
+                stages: Err("no value supplied for stages".to_string()),
+            }
+        }
+    }
+    impl PipelineReplaceInput {
+        pub fn display_order<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.display_order = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for display_order: {e}"));
+            self
+        }
+        pub fn label<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.label = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for label: {e}"));
+            self
+        }
+        pub fn stages<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<super::PipelineStageInput>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.stages = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for stages: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<PipelineReplaceInput> for super::PipelineReplaceInput {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: PipelineReplaceInput,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                display_order: value.display_order?,
+                label: value.label?,
+                stages: value.stages?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::PipelineReplaceInput> for PipelineReplaceInput {
+        fn from(value: super::PipelineReplaceInput) -> Self {
+            Self {
+                display_order: Ok(value.display_order),
+                label: Ok(value.label),
+                stages: Ok(value.stages),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct PipelineStageInput {
+        display_order: ::std::result::Result<i32, ::std::string::String>,
+        label: ::std::result::Result<::std::string::String, ::std::string::String>,
+        metadata: ::std::result::Result<
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+            ::std::string::String,
+        >,
+        stage_id: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for PipelineStageInput {
+        fn default() -> Self {
+            Self {
+                display_order: Err("no value supplied for display_order".to_string()),
+                label: Err("no value supplied for label".to_string()),
+                metadata: Err("no value supplied for metadata".to_string()),
+                stage_id: Ok(Default::default()),
+            }
+        }
+    }
+    impl PipelineStageInput {
+        pub fn display_order<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.display_order = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for display_order: {e}"));
+            self
+        }
+        pub fn label<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.label = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for label: {e}"));
+            self
+        }
+        pub fn metadata<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.metadata = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for metadata: {e}"));
+            self
+        }
+        pub fn stage_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.stage_id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for stage_id: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<PipelineStageInput> for super::PipelineStageInput {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: PipelineStageInput,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                display_order: value.display_order?,
+                label: value.label?,
+                metadata: value.metadata?,
+                stage_id: value.stage_id?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::PipelineStageInput> for PipelineStageInput {
+        fn from(value: super::PipelineStageInput) -> Self {
+            Self {
+                display_order: Ok(value.display_order),
+                label: Ok(value.label),
+                metadata: Ok(value.metadata),
+                stage_id: Ok(value.stage_id),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct PipelineStagePatchInput {
+        archived: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+        display_order: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+        label: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        metadata: ::std::result::Result<
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for PipelineStagePatchInput {
+        fn default() -> Self {
+            Self {
+                archived: Ok(Default::default()),
+                display_order: Ok(Default::default()),
+                label: Ok(Default::default()),
+                metadata: Err("no value supplied for metadata".to_string()),
+            }
+        }
+    }
+    impl PipelineStagePatchInput {
+        pub fn archived<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.archived = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for archived: {e}"));
+            self
+        }
+        pub fn display_order<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.display_order = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for display_order: {e}"));
+            self
+        }
+        pub fn label<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.label = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for label: {e}"));
+            self
+        }
+        pub fn metadata<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.metadata = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for metadata: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<PipelineStagePatchInput> for super::PipelineStagePatchInput {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: PipelineStagePatchInput,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                archived: value.archived?,
+                display_order: value.display_order?,
+                label: value.label?,
+                metadata: value.metadata?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::PipelineStagePatchInput> for PipelineStagePatchInput {
+        fn from(value: super::PipelineStagePatchInput) -> Self {
+            Self {
+                archived: Ok(value.archived),
+                display_order: Ok(value.display_order),
+                label: Ok(value.label),
+                metadata: Ok(value.metadata),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct PipelineStageReplaceInput {
+        display_order: ::std::result::Result<i32, ::std::string::String>,
+        label: ::std::result::Result<::std::string::String, ::std::string::String>,
+        metadata: ::std::result::Result<
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for PipelineStageReplaceInput {
+        fn default() -> Self {
+            Self {
+                display_order: Err("no value supplied for display_order".to_string()),
+                label: Err("no value supplied for label".to_string()),
+                metadata: Err("no value supplied for metadata".to_string()),
+            }
+        }
+    }
+    impl PipelineStageReplaceInput {
+        pub fn display_order<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.display_order = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for display_order: {e}"));
+            self
+        }
+        pub fn label<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.label = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for label: {e}"));
+            self
+        }
+        pub fn metadata<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.metadata = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for metadata: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<PipelineStageReplaceInput> for super::PipelineStageReplaceInput {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: PipelineStageReplaceInput,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                display_order: value.display_order?,
+                label: value.label?,
+                metadata: value.metadata?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::PipelineStageReplaceInput> for PipelineStageReplaceInput {
+        fn from(value: super::PipelineStageReplaceInput) -> Self {
+            Self {
+                display_order: Ok(value.display_order),
+                label: Ok(value.label),
+                metadata: Ok(value.metadata),
             }
         }
     }
@@ -3898,6 +6141,502 @@ pub mod builder {
             Self {
                 before: Ok(value.before),
                 link: Ok(value.link),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct Property {
+        archived: ::std::result::Result<bool, ::std::string::String>,
+        archived_at: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+        calculated: ::std::result::Result<bool, ::std::string::String>,
+        calculation_formula: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        created_at: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+        created_user_id: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        currency_property_name: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        data_sensitivity: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        date_display_hint: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        description: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        display_order: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+        external_options: ::std::result::Result<bool, ::std::string::String>,
+        field_type: ::std::result::Result<::std::string::String, ::std::string::String>,
+        form_field: ::std::result::Result<bool, ::std::string::String>,
+        group_name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        has_unique_value: ::std::result::Result<bool, ::std::string::String>,
+        hidden: ::std::result::Result<bool, ::std::string::String>,
+        hubspot_defined: ::std::result::Result<bool, ::std::string::String>,
+        label: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        modification_metadata: ::std::result::Result<
+            ::std::option::Option<super::PropertyModificationMetadata>,
+            ::std::string::String,
+        >,
+        name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        number_display_hint: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        options: ::std::result::Result<::std::vec::Vec<super::Option>, ::std::string::String>,
+        referenced_object_type: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        sensitive_data_categories:
+            ::std::result::Result<::std::vec::Vec<::std::string::String>, ::std::string::String>,
+        show_currency_symbol: ::std::result::Result<bool, ::std::string::String>,
+        text_display_hint: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        type_: ::std::result::Result<::std::string::String, ::std::string::String>,
+        updated_at: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+        updated_user_id: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for Property {
+        fn default() -> Self {
+            Self {
+                archived: Ok(Default::default()),
+                archived_at: Ok(Default::default()),
+                calculated: Ok(Default::default()),
+                calculation_formula: Ok(Default::default()),
+                created_at: Ok(Default::default()),
+                created_user_id: Ok(Default::default()),
+                currency_property_name: Ok(Default::default()),
+                data_sensitivity: Ok(Default::default()),
+                date_display_hint: Ok(Default::default()),
+                description: Ok(Default::default()),
+                display_order: Ok(Default::default()),
+                external_options: Ok(Default::default()),
+                field_type: Err("no value supplied for field_type".to_string()),
+                form_field: Ok(Default::default()),
+                group_name: Err("no value supplied for group_name".to_string()),
+                has_unique_value: Ok(Default::default()),
+                hidden: Ok(Default::default()),
+                hubspot_defined: Ok(Default::default()),
+                label: Ok(Default::default()),
+                modification_metadata: Ok(Default::default()),
+                name: Err("no value supplied for name".to_string()),
+                number_display_hint: Ok(Default::default()),
+                options: Err("no value supplied for options".to_string()),
+                referenced_object_type: Ok(Default::default()),
+                sensitive_data_categories: Ok(Default::default()),
+                show_currency_symbol: Ok(Default::default()),
+                text_display_hint: Ok(Default::default()),
+                type_: Err("no value supplied for type_".to_string()),
+                updated_at: Ok(Default::default()),
+                updated_user_id: Ok(Default::default()),
+            }
+        }
+    }
+    impl Property {
+        pub fn archived<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.archived = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for archived: {e}"));
+            self
+        }
+        pub fn archived_at<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.archived_at = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for archived_at: {e}"));
+            self
+        }
+        pub fn calculated<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.calculated = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for calculated: {e}"));
+            self
+        }
+        pub fn calculation_formula<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.calculation_formula = value.try_into().map_err(|e| {
+                format!("error converting supplied value for calculation_formula: {e}")
+            });
+            self
+        }
+        pub fn created_at<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.created_at = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+            self
+        }
+        pub fn created_user_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.created_user_id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for created_user_id: {e}"));
+            self
+        }
+        pub fn currency_property_name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.currency_property_name = value.try_into().map_err(|e| {
+                format!("error converting supplied value for currency_property_name: {e}")
+            });
+            self
+        }
+        pub fn data_sensitivity<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.data_sensitivity = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for data_sensitivity: {e}"));
+            self
+        }
+        pub fn date_display_hint<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.date_display_hint = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for date_display_hint: {e}"));
+            self
+        }
+        pub fn description<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.description = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for description: {e}"));
+            self
+        }
+        pub fn display_order<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.display_order = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for display_order: {e}"));
+            self
+        }
+        pub fn external_options<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.external_options = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for external_options: {e}"));
+            self
+        }
+        pub fn field_type<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.field_type = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for field_type: {e}"));
+            self
+        }
+        pub fn form_field<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.form_field = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for form_field: {e}"));
+            self
+        }
+        pub fn group_name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.group_name = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for group_name: {e}"));
+            self
+        }
+        pub fn has_unique_value<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.has_unique_value = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for has_unique_value: {e}"));
+            self
+        }
+        pub fn hidden<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.hidden = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for hidden: {e}"));
+            self
+        }
+        pub fn hubspot_defined<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.hubspot_defined = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for hubspot_defined: {e}"));
+            self
+        }
+        pub fn label<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.label = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for label: {e}"));
+            self
+        }
+        pub fn modification_metadata<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<super::PropertyModificationMetadata>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.modification_metadata = value.try_into().map_err(|e| {
+                format!("error converting supplied value for modification_metadata: {e}")
+            });
+            self
+        }
+        pub fn name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.name = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for name: {e}"));
+            self
+        }
+        pub fn number_display_hint<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.number_display_hint = value.try_into().map_err(|e| {
+                format!("error converting supplied value for number_display_hint: {e}")
+            });
+            self
+        }
+        pub fn options<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<super::Option>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.options = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for options: {e}"));
+            self
+        }
+        pub fn referenced_object_type<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.referenced_object_type = value.try_into().map_err(|e| {
+                format!("error converting supplied value for referenced_object_type: {e}")
+            });
+            self
+        }
+        pub fn sensitive_data_categories<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.sensitive_data_categories = value.try_into().map_err(|e| {
+                format!("error converting supplied value for sensitive_data_categories: {e}")
+            });
+            self
+        }
+        pub fn show_currency_symbol<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.show_currency_symbol = value.try_into().map_err(|e| {
+                format!("error converting supplied value for show_currency_symbol: {e}")
+            });
+            self
+        }
+        pub fn text_display_hint<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.text_display_hint = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for text_display_hint: {e}"));
+            self
+        }
+        pub fn type_<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.type_ = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for type_: {e}"));
+            self
+        }
+        pub fn updated_at<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.updated_at = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+            self
+        }
+        pub fn updated_user_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.updated_user_id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for updated_user_id: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<Property> for super::Property {
+        type Error = super::error::ConversionError;
+        fn try_from(value: Property) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                archived: value.archived?,
+                archived_at: value.archived_at?,
+                calculated: value.calculated?,
+                calculation_formula: value.calculation_formula?,
+                created_at: value.created_at?,
+                created_user_id: value.created_user_id?,
+                currency_property_name: value.currency_property_name?,
+                data_sensitivity: value.data_sensitivity?,
+                date_display_hint: value.date_display_hint?,
+                description: value.description?,
+                display_order: value.display_order?,
+                external_options: value.external_options?,
+                field_type: value.field_type?,
+                form_field: value.form_field?,
+                group_name: value.group_name?,
+                has_unique_value: value.has_unique_value?,
+                hidden: value.hidden?,
+                hubspot_defined: value.hubspot_defined?,
+                label: value.label?,
+                modification_metadata: value.modification_metadata?,
+                name: value.name?,
+                number_display_hint: value.number_display_hint?,
+                options: value.options?,
+                referenced_object_type: value.referenced_object_type?,
+                sensitive_data_categories: value.sensitive_data_categories?,
+                show_currency_symbol: value.show_currency_symbol?,
+                text_display_hint: value.text_display_hint?,
+                type_: value.type_?,
+                updated_at: value.updated_at?,
+                updated_user_id: value.updated_user_id?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::Property> for Property {
+        fn from(value: super::Property) -> Self {
+            Self {
+                archived: Ok(value.archived),
+                archived_at: Ok(value.archived_at),
+                calculated: Ok(value.calculated),
+                calculation_formula: Ok(value.calculation_formula),
+                created_at: Ok(value.created_at),
+                created_user_id: Ok(value.created_user_id),
+                currency_property_name: Ok(value.currency_property_name),
+                data_sensitivity: Ok(value.data_sensitivity),
+                date_display_hint: Ok(value.date_display_hint),
+                description: Ok(value.description),
+                display_order: Ok(value.display_order),
+                external_options: Ok(value.external_options),
+                field_type: Ok(value.field_type),
+                form_field: Ok(value.form_field),
+                group_name: Ok(value.group_name),
+                has_unique_value: Ok(value.has_unique_value),
+                hidden: Ok(value.hidden),
+                hubspot_defined: Ok(value.hubspot_defined),
+                label: Ok(value.label),
+                modification_metadata: Ok(value.modification_metadata),
+                name: Ok(value.name),
+                number_display_hint: Ok(value.number_display_hint),
+                options: Ok(value.options),
+                referenced_object_type: Ok(value.referenced_object_type),
+                sensitive_data_categories: Ok(value.sensitive_data_categories),
+                show_currency_symbol: Ok(value.show_currency_symbol),
+                text_display_hint: Ok(value.text_display_hint),
+                type_: Ok(value.type_),
+                updated_at: Ok(value.updated_at),
+                updated_user_id: Ok(value.updated_user_id),
             }
         }
     }
@@ -4327,6 +7066,143 @@ pub mod builder {
             Self {
                 to: Ok(value.to),
                 types: Ok(value.types),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct PublicAuditInfo {
+        action: ::std::result::Result<::std::string::String, ::std::string::String>,
+        from_user_id: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+        identifier: ::std::result::Result<::std::string::String, ::std::string::String>,
+        message: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        portal_id: ::std::result::Result<i32, ::std::string::String>,
+        raw_object: ::std::result::Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ::std::string::String,
+        >,
+        timestamp: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for PublicAuditInfo {
+        fn default() -> Self {
+            Self {
+                action: Err("no value supplied for action".to_string()),
+                from_user_id: Ok(Default::default()),
+                identifier: Err("no value supplied for identifier".to_string()),
+                message: Ok(Default::default()),
+                portal_id: Err("no value supplied for portal_id".to_string()),
+                raw_object: Ok(Default::default()),
+                timestamp: Ok(Default::default()),
+            }
+        }
+    }
+    impl PublicAuditInfo {
+        pub fn action<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.action = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for action: {e}"));
+            self
+        }
+        pub fn from_user_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.from_user_id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for from_user_id: {e}"));
+            self
+        }
+        pub fn identifier<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.identifier = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for identifier: {e}"));
+            self
+        }
+        pub fn message<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.message = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for message: {e}"));
+            self
+        }
+        pub fn portal_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.portal_id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for portal_id: {e}"));
+            self
+        }
+        pub fn raw_object<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.raw_object = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for raw_object: {e}"));
+            self
+        }
+        pub fn timestamp<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.timestamp = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for timestamp: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<PublicAuditInfo> for super::PublicAuditInfo {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: PublicAuditInfo,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                action: value.action?,
+                from_user_id: value.from_user_id?,
+                identifier: value.identifier?,
+                message: value.message?,
+                portal_id: value.portal_id?,
+                raw_object: value.raw_object?,
+                timestamp: value.timestamp?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::PublicAuditInfo> for PublicAuditInfo {
+        fn from(value: super::PublicAuditInfo) -> Self {
+            Self {
+                action: Ok(value.action),
+                from_user_id: Ok(value.from_user_id),
+                identifier: Ok(value.identifier),
+                message: Ok(value.message),
+                portal_id: Ok(value.portal_id),
+                raw_object: Ok(value.raw_object),
+                timestamp: Ok(value.timestamp),
             }
         }
     }
@@ -4810,6 +7686,458 @@ pub mod builder {
                 category: Ok(value.category),
                 context: Ok(value.context),
                 message: Ok(value.message),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct PublicOwner {
+        archived: ::std::result::Result<bool, ::std::string::String>,
+        created_at:
+            ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
+        email: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        first_name: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        last_name: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        teams: ::std::result::Result<::std::vec::Vec<super::PublicTeam>, ::std::string::String>,
+        type_: ::std::result::Result<::std::string::String, ::std::string::String>,
+        updated_at:
+            ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
+        user_id: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+        user_id_including_inactive:
+            ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+    }
+    impl ::std::default::Default for PublicOwner {
+        fn default() -> Self {
+            Self {
+                archived: Ok(Default::default()),
+                created_at: Err("no value supplied for created_at".to_string()),
+                email: Ok(Default::default()),
+                first_name: Ok(Default::default()),
+                id: Err("no value supplied for id".to_string()),
+                last_name: Ok(Default::default()),
+                teams: Ok(Default::default()),
+                type_: Err("no value supplied for type_".to_string()),
+                updated_at: Err("no value supplied for updated_at".to_string()),
+                user_id: Ok(Default::default()),
+                user_id_including_inactive: Ok(Default::default()),
+            }
+        }
+    }
+    impl PublicOwner {
+        pub fn archived<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.archived = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for archived: {e}"));
+            self
+        }
+        pub fn created_at<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.created_at = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+            self
+        }
+        pub fn email<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.email = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for email: {e}"));
+            self
+        }
+        pub fn first_name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.first_name = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for first_name: {e}"));
+            self
+        }
+        pub fn id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for id: {e}"));
+            self
+        }
+        pub fn last_name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.last_name = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for last_name: {e}"));
+            self
+        }
+        pub fn teams<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<super::PublicTeam>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.teams = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for teams: {e}"));
+            self
+        }
+        pub fn type_<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.type_ = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for type_: {e}"));
+            self
+        }
+        pub fn updated_at<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.updated_at = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+            self
+        }
+        pub fn user_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for user_id: {e}"));
+            self
+        }
+        pub fn user_id_including_inactive<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.user_id_including_inactive = value.try_into().map_err(|e| {
+                format!("error converting supplied value for user_id_including_inactive: {e}")
+            });
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<PublicOwner> for super::PublicOwner {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: PublicOwner,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                archived: value.archived?,
+                created_at: value.created_at?,
+                email: value.email?,
+                first_name: value.first_name?,
+                id: value.id?,
+                last_name: value.last_name?,
+                teams: value.teams?,
+                type_: value.type_?,
+                updated_at: value.updated_at?,
+                user_id: value.user_id?,
+                user_id_including_inactive: value.user_id_including_inactive?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::PublicOwner> for PublicOwner {
+        fn from(value: super::PublicOwner) -> Self {
+            Self {
+                archived: Ok(value.archived),
+                created_at: Ok(value.created_at),
+                email: Ok(value.email),
+                first_name: Ok(value.first_name),
+                id: Ok(value.id),
+                last_name: Ok(value.last_name),
+                teams: Ok(value.teams),
+                type_: Ok(value.type_),
+                updated_at: Ok(value.updated_at),
+                user_id: Ok(value.user_id),
+                user_id_including_inactive: Ok(value.user_id_including_inactive),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct PublicPropertyValidationRule {
+        rule_arguments:
+            ::std::result::Result<::std::vec::Vec<::std::string::String>, ::std::string::String>,
+        rule_type: ::std::result::Result<::std::string::String, ::std::string::String>,
+        should_apply_normalization: ::std::result::Result<bool, ::std::string::String>,
+    }
+    impl ::std::default::Default for PublicPropertyValidationRule {
+        fn default() -> Self {
+            Self {
+                rule_arguments: Err("no value supplied for rule_arguments".to_string()),
+                rule_type: Err("no value supplied for rule_type".to_string()),
+                should_apply_normalization: Ok(Default::default()),
+            }
+        }
+    }
+    impl PublicPropertyValidationRule {
+        pub fn rule_arguments<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.rule_arguments = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for rule_arguments: {e}"));
+            self
+        }
+        pub fn rule_type<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.rule_type = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for rule_type: {e}"));
+            self
+        }
+        pub fn should_apply_normalization<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.should_apply_normalization = value.try_into().map_err(|e| {
+                format!("error converting supplied value for should_apply_normalization: {e}")
+            });
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<PublicPropertyValidationRule> for super::PublicPropertyValidationRule {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: PublicPropertyValidationRule,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                rule_arguments: value.rule_arguments?,
+                rule_type: value.rule_type?,
+                should_apply_normalization: value.should_apply_normalization?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::PublicPropertyValidationRule> for PublicPropertyValidationRule {
+        fn from(value: super::PublicPropertyValidationRule) -> Self {
+            Self {
+                rule_arguments: Ok(value.rule_arguments),
+                rule_type: Ok(value.rule_type),
+                should_apply_normalization: Ok(value.should_apply_normalization),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct PublicPropertyValidationRuleMap {
+        property_name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        property_validation_rules: ::std::result::Result<
+            ::std::vec::Vec<super::PublicPropertyValidationRule>,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for PublicPropertyValidationRuleMap {
+        fn default() -> Self {
+            Self {
+                property_name: Err("no value supplied for property_name".to_string()),
+                property_validation_rules: Err(
+                    "no value supplied for property_validation_rules".to_string()
+                ),
+            }
+        }
+    }
+    impl PublicPropertyValidationRuleMap {
+        pub fn property_name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.property_name = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for property_name: {e}"));
+            self
+        }
+        pub fn property_validation_rules<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<super::PublicPropertyValidationRule>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.property_validation_rules = value.try_into().map_err(|e| {
+                format!("error converting supplied value for property_validation_rules: {e}")
+            });
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<PublicPropertyValidationRuleMap>
+        for super::PublicPropertyValidationRuleMap
+    {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: PublicPropertyValidationRuleMap,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                property_name: value.property_name?,
+                property_validation_rules: value.property_validation_rules?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::PublicPropertyValidationRuleMap>
+        for PublicPropertyValidationRuleMap
+    {
+        fn from(value: super::PublicPropertyValidationRuleMap) -> Self {
+            Self {
+                property_name: Ok(value.property_name),
+                property_validation_rules: Ok(value.property_validation_rules),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct PublicPropertyValidationRuleUpdate {
+        rule_arguments:
+            ::std::result::Result<::std::vec::Vec<::std::string::String>, ::std::string::String>,
+        should_apply_normalization:
+            ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+    }
+    impl ::std::default::Default for PublicPropertyValidationRuleUpdate {
+        fn default() -> Self {
+            Self {
+                rule_arguments: Err("no value supplied for rule_arguments".to_string()),
+                should_apply_normalization: Ok(Default::default()),
+            }
+        }
+    }
+    impl PublicPropertyValidationRuleUpdate {
+        pub fn rule_arguments<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.rule_arguments = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for rule_arguments: {e}"));
+            self
+        }
+        pub fn should_apply_normalization<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.should_apply_normalization = value.try_into().map_err(|e| {
+                format!("error converting supplied value for should_apply_normalization: {e}")
+            });
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<PublicPropertyValidationRuleUpdate>
+        for super::PublicPropertyValidationRuleUpdate
+    {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: PublicPropertyValidationRuleUpdate,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                rule_arguments: value.rule_arguments?,
+                should_apply_normalization: value.should_apply_normalization?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::PublicPropertyValidationRuleUpdate>
+        for PublicPropertyValidationRuleUpdate
+    {
+        fn from(value: super::PublicPropertyValidationRuleUpdate) -> Self {
+            Self {
+                rule_arguments: Ok(value.rule_arguments),
+                should_apply_normalization: Ok(value.should_apply_normalization),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct PublicTeam {
+        id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        primary: ::std::result::Result<bool, ::std::string::String>,
+    }
+    impl ::std::default::Default for PublicTeam {
+        fn default() -> Self {
+            Self {
+                id: Err("no value supplied for id".to_string()),
+                name: Err("no value supplied for name".to_string()),
+                primary: Ok(Default::default()),
+            }
+        }
+    }
+    impl PublicTeam {
+        pub fn id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for id: {e}"));
+            self
+        }
+        pub fn name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.name = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for name: {e}"));
+            self
+        }
+        pub fn primary<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.primary = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for primary: {e}"));
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<PublicTeam> for super::PublicTeam {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: PublicTeam,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                id: value.id?,
+                name: value.name?,
+                primary: value.primary?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::PublicTeam> for PublicTeam {
+        fn from(value: super::PublicTeam) -> Self {
+            Self {
+                id: Ok(value.id),
+                name: Ok(value.name),
+                primary: Ok(value.primary),
             }
         }
     }
@@ -6275,6 +9603,593 @@ pub mod associations {
                 Self {
                     association_category: Ok(value.association_category),
                     association_type_id: Ok(value.association_type_id),
+                }
+            }
+        }
+    }
+    /// Error types.
+    pub mod error {
+        /// Error from a `TryFrom` or `FromStr` implementation.
+        pub struct ConversionError(::std::borrow::Cow<'static, str>);
+        impl ::std::error::Error for ConversionError {}
+        impl ::std::fmt::Display for ConversionError {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+                ::std::fmt::Display::fmt(&self.0, f)
+            }
+        }
+        impl ::std::fmt::Debug for ConversionError {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+                ::std::fmt::Debug::fmt(&self.0, f)
+            }
+        }
+        impl From<&'static str> for ConversionError {
+            fn from(value: &'static str) -> Self {
+                Self(value.into())
+            }
+        }
+        impl From<String> for ConversionError {
+            fn from(value: String) -> Self {
+                Self(value.into())
+            }
+        }
+    }
+}
+/// Shared by `properties_2026_09` and `schemas_2026_09`, whose definitions differ from the types of the same names in `shared`.
+pub mod properties_2026_09 {
+    ///`Property`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    pub struct Property {
+        #[serde(default)]
+        pub archived: bool,
+        #[serde(
+            rename = "archivedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub archived_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(default)]
+        pub calculated: bool,
+        #[serde(
+            rename = "calculationFormula",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub calculation_formula: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "createdAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(
+            rename = "createdUserId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created_user_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "dataSensitivity",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub data_sensitivity: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "dateDisplayHint",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub date_display_hint: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "displayOrder",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub display_order: ::std::option::Option<i32>,
+        #[serde(rename = "externalOptions", default)]
+        pub external_options: bool,
+        #[serde(rename = "fieldType")]
+        pub field_type: ::std::string::String,
+        #[serde(rename = "formField", default)]
+        pub form_field: bool,
+        #[serde(rename = "groupName")]
+        pub group_name: ::std::string::String,
+        #[serde(rename = "hasUniqueValue", default)]
+        pub has_unique_value: bool,
+        #[serde(default)]
+        pub hidden: bool,
+        #[serde(rename = "hubspotDefined", default)]
+        pub hubspot_defined: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "modificationMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub modification_metadata:
+            ::std::option::Option<::hubspot_crm_api::shared::PropertyModificationMetadata>,
+        pub name: ::std::string::String,
+        pub options: ::std::vec::Vec<::hubspot_crm_api::shared::Option>,
+        #[serde(
+            rename = "referencedObjectType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub referenced_object_type: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "sensitiveDataCategories",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub sensitive_data_categories: ::std::vec::Vec<::std::string::String>,
+        #[serde(rename = "showCurrencySymbol", default)]
+        pub show_currency_symbol: bool,
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        #[serde(
+            rename = "updatedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(
+            rename = "updatedUserId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub updated_user_id: ::std::option::Option<::std::string::String>,
+    }
+    impl Property {
+        pub fn builder() -> builder::Property {
+            Default::default()
+        }
+    }
+    /// Types for composing complex structures.
+    pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct Property {
+            archived: ::std::result::Result<bool, ::std::string::String>,
+            archived_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            calculated: ::std::result::Result<bool, ::std::string::String>,
+            calculation_formula: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            created_user_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            data_sensitivity: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            date_display_hint: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            display_order: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            external_options: ::std::result::Result<bool, ::std::string::String>,
+            field_type: ::std::result::Result<::std::string::String, ::std::string::String>,
+            form_field: ::std::result::Result<bool, ::std::string::String>,
+            group_name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            has_unique_value: ::std::result::Result<bool, ::std::string::String>,
+            hidden: ::std::result::Result<bool, ::std::string::String>,
+            hubspot_defined: ::std::result::Result<bool, ::std::string::String>,
+            label: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            modification_metadata: ::std::result::Result<
+                ::std::option::Option<::hubspot_crm_api::shared::PropertyModificationMetadata>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            options: ::std::result::Result<
+                ::std::vec::Vec<::hubspot_crm_api::shared::Option>,
+                ::std::string::String,
+            >,
+            referenced_object_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sensitive_data_categories: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            show_currency_symbol: ::std::result::Result<bool, ::std::string::String>,
+            type_: ::std::result::Result<::std::string::String, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            updated_user_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Property {
+            fn default() -> Self {
+                Self {
+                    archived: Ok(Default::default()),
+                    archived_at: Ok(Default::default()),
+                    calculated: Ok(Default::default()),
+                    calculation_formula: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    created_user_id: Ok(Default::default()),
+                    data_sensitivity: Ok(Default::default()),
+                    date_display_hint: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    display_order: Ok(Default::default()),
+                    external_options: Ok(Default::default()),
+                    field_type: Err("no value supplied for field_type".to_string()),
+                    form_field: Ok(Default::default()),
+                    group_name: Err("no value supplied for group_name".to_string()),
+                    has_unique_value: Ok(Default::default()),
+                    hidden: Ok(Default::default()),
+                    hubspot_defined: Ok(Default::default()),
+                    label: Ok(Default::default()),
+                    modification_metadata: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    options: Err("no value supplied for options".to_string()),
+                    referenced_object_type: Ok(Default::default()),
+                    sensitive_data_categories: Ok(Default::default()),
+                    show_currency_symbol: Ok(Default::default()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    updated_at: Ok(Default::default()),
+                    updated_user_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl Property {
+            pub fn archived<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.archived = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for archived: {e}"));
+                self
+            }
+            pub fn archived_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.archived_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for archived_at: {e}"));
+                self
+            }
+            pub fn calculated<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calculated = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for calculated: {e}"));
+                self
+            }
+            pub fn calculation_formula<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calculation_formula = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for calculation_formula: {e}")
+                });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn created_user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_user_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for created_user_id: {e}")
+                });
+                self
+            }
+            pub fn data_sensitivity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_sensitivity = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for data_sensitivity: {e}")
+                });
+                self
+            }
+            pub fn date_display_hint<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.date_display_hint = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for date_display_hint: {e}")
+                });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self
+            }
+            pub fn display_order<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.display_order = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for display_order: {e}"));
+                self
+            }
+            pub fn external_options<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_options = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for external_options: {e}")
+                });
+                self
+            }
+            pub fn field_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.field_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for field_type: {e}"));
+                self
+            }
+            pub fn form_field<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.form_field = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for form_field: {e}"));
+                self
+            }
+            pub fn group_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.group_name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for group_name: {e}"));
+                self
+            }
+            pub fn has_unique_value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_unique_value = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for has_unique_value: {e}")
+                });
+                self
+            }
+            pub fn hidden<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hidden = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for hidden: {e}"));
+                self
+            }
+            pub fn hubspot_defined<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hubspot_defined = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for hubspot_defined: {e}")
+                });
+                self
+            }
+            pub fn label<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.label = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self
+            }
+            pub fn modification_metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<
+                            ::hubspot_crm_api::shared::PropertyModificationMetadata,
+                        >,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.modification_metadata = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for modification_metadata: {e}")
+                });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn options<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::hubspot_crm_api::shared::Option>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.options = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for options: {e}"));
+                self
+            }
+            pub fn referenced_object_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.referenced_object_type = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for referenced_object_type: {e}")
+                });
+                self
+            }
+            pub fn sensitive_data_categories<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sensitive_data_categories = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for sensitive_data_categories: {e}")
+                });
+                self
+            }
+            pub fn show_currency_symbol<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.show_currency_symbol = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for show_currency_symbol: {e}")
+                });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self
+            }
+            pub fn updated_user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_user_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for updated_user_id: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Property> for super::Property {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Property,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    archived: value.archived?,
+                    archived_at: value.archived_at?,
+                    calculated: value.calculated?,
+                    calculation_formula: value.calculation_formula?,
+                    created_at: value.created_at?,
+                    created_user_id: value.created_user_id?,
+                    data_sensitivity: value.data_sensitivity?,
+                    date_display_hint: value.date_display_hint?,
+                    description: value.description?,
+                    display_order: value.display_order?,
+                    external_options: value.external_options?,
+                    field_type: value.field_type?,
+                    form_field: value.form_field?,
+                    group_name: value.group_name?,
+                    has_unique_value: value.has_unique_value?,
+                    hidden: value.hidden?,
+                    hubspot_defined: value.hubspot_defined?,
+                    label: value.label?,
+                    modification_metadata: value.modification_metadata?,
+                    name: value.name?,
+                    options: value.options?,
+                    referenced_object_type: value.referenced_object_type?,
+                    sensitive_data_categories: value.sensitive_data_categories?,
+                    show_currency_symbol: value.show_currency_symbol?,
+                    type_: value.type_?,
+                    updated_at: value.updated_at?,
+                    updated_user_id: value.updated_user_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Property> for Property {
+            fn from(value: super::Property) -> Self {
+                Self {
+                    archived: Ok(value.archived),
+                    archived_at: Ok(value.archived_at),
+                    calculated: Ok(value.calculated),
+                    calculation_formula: Ok(value.calculation_formula),
+                    created_at: Ok(value.created_at),
+                    created_user_id: Ok(value.created_user_id),
+                    data_sensitivity: Ok(value.data_sensitivity),
+                    date_display_hint: Ok(value.date_display_hint),
+                    description: Ok(value.description),
+                    display_order: Ok(value.display_order),
+                    external_options: Ok(value.external_options),
+                    field_type: Ok(value.field_type),
+                    form_field: Ok(value.form_field),
+                    group_name: Ok(value.group_name),
+                    has_unique_value: Ok(value.has_unique_value),
+                    hidden: Ok(value.hidden),
+                    hubspot_defined: Ok(value.hubspot_defined),
+                    label: Ok(value.label),
+                    modification_metadata: Ok(value.modification_metadata),
+                    name: Ok(value.name),
+                    options: Ok(value.options),
+                    referenced_object_type: Ok(value.referenced_object_type),
+                    sensitive_data_categories: Ok(value.sensitive_data_categories),
+                    show_currency_symbol: Ok(value.show_currency_symbol),
+                    type_: Ok(value.type_),
+                    updated_at: Ok(value.updated_at),
+                    updated_user_id: Ok(value.updated_user_id),
                 }
             }
         }

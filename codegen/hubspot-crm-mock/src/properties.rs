@@ -136,7 +136,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn success(self, status: u16, value: &types::Property) -> Self {
+        pub fn success(self, status: u16, value: &::hubspot_crm_api::shared::Property) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
                 self.0
@@ -744,7 +744,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn success(self, status: u16, value: &types::Property) -> Self {
+        pub fn success(self, status: u16, value: &::hubspot_crm_api::shared::Property) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
                 self.0
@@ -860,7 +860,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn success(self, status: u16, value: &types::Property) -> Self {
+        pub fn success(self, status: u16, value: &::hubspot_crm_api::shared::Property) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
                 self.0

@@ -136,7 +136,11 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn success(self, status: u16, value: &types::Property) -> Self {
+        pub fn success(
+            self,
+            status: u16,
+            value: &::hubspot_crm_api::shared::properties_2026_09::Property,
+        ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
                 self.0
@@ -748,7 +752,11 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn success(self, status: u16, value: &types::Property) -> Self {
+        pub fn success(
+            self,
+            status: u16,
+            value: &::hubspot_crm_api::shared::properties_2026_09::Property,
+        ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
                 self.0
@@ -876,7 +884,11 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn success(self, status: u16, value: &types::Property) -> Self {
+        pub fn success(
+            self,
+            status: u16,
+            value: &::hubspot_crm_api::shared::properties_2026_09::Property,
+        ) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
                 self.0
