@@ -46,6 +46,7 @@ pub struct Client {
     caches: Arc<Caches>,
     version: ApiVersion,
     max_query_length: usize,
+    account_checks: bool,
 }
 
 /// What a client learns of its account and keeps: association labels per pair of object
@@ -127,6 +128,11 @@ impl Client {
         self.max_query_length
     }
 
+    /// Whether writes are checked against the account ([`ClientBuilder::account_checks`]).
+    pub fn account_checks(&self) -> bool {
+        self.account_checks
+    }
+
     pub(crate) fn caches(&self) -> &Caches {
         &self.caches
     }
@@ -156,6 +162,7 @@ pub struct ClientBuilder {
     max_body_bytes: u64,
     max_query_length: usize,
     version: ApiVersion,
+    account_checks: bool,
     #[cfg(feature = "redis")]
     store: Option<crate::limit::redis::RedisStore>,
 }
@@ -182,6 +189,7 @@ impl Default for ClientBuilder {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_query_length: DEFAULT_MAX_QUERY_LENGTH,
             version: ApiVersion::default(),
+            account_checks: false,
             #[cfg(feature = "redis")]
             store: None,
         }
@@ -299,6 +307,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Checks every create, update and upsert (single and bulk, `unique_by` too) against
+    /// what the account defines before sending it (default off): dropdown values among
+    /// their options, a pipeline stage in its record's pipeline, an owner among the
+    /// account's owners, and the property validation rules that can be checked here. A
+    /// failure is [`Error::Validation`] naming the item and the property, before the first
+    /// request; HubSpot would refuse the whole batch for it. The account's data is read
+    /// once and cached per client (see [`Objects::with_account_checks`] for one handle).
+    ///
+    /// [`Objects::with_account_checks`]: crate::Objects::with_account_checks
+    pub fn account_checks(mut self, on: bool) -> Self {
+        self.account_checks = on;
+        self
+    }
+
     /// Builds the client; fails without a token, with a malformed base URL or OAuth token
     /// URL, with a zero body cap, a query-string budget outside 1,024..=16,384, or with rate
     /// limits that cannot work.
@@ -354,6 +376,7 @@ impl ClientBuilder {
             caches: Arc::default(),
             version: self.version,
             max_query_length: self.max_query_length,
+            account_checks: self.account_checks,
         })
     }
 }

@@ -13,7 +13,9 @@ use crate::associations::{LeadAssociation, hubspot_defined};
 use crate::client::Client;
 use crate::error::Result;
 use crate::error::ValidationError;
-use crate::model::{AssociationCategory, AssociationType, NewRecord, ReadOptions, Record};
+use crate::model::{
+    AssociationCategory, AssociationType, NewRecord, ReadOptions, Record, RecordUpdate,
+};
 use crate::objects::{CrmObject, Objects};
 use crate::validate::{validate_association_path, validate_new_common};
 use crate::version::ApiVersion;
@@ -94,6 +96,17 @@ impl CrmObject for Lead {
 
     fn validate_new(input: &NewRecord) -> std::result::Result<(), ValidationError> {
         validate_new_lead(input)
+    }
+
+    /// A lead's name may change but not be cleared: HubSpot needs it to show the lead.
+    fn validate_update(update: &RecordUpdate) -> std::result::Result<(), ValidationError> {
+        match update.properties.get(properties::HS_LEAD_NAME) {
+            Some(name) if name.trim().is_empty() => Err(ValidationError::new(
+                properties::HS_LEAD_NAME,
+                "must not be blank: a lead keeps its name",
+            )),
+            _ => Ok(()),
+        }
     }
 }
 

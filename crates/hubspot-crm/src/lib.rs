@@ -130,6 +130,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod account_checks;
 mod associations;
 mod auth;
 mod bulk;

@@ -15,6 +15,7 @@ use hubspot_crm_api::shared::{
     SimplePublicObjectInputForCreate,
 };
 
+use crate::account_checks::{Write, check_write};
 use crate::client::Client;
 use crate::error::{Error, Result, ValidationError};
 use crate::model::{
@@ -34,7 +35,7 @@ use crate::validate::{
 /// operation of [`Objects`] then works for it.
 ///
 /// ```
-/// use hubspot_crm::{AssociationType, CrmObject, NewRecord, ValidationError};
+/// use hubspot_crm::{AssociationType, CrmObject, NewRecord, RecordUpdate, ValidationError};
 ///
 /// /// Deals (`0-3`).
 /// pub struct Deal;
@@ -44,10 +45,22 @@ use crate::validate::{
 ///     const OBJECT_TYPE_ID: &'static str = "0-3";
 ///     const DEFAULT_PROPERTIES: &'static [&'static str] = &["dealname", "amount", "dealstage"];
 ///
+///     const PIPELINE_PROPERTY: &'static str = "pipeline";
+///     const STAGE_PROPERTY: &'static str = "dealstage";
+///
 ///     fn validate_new(input: &NewRecord) -> Result<(), ValidationError> {
 ///         match input.properties.get("dealname") {
 ///             Some(name) if !name.trim().is_empty() => Ok(()),
 ///             _ => Err(ValidationError::new("dealname", "is required to create a deal")),
+///         }
+///     }
+///
+///     fn validate_update(update: &RecordUpdate) -> Result<(), ValidationError> {
+///         match update.properties.get("dealname") {
+///             Some(name) if name.trim().is_empty() => {
+///                 Err(ValidationError::new("dealname", "cannot be cleared"))
+///             }
+///             _ => Ok(()),
 ///         }
 ///     }
 /// }
@@ -65,9 +78,24 @@ pub trait CrmObject: Send + Sync + 'static {
     /// `lastmodifieddate`).
     const LAST_MODIFIED_PROPERTY: &'static str = "hs_lastmodifieddate";
 
+    /// The property naming a record's pipeline, against which the
+    /// [account checks](crate::ClientBuilder::account_checks) check its stage: `hs_pipeline`
+    /// for leads, tickets and custom objects (the default); deals have `pipeline`.
+    const PIPELINE_PROPERTY: &'static str = "hs_pipeline";
+    /// The property naming a record's pipeline stage: `hs_pipeline_stage` (the default);
+    /// deals have `dealstage`.
+    const STAGE_PROPERTY: &'static str = "hs_pipeline_stage";
+
     /// Object-specific checks of a record to create, on top of those every object gets.
     fn validate_new(input: &NewRecord) -> std::result::Result<(), ValidationError> {
         let _ = input;
+        Ok(())
+    }
+
+    /// Object-specific checks of a change to a record (an update, or an upsert), on top of
+    /// those every object gets: for example that a required property is not cleared with `""`.
+    fn validate_update(update: &RecordUpdate) -> std::result::Result<(), ValidationError> {
+        let _ = update;
         Ok(())
     }
 
@@ -169,6 +197,8 @@ macro_rules! batch_answer {
 pub struct Objects<O> {
     client: Client,
     object_type: Arc<str>,
+    /// The handle's own choice of account checks; `None` follows the client's.
+    account_checks: Option<bool>,
     _object: PhantomData<fn() -> O>,
 }
 
@@ -177,6 +207,7 @@ impl<O> Clone for Objects<O> {
         Objects {
             client: self.client.clone(),
             object_type: self.object_type.clone(),
+            account_checks: self.account_checks,
             _object: PhantomData,
         }
     }
@@ -187,6 +218,7 @@ impl<O: CrmObject> Objects<O> {
         Objects {
             client,
             object_type: object_type.into(),
+            account_checks: None,
             _object: PhantomData,
         }
     }
@@ -199,6 +231,14 @@ impl<O: CrmObject> Objects<O> {
     /// The object type requests name, e.g. `deals` or `2-1234567`.
     pub fn object_type(&self) -> &str {
         &self.object_type
+    }
+
+    pub(crate) fn set_account_checks(&mut self, on: bool) {
+        self.account_checks = Some(on);
+    }
+
+    pub(crate) fn account_checks_choice(&self) -> Option<bool> {
+        self.account_checks
     }
 
     /// Checks the handle's object type, which goes into every path.
@@ -564,6 +604,8 @@ impl<O: CrmObject> Objects<O> {
     pub async fn create(&self, input: NewRecord) -> Result<Record> {
         validate_new_common(&input)?;
         O::validate_new(&input)?;
+        let checks = self.account_checks_for([&input.properties]).await?;
+        check_write(checks.as_ref(), Write::New, &input.properties)?;
         self.send_create(input).await
     }
 
@@ -574,6 +616,9 @@ impl<O: CrmObject> Objects<O> {
             return Err(ValidationError::new("properties", "nothing to update").into());
         }
         property_map_names(&update.properties)?;
+        O::validate_update(&update)?;
+        let checks = self.account_checks_for([&update.properties]).await?;
+        check_write(checks.as_ref(), Write::Change, &update.properties)?;
         self.send_update(update).await
     }
 

@@ -8,6 +8,7 @@ use futures::future::BoxFuture;
 use super::keys::{TieKey, address_key, check_free, check_unique, create_keys, update_keys};
 use super::send::{Batches, ConflictLocator, Outcomes, fail_all, run_chunks};
 use super::*;
+use crate::account_checks::{Write, check_write};
 use crate::error::{Result, ValidationError};
 use crate::model::{BatchResponse, NewRecord, ReadOptions, RecordUpdate};
 use crate::objects::{CrmObject, Objects};
@@ -65,9 +66,14 @@ impl<O: CrmObject> Bulk<'_, O> {
     ) -> Result<BulkResult<NewRecord>> {
         self.options.validate()?;
         self.objects.check_type()?;
+        let checks = self
+            .objects
+            .account_checks_for(inputs.iter().map(|input| &input.properties))
+            .await?;
         let mut traces = HashMap::new();
         let (mut inputs, done) = screen(inputs, self.options.invalid_inputs, |i, input| {
             validate_new_common(input).and_then(|()| O::validate_new(input))?;
+            check_write(checks.as_ref(), Write::New, &input.properties)?;
             check_trace(&mut traces, input.object_write_trace_id.as_deref(), i)
         })?;
         // A trace id per input is what lets HubSpot's answer be tied back to it.
@@ -128,7 +134,7 @@ impl<O: CrmObject> Bulk<'_, O> {
             done,
             id_properties,
             mut traces,
-        } = self.screen_updates(updates)?;
+        } = self.screen_updates(updates).await?;
         fill_traces(
             &mut traces,
             updates
@@ -196,10 +202,11 @@ impl<O: CrmObject> Bulk<'_, O> {
     }
 
     /// Checks updates and upserts.
-    fn screen_updates(
-        &self,
-        updates: Vec<RecordUpdate>,
-    ) -> std::result::Result<ScreenedUpdates, ValidationError> {
+    async fn screen_updates(&self, updates: Vec<RecordUpdate>) -> Result<ScreenedUpdates> {
+        let checks = self
+            .objects
+            .account_checks_for(updates.iter().map(|update| &update.properties))
+            .await?;
         let mut seen = HashMap::new();
         let mut traces = HashMap::new();
         let mut id_properties = Vec::new();
@@ -209,6 +216,8 @@ impl<O: CrmObject> Bulk<'_, O> {
                 return Err(ValidationError::new("properties", "nothing to update"));
             }
             property_map_names(&update.properties)?;
+            O::validate_update(update)?;
+            check_write(checks.as_ref(), Write::Change, &update.properties)?;
             // Both keys are checked before either is taken: a refused input holds none.
             let address = address_key(&update.id, update.id_property.as_deref());
             check_free(&seen, &address, i, "id")?;

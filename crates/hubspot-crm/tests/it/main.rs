@@ -29,5 +29,6 @@ mod stream_search;
 mod support;
 mod sync;
 mod tracing_spans;
+mod update_rules;
 mod versions;
 mod webhooks;
