@@ -440,8 +440,8 @@ impl PropertyValidations {
     /// property's rules of other types). Arguments this client knows the form of are checked
     /// first: one number of characters for lengths, one number for ranges, one pattern for
     /// `REGEX`, `ALPHANUMERIC`, `ALPHA_ONLY` or `NUMERIC_ONLY` for `ALPHANUMERIC`, domains for
-    /// the domain rules. Then the cached rules of the type are dropped, so that [`Self::of`]
-    /// reads them again.
+    /// the domain rules. Then the cached rules are dropped, so that [`Self::of`] reads them
+    /// again: those of every type, as one type may be cached under its name and its id.
     pub async fn put_rule(
         &self,
         object_type: &str,
@@ -464,10 +464,7 @@ impl PropertyValidations {
                 .await;
             call.finish(result, Vec::new)
         })?;
-        self.client
-            .caches()
-            .validation_rules
-            .forget(&cache_key(object_type));
+        self.client.caches().validation_rules.clear();
         Ok(())
     }
 

@@ -195,11 +195,15 @@ pub(crate) struct Account {
 impl Account {
     /// The configured rules, each type resolved as a path would be.
     pub fn from_config(config: &SandboxConfig) -> std::io::Result<Account> {
-        let invalid = |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
+        let invalid =
+            |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
         let mut account = Account::default();
         for rule in &config.property_validations {
             let otype = config.resolve_type(&rule.object_type).ok_or_else(|| {
-                invalid(format!("property_validation: no object type {:?}", rule.object_type))
+                invalid(format!(
+                    "property_validation: no object type {:?}",
+                    rule.object_type
+                ))
             })?;
             if !RULE_TYPES.contains(&rule.rule_type.as_str()) {
                 return Err(invalid(format!(
@@ -208,9 +212,17 @@ impl Account {
                 )));
             }
             if rule.property.is_empty() {
-                return Err(invalid("property_validation: empty property name".to_owned()));
+                return Err(invalid(
+                    "property_validation: empty property name".to_owned(),
+                ));
             }
-            account.put(&otype, &rule.property, &rule.rule_type, rule.args.clone(), false);
+            account.put(
+                &otype,
+                &rule.property,
+                &rule.rule_type,
+                rule.args.clone(),
+                false,
+            );
         }
         Ok(account)
     }
@@ -222,7 +234,14 @@ impl Account {
 
     /// Sets `property`'s rule of `rule_type`, replacing the one there was (property
     /// validations guide: a PUT overwrites the rule of its type, not the others).
-    pub fn put(&mut self, otype: &str, property: &str, rule_type: &str, args: Vec<String>, normalize: bool) {
+    pub fn put(
+        &mut self,
+        otype: &str,
+        property: &str,
+        rule_type: &str,
+        args: Vec<String>,
+        normalize: bool,
+    ) {
         let rules = Arc::make_mut(self.by_type.entry(otype.to_owned()).or_default());
         let list = rules.entry(property.to_owned()).or_default();
         let rule = StoredRule::new(rule_type, args, normalize);
@@ -253,7 +272,10 @@ pub(crate) fn check(rules: &TypeRules, props: &[(String, String)]) -> ApiResult<
             continue;
         }
         let checks = rules.get(name).into_iter().flatten();
-        if let Some(message) = checks.filter_map(|r| r.check.as_ref()?.refuse(value)).next() {
+        if let Some(message) = checks
+            .filter_map(|r| r.check.as_ref()?.refuse(value))
+            .next()
+        {
             bad.push((name.clone(), message, REFUSED_BY_RULE));
         }
     }
@@ -272,7 +294,11 @@ enum Check {
     MinNumber(f64, String),
     MaxNumber(f64, String),
     Pattern(Regex),
-    Domains { email: bool, allowed: bool, domains: Vec<String> },
+    Domains {
+        email: bool,
+        allowed: bool,
+        domains: Vec<String>,
+    },
     Characters(&'static str),
 }
 
@@ -286,14 +312,23 @@ impl Check {
         let number = || only.and_then(decimal).filter(|(n, _)| n.is_finite());
         let domains = |email: bool, allowed: bool| {
             let domains: Option<Vec<String>> = args.iter().map(|a| domain_arg(a, email)).collect();
-            domains.filter(|d| !d.is_empty()).map(|domains| Check::Domains { email, allowed, domains })
+            domains
+                .filter(|d| !d.is_empty())
+                .map(|domains| Check::Domains {
+                    email,
+                    allowed,
+                    domains,
+                })
         };
         match rule_type {
             "MIN_LENGTH" => only?.parse().ok().map(Check::MinLength),
             "MAX_LENGTH" => only?.parse().ok().map(Check::MaxLength),
             "MIN_NUMBER" => number().map(|(n, t)| Check::MinNumber(n, t)),
             "MAX_NUMBER" => number().map(|(n, t)| Check::MaxNumber(n, t)),
-            "REGEX" => only.filter(|p| !p.is_empty()).and_then(|_| Regex::new(&args[0]).ok()).map(Check::Pattern),
+            "REGEX" => only
+                .filter(|p| !p.is_empty())
+                .and_then(|_| Regex::new(&args[0]).ok())
+                .map(Check::Pattern),
             "EMAIL_ALLOWED_DOMAINS" => domains(true, true),
             "EMAIL_BLOCKED_DOMAINS" => domains(true, false),
             "URL_ALLOWED_DOMAINS" => domains(false, true),
@@ -311,24 +346,33 @@ impl Check {
     /// Why `value` (not empty) breaks the rule, if it does.
     fn refuse(&self, value: &str) -> Option<String> {
         match self {
-            Check::MinLength(min) => (value.chars().count() < *min).then(|| {
-                format!("{value} is shorter than {min} characters (MIN_LENGTH rule)")
-            }),
-            Check::MaxLength(max) => (value.chars().count() > *max).then(|| {
-                format!("{value} is longer than {max} characters (MAX_LENGTH rule)")
-            }),
+            Check::MinLength(min) => (value.chars().count() < *min)
+                .then(|| format!("{value} is shorter than {min} characters (MIN_LENGTH rule)")),
+            Check::MaxLength(max) => (value.chars().count() > *max)
+                .then(|| format!("{value} is longer than {max} characters (MAX_LENGTH rule)")),
             Check::MinNumber(min, text) => match decimal(value) {
                 None => Some(format!("{value} is not a number (MIN_NUMBER rule)")),
-                Some((n, _)) => (n < *min).then(|| format!("{value} is less than {text} (MIN_NUMBER rule)")),
+                Some((n, _)) => {
+                    (n < *min).then(|| format!("{value} is less than {text} (MIN_NUMBER rule)"))
+                }
             },
             Check::MaxNumber(max, text) => match decimal(value) {
                 None => Some(format!("{value} is not a number (MAX_NUMBER rule)")),
-                Some((n, _)) => (n > *max).then(|| format!("{value} is greater than {text} (MAX_NUMBER rule)")),
+                Some((n, _)) => {
+                    (n > *max).then(|| format!("{value} is greater than {text} (MAX_NUMBER rule)"))
+                }
             },
             Check::Pattern(regex) => (!regex.is_match(value)).then(|| {
-                format!("{value} does not match the pattern {} (REGEX rule)", regex.as_str())
+                format!(
+                    "{value} does not match the pattern {} (REGEX rule)",
+                    regex.as_str()
+                )
             }),
-            Check::Domains { email, allowed, domains } => refuse_domain(value, *email, *allowed, domains),
+            Check::Domains {
+                email,
+                allowed,
+                domains,
+            } => refuse_domain(value, *email, *allowed, domains),
             Check::Characters(set) => {
                 let allows = |c: char| {
                     c.is_whitespace()
@@ -364,7 +408,8 @@ fn domain_arg(arg: &str, email: bool) -> Option<String> {
     } else {
         arg.trim_start_matches('@').to_ascii_lowercase()
     };
-    let label_ok = |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let label_ok =
+        |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     domain.split('.').all(label_ok).then_some(domain)
 }
 
@@ -376,7 +421,11 @@ fn url_host(value: &str) -> Option<String> {
     } else {
         reqwest::Url::parse(&format!("http://{value}"))
     };
-    let host = url.ok()?.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    let host = url
+        .ok()?
+        .host_str()?
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
     (!host.is_empty()).then_some(host)
 }
 
@@ -396,13 +445,18 @@ fn refuse_domain(value: &str, email: bool, allowed: bool, domains: &[String]) ->
         (false, true) => "URL_ALLOWED_DOMAINS",
         (false, false) => "URL_BLOCKED_DOMAINS",
     };
-    let within = |host: &str, d: &str| host == d || host.strip_suffix(d).is_some_and(|r| r.ends_with('.'));
+    let within =
+        |host: &str, d: &str| host == d || host.strip_suffix(d).is_some_and(|r| r.ends_with('.'));
     let refused = match &host {
         Some(host) if allowed => !domains.iter().any(|d| within(host, d)),
         Some(host) => domains.contains(host),
         None => allowed,
     };
-    let why = if allowed { "is not at a domain the" } else { "is at a domain the" };
+    let why = if allowed {
+        "is not at a domain the"
+    } else {
+        "is at a domain the"
+    };
     let verb = if allowed { "allows" } else { "blocks" };
     refused.then(|| format!("{value} {why} {rule} rule {verb}"))
 }

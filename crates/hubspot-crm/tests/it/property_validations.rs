@@ -213,7 +213,7 @@ async fn get_rule_reads_one_rule_and_a_missing_one_is_hubspots_404() {
 }
 
 #[tokio::test]
-async fn put_rule_sends_the_arguments_and_the_next_use_reads_the_rules_again() {
+async fn put_rule_sends_the_arguments_and_the_next_use_reads_the_rules_again_by_any_name() {
     let server = MockServer::start_async().await;
     for (client, prefix) in clients(&server) {
         let put = server
@@ -234,8 +234,11 @@ async fn put_rule_sends_the_arguments_and_the_next_use_reads_the_rules_again() {
             })
             .await;
         let list = list_mock(&server, &format!("{prefix}/contacts")).await;
+        // The same type cached under its id: a PUT by name drops that too.
+        let by_id = list_mock(&server, &format!("{prefix}/0-1")).await;
         let validations = client.property_validations();
         validations.of("contacts").await.unwrap();
+        validations.of("0-1").await.unwrap();
         validations
             .put_rule(
                 "contacts",
@@ -257,9 +260,12 @@ async fn put_rule_sends_the_arguments_and_the_next_use_reads_the_rules_again() {
         put.assert_calls_async(1).await;
         normalized.assert_calls_async(1).await;
         list.assert_calls_async(1).await;
+        by_id.assert_calls_async(1).await;
         validations.of("contacts").await.unwrap();
+        validations.of("0-1").await.unwrap();
         list.assert_calls_async(2).await;
-        for mock in [put, normalized, list] {
+        by_id.assert_calls_async(2).await;
+        for mock in [put, normalized, list, by_id] {
             mock.delete_async().await;
         }
     }

@@ -130,7 +130,11 @@ fn rule_update(body: &Value) -> ApiResult<(Vec<String>, bool)> {
     let args = body
         .get("ruleArguments")
         .and_then(Value::as_array)
-        .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>())
+        .and_then(|a| {
+            a.iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+        })
         .ok_or_else(|| {
             ApiError::validation("Invalid input JSON: ruleArguments must be a list of strings")
         })?;

@@ -79,15 +79,25 @@ async fn configured_rules_are_served_on_both_lines() {
     ]});
     for prefix in [V3_RULES, DATED_RULES] {
         for otype in ["0-3", "deals"] {
-            assert_eq!(api.get(&format!("{prefix}/{otype}")).await, (200, listed.clone()));
+            assert_eq!(
+                api.get(&format!("{prefix}/{otype}")).await,
+                (200, listed.clone())
+            );
         }
         assert_eq!(
             api.get(&format!("{prefix}/0-3/dealname")).await,
-            (200, json!({"results": listed["results"][1]["propertyValidationRules"]}))
+            (
+                200,
+                json!({"results": listed["results"][1]["propertyValidationRules"]})
+            )
         );
         assert_eq!(
-            api.get(&format!("{prefix}/0-3/dealname/rule-type/MIN_LENGTH")).await,
-            (200, listed["results"][1]["propertyValidationRules"][1].clone())
+            api.get(&format!("{prefix}/0-3/dealname/rule-type/MIN_LENGTH"))
+                .await,
+            (
+                200,
+                listed["results"][1]["propertyValidationRules"][1].clone()
+            )
         );
         // A property without rules has none; one the type does not define is not found.
         assert_eq!(
@@ -95,17 +105,30 @@ async fn configured_rules_are_served_on_both_lines() {
             (200, json!({"results": []}))
         );
         let (status, body) = api.get(&format!("{prefix}/deals/no_such_property")).await;
-        assert_eq!((status, body["category"].as_str()), (404, Some("OBJECT_NOT_FOUND")));
-        let (status, body) = api.get(&format!("{prefix}/deals/dealname/rule-type/REGEX")).await;
+        assert_eq!(
+            (status, body["category"].as_str()),
+            (404, Some("OBJECT_NOT_FOUND"))
+        );
+        let (status, body) = api
+            .get(&format!("{prefix}/deals/dealname/rule-type/REGEX"))
+            .await;
         assert_eq!(status, 404, "{body}");
         assert_eq!(
             body["message"],
             "No REGEX validation rule found for property dealname of object type deals"
         );
-        let (status, body) = api.get(&format!("{prefix}/deals/dealname/rule-type/MAX_WORDS")).await;
-        assert_eq!((status, body["category"].as_str()), (400, Some("VALIDATION_ERROR")));
+        let (status, body) = api
+            .get(&format!("{prefix}/deals/dealname/rule-type/MAX_WORDS"))
+            .await;
+        assert_eq!(
+            (status, body["category"].as_str()),
+            (400, Some("VALIDATION_ERROR"))
+        );
         // Types without rules list none; types without a schema take any property.
-        assert_eq!(api.get(&format!("{prefix}/tickets")).await, (200, json!({"results": []})));
+        assert_eq!(
+            api.get(&format!("{prefix}/tickets")).await,
+            (200, json!({"results": []}))
+        );
         assert_eq!(
             api.get(&format!("{prefix}/0-5/my_field")).await,
             (200, json!({"results": []}))
@@ -148,10 +171,16 @@ async fn put_replaces_the_rule_of_its_type_and_keeps_the_others() {
     );
     // The next write meets the new maximum.
     let (status, body) = api
-        .post(&format!("{DATED}/deals"), json!({"properties": {"dealname": "Sixsix"}}))
+        .post(
+            &format!("{DATED}/deals"),
+            json!({"properties": {"dealname": "Sixsix"}}),
+        )
         .await;
     assert_eq!(status, 400, "{body}");
-    assert_eq!(body["errors"][0]["message"], "Sixsix is longer than 5 characters (MAX_LENGTH rule)");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "Sixsix is longer than 5 characters (MAX_LENGTH rule)"
+    );
     // A rule on a property that had none.
     let (status, _) = api
         .send(
@@ -203,7 +232,9 @@ async fn a_put_that_cannot_be_read_is_refused() {
         .await;
     assert_eq!(status, 404);
     // Nothing changed.
-    let (_, rules) = api.get(&format!("{V3_RULES}/deals/dealname/rule-type/MAX_LENGTH")).await;
+    let (_, rules) = api
+        .get(&format!("{V3_RULES}/deals/dealname/rule-type/MAX_LENGTH"))
+        .await;
     assert_eq!(rules["ruleArguments"], json!(["10"]));
 }
 
@@ -211,12 +242,18 @@ async fn a_put_that_cannot_be_read_is_refused() {
 async fn a_value_breaking_a_rule_is_refused_on_2026_09_and_taken_on_v3() {
     let api = Api::with(deal_rules()).await;
     let (status, body) = api
-        .post(&format!("{DATED}/deals"), json!({"properties": {"dealname": TOO_LONG}}))
+        .post(
+            &format!("{DATED}/deals"),
+            json!({"properties": {"dealname": TOO_LONG}}),
+        )
         .await;
     assert_too_long(status, &body);
     assert_eq!(deal_count(&api).await, 0, "nothing was written");
     let (status, created) = api
-        .post(&format!("{V3}/deals"), json!({"properties": {"dealname": TOO_LONG}}))
+        .post(
+            &format!("{V3}/deals"),
+            json!({"properties": {"dealname": TOO_LONG}}),
+        )
         .await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().unwrap();
@@ -247,8 +284,13 @@ async fn a_value_breaking_a_rule_is_refused_on_2026_09_and_taken_on_v3() {
         )
         .await;
     assert_eq!(status, 400, "{body}");
-    assert_eq!(body["errors"][0]["message"], "-5 is less than 0 (MIN_NUMBER rule)");
-    let (_, read) = api.get(&format!("{V3}/deals/{id}?properties=dealname,amount")).await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "-5 is less than 0 (MIN_NUMBER rule)"
+    );
+    let (_, read) = api
+        .get(&format!("{V3}/deals/{id}?properties=dealname,amount"))
+        .await;
     assert_eq!(read["properties"]["dealname"], "");
     assert_eq!(read["properties"]["amount"], Value::Null);
 }
@@ -257,11 +299,17 @@ async fn a_value_breaking_a_rule_is_refused_on_2026_09_and_taken_on_v3() {
 async fn the_switch_applies_the_rules_to_v3_writes_too() {
     let api = Api::with(deal_rules().property_validations_on_v3(true)).await;
     let (status, body) = api
-        .post(&format!("{V3}/deals"), json!({"properties": {"dealname": TOO_LONG}}))
+        .post(
+            &format!("{V3}/deals"),
+            json!({"properties": {"dealname": TOO_LONG}}),
+        )
         .await;
     assert_too_long(status, &body);
     let (status, body) = api
-        .post(&format!("{V3}/deals"), json!({"properties": {"dealname": "Renewal"}}))
+        .post(
+            &format!("{V3}/deals"),
+            json!({"properties": {"dealname": "Renewal"}}),
+        )
         .await;
     assert_eq!(status, 201, "{body}");
 }
@@ -280,7 +328,9 @@ async fn batch_writes_refuse_a_breaking_input_whole_unless_traced() {
         }
         json!({"inputs": inputs})
     };
-    let (status, body) = api.post(&format!("{DATED}/deals/batch/create"), inputs(false)).await;
+    let (status, body) = api
+        .post(&format!("{DATED}/deals/batch/create"), inputs(false))
+        .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(
         body,
@@ -292,11 +342,19 @@ async fn batch_writes_refuse_a_breaking_input_whole_unless_traced() {
         })
     );
     assert_eq!(deal_count(&api).await, 0);
-    let (status, body) = api.post(&format!("{DATED}/deals/batch/create"), inputs(true)).await;
+    let (status, body) = api
+        .post(&format!("{DATED}/deals/batch/create"), inputs(true))
+        .await;
     assert_eq!(status, 207, "{body}");
     assert_eq!(body["results"][0]["properties"]["dealname"], "Renewal");
-    assert_eq!(body["errors"][0]["context"]["objectWriteTraceId"], json!(["t-1"]));
-    assert_eq!(body["errors"][0]["errors"][0]["code"], "PROPERTY_VALIDATION_RULE");
+    assert_eq!(
+        body["errors"][0]["context"]["objectWriteTraceId"],
+        json!(["t-1"])
+    );
+    assert_eq!(
+        body["errors"][0]["errors"][0]["code"],
+        "PROPERTY_VALIDATION_RULE"
+    );
     let id = body["results"][0]["id"].as_str().unwrap().to_owned();
     let (status, body) = api
         .post(
@@ -305,9 +363,17 @@ async fn batch_writes_refuse_a_breaking_input_whole_unless_traced() {
         )
         .await;
     assert_eq!(status, 400, "{body}");
-    assert!(body["message"].as_str().unwrap().contains(r#""name":"amount""#), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains(r#""name":"amount""#),
+        "{body}"
+    );
     // v3 takes both.
-    let (status, body) = api.post(&format!("{V3}/deals/batch/create"), inputs(false)).await;
+    let (status, body) = api
+        .post(&format!("{V3}/deals/batch/create"), inputs(false))
+        .await;
     assert_eq!(status, 201, "{body}");
 }
 
@@ -335,7 +401,12 @@ async fn each_enforced_rule_type_refuses_what_breaks_it() {
     // Tickets take any property, so each rule gets one of its own.
     let config = SandboxConfig::new()
         .property_validation("tickets", "email", "EMAIL_BLOCKED_DOMAINS", ["gmail.com"])
-        .property_validation("tickets", "work_email", "EMAIL_ALLOWED_DOMAINS", ["@acme.io"])
+        .property_validation(
+            "tickets",
+            "work_email",
+            "EMAIL_ALLOWED_DOMAINS",
+            ["@acme.io"],
+        )
         .property_validation("tickets", "website", "URL_ALLOWED_DOMAINS", ["acme.io"])
         .property_validation("tickets", "zip", "ALPHANUMERIC", ["NUMERIC_ONLY"])
         .property_validation("0-5", "jobtitle", "REGEX", [r"^[A-Z][a-z]+$"])
@@ -365,7 +436,10 @@ async fn each_enforced_rule_type_refuses_what_breaks_it() {
         let expected = if taken { 201 } else { 400 };
         assert_eq!(status, expected, "{property} {value:?}: {body}");
         if !taken {
-            assert_eq!(body["errors"][0]["context"]["propertyName"], json!([property]));
+            assert_eq!(
+                body["errors"][0]["context"]["propertyName"],
+                json!([property])
+            );
         }
     }
 }
