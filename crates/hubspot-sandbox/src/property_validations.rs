@@ -325,10 +325,10 @@ impl Check {
             "MAX_LENGTH" => only?.parse().ok().map(Check::MaxLength),
             "MIN_NUMBER" => number().map(|(n, t)| Check::MinNumber(n, t)),
             "MAX_NUMBER" => number().map(|(n, t)| Check::MaxNumber(n, t)),
-            "REGEX" => only
-                .filter(|p| !p.is_empty())
-                .and_then(|_| Regex::new(&args[0]).ok())
-                .map(Check::Pattern),
+            "REGEX" => match args {
+                [pattern] if !pattern.is_empty() => Regex::new(pattern).ok().map(Check::Pattern),
+                _ => None,
+            },
             "EMAIL_ALLOWED_DOMAINS" => domains(true, true),
             "EMAIL_BLOCKED_DOMAINS" => domains(true, false),
             "URL_ALLOWED_DOMAINS" => domains(false, true),

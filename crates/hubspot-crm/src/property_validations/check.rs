@@ -272,10 +272,26 @@ impl Check {
             Check::MaxNumber(bound) => number(value, bound, RuleType::MaxNumber),
             Check::Pattern(regex) => matches(value, regex),
             Check::EmailDomains { allowed, domains } => {
-                at_domains(email_domain(value), value, *allowed, domains, "email")
+                let rule = if *allowed {
+                    RuleType::EmailAllowedDomains
+                } else {
+                    RuleType::EmailBlockedDomains
+                };
+                at_domains(
+                    email_domain(value),
+                    value,
+                    domains,
+                    rule,
+                    "an email address",
+                )
             }
             Check::UrlDomains { allowed, domains } => {
-                at_domains(url_host(value), value, *allowed, domains, "URL")
+                let rule = if *allowed {
+                    RuleType::UrlAllowedDomains
+                } else {
+                    RuleType::UrlBlockedDomains
+                };
+                at_domains(url_host(value), value, domains, rule, "a URL")
             }
             Check::Characters(set) => only_characters(value, *set),
         }
@@ -346,16 +362,14 @@ fn matches(value: &str, regex: &Regex) -> Result<(), String> {
 fn at_domains(
     host: Option<String>,
     value: &str,
-    allowed: bool,
     domains: &[String],
+    rule: RuleType,
     what: &str,
 ) -> Result<(), String> {
-    let rule = match (what, allowed) {
-        ("email", true) => "EMAIL_ALLOWED_DOMAINS",
-        ("email", false) => "EMAIL_BLOCKED_DOMAINS",
-        (_, true) => "URL_ALLOWED_DOMAINS",
-        (_, false) => "URL_BLOCKED_DOMAINS",
-    };
+    let allowed = matches!(
+        rule,
+        RuleType::EmailAllowedDomains | RuleType::UrlAllowedDomains
+    );
     let listed = || domains.join(", ");
     match host {
         Some(host) if allowed && domains.iter().any(|d| within(&host, d)) => Ok(()),
@@ -364,7 +378,7 @@ fn at_domains(
             shown(value)
         )),
         None if allowed => Err(format!(
-            "`{}` is not an {what} with a domain, and the account's {rule} rule allows only {}",
+            "`{}` is not {what} with a domain, and the account's {rule} rule allows only {}",
             shown(value),
             listed()
         )),

@@ -410,7 +410,15 @@ async fn each_enforced_rule_type_refuses_what_breaks_it() {
         .property_validation("tickets", "website", "URL_ALLOWED_DOMAINS", ["acme.io"])
         .property_validation("tickets", "zip", "ALPHANUMERIC", ["NUMERIC_ONLY"])
         .property_validation("0-5", "jobtitle", "REGEX", [r"^[A-Z][a-z]+$"])
-        .property_validation("tickets", "seats", "MAX_NUMBER", ["100"]);
+        .property_validation("tickets", "seats", "MAX_NUMBER", ["100"])
+        .property_validation(
+            "tickets",
+            "rival_site",
+            "URL_BLOCKED_DOMAINS",
+            ["competitor.com"],
+        )
+        .property_validation("tickets", "city", "ALPHANUMERIC", ["ALPHA_ONLY"])
+        .property_validation("tickets", "unit", "ALPHANUMERIC", ["ALPHANUMERIC"]);
     let api = Api::with(config).await;
     for (property, value, taken) in [
         ("email", "ada@gmail.com", false),
@@ -426,6 +434,12 @@ async fn each_enforced_rule_type_refuses_what_breaks_it() {
         ("seats", "100", true),
         ("seats", "1e3", false),
         ("seats", "many", false),
+        ("rival_site", "https://competitor.com/pricing", false),
+        ("rival_site", "https://www.competitor.com", true),
+        ("city", "New York", true),
+        ("city", "R2D2", false),
+        ("unit", "R2 D2", true),
+        ("unit", "R2-D2", false),
     ] {
         let (status, body) = api
             .post(
