@@ -192,6 +192,13 @@ impl<K: Eq + Hash + Clone, V: Clone> KeyedCache<K, V> {
         self.cells().remove(key);
     }
 
+    /// Drops every value, so each key's next use fetches it again.
+    pub(crate) fn clear(&self) {
+        let mut cells = self.cells();
+        cells.by_key.clear();
+        cells.order.clear();
+    }
+
     /// How many keys are held.
     #[cfg(test)]
     fn len(&self) -> usize {
@@ -327,5 +334,21 @@ mod tests {
         cache.forget(&5);
         assert_eq!(get(&cache, 5, &fetches).await, 50);
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn clear_drops_every_value() {
+        let cache = KeyedCache::new(4, DEFAULT_TTL);
+        let fetches = AtomicUsize::new(0);
+        for key in [1, 2, 3] {
+            get(&cache, key, &fetches).await;
+        }
+        cache.clear();
+        assert_eq!(cache.len(), 0);
+        for key in [1, 2, 3] {
+            assert_eq!(get(&cache, key, &fetches).await, key * 10);
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 6);
+        assert_eq!(cache.len(), 3);
     }
 }

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::http::{DEFAULT_MAX_BODY_BYTES, check_url, tls_backend};
 use crate::limit::{Limiter, RateLimits};
 use crate::model::{AssociationLabel, PropertyDefinitions};
+use crate::property_validations::ValidationRules;
 use crate::retry::RetryPolicy;
 use crate::transport::{Call, Shared};
 use crate::version::ApiVersion;
@@ -50,11 +51,12 @@ pub struct Client {
 }
 
 /// What a client learns of its account and keeps: association labels per pair of object
-/// types, property definitions per object type.
+/// types, property definitions and property validation rules per object type.
 #[derive(Debug, Default)]
 pub(crate) struct Caches {
     pub(crate) labels: KeyedCache<(String, String), Arc<[AssociationLabel]>>,
     pub(crate) definitions: KeyedCache<String, Arc<PropertyDefinitions>>,
+    pub(crate) validation_rules: KeyedCache<String, Arc<ValidationRules>>,
 }
 
 impl Client {

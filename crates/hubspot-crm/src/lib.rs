@@ -145,6 +145,7 @@ mod long_lists;
 mod model;
 mod objects;
 mod properties;
+mod property_validations;
 mod query_budget;
 mod retry;
 mod route;
@@ -183,6 +184,10 @@ pub use model::{
 };
 pub use objects::{AnyObject, Company, Contact, CrmObject, Objects};
 pub use properties::Properties;
+pub use property_validations::{
+    PropertyRules, PropertyValidations, RuleType, ValidationRule, ValidationRuleUpdate,
+    ValidationRules,
+};
 pub use retry::RetryPolicy;
 pub use search::{
     Direction, Filter, FilterGroup, Operator, SearchRequest, Sort, limits as search_limits,

@@ -105,5 +105,7 @@ pub(crate) mod family {
         Associations => associations, associations_2026_09;
         /// Association types and labels between two object types.
         AssociationLabels => association_labels, association_labels_2026_09;
+        /// The account's property validation rules.
+        PropertyValidations => property_validations, property_validations_2026_09;
     }
 }

@@ -83,14 +83,18 @@
 //!   `PUT /crm/objects/2026-09/{objectType}/{objectId}/associations/default/{toObjectType}/{toObjectId}`,
 //!   `POST /crm/associations/2026-09/{from}/{to}/batch/{read,create,archive,labels/archive,associate/default}`
 //!   and `GET /crm/associations/2026-09/{from}/{to}/labels`;
-//! - properties: `/crm/properties/2026-09/{objectType}` and `/{propertyName}`.
+//! - properties: `/crm/properties/2026-09/{objectType}` and `/{propertyName}`;
+//! - property validation rules: `/crm/property-validations/2026-09/{objectTypeId}`,
+//!   `/{propertyName}` and `/{propertyName}/rule-type/{ruleType}` (v3:
+//!   `/crm/v3/property-validations/...`), see [`SandboxConfig::property_validation`].
 //!
 //! Where the 2026-09 spec differs, the answers follow it: association batch archives answer
 //! 200 with an empty batch result instead of 204, association batch create answers 200
 //! instead of 201, and association batch read pages each input (at most
 //! [`ASSOCIATION_BATCH_READ_PAGE`] targets, or [`SandboxConfig::association_page_size`],
 //! then `paging.next.after`). Only 2026-09 writes are checked against the account's
-//! [`ValidationRule`]s.
+//! [`ValidationRule`]s and property validation rules (v3 writes too with
+//! [`SandboxConfig::property_validations_on_v3`]).
 //!
 //! Association batch archives (`batch/archive` and `batch/labels/archive`, on both lines)
 //! carry out the valid inputs and report the others: with failures they answer 207 with
@@ -105,6 +109,7 @@
 mod api;
 mod error;
 mod limits;
+mod property_validations;
 mod rules;
 mod schema;
 mod store;
@@ -257,6 +262,9 @@ pub struct SandboxConfig {
     pub(crate) partial_success: PartialSuccess,
     pub(crate) empty_answer_for_missing_ids: bool,
     pub(crate) max_request_line: Option<usize>,
+    /// The account's property validation rules, as configured.
+    pub(crate) property_validations: Vec<property_validations::Configured>,
+    pub(crate) property_validations_on_v3: bool,
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -283,6 +291,8 @@ impl std::fmt::Debug for SandboxConfig {
             partial_success,
             empty_answer_for_missing_ids,
             max_request_line,
+            property_validations,
+            property_validations_on_v3,
         } = self;
         f.debug_struct("SandboxConfig")
             .field("rate_limit", rate_limit)
@@ -305,6 +315,8 @@ impl std::fmt::Debug for SandboxConfig {
             .field("partial_success", partial_success)
             .field("empty_answer_for_missing_ids", empty_answer_for_missing_ids)
             .field("max_request_line", max_request_line)
+            .field("property_validations", property_validations)
+            .field("property_validations_on_v3", property_validations_on_v3)
             .finish()
     }
 }
@@ -715,7 +727,7 @@ impl SandboxConfig {
 
     /// The rules a 2026-09 write of the canonical type `otype` must pass.
     pub(crate) fn rules_for(&self, otype: &str) -> rules::Rules<'_> {
-        rules::Rules(
+        rules::Rules::required(
             self.validation_rules
                 .iter()
                 .filter(|r| self.resolve_type(r.object_type().trim()).as_deref() == Some(otype))
@@ -950,6 +962,8 @@ pub(crate) struct Shared {
     pub event_ids: AtomicU64,
     /// Sends webhooks; made on first use.
     pub webhook_client: std::sync::OnceLock<reqwest::Client>,
+    /// The account's property validation rules (changed by the API's PUT).
+    pub property_validations: Mutex<property_validations::Account>,
 }
 
 /// A running sandbox server. Dropping it stops the server.
@@ -975,6 +989,7 @@ impl Sandbox {
     /// Starts a sandbox on `addr`.
     pub async fn start_on(config: SandboxConfig, addr: SocketAddr) -> std::io::Result<Sandbox> {
         let unique = config.resolved_unique_properties()?;
+        let validations = property_validations::Account::from_config(&config)?;
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -995,6 +1010,7 @@ impl Sandbox {
             )),
             event_ids: AtomicU64::new(webhook::FIRST_EVENT_ID - 1),
             webhook_client: std::sync::OnceLock::new(),
+            property_validations: Mutex::new(validations),
             config,
         });
         let router = api::router(shared.clone());

@@ -1,6 +1,8 @@
 //! Account validation rules: requirements an account's admins configure, which HubSpot's
 //! date-versioned API (2026-09) applies to writes and the v3 paths do not.
 
+use std::sync::Arc;
+
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult, Detail};
@@ -69,14 +71,31 @@ impl ValidationRule {
     }
 }
 
-/// The rules one write must pass: those of its object type, none on the legacy paths.
+/// The rules one write must pass: the required properties of its object type (none on the
+/// legacy paths), and its property validation rules.
 #[derive(Debug, Default)]
-pub(crate) struct Rules<'a>(pub Vec<&'a ValidationRule>);
+pub(crate) struct Rules<'a> {
+    required: Vec<&'a ValidationRule>,
+    values: Option<Arc<crate::property_validations::TypeRules>>,
+}
 
-impl Rules<'_> {
+impl<'a> Rules<'a> {
     /// No rules (the v3/v4 paths).
     pub fn none() -> Self {
-        Rules(Vec::new())
+        Rules::default()
+    }
+
+    /// The account's required-property rules of a type.
+    pub fn required(required: Vec<&'a ValidationRule>) -> Self {
+        Rules {
+            required,
+            values: None,
+        }
+    }
+
+    /// These rules, and `values`, the property validation rules of the type, if any.
+    pub fn with_values(self, values: Option<Arc<crate::property_validations::TypeRules>>) -> Self {
+        Rules { values, ..self }
     }
 
     /// Checks a write of validated `props` to an object of `otype`: a create when
@@ -87,7 +106,11 @@ impl Rules<'_> {
         props: &[(String, String)],
         existing: Option<&Object>,
     ) -> ApiResult<()> {
-        if self.0.is_empty() {
+        // The values written first, as other refused values come before the record's rules.
+        if let Some(values) = &self.values {
+            crate::property_validations::check(values, props)?;
+        }
+        if self.required.is_empty() {
             return Ok(());
         }
         // The value after the write: the last one written, else the stored one.
@@ -100,7 +123,7 @@ impl Rules<'_> {
                 .or_else(|| existing.and_then(|o| o.get(name)))
         };
         let mut missing: Vec<(&str, String)> = Vec::new();
-        for rule in &self.0 {
+        for rule in &self.required {
             let message = match &rule.condition {
                 Condition::OnCreate if existing.is_none() => format!(
                     "Property \"{}\" is required to create a {}",

@@ -1106,7 +1106,7 @@ struct ValidationResult<'a> {
 /// HubSpot's 400 for refused values: the message lists each property with its error code
 /// (hubspot-facts.md, "Batch writes as HubSpot answers them"); `errors[]` with
 /// `context.propertyName` is the sandbox's addition for single writes and per-input errors.
-fn property_error(bad: &[(String, String, &str)]) -> ApiError {
+pub(crate) fn property_error(bad: &[(String, String, &str)]) -> ApiError {
     let results: Vec<ValidationResult> = bad
         .iter()
         .map(|(name, message, code)| ValidationResult {

@@ -90,7 +90,7 @@ fn check_options(def: &PropDef, value: &str) -> Result<(), Refusal> {
 
 /// A decimal number: digits with an optional sign, fraction and exponent (no `NaN`, no
 /// thousands separators).
-fn is_decimal(value: &str) -> bool {
+pub(crate) fn is_decimal(value: &str) -> bool {
     let v = value.trim();
     let unsigned = v.strip_prefix(['-', '+']).unwrap_or(v);
     let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {

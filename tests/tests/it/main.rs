@@ -18,6 +18,7 @@ mod lead_lifecycle;
 mod lead_rules;
 mod long_property_lists;
 mod properties;
+mod property_validations;
 mod refused_batches;
 mod streams;
 mod sync;

@@ -20,6 +20,7 @@ mod limit_window;
 mod long_lists;
 mod oauth_refresh;
 mod properties_definitions;
+mod property_validations;
 mod retry_connect;
 mod retry_statuses;
 mod smoke;

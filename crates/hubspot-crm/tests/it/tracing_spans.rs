@@ -368,3 +368,48 @@ async fn a_limiter_refusal_shows_no_http_status_in_the_error_or_the_span() {
         );
     }
 }
+
+#[test]
+fn a_validation_rule_left_to_hubspot_for_its_pattern_or_arguments_is_logged() {
+    use hubspot_crm::api::shared::{PublicPropertyValidationRule, PublicPropertyValidationRuleMap};
+    use hubspot_crm::{PropertyRules, ValidationRules};
+
+    let rule = |rule_type: &str, arg: &str| PublicPropertyValidationRule {
+        rule_type: rule_type.to_owned(),
+        rule_arguments: vec![arg.to_owned()],
+        should_apply_normalization: false,
+    };
+    let (captured, _guard) = capture();
+    let rules = ValidationRules::new(
+        "contacts",
+        [PropertyRules::from(PublicPropertyValidationRuleMap {
+            property_name: "work_email".to_owned(),
+            property_validation_rules: vec![rule("REGEX", "^(?!x).+$"), rule("MAX_LENGTH", "ten")],
+        })],
+    );
+    assert_eq!(rules.unchecked().count(), 2);
+    let logs = captured.text();
+    let line = |needle: &str| {
+        logs.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` in:\n{logs}"))
+            .to_owned()
+    };
+    let pattern = line("does not compile here");
+    assert!(pattern.contains("WARN"), "{pattern}");
+    for field in [
+        "object_type=\"contacts\"",
+        "property=\"work_email\"",
+        "rule_type=REGEX",
+        "^(?!x).+$",
+    ] {
+        assert!(pattern.contains(field), "{field} in {pattern}");
+    }
+    let arguments = line("arguments do not parse");
+    for field in [
+        "rule_type=MAX_LENGTH",
+        "`ten` is not a number of characters",
+    ] {
+        assert!(arguments.contains(field), "{field} in {arguments}");
+    }
+}

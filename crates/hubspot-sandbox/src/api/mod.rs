@@ -4,6 +4,7 @@ mod assoc;
 mod batch;
 mod misc;
 mod objects;
+mod property_validations;
 mod search;
 #[cfg(test)]
 mod tests_2026_09;
@@ -71,13 +72,22 @@ impl Version {
         }
     }
 
-    /// The account's validation rules for writes of `otype`: 2026-09 applies them, the
-    /// legacy paths do not.
-    pub fn rules<'a>(self, s: &'a Shared, otype: &str) -> crate::rules::Rules<'a> {
+    fn property_validations(self) -> &'static str {
         match self {
+            Version::Legacy => "/crm/v3/property-validations",
+            Version::V2026_09 => "/crm/property-validations/2026-09",
+        }
+    }
+
+    /// The account's validation rules for writes of `otype`: 2026-09 applies them, the
+    /// legacy paths do not (property validation rules: unless switched on for v3).
+    pub fn rules<'a>(self, s: &'a Shared, otype: &str) -> crate::rules::Rules<'a> {
+        let dated = self == Version::V2026_09;
+        let required = match self {
             Version::Legacy => crate::rules::Rules::none(),
             Version::V2026_09 => s.config.rules_for(otype),
-        }
+        };
+        required.with_values(s.property_rules(otype, dated))
     }
 }
 
@@ -127,6 +137,7 @@ fn versioned_routes(v: Version) -> Router<AppState> {
         )
         .route(&format!("{props}/{{otype}}"), get(misc::properties))
         .route(&format!("{props}/{{otype}}/{{name}}"), get(misc::property))
+        .merge(property_validations::routes(v.property_validations()))
         .layer(Extension(v))
 }
 
@@ -164,6 +175,8 @@ const TYPED_PREFIXES: &[&str] = &[
     "/crm/objects/2026-09/",
     "/crm/properties/2026-09/",
     "/crm/associations/2026-09/",
+    "/crm/v3/property-validations/",
+    "/crm/property-validations/2026-09/",
 ];
 
 /// Whether a request is a search, which has its own rate limit.
