@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::error::{Result, ValidationError};
 use crate::model::PropertyDefinitions;
 use crate::objects::{CrmObject, Objects};
+use crate::property_validations::ValidationRules;
 
 /// Whether a write makes a record or changes one: a new record's stage belongs to the
 /// pipeline it names, else to the type's default pipeline; a change without a pipeline may
@@ -27,6 +28,7 @@ pub(crate) enum Write {
 /// before its first request.
 pub(crate) struct AccountChecks {
     definitions: Arc<PropertyDefinitions>,
+    rules: Arc<ValidationRules>,
 }
 
 impl AccountChecks {
@@ -37,7 +39,8 @@ impl AccountChecks {
         values: &BTreeMap<String, String>,
     ) -> std::result::Result<(), ValidationError> {
         let _ = write;
-        self.definitions.check_values(values)
+        self.definitions.check_values(values)?;
+        self.rules.check_values(values)
     }
 }
 
@@ -82,12 +85,13 @@ impl<O: CrmObject> Objects<O> {
             return Ok(None);
         }
         let _ = writes.into_iter();
-        let definitions = self
-            .client()
-            .properties()
-            .definitions(self.object_type())
+        let client = self.client();
+        let definitions = client.properties().definitions(self.object_type()).await?;
+        let rules = client
+            .property_validations()
+            .of(self.object_type_id())
             .await?;
-        Ok(Some(AccountChecks { definitions }))
+        Ok(Some(AccountChecks { definitions, rules }))
     }
 }
 

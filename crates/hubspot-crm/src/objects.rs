@@ -241,6 +241,16 @@ impl<O: CrmObject> Objects<O> {
         self.account_checks
     }
 
+    /// The object type's id where the handle is `O`'s own (`0-136` for leads), else the type
+    /// the handle names: the property validations API takes type ids.
+    pub(crate) fn object_type_id(&self) -> &str {
+        if *self.object_type == *O::OBJECT_TYPE && !O::OBJECT_TYPE_ID.is_empty() {
+            O::OBJECT_TYPE_ID
+        } else {
+            &self.object_type
+        }
+    }
+
     /// Checks the handle's object type, which goes into every path.
     pub(crate) fn check_type(&self) -> std::result::Result<(), ValidationError> {
         check_object_type("objectType", &self.object_type)
