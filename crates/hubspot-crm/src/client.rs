@@ -9,6 +9,8 @@ use crate::error::{Error, Result};
 use crate::http::{DEFAULT_MAX_BODY_BYTES, check_url, tls_backend};
 use crate::limit::{Limiter, RateLimits};
 use crate::model::{AssociationLabel, PropertyDefinitions};
+use crate::owners::AccountOwners;
+use crate::pipelines::AccountPipelines;
 use crate::retry::RetryPolicy;
 use crate::transport::{Call, Shared};
 use crate::version::ApiVersion;
@@ -49,11 +51,13 @@ pub struct Client {
 }
 
 /// What a client learns of its account and keeps: association labels per pair of object
-/// types, property definitions per object type.
+/// types, property definitions and pipelines per object type, and the owners.
 #[derive(Debug, Default)]
 pub(crate) struct Caches {
     pub(crate) labels: KeyedCache<(String, String), Arc<[AssociationLabel]>>,
     pub(crate) definitions: KeyedCache<String, Arc<PropertyDefinitions>>,
+    pub(crate) pipelines: KeyedCache<String, Arc<AccountPipelines>>,
+    pub(crate) owners: KeyedCache<(), Arc<AccountOwners>>,
 }
 
 impl Client {

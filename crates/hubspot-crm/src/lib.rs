@@ -143,6 +143,8 @@ mod limit;
 mod long_lists;
 mod model;
 mod objects;
+mod owners;
+mod pipelines;
 mod properties;
 mod query_budget;
 mod retry;
@@ -181,6 +183,8 @@ pub use model::{
     PropertyDefinitions, PropertyOption, PropertyValue, ReadOptions, Record, RecordUpdate,
 };
 pub use objects::{AnyObject, Company, Contact, CrmObject, Objects};
+pub use owners::{AccountOwners, MAX_OWNER_PAGES, MAX_OWNERS_PAGE_SIZE, Owner, OwnerQuery, Owners};
+pub use pipelines::{AccountPipelines, Pipeline, PipelineStage, Pipelines};
 pub use properties::Properties;
 pub use retry::RetryPolicy;
 pub use search::{

@@ -105,5 +105,9 @@ pub(crate) mod family {
         Associations => associations, associations_2026_09;
         /// Association types and labels between two object types.
         AssociationLabels => association_labels, association_labels_2026_09;
+        /// Pipelines and their stages, of any object type.
+        Pipelines => pipelines, pipelines_2026_09;
+        /// The users and queues records can be assigned to.
+        Owners => owners, owners_2026_09;
     }
 }
