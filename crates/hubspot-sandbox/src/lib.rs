@@ -102,15 +102,19 @@
 //! object types is a `VALIDATION_ERROR`. Removing an association that is not there is no
 //! failure (so a resent removal succeeds). Without failures v4 answers 204 and 2026-09 200.
 
+mod account;
 mod api;
 mod error;
 mod limits;
+mod owners;
+mod pipelines;
 mod rules;
 mod schema;
 mod store;
 mod values;
 pub mod webhook;
 
+pub use owners::Owner;
 pub use rules::ValidationRule;
 pub use webhook::{LegacySignature, WebhookOptions};
 
@@ -257,6 +261,8 @@ pub struct SandboxConfig {
     pub(crate) partial_success: PartialSuccess,
     pub(crate) empty_answer_for_missing_ids: bool,
     pub(crate) max_request_line: Option<usize>,
+    /// Owners besides the seeded ones.
+    pub(crate) owners: Vec<Owner>,
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -283,6 +289,7 @@ impl std::fmt::Debug for SandboxConfig {
             partial_success,
             empty_answer_for_missing_ids,
             max_request_line,
+            owners,
         } = self;
         f.debug_struct("SandboxConfig")
             .field("rate_limit", rate_limit)
@@ -305,6 +312,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("partial_success", partial_success)
             .field("empty_answer_for_missing_ids", empty_answer_for_missing_ids)
             .field("max_request_line", max_request_line)
+            .field("owners", owners)
             .finish()
     }
 }
@@ -701,6 +709,47 @@ impl SandboxConfig {
         self
     }
 
+    /// Adds an owner to the account, besides the three it starts with (`PERSON` owners
+    /// `52550153`, `52550154` and `52550155`, with emails, names, user ids and teams). The
+    /// owners API lists and reads them (`GET /crm/v3/owners` with `limit`, default 100 and
+    /// at most 500, `after`, `email` and `archived`; `GET /crm/v3/owners/{ownerId}`; the
+    /// same on `/crm/owners/2026-09`), and a record's `hubspot_owner_id` must be an active
+    /// owner's id or empty: any other value is refused like any refused value, with HubSpot's
+    /// code `INVALID_OWNER_ID`.
+    ///
+    /// [`Sandbox::start`] fails with [`std::io::ErrorKind::InvalidInput`] for an owner id
+    /// that is not a positive 32-bit integer (the spec's type) or that is given twice.
+    ///
+    /// ```
+    /// use hubspot_sandbox::{Owner, Sandbox, SandboxConfig};
+    /// use serde_json::{Value, json};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let config = SandboxConfig::new()
+    ///     .owner(Owner::person("90210001", "grace@example.com").name("Grace", "Hopper"))
+    ///     .owner(Owner::person("90210002", "gone@example.com").archived());
+    /// let sandbox = Sandbox::start(config).await.unwrap();
+    /// let http = reqwest::Client::new();
+    /// let deal = |owner: &str| {
+    ///     http.post(format!("{}/crm/v3/objects/deals", sandbox.base_url()))
+    ///         .bearer_auth("token")
+    ///         .json(&json!({"properties": {"dealname": "Renewal", "hubspot_owner_id": owner}}))
+    ///         .send()
+    /// };
+    /// assert_eq!(deal("90210001").await.unwrap().status(), 201);
+    /// let refused = deal("90210002").await.unwrap();
+    /// assert_eq!(refused.status(), 400);
+    /// let error: Value = refused.json().await.unwrap();
+    /// assert_eq!(error["errors"][0]["code"], "INVALID_OWNER_ID");
+    /// # sandbox.shutdown().await;
+    /// # }
+    /// ```
+    pub fn owner(mut self, owner: Owner) -> Self {
+        self.owners.push(owner);
+        self
+    }
+
     /// The longest request line answered.
     pub(crate) fn request_line_limit(&self) -> usize {
         self.max_request_line.unwrap_or(DEFAULT_MAX_REQUEST_LINE)
@@ -975,16 +1024,20 @@ impl Sandbox {
     /// Starts a sandbox on `addr`.
     pub async fn start_on(config: SandboxConfig, addr: SocketAddr) -> std::io::Result<Sandbox> {
         let unique = config.resolved_unique_properties()?;
+        let owners = owners::AccountOwners::new(config.owners.clone())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let mut store = Store::new(
+            config
+                .max_custom_types
+                .unwrap_or(store::DEFAULT_MAX_CUSTOM_TYPES),
+            &unique,
+        );
+        store.owners = Arc::new(owners);
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             limits: limits::Limits::new(&config),
-            store: Mutex::new(Store::new(
-                config
-                    .max_custom_types
-                    .unwrap_or(store::DEFAULT_MAX_CUSTOM_TYPES),
-                &unique,
-            )),
+            store: Mutex::new(store),
             base_url: format!("http://{addr}"),
             request_count: AtomicU64::new(0),
             rate_limited_count: AtomicU64::new(0),

@@ -4,6 +4,8 @@ mod assoc;
 mod batch;
 mod misc;
 mod objects;
+mod owners;
+mod pipelines;
 mod search;
 #[cfg(test)]
 mod tests_2026_09;
@@ -127,6 +129,8 @@ fn versioned_routes(v: Version) -> Router<AppState> {
         )
         .route(&format!("{props}/{{otype}}"), get(misc::properties))
         .route(&format!("{props}/{{otype}}/{{name}}"), get(misc::property))
+        .merge(pipelines::routes(v))
+        .merge(owners::routes(v))
         .layer(Extension(v))
 }
 
@@ -160,9 +164,11 @@ const TYPED_PREFIXES: &[&str] = &[
     "/crm/v3/objects/",
     "/crm/v4/objects/",
     "/crm/v3/properties/",
+    "/crm/v3/pipelines/",
     "/crm/v4/associations/",
     "/crm/objects/2026-09/",
     "/crm/properties/2026-09/",
+    "/crm/pipelines/2026-09/",
     "/crm/associations/2026-09/",
 ];
 

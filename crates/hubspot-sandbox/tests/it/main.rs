@@ -6,4 +6,6 @@ mod common;
 mod limits;
 mod object_types;
 mod objects;
+mod owners;
+mod pipelines;
 mod search;
