@@ -83,7 +83,9 @@
 //!   `PUT /crm/objects/2026-09/{objectType}/{objectId}/associations/default/{toObjectType}/{toObjectId}`,
 //!   `POST /crm/associations/2026-09/{from}/{to}/batch/{read,create,archive,labels/archive,associate/default}`
 //!   and `GET /crm/associations/2026-09/{from}/{to}/labels`;
-//! - properties: `/crm/properties/2026-09/{objectType}` and `/{propertyName}`.
+//! - properties: `/crm/properties/2026-09/{objectType}` and `/{propertyName}`;
+//! - pipelines: `/crm/pipelines/2026-09/{objectType}` and below (as v3's
+//!   `/crm/v3/pipelines/{objectType}`), owners: `/crm/owners/2026-09` (as `/crm/v3/owners`).
 //!
 //! Where the 2026-09 spec differs, the answers follow it: association batch archives answer
 //! 200 with an empty batch result instead of 204, association batch create answers 200
@@ -91,6 +93,20 @@
 //! [`ASSOCIATION_BATCH_READ_PAGE`] targets, or [`SandboxConfig::association_page_size`],
 //! then `paging.next.after`). Only 2026-09 writes are checked against the account's
 //! [`ValidationRule`]s.
+//!
+//! # Pipelines and owners
+//!
+//! Pipelines are account data, as at HubSpot: every sandbox starts with the lead pipeline
+//! `lead-pipeline-id`, the deals pipeline `default` and the tickets pipeline `0`, with their
+//! stages, and the pipelines API lists, reads, creates, replaces, updates and archives
+//! pipelines and stages of any object type (audits answer an empty list). The options of
+//! the pipeline and stage properties (`hs_pipeline`/`hs_pipeline_stage`, deals'
+//! `pipeline`/`dealstage`) are what the pipelines hold: a record write (single or batch, on
+//! both lines) takes a live pipeline and a live stage of the record's pipeline (the one the
+//! write gives, else the record's, else the type's first in display order); another value is
+//! refused like any refused value (`INVALID_OPTION`). A new lead starts in its pipeline's
+//! first stage. `hubspot_owner_id` takes an active owner's id (see
+//! [`SandboxConfig::owner`]), else `INVALID_OWNER_ID`.
 //!
 //! Association batch archives (`batch/archive` and `batch/labels/archive`, on both lines)
 //! carry out the valid inputs and report the others: with failures they answer 207 with
@@ -712,7 +728,7 @@ impl SandboxConfig {
     /// Adds an owner to the account, besides the three it starts with (`PERSON` owners
     /// `52550153`, `52550154` and `52550155`, with emails, names, user ids and teams). The
     /// owners API lists and reads them (`GET /crm/v3/owners` with `limit`, default 100 and
-    /// at most 500, `after`, `email` and `archived`; `GET /crm/v3/owners/{ownerId}`; the
+    /// at most 500, a larger one a 400, `after`, `email` and `archived`; `GET /crm/v3/owners/{ownerId}`; the
     /// same on `/crm/owners/2026-09`), and a record's `hubspot_owner_id` must be an active
     /// owner's id or empty: any other value is refused like any refused value, with HubSpot's
     /// code `INVALID_OWNER_ID`.

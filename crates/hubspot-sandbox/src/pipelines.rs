@@ -244,6 +244,9 @@ pub(crate) fn not_found_stage(id: &str, pipeline: &str) -> ApiError {
     ApiError::not_found(format!("Unable to find stage {id} in pipeline {pipeline}"))
 }
 
+/// The options of an enumeration property: values and labels, in order.
+type Options = Vec<(String, String)>;
+
 /// Every object type's pipelines, and the ids handed to created ones.
 #[derive(Debug)]
 pub(crate) struct Pipelines {
@@ -754,10 +757,7 @@ impl Pipelines {
     /// The options the Properties API lists for the type's pipeline and stage properties:
     /// its live pipelines, and the live stages of each in turn. `None` for a type without
     /// pipelines.
-    pub fn property_options(
-        &self,
-        otype: &str,
-    ) -> Option<[(&'static str, Vec<(String, String)>); 2]> {
+    pub fn property_options(&self, otype: &str) -> Option<[(&'static str, Options); 2]> {
         if !self.has_pipelines(otype) {
             return None;
         }

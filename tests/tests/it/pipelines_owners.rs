@@ -4,7 +4,9 @@
 //! sandbox), and owners listed across pages and assigned.
 
 use hubspot_crm::api::shared::{PipelineInput, PipelineStageInput};
-use hubspot_crm::{ApiVersion, Client, Error, ReadOptions, RecordUpdate};
+use hubspot_crm::{
+    ApiError, ApiVersion, Client, Error, Pipeline, ReadOptions, Record, RecordUpdate,
+};
 use hubspot_sandbox::{Owner, Sandbox, SandboxConfig};
 
 use crate::common::{self, create_contact, lead_input, requests_to, sandbox};
@@ -101,6 +103,38 @@ async fn a_lead_moves_through_its_pipelines_stages_in_order_on_both_versions() {
     }
 }
 
+/// A stage input labeled `label`, its id chosen when given.
+fn stage(label: &str, order: i32, id: Option<&str>) -> PipelineStageInput {
+    PipelineStageInput {
+        display_order: order,
+        label: label.into(),
+        metadata: Default::default(),
+        stage_id: id.map(str::to_owned),
+    }
+}
+
+/// A second lead pipeline, `Partners`, whose one stage is `partner-open`.
+async fn partners(client: &Client) -> Pipeline {
+    let input = PipelineInput {
+        display_order: 1,
+        label: "Partners".into(),
+        pipeline_id: None,
+        stages: vec![stage("Open", 0, Some("partner-open"))],
+    };
+    client.pipelines().create("leads", input).await.unwrap()
+}
+
+/// The HubSpot error of a write the sandbox refused, with its first detail's code.
+fn refused(result: hubspot_crm::Result<Record>, version: ApiVersion, code: &str) -> ApiError {
+    match result {
+        Err(Error::Api(e)) => {
+            assert_eq!((e.status, e.errors[0].code.as_deref()), (400, Some(code)));
+            *e
+        }
+        other => panic!("{version}: expected HubSpot's refusal, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn a_created_stage_is_usable_at_once_and_another_pipelines_stage_is_refused() {
     for &version in ApiVersion::ALL {
@@ -108,86 +142,42 @@ async fn a_created_stage_is_usable_at_once_and_another_pipelines_stage_is_refuse
         let client = on(&sandbox, version);
         let lead = new_lead(&client, &format!("stages-{version}@example.com")).await;
         client.pipelines().of("leads").await.unwrap();
-        let stage = client
+        let nurturing = client
             .pipelines()
-            .create_stage(
-                "leads",
-                "lead-pipeline-id",
-                PipelineStageInput {
-                    display_order: 5,
-                    label: "Nurturing".into(),
-                    metadata: Default::default(),
-                    stage_id: None,
-                },
-            )
+            .create_stage("leads", "lead-pipeline-id", stage("Nurturing", 5, None))
             .await
             .unwrap();
         // The write dropped the cached pipelines: the next use sees the stage.
         let leads = client.pipelines().of("leads").await.unwrap();
         assert_eq!(
             leads.stages("lead-pipeline-id").last().unwrap().id,
-            stage.id
+            nurturing.id
         );
-        client
-            .leads()
-            .update(RecordUpdate::new(&lead).property("hs_pipeline_stage", &stage.id))
-            .await
-            .unwrap();
-        assert_eq!(stage_of(&client, &lead).await.1, Some(stage.id.clone()));
+        let to = |stage: &str| RecordUpdate::new(&lead).property("hs_pipeline_stage", stage);
+        client.leads().update(to(&nurturing.id)).await.unwrap();
+        assert_eq!(stage_of(&client, &lead).await.1, Some(nurturing.id.clone()));
 
-        let partners = client
-            .pipelines()
-            .create(
-                "leads",
-                PipelineInput {
-                    display_order: 1,
-                    label: "Partners".into(),
-                    pipeline_id: None,
-                    stages: vec![PipelineStageInput {
-                        display_order: 0,
-                        label: "Open".into(),
-                        metadata: Default::default(),
-                        stage_id: Some("partner-open".into()),
-                    }],
-                },
-            )
-            .await
-            .unwrap();
+        let partners = partners(&client).await;
         let leads = client.pipelines().of("leads").await.unwrap();
         let verdict = leads.check_stage(Some("lead-pipeline-id"), "partner-open");
+        let why = verdict.unwrap_err();
         assert!(
-            verdict
-                .as_ref()
-                .unwrap_err()
-                .contains(&format!("a stage of pipeline `{}`", partners.id)),
-            "{verdict:?}"
+            why.contains(&format!("a stage of pipeline `{}`", partners.id)),
+            "{why}"
         );
-        let refused = client
-            .leads()
-            .update(RecordUpdate::new(&lead).property("hs_pipeline_stage", "partner-open"))
-            .await;
-        match refused {
-            Err(Error::Api(e)) => {
-                assert_eq!(e.status, 400);
-                assert_eq!(e.invalid_properties(), ["hs_pipeline_stage"]);
-                assert_eq!(e.errors[0].code.as_deref(), Some("INVALID_OPTION"));
-            }
-            other => panic!("{version}: expected HubSpot's refusal, got {other:?}"),
-        }
+        let error = refused(
+            client.leads().update(to("partner-open")).await,
+            version,
+            "INVALID_OPTION",
+        );
+        assert_eq!(error.invalid_properties(), ["hs_pipeline_stage"]);
         // Moved with its pipeline, the stage is the lead's own.
         assert_eq!(
             leads.check_stage(Some(&partners.id), "partner-open"),
             Ok(())
         );
-        client
-            .leads()
-            .update(
-                RecordUpdate::new(&lead)
-                    .property("hs_pipeline", &partners.id)
-                    .property("hs_pipeline_stage", "partner-open"),
-            )
-            .await
-            .unwrap();
+        let both = to("partner-open").property("hs_pipeline", &partners.id);
+        client.leads().update(both).await.unwrap();
         assert_eq!(
             stage_of(&client, &lead).await,
             (Some(partners.id.clone()), Some("partner-open".into()))
@@ -232,20 +222,16 @@ async fn owners_are_listed_across_pages_and_one_is_assigned_on_both_versions() {
         let back = client.leads().get_with(&lead, &read).await.unwrap();
         assert_eq!(back.property("hubspot_owner_id"), Some(alan.id.as_str()));
         assert!(!all.contains("99999"));
-        match client
-            .leads()
-            .update(RecordUpdate::new(&lead).property("hubspot_owner_id", "99999"))
-            .await
-        {
-            Err(Error::Api(e)) => {
-                assert_eq!(e.errors[0].code.as_deref(), Some("INVALID_OWNER_ID"));
-                assert_eq!(
-                    e.errors[0].message.as_deref(),
-                    Some("99999 is not a valid owner id")
-                );
-            }
-            other => panic!("{version}: expected HubSpot's refusal, got {other:?}"),
-        }
+        let unknown = RecordUpdate::new(&lead).property("hubspot_owner_id", "99999");
+        let error = refused(
+            client.leads().update(unknown).await,
+            version,
+            "INVALID_OWNER_ID",
+        );
+        assert_eq!(
+            error.errors[0].message.as_deref(),
+            Some("99999 is not a valid owner id")
+        );
         assert_eq!(
             requests_to(&sandbox, "GET", owners_path(version)),
             4,

@@ -4,16 +4,20 @@
 
 use std::collections::BTreeMap;
 
+use httpmock::Method;
 use httpmock::prelude::*;
 use hubspot_crm::api::pipelines::types::Pipeline as GeneratedPipeline;
 use hubspot_crm::api::shared::{
     PipelineInput, PipelinePatchInput, PipelineReplaceInput, PipelineStageInput,
     PipelineStagePatchInput, PipelineStageReplaceInput,
 };
-use hubspot_crm::{AccountPipelines, ApiVersion, Client, Pipeline};
+use hubspot_crm::{AccountPipelines, ApiVersion, Client, Pipeline, Pipelines};
 use serde_json::{Value, json};
 
 use crate::support::{catch_all, client, client_with, expect_validation};
+
+/// The lead pipeline HubSpot provisions.
+const LEAD: &str = "lead-pipeline-id";
 
 /// The paths' prefix on each version.
 fn prefix(version: ApiVersion) -> &'static str {
@@ -97,44 +101,78 @@ fn stage_input(label: &str, order: i32, metadata: &[(&str, &str)]) -> PipelineSt
     }
 }
 
+/// One mocked operation: method, path, expected body (exact), answer status and body.
+type Expected = (Method, String, Option<Value>, u16, Value);
+
+/// Mocks each operation, answering only a request with its exact path, no query string and,
+/// when given, its exact JSON body.
+async fn mock_each(server: &MockServer, expected: Vec<Expected>) -> Vec<httpmock::Mock<'_>> {
+    let mut mocks = Vec::new();
+    for (method, path, body, status, answer) in expected {
+        let mock = server
+            .mock_async(|when, then| {
+                let when = when
+                    .method(method)
+                    .path(path)
+                    .query_param_count(".*", ".*", 0);
+                if let Some(body) = body {
+                    when.json_body(body);
+                }
+                let then = then.status(status);
+                if !answer.is_null() {
+                    then.json_body(answer);
+                }
+            })
+            .await;
+        mocks.push(mock);
+    }
+    mocks
+}
+
+/// Each mock was called exactly once.
+async fn called_once(mocks: &[httpmock::Mock<'_>], version: ApiVersion) {
+    for (i, mock) in mocks.iter().enumerate() {
+        assert_eq!(mock.calls_async().await, 1, "{version}: operation {i}");
+    }
+}
+
+/// The reads under `p`: list, get, list and get stages.
+fn reads(p: &str) -> Vec<Expected> {
+    let lead = format!("{p}/leads/lead-pipeline-id");
+    vec![
+        (
+            GET,
+            format!("{p}/leads"),
+            None,
+            200,
+            json!({"results": [partners_json(), lead_pipeline_json()]}),
+        ),
+        (GET, lead.clone(), None, 200, lead_pipeline_json()),
+        (
+            GET,
+            format!("{lead}/stages"),
+            None,
+            200,
+            json!({"results": [
+                stage_json("attempting-stage-id", "Attempting", 1, false),
+                stage_json("new-stage-id", "New", 0, false),
+            ]}),
+        ),
+        (
+            GET,
+            format!("{lead}/stages/new-stage-id"),
+            None,
+            200,
+            stage_json("new-stage-id", "New", 0, false),
+        ),
+    ]
+}
+
 #[tokio::test]
 async fn pipeline_reads_send_their_exact_paths_on_both_versions() {
     for version in ApiVersion::ALL.iter().copied() {
         let server = MockServer::start_async().await;
-        let p = prefix(version);
-        let list = server
-            .mock_async(|when, then| {
-                when.method(GET)
-                    .path(format!("{p}/leads"))
-                    .query_param_count(".*", ".*", 0);
-                then.status(200)
-                    .json_body(json!({"results": [partners_json(), lead_pipeline_json()]}));
-            })
-            .await;
-        let get = server
-            .mock_async(|when, then| {
-                when.method(GET).path(format!("{p}/leads/lead-pipeline-id"));
-                then.status(200).json_body(lead_pipeline_json());
-            })
-            .await;
-        let stages = server
-            .mock_async(|when, then| {
-                when.method(GET)
-                    .path(format!("{p}/leads/lead-pipeline-id/stages"));
-                then.status(200).json_body(json!({"results": [
-                    stage_json("attempting-stage-id", "Attempting", 1, false),
-                    stage_json("new-stage-id", "New", 0, false),
-                ]}));
-            })
-            .await;
-        let stage = server
-            .mock_async(|when, then| {
-                when.method(GET)
-                    .path(format!("{p}/leads/lead-pipeline-id/stages/new-stage-id"));
-                then.status(200)
-                    .json_body(stage_json("new-stage-id", "New", 0, false));
-            })
-            .await;
+        let mocks = mock_each(&server, reads(prefix(version))).await;
         let pipelines = versioned(&server, version).pipelines();
 
         let listed = pipelines.list("leads").await.unwrap();
@@ -187,162 +225,131 @@ async fn pipeline_reads_send_their_exact_paths_on_both_versions() {
             .await
             .unwrap();
         assert_eq!(one.label.as_deref(), Some("New"));
-        for mock in [&list, &get, &stages, &stage] {
-            assert_eq!(mock.calls_async().await, 1, "{version}");
-        }
+        called_once(&mocks, version).await;
     }
+}
+
+/// The writes under `p`, in the order [`send_every_write`] sends them.
+fn writes(p: &str) -> Vec<Expected> {
+    let lead = format!("{p}/leads/lead-pipeline-id");
+    let stage = format!("{lead}/stages/new-stage-id");
+    vec![
+        (
+            POST,
+            format!("{p}/leads"),
+            Some(json!({"displayOrder": 1, "label": "Partners", "stages": [
+                {"displayOrder": 0, "label": "Open", "metadata": {}}
+            ]})),
+            201,
+            partners_json(),
+        ),
+        (
+            PATCH,
+            lead.clone(),
+            Some(json!({"label": "Leads"})),
+            200,
+            lead_pipeline_json(),
+        ),
+        (
+            PUT,
+            lead.clone(),
+            Some(json!({"displayOrder": 0, "label": "Leads", "stages": [
+                {"displayOrder": 0, "label": "New", "metadata": {}, "stageId": "new-stage-id"}
+            ]})),
+            200,
+            lead_pipeline_json(),
+        ),
+        (DELETE, lead.clone(), None, 204, Value::Null),
+        (
+            POST,
+            format!("{lead}/stages"),
+            Some(json!({"displayOrder": 4, "label": "Nurturing", "metadata": {}})),
+            201,
+            stage_json("75000002", "Nurturing", 4, false),
+        ),
+        (
+            PATCH,
+            stage.clone(),
+            Some(json!({"displayOrder": 9, "metadata": {}})),
+            200,
+            stage_json("new-stage-id", "New", 9, false),
+        ),
+        (
+            PUT,
+            stage.clone(),
+            Some(json!({"displayOrder": 0, "label": "Fresh", "metadata": {}})),
+            200,
+            stage_json("new-stage-id", "Fresh", 0, false),
+        ),
+        (DELETE, stage, None, 204, Value::Null),
+    ]
+}
+
+/// Sends each write of [`writes`] once.
+async fn send_every_write(pipelines: &Pipelines) {
+    let partners = PipelineInput {
+        display_order: 1,
+        label: "Partners".into(),
+        pipeline_id: None,
+        stages: vec![stage_input("Open", 0, &[])],
+    };
+    assert_eq!(
+        pipelines.create("leads", partners).await.unwrap().id,
+        "75000001"
+    );
+    let patch = PipelinePatchInput {
+        label: Some("Leads".into()),
+        ..PipelinePatchInput::default()
+    };
+    pipelines.update("leads", LEAD, patch).await.unwrap();
+    let mut kept = stage_input("New", 0, &[]);
+    kept.stage_id = Some("new-stage-id".into());
+    let replacement = PipelineReplaceInput {
+        display_order: 0,
+        label: "Leads".into(),
+        stages: vec![kept],
+    };
+    pipelines.replace("leads", LEAD, replacement).await.unwrap();
+    pipelines.archive("leads", LEAD).await.unwrap();
+    let nurturing = stage_input("Nurturing", 4, &[]);
+    let created = pipelines
+        .create_stage("leads", LEAD, nurturing)
+        .await
+        .unwrap();
+    assert_eq!(created.id, "75000002");
+    let moved = PipelineStagePatchInput {
+        archived: None,
+        display_order: Some(9),
+        label: None,
+        metadata: BTreeMap::new(),
+    };
+    let moved = pipelines
+        .update_stage("leads", LEAD, "new-stage-id", moved)
+        .await
+        .unwrap();
+    assert_eq!(moved.display_order, 9);
+    let fresh = PipelineStageReplaceInput {
+        display_order: 0,
+        label: "Fresh".into(),
+        metadata: BTreeMap::new(),
+    };
+    pipelines
+        .replace_stage("leads", LEAD, "new-stage-id", fresh)
+        .await
+        .unwrap();
+    pipelines
+        .archive_stage("leads", LEAD, "new-stage-id")
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn pipeline_writes_send_their_exact_paths_and_bodies_on_both_versions() {
     for version in ApiVersion::ALL.iter().copied() {
         let server = MockServer::start_async().await;
-        let p = prefix(version);
-        let lead = format!("{p}/leads/lead-pipeline-id");
-        let stage = format!("{lead}/stages/new-stage-id");
-        let mut mocks = Vec::new();
-        for (method, path, body, status, answer) in [
-            (
-                POST,
-                format!("{p}/leads"),
-                Some(json!({"displayOrder": 1, "label": "Partners", "stages": [
-                    {"displayOrder": 0, "label": "Open", "metadata": {}}
-                ]})),
-                201,
-                partners_json(),
-            ),
-            (
-                PATCH,
-                lead.clone(),
-                Some(json!({"label": "Leads"})),
-                200,
-                lead_pipeline_json(),
-            ),
-            (
-                PUT,
-                lead.clone(),
-                Some(json!({"displayOrder": 0, "label": "Leads", "stages": [
-                    {"displayOrder": 0, "label": "New", "metadata": {}, "stageId": "new-stage-id"}
-                ]})),
-                200,
-                lead_pipeline_json(),
-            ),
-            (DELETE, lead.clone(), None, 204, Value::Null),
-            (
-                POST,
-                format!("{lead}/stages"),
-                Some(json!({"displayOrder": 4, "label": "Nurturing", "metadata": {}})),
-                201,
-                stage_json("75000002", "Nurturing", 4, false),
-            ),
-            (
-                PATCH,
-                stage.clone(),
-                Some(json!({"displayOrder": 9, "metadata": {}})),
-                200,
-                stage_json("new-stage-id", "New", 9, false),
-            ),
-            (
-                PUT,
-                stage.clone(),
-                Some(json!({"displayOrder": 0, "label": "Fresh", "metadata": {}})),
-                200,
-                stage_json("new-stage-id", "Fresh", 0, false),
-            ),
-            (DELETE, stage.clone(), None, 204, Value::Null),
-        ] {
-            let mock = server
-                .mock_async(|when, then| {
-                    let when = when
-                        .method(method)
-                        .path(path)
-                        .query_param_count(".*", ".*", 0);
-                    if let Some(body) = body {
-                        when.json_body(body);
-                    }
-                    if answer.is_null() {
-                        then.status(status);
-                    } else {
-                        then.status(status).json_body(answer);
-                    }
-                })
-                .await;
-            mocks.push(mock);
-        }
-        let pipelines = versioned(&server, version).pipelines();
-
-        let created = pipelines
-            .create(
-                "leads",
-                PipelineInput {
-                    display_order: 1,
-                    label: "Partners".into(),
-                    pipeline_id: None,
-                    stages: vec![stage_input("Open", 0, &[])],
-                },
-            )
-            .await
-            .unwrap();
-        assert_eq!(created.id, "75000001");
-        let patch = PipelinePatchInput {
-            label: Some("Leads".into()),
-            ..PipelinePatchInput::default()
-        };
-        pipelines
-            .update("leads", "lead-pipeline-id", patch)
-            .await
-            .unwrap();
-        let mut kept = stage_input("New", 0, &[]);
-        kept.stage_id = Some("new-stage-id".into());
-        let replacement = PipelineReplaceInput {
-            display_order: 0,
-            label: "Leads".into(),
-            stages: vec![kept],
-        };
-        pipelines
-            .replace("leads", "lead-pipeline-id", replacement)
-            .await
-            .unwrap();
-        pipelines
-            .archive("leads", "lead-pipeline-id")
-            .await
-            .unwrap();
-        let nurturing = pipelines
-            .create_stage(
-                "leads",
-                "lead-pipeline-id",
-                stage_input("Nurturing", 4, &[]),
-            )
-            .await
-            .unwrap();
-        assert_eq!(nurturing.id, "75000002");
-        let moved = PipelineStagePatchInput {
-            archived: None,
-            display_order: Some(9),
-            label: None,
-            metadata: BTreeMap::new(),
-        };
-        let moved = pipelines
-            .update_stage("leads", "lead-pipeline-id", "new-stage-id", moved)
-            .await
-            .unwrap();
-        assert_eq!(moved.display_order, 9);
-        let fresh = PipelineStageReplaceInput {
-            display_order: 0,
-            label: "Fresh".into(),
-            metadata: BTreeMap::new(),
-        };
-        pipelines
-            .replace_stage("leads", "lead-pipeline-id", "new-stage-id", fresh)
-            .await
-            .unwrap();
-        pipelines
-            .archive_stage("leads", "lead-pipeline-id", "new-stage-id")
-            .await
-            .unwrap();
-        for (i, mock) in mocks.iter().enumerate() {
-            assert_eq!(mock.calls_async().await, 1, "{version}: operation {i}");
-        }
+        let mocks = mock_each(&server, writes(prefix(version))).await;
+        send_every_write(&versioned(&server, version).pipelines()).await;
+        called_once(&mocks, version).await;
     }
 }
 

@@ -72,6 +72,15 @@ async fn owners_page_by_id_with_the_cursor_they_hand_out_on_both_paths() {
         assert_eq!(ids(&archived), ["60000009"]);
         let (_, one) = api.get(&format!("{prefix}?email=REP2@example.com")).await;
         assert_eq!(ids(&one), ["60000002"]);
+        let (status, body) = api.get(&format!("{prefix}?limit=501")).await;
+        assert_eq!(status, 400, "{body}");
+        assert_error(&body, "VALIDATION_ERROR");
+        let bound = json!({"limit": ["Must be less than or equal to 500"]});
+        assert_eq!(body["context"], bound);
+        assert_eq!(body["errors"][0]["message"], "Invalid limit value.");
+        assert_eq!(body["errors"][0]["subCategory"], "INVALID_PARAMETER");
+        let (_, full) = api.get(&format!("{prefix}?limit=500")).await;
+        assert_eq!(ids(&full).len(), 6);
         let (status, body) = api.get(&format!("{prefix}?after=zzz")).await;
         assert_eq!(status, 400);
         assert_error(&body, "VALIDATION_ERROR");
