@@ -91,8 +91,9 @@ impl Client {
 
     /// The same client (connections, limiters, token and caches shared) speaking `version`:
     /// for moving one part of a program to another version, or reading back through one what
-    /// was written through the other. The caches hold what either version read (labels, and
-    /// property definitions, which 2026-09 sends without v3's display hints).
+    /// was written through the other. The caches hold what either version read (labels,
+    /// pipelines, owners, and property definitions, which 2026-09 sends without v3's display
+    /// hints).
     pub fn with_api_version(&self, version: ApiVersion) -> Client {
         Client {
             version,
