@@ -10,6 +10,8 @@ use crate::http::{DEFAULT_MAX_BODY_BYTES, check_url, tls_backend};
 use crate::limit::{Limiter, RateLimits};
 use crate::model::{AssociationLabel, PropertyDefinitions};
 use crate::property_validations::ValidationRules;
+use crate::owners::AccountOwners;
+use crate::pipelines::AccountPipelines;
 use crate::retry::RetryPolicy;
 use crate::transport::{Call, Shared};
 use crate::version::ApiVersion;
@@ -51,12 +53,15 @@ pub struct Client {
 }
 
 /// What a client learns of its account and keeps: association labels per pair of object
-/// types, property definitions and property validation rules per object type.
+/// types, and property definitions, property validation rules and pipelines per object type,
+/// and the owners.
 #[derive(Debug, Default)]
 pub(crate) struct Caches {
     pub(crate) labels: KeyedCache<(String, String), Arc<[AssociationLabel]>>,
     pub(crate) definitions: KeyedCache<String, Arc<PropertyDefinitions>>,
     pub(crate) validation_rules: KeyedCache<String, Arc<ValidationRules>>,
+    pub(crate) pipelines: KeyedCache<String, Arc<AccountPipelines>>,
+    pub(crate) owners: KeyedCache<(), Arc<AccountOwners>>,
 }
 
 impl Client {
@@ -90,8 +95,9 @@ impl Client {
 
     /// The same client (connections, limiters, token and caches shared) speaking `version`:
     /// for moving one part of a program to another version, or reading back through one what
-    /// was written through the other. The caches hold what either version read (labels, and
-    /// property definitions, which 2026-09 sends without v3's display hints).
+    /// was written through the other. The caches hold what either version read (labels,
+    /// pipelines, owners, and property definitions, which 2026-09 sends without v3's display
+    /// hints).
     pub fn with_api_version(&self, version: ApiVersion) -> Client {
         Client {
             version,

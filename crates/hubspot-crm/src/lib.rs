@@ -144,6 +144,8 @@ mod limit;
 mod long_lists;
 mod model;
 mod objects;
+mod owners;
+mod pipelines;
 mod properties;
 mod property_validations;
 mod query_budget;
@@ -183,6 +185,8 @@ pub use model::{
     PropertyDefinitions, PropertyOption, PropertyValue, ReadOptions, Record, RecordUpdate,
 };
 pub use objects::{AnyObject, Company, Contact, CrmObject, Objects};
+pub use owners::{AccountOwners, MAX_OWNER_PAGES, MAX_OWNERS_PAGE_SIZE, Owner, OwnerQuery, Owners};
+pub use pipelines::{AccountPipelines, Pipeline, PipelineStage, Pipelines};
 pub use properties::Properties;
 pub use property_validations::{
     PropertyRules, PropertyValidations, RuleType, ValidationRule, ValidationRuleUpdate,

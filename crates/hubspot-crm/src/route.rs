@@ -107,5 +107,9 @@ pub(crate) mod family {
         AssociationLabels => association_labels, association_labels_2026_09;
         /// The account's property validation rules.
         PropertyValidations => property_validations, property_validations_2026_09;
+        /// Pipelines and their stages, of any object type.
+        Pipelines => pipelines, pipelines_2026_09;
+        /// The users and queues records can be assigned to.
+        Owners => owners, owners_2026_09;
     }
 }

@@ -87,6 +87,8 @@
 //! - property validation rules: `/crm/property-validations/2026-09/{objectTypeId}`,
 //!   `/{propertyName}` and `/{propertyName}/rule-type/{ruleType}` (v3:
 //!   `/crm/v3/property-validations/...`), see [`SandboxConfig::property_validation`].
+//! - pipelines: `/crm/pipelines/2026-09/{objectType}` and below (as v3's
+//!   `/crm/v3/pipelines/{objectType}`), owners: `/crm/owners/2026-09` (as `/crm/v3/owners`).
 //!
 //! Where the 2026-09 spec differs, the answers follow it: association batch archives answer
 //! 200 with an empty batch result instead of 204, association batch create answers 200
@@ -95,6 +97,20 @@
 //! then `paging.next.after`). Only 2026-09 writes are checked against the account's
 //! [`ValidationRule`]s and property validation rules (v3 writes too with
 //! [`SandboxConfig::property_validations_on_v3`]).
+//!
+//! # Pipelines and owners
+//!
+//! Pipelines are account data, as at HubSpot: every sandbox starts with the lead pipeline
+//! `lead-pipeline-id`, the deals pipeline `default` and the tickets pipeline `0`, with their
+//! stages, and the pipelines API lists, reads, creates, replaces, updates and archives
+//! pipelines and stages of any object type (audits answer an empty list). The options of
+//! the pipeline and stage properties (`hs_pipeline`/`hs_pipeline_stage`, deals'
+//! `pipeline`/`dealstage`) are what the pipelines hold: a record write (single or batch, on
+//! both lines) takes a live pipeline and a live stage of the record's pipeline (the one the
+//! write gives, else the record's, else the type's first in display order); another value is
+//! refused like any refused value (`INVALID_OPTION`). A new lead starts in its pipeline's
+//! first stage. `hubspot_owner_id` takes an active owner's id (see
+//! [`SandboxConfig::owner`]), else `INVALID_OWNER_ID`.
 //!
 //! Association batch archives (`batch/archive` and `batch/labels/archive`, on both lines)
 //! carry out the valid inputs and report the others: with failures they answer 207 with
@@ -106,16 +122,20 @@
 //! object types is a `VALIDATION_ERROR`. Removing an association that is not there is no
 //! failure (so a resent removal succeeds). Without failures v4 answers 204 and 2026-09 200.
 
+mod account;
 mod api;
 mod error;
 mod limits;
 mod property_validations;
+mod owners;
+mod pipelines;
 mod rules;
 mod schema;
 mod store;
 mod values;
 pub mod webhook;
 
+pub use owners::Owner;
 pub use rules::ValidationRule;
 pub use webhook::{LegacySignature, WebhookOptions};
 
@@ -265,6 +285,8 @@ pub struct SandboxConfig {
     /// The account's property validation rules, as configured.
     pub(crate) property_validations: Vec<property_validations::Configured>,
     pub(crate) property_validations_on_v3: bool,
+    /// Owners besides the seeded ones.
+    pub(crate) owners: Vec<Owner>,
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -293,6 +315,7 @@ impl std::fmt::Debug for SandboxConfig {
             max_request_line,
             property_validations,
             property_validations_on_v3,
+            owners,
         } = self;
         f.debug_struct("SandboxConfig")
             .field("rate_limit", rate_limit)
@@ -317,6 +340,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("max_request_line", max_request_line)
             .field("property_validations", property_validations)
             .field("property_validations_on_v3", property_validations_on_v3)
+            .field("owners", owners)
             .finish()
     }
 }
@@ -713,6 +737,47 @@ impl SandboxConfig {
         self
     }
 
+    /// Adds an owner to the account, besides the three it starts with (`PERSON` owners
+    /// `52550153`, `52550154` and `52550155`, with emails, names, user ids and teams). The
+    /// owners API lists and reads them (`GET /crm/v3/owners` with `limit`, default 100 and
+    /// at most 500, a larger one a 400, `after`, `email` and `archived`; `GET /crm/v3/owners/{ownerId}`; the
+    /// same on `/crm/owners/2026-09`), and a record's `hubspot_owner_id` must be an active
+    /// owner's id or empty: any other value is refused like any refused value, with HubSpot's
+    /// code `INVALID_OWNER_ID`.
+    ///
+    /// [`Sandbox::start`] fails with [`std::io::ErrorKind::InvalidInput`] for an owner id
+    /// that is not a positive 32-bit integer (the spec's type) or that is given twice.
+    ///
+    /// ```
+    /// use hubspot_sandbox::{Owner, Sandbox, SandboxConfig};
+    /// use serde_json::{Value, json};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let config = SandboxConfig::new()
+    ///     .owner(Owner::person("90210001", "grace@example.com").name("Grace", "Hopper"))
+    ///     .owner(Owner::person("90210002", "gone@example.com").archived());
+    /// let sandbox = Sandbox::start(config).await.unwrap();
+    /// let http = reqwest::Client::new();
+    /// let deal = |owner: &str| {
+    ///     http.post(format!("{}/crm/v3/objects/deals", sandbox.base_url()))
+    ///         .bearer_auth("token")
+    ///         .json(&json!({"properties": {"dealname": "Renewal", "hubspot_owner_id": owner}}))
+    ///         .send()
+    /// };
+    /// assert_eq!(deal("90210001").await.unwrap().status(), 201);
+    /// let refused = deal("90210002").await.unwrap();
+    /// assert_eq!(refused.status(), 400);
+    /// let error: Value = refused.json().await.unwrap();
+    /// assert_eq!(error["errors"][0]["code"], "INVALID_OWNER_ID");
+    /// # sandbox.shutdown().await;
+    /// # }
+    /// ```
+    pub fn owner(mut self, owner: Owner) -> Self {
+        self.owners.push(owner);
+        self
+    }
+
     /// The longest request line answered.
     pub(crate) fn request_line_limit(&self) -> usize {
         self.max_request_line.unwrap_or(DEFAULT_MAX_REQUEST_LINE)
@@ -990,16 +1055,20 @@ impl Sandbox {
     pub async fn start_on(config: SandboxConfig, addr: SocketAddr) -> std::io::Result<Sandbox> {
         let unique = config.resolved_unique_properties()?;
         let validations = property_validations::Account::from_config(&config)?;
+        let owners = owners::AccountOwners::new(config.owners.clone())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let mut store = Store::new(
+            config
+                .max_custom_types
+                .unwrap_or(store::DEFAULT_MAX_CUSTOM_TYPES),
+            &unique,
+        );
+        store.owners = Arc::new(owners);
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             limits: limits::Limits::new(&config),
-            store: Mutex::new(Store::new(
-                config
-                    .max_custom_types
-                    .unwrap_or(store::DEFAULT_MAX_CUSTOM_TYPES),
-                &unique,
-            )),
+            store: Mutex::new(store),
             base_url: format!("http://{addr}"),
             request_count: AtomicU64::new(0),
             rate_limited_count: AtomicU64::new(0),

@@ -277,8 +277,8 @@ const LEAD_LABELS: &[(&str, &str)] = &[
     ("WARM", "Warm"),
     ("COLD", "Cold"),
 ];
-const LEAD_PIPELINES: &[(&str, &str)] = &[("lead-pipeline-id", "Lead pipeline")];
-const LEAD_STAGES: &[(&str, &str)] = &[
+pub(crate) const LEAD_PIPELINES: &[(&str, &str)] = &[("lead-pipeline-id", "Lead pipeline")];
+pub(crate) const LEAD_STAGES: &[(&str, &str)] = &[
     ("new-stage-id", "New"),
     ("attempting-stage-id", "Attempting"),
     ("connected-stage-id", "Connected"),
@@ -304,7 +304,7 @@ const INDUSTRIES: &[(&str, &str)] = &[
 ];
 /// The options HubSpot lists for a `bool` property.
 const YES_NO: &[(&str, &str)] = &[("true", "Yes"), ("false", "No")];
-const DEAL_STAGES: &[(&str, &str)] = &[
+pub(crate) const DEAL_STAGES: &[(&str, &str)] = &[
     ("appointmentscheduled", "Appointment Scheduled"),
     ("qualifiedtobuy", "Qualified To Buy"),
     ("presentationscheduled", "Presentation Scheduled"),
@@ -313,9 +313,9 @@ const DEAL_STAGES: &[(&str, &str)] = &[
     ("closedwon", "Closed Won"),
     ("closedlost", "Closed Lost"),
 ];
-const DEAL_PIPELINES: &[(&str, &str)] = &[("default", "Sales Pipeline")];
-const TICKET_PIPELINES: &[(&str, &str)] = &[("0", "Support Pipeline")];
-const TICKET_STAGES: &[(&str, &str)] = &[
+pub(crate) const DEAL_PIPELINES: &[(&str, &str)] = &[("default", "Sales Pipeline")];
+pub(crate) const TICKET_PIPELINES: &[(&str, &str)] = &[("0", "Support Pipeline")];
+pub(crate) const TICKET_STAGES: &[(&str, &str)] = &[
     ("1", "New"),
     ("2", "Waiting on contact"),
     ("3", "Waiting on us"),

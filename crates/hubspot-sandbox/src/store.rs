@@ -149,13 +149,22 @@ impl TypeStore {
     /// [`values::check`]). Types with a schema refuse properties they do not define;
     /// free-form types take them as strings.
     fn check_value(&self, name: &str, value: &str) -> Result<(), Refusal> {
+        match self.writable(name)? {
+            Some(def) => values::check(def, value),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether `name` can be written at all, whatever the value, and its definition if the
+    /// type has one.
+    fn writable(&self, name: &str) -> Result<Option<&PropDef>, Refusal> {
         let Some(def) = self.prop(name) else {
             return match self.schema {
                 Some(_) => Err(Refusal {
                     message: format!("Property \"{name}\" does not exist"),
                     code: "PROPERTY_DOESNT_EXIST",
                 }),
-                None => Ok(()),
+                None => Ok(None),
             };
         };
         // Read-only = `modificationMetadata.readOnlyValue` or `calculated` (hubspot-facts.md,
@@ -166,7 +175,7 @@ impl TypeStore {
                 code: "READ_ONLY_VALUE",
             });
         }
-        values::check(def, value)
+        Ok(Some(def))
     }
 }
 
@@ -301,6 +310,10 @@ pub(crate) struct Store {
     max_custom_types: usize,
     /// The last write's time: every write is stamped at or after it.
     clock: DateTime<Utc>,
+    /// The account's pipelines and stages, per type.
+    pub pipelines: crate::pipelines::Pipelines,
+    /// The account's owners.
+    pub owners: Arc<crate::owners::AccountOwners>,
 }
 
 impl Default for Store {
@@ -333,6 +346,8 @@ impl Store {
             on_demand_custom: BTreeSet::new(),
             max_custom_types,
             clock: DateTime::<Utc>::MIN_UTC,
+            pipelines: crate::pipelines::Pipelines::default(),
+            owners: Arc::default(),
         }
     }
 
@@ -459,6 +474,7 @@ impl Store {
                 ));
             }
         };
+        let account = crate::account::AccountCheck::new(self, otype, map, exclude_id);
         let ts = self.type_store(otype);
         let mut out = Vec::with_capacity(map.len());
         let mut bad: Vec<(String, String, &str)> = Vec::new();
@@ -477,7 +493,11 @@ impl Store {
                     continue;
                 }
             };
-            match ts.check_value(name, &value) {
+            let checked = match account.check(name, &value) {
+                Some(verdict) => ts.writable(name).and(verdict),
+                None => ts.check_value(name, &value),
+            };
+            match checked {
                 Ok(()) => out.push((name.clone(), value)),
                 Err(r) => bad.push((name.clone(), r.message, r.code)),
             }
@@ -586,8 +606,9 @@ impl Store {
             }
             "deals" | "tickets" => obj.set("createdate", stamp, now),
             "leads" => {
-                obj.set("hs_pipeline", "lead-pipeline-id".into(), now);
-                obj.set("hs_pipeline_stage", "new-stage-id".into(), now);
+                for (name, value) in self.pipelines.lead_defaults(&props) {
+                    obj.set(name, value, now);
+                }
             }
             _ => {}
         }

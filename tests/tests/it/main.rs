@@ -17,6 +17,7 @@ mod faults;
 mod lead_lifecycle;
 mod lead_rules;
 mod long_property_lists;
+mod pipelines_owners;
 mod properties;
 mod property_validations;
 mod refused_batches;

@@ -19,6 +19,8 @@ mod leads_write;
 mod limit_window;
 mod long_lists;
 mod oauth_refresh;
+mod owners_api;
+mod pipelines_api;
 mod properties_definitions;
 mod property_validations;
 mod retry_connect;

@@ -19,11 +19,16 @@ const DEFINED_AT: &str = "2019-08-06T02:41:52.000Z";
 
 /// The type's definitions in the Properties API shape, configured unique ones included.
 fn definitions(s: &Shared, otype: &str) -> Vec<Value> {
-    let defs = lock(&s.store).type_store(otype).defs().to_vec();
-    defs.iter()
+    let mut store = lock(&s.store);
+    let mut defs: Vec<Value> = store
+        .type_store(otype)
+        .defs()
+        .iter()
         .enumerate()
         .map(|(i, p)| p.to_json(i, DEFINED_AT))
-        .collect()
+        .collect();
+    crate::pipelines::list_options(&store.pipelines, otype, &mut defs);
+    defs
 }
 
 pub(crate) async fn properties(

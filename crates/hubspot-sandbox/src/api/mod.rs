@@ -5,6 +5,8 @@ mod batch;
 mod misc;
 mod objects;
 mod property_validations;
+mod owners;
+mod pipelines;
 mod search;
 #[cfg(test)]
 mod tests_2026_09;
@@ -138,6 +140,8 @@ fn versioned_routes(v: Version) -> Router<AppState> {
         .route(&format!("{props}/{{otype}}"), get(misc::properties))
         .route(&format!("{props}/{{otype}}/{{name}}"), get(misc::property))
         .merge(property_validations::routes(v.property_validations()))
+        .merge(pipelines::routes(v))
+        .merge(owners::routes(v))
         .layer(Extension(v))
 }
 
@@ -171,9 +175,11 @@ const TYPED_PREFIXES: &[&str] = &[
     "/crm/v3/objects/",
     "/crm/v4/objects/",
     "/crm/v3/properties/",
+    "/crm/v3/pipelines/",
     "/crm/v4/associations/",
     "/crm/objects/2026-09/",
     "/crm/properties/2026-09/",
+    "/crm/pipelines/2026-09/",
     "/crm/associations/2026-09/",
     "/crm/v3/property-validations/",
     "/crm/property-validations/2026-09/",

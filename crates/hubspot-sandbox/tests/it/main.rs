@@ -7,4 +7,6 @@ mod limits;
 mod object_types;
 mod objects;
 mod property_validations;
+mod owners;
+mod pipelines;
 mod search;
