@@ -20,6 +20,7 @@ mod limit_window;
 mod long_lists;
 mod oauth_refresh;
 mod properties_definitions;
+mod properties_writes;
 mod retry_connect;
 mod retry_statuses;
 mod smoke;
