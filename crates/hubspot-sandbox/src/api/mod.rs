@@ -4,6 +4,8 @@ mod assoc;
 mod batch;
 mod misc;
 mod objects;
+mod properties;
+mod property_input;
 mod search;
 #[cfg(test)]
 mod tests_2026_09;
@@ -125,8 +127,30 @@ fn versioned_routes(v: Version) -> Router<AppState> {
             &format!("{assocs}/{{from}}/{{to}}/batch/associate/default"),
             post(assoc::batch_default),
         )
-        .route(&format!("{props}/{{otype}}"), get(misc::properties))
-        .route(&format!("{props}/{{otype}}/{{name}}"), get(misc::property))
+        .route(
+            &format!("{props}/{{otype}}"),
+            get(properties::list).post(properties::create),
+        )
+        .route(
+            &format!("{props}/{{otype}}/batch/{{op}}"),
+            post(properties::batch),
+        )
+        .route(
+            &format!("{props}/{{otype}}/groups"),
+            get(properties::groups).post(properties::create_group),
+        )
+        .route(
+            &format!("{props}/{{otype}}/groups/{{name}}"),
+            get(properties::group)
+                .patch(properties::update_group)
+                .delete(properties::archive_group),
+        )
+        .route(
+            &format!("{props}/{{otype}}/{{name}}"),
+            get(properties::get)
+                .patch(properties::update)
+                .delete(properties::archive),
+        )
         .layer(Extension(v))
 }
 
