@@ -1,6 +1,6 @@
 //! `ensure`: a property made to exist as asked, whoever creates it first.
 
-use hubspot_crm_api::properties::types::PropertyCreate;
+use hubspot_crm_api::properties::types::{PropertyCreate, PropertyCreateType};
 
 use super::Properties;
 use crate::error::{Error, PropertyDifference, Result};
@@ -46,7 +46,9 @@ impl Properties {
     /// changes nothing.
     ///
     /// A create answered 409 (created by someone else meanwhile), or whose answer was lost,
-    /// is read back and checked the same way. Afterwards [`Self::definitions`] reads the
+    /// is read back and checked the same way; when the read back finds nothing (a property
+    /// of that name in the recycling bin keeps the name taken), the create's error is
+    /// returned. Afterwards [`Self::definitions`] reads the
     /// type's definitions again, so a [`unique_by`](crate::Objects::unique_by) on an ensured
     /// unique property needs no other setup. Input is checked as by [`Self::create`].
     ///
@@ -146,14 +148,63 @@ fn differences(asked: &PropertyCreate, found: &PropertyDefinition) -> Vec<Proper
             found: found.has_unique_value,
         });
     }
+    // Only an enumeration's options are values to write: a `bool`'s are HubSpot's Yes/No.
     let missing: Vec<String> = asked
         .options
         .iter()
         .filter(|o| !found.options.iter().any(|f| f.value == o.value))
         .map(|o| o.value.clone())
         .collect();
-    if !missing.is_empty() {
+    if asked.type_ == PropertyCreateType::Enumeration && !missing.is_empty() {
         differences.push(PropertyDifference::MissingOptions { values: missing });
     }
     differences
+}
+
+#[cfg(test)]
+mod tests {
+    use hubspot_crm_api::properties::types::Property;
+    use serde_json::json;
+
+    use super::*;
+    use crate::properties::NewProperty;
+
+    fn found(type_: &str, field_type: &str, options: serde_json::Value) -> PropertyDefinition {
+        let property: Property = serde_json::from_value(json!({
+            "name": "vip",
+            "label": "VIP",
+            "type": type_,
+            "fieldType": field_type,
+            "groupName": "dealinformation",
+            "options": options
+        }))
+        .unwrap();
+        PropertyDefinition::from(property)
+    }
+
+    #[test]
+    fn a_bool_listed_without_options_matches_the_yes_no_asked_for() {
+        let asked = NewProperty::bool("vip", "VIP").in_group("dealinformation");
+        assert_eq!(
+            differences(&asked, &found("bool", "booleancheckbox", json!([]))),
+            []
+        );
+    }
+
+    #[test]
+    fn unique_values_are_compared_only_when_asked() {
+        let any = NewProperty::string("vip", "VIP").in_group("dealinformation");
+        let unique = NewProperty::string("vip", "VIP")
+            .unique()
+            .in_group("dealinformation");
+        let plain = found("string", "text", json!([]));
+        assert_eq!(differences(&any, &plain), []);
+        assert_eq!(
+            differences(&unique, &plain),
+            [PropertyDifference::HasUniqueValue {
+                asked: true,
+                found: false
+            }]
+        );
+    }
 }

@@ -155,14 +155,21 @@ async fn a_created_enumeration_takes_only_its_options() {
         let api = Api::start().await;
         assert_eq!(api.post(&format!("{props}/tickets"), tier()).await.0, 201);
         let ticket = |tier: &str| json!({"properties": {"subject": "Printer", "tier": tier}});
-        let (status, refused) = api.post(&format!("{objects}/tickets"), ticket("bronze")).await;
+        let (status, refused) = api
+            .post(&format!("{objects}/tickets"), ticket("bronze"))
+            .await;
         assert_eq!(status, 400, "{refused}");
         assert!(
-            refused["message"].as_str().unwrap().contains("INVALID_OPTION"),
+            refused["message"]
+                .as_str()
+                .unwrap()
+                .contains("INVALID_OPTION"),
             "{refused}"
         );
         assert_eq!(
-            api.post(&format!("{objects}/tickets"), ticket("gold")).await.0,
+            api.post(&format!("{objects}/tickets"), ticket("gold"))
+                .await
+                .0,
             201
         );
         api.sandbox.shutdown().await;
@@ -201,7 +208,11 @@ async fn creates_hubspot_would_refuse_are_refused() {
             ("unique flag", with("hasUniqueValue", json!("yes"))),
         ];
         for (what, body) in cases {
-            let otype = if body["name"] == "tier" { "tickets" } else { "deals" };
+            let otype = if body["name"] == "tier" {
+                "tickets"
+            } else {
+                "deals"
+            };
             let (status, answer) = api.post(&format!("{props}/{otype}"), body).await;
             assert_eq!(status, 400, "{what}: {answer}");
             assert_error(&answer, "VALIDATION_ERROR");
@@ -235,11 +246,15 @@ async fn an_update_changes_the_accounts_property_but_not_the_type_of_hubspots() 
         assert_eq!(changed["options"][1]["value"], "bronze");
         let ticket = |tier: &str| json!({"properties": {"subject": "Printer", "tier": tier}});
         assert_eq!(
-            api.post(&format!("{objects}/tickets"), ticket("bronze")).await.0,
+            api.post(&format!("{objects}/tickets"), ticket("bronze"))
+                .await
+                .0,
             201
         );
         assert_eq!(
-            api.post(&format!("{objects}/tickets"), ticket("silver")).await.0,
+            api.post(&format!("{objects}/tickets"), ticket("silver"))
+                .await
+                .0,
             400
         );
 
@@ -289,7 +304,10 @@ async fn an_archived_property_leaves_the_definitions_and_is_listed_when_asked_fo
             201
         );
         let deal = json!({"properties": {"dealname": "Renewal", "external_id": "B-1"}});
-        assert_eq!(api.post(&format!("{objects}/deals"), deal.clone()).await.0, 201);
+        assert_eq!(
+            api.post(&format!("{objects}/deals"), deal.clone()).await.0,
+            201
+        );
 
         let (status, _) = api
             .send("DELETE", &format!("{props}/deals/external_id"), None)
@@ -426,7 +444,10 @@ async fn groups_are_listed_created_changed_and_archived_once_empty() {
                 Some(json!({"label": "Billing details"})),
             )
             .await;
-        assert_eq!((status, &changed["label"]), (200, &json!("Billing details")));
+        assert_eq!(
+            (status, &changed["label"]),
+            (200, &json!("Billing details"))
+        );
         assert_eq!(
             api.get(&format!("{groups}/billing")).await.1["label"],
             "Billing details"
@@ -435,15 +456,11 @@ async fn groups_are_listed_created_changed_and_archived_once_empty() {
         let mut in_billing = external_id();
         in_billing["groupName"] = json!("billing");
         assert_eq!(api.post(&format!("{props}/deals"), in_billing).await.0, 201);
-        let (status, held) = api
-            .send("DELETE", &format!("{groups}/billing"), None)
-            .await;
+        let (status, held) = api.send("DELETE", &format!("{groups}/billing"), None).await;
         assert_eq!(status, 400, "it holds external_id: {held}");
         api.send("DELETE", &format!("{props}/deals/external_id"), None)
             .await;
-        let (status, _) = api
-            .send("DELETE", &format!("{groups}/billing"), None)
-            .await;
+        let (status, _) = api.send("DELETE", &format!("{groups}/billing"), None).await;
         assert_eq!(status, 204);
         assert_eq!(api.get(&format!("{groups}/billing")).await.0, 404);
         let (_, listed) = api.get(&groups).await;
