@@ -126,6 +126,21 @@ pub enum Error {
         /// When the account's next day starts.
         resets_at: chrono::DateTime<chrono::Utc>,
     },
+    /// [`Properties::ensure`](crate::Properties::ensure) found the property defined already,
+    /// but not as asked: each difference in what matters to writing values (type, field
+    /// type, unique values, options) is listed. Nothing was changed.
+    #[error(
+        "property `{property}` of {object_type} exists but not as asked: {}",
+        differences.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    PropertyMismatch {
+        /// The object type.
+        object_type: String,
+        /// The property's internal name.
+        property: String,
+        /// How the existing property differs, at least one.
+        differences: Vec<PropertyDifference>,
+    },
     /// The shared rate-limit store could not be reached (and
     /// [`OnUnreachable`](crate::OnUnreachable) said to fail, or to wait and the call's budget
     /// ran out), or did not answer within the call's budget: the request was not sent.
@@ -156,6 +171,71 @@ impl Error {
 
     pub(crate) fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Validation(ValidationError::new(field, reason))
+    }
+}
+
+/// One way an existing property differs from the one asked for (see
+/// [`Error::PropertyMismatch`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PropertyDifference {
+    /// Its `type` is another.
+    Type {
+        /// The type asked for, e.g. `string`.
+        asked: String,
+        /// The property's type.
+        found: String,
+    },
+    /// Its `fieldType` is another.
+    FieldType {
+        /// The field type asked for, e.g. `text`.
+        asked: String,
+        /// The property's field type.
+        found: String,
+    },
+    /// Its `hasUniqueValue` is the other value.
+    HasUniqueValue {
+        /// What was asked.
+        asked: bool,
+        /// What the property has.
+        found: bool,
+    },
+    /// Options asked for that the enumeration does not have (by value).
+    MissingOptions {
+        /// The values, in the order asked.
+        values: Vec<String>,
+    },
+}
+
+impl PropertyDifference {
+    /// The field that differs, as HubSpot names it: `type`, `fieldType`, `hasUniqueValue`
+    /// or `options`.
+    pub fn field(&self) -> &'static str {
+        match self {
+            PropertyDifference::Type { .. } => "type",
+            PropertyDifference::FieldType { .. } => "fieldType",
+            PropertyDifference::HasUniqueValue { .. } => "hasUniqueValue",
+            PropertyDifference::MissingOptions { .. } => "options",
+        }
+    }
+}
+
+impl fmt::Display for PropertyDifference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let field = self.field();
+        match self {
+            PropertyDifference::Type { asked, found }
+            | PropertyDifference::FieldType { asked, found } => {
+                write!(f, "{field} is `{found}`, not `{asked}`")
+            }
+            PropertyDifference::HasUniqueValue { asked, found } => {
+                write!(f, "{field} is {found}, not {asked}")
+            }
+            PropertyDifference::MissingOptions { values } => {
+                let values: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+                write!(f, "{field} lack {}", values.join(", "))
+            }
+        }
     }
 }
 

@@ -173,8 +173,16 @@ pub use bulk::{
 pub use changes::{Change, ChangeFeedOptions, ChangeStream, Checkpoint};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_QUERY_LENGTH};
 pub use error::{
-    ApiError, ApiErrorDetail, AuthError, Error, RefusedValue, Result, ValidationError,
+    ApiError, ApiErrorDetail, AuthError, Error, PropertyDifference, RefusedValue, Result,
+    ValidationError,
 };
+/// The generated request types of property writes (v3's; the client converts them for
+/// 2026-09), and of property group writes.
+pub use hubspot_crm_api::properties::types::{
+    OptionInput as PropertyOptionInput, PropertyCreate, PropertyCreateFieldType,
+    PropertyCreateType, PropertyUpdate, PropertyUpdateFieldType, PropertyUpdateType,
+};
+pub use hubspot_crm_api::shared::{PropertyGroupCreate, PropertyGroupUpdate};
 pub use leads::{Lead, Leads, NewLead, properties as lead_properties};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
@@ -187,7 +195,7 @@ pub use model::{
 pub use objects::{AnyObject, Company, Contact, CrmObject, Objects};
 pub use owners::{AccountOwners, MAX_OWNER_PAGES, MAX_OWNERS_PAGE_SIZE, Owner, OwnerQuery, Owners};
 pub use pipelines::{AccountPipelines, Pipeline, PipelineStage, Pipelines};
-pub use properties::Properties;
+pub use properties::{Ensured, NewProperty, Properties, PropertyBatch, PropertyGroup};
 pub use property_validations::{
     PropertyRules, PropertyValidations, RuleType, ValidationRule, ValidationRuleUpdate,
     ValidationRules,

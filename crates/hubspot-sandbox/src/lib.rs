@@ -55,6 +55,19 @@
 //! - [`Sandbox::send_webhook`] sends webhook events signed as HubSpot signs them (see
 //!   [`webhook`]).
 //!
+//! # Properties
+//!
+//! The Properties API's writes are served on both lines: properties created (201; 409
+//! `CONFLICT` for a name the type has, archived properties keeping theirs), changed, archived
+//! (204; then listed only with `?archived=true`) and batch created, read and archived, and
+//! property groups listed, created, changed and archived (a group holding properties is
+//! refused). A created property joins the type's definitions at once: writes check values
+//! against it as against the built-in ones, and one with `hasUniqueValue` refuses repeated
+//! values and addresses records as `idProperty`, as a [`SandboxConfig::unique_property`]
+//! does. What HubSpot refuses is refused: a `fieldType` the `type` does not take, an unknown
+//! group, an enumeration without options, a name that is not lowercase letters, digits and
+//! `_`, a new type for a HubSpot-defined property, archiving one.
+//!
 //! # Batch writes
 //!
 //! Batch writes are answered as HubSpot has been seen to answer them:
@@ -83,7 +96,8 @@
 //!   `PUT /crm/objects/2026-09/{objectType}/{objectId}/associations/default/{toObjectType}/{toObjectId}`,
 //!   `POST /crm/associations/2026-09/{from}/{to}/batch/{read,create,archive,labels/archive,associate/default}`
 //!   and `GET /crm/associations/2026-09/{from}/{to}/labels`;
-//! - properties: `/crm/properties/2026-09/{objectType}` and `/{propertyName}`;
+//! - properties: `/crm/properties/2026-09/{objectType}`, `/{propertyName}`,
+//!   `/batch/{create,read,archive}`, `/groups` and `/groups/{groupName}`.
 //! - property validation rules: `/crm/property-validations/2026-09/{objectTypeId}`,
 //!   `/{propertyName}` and `/{propertyName}/rule-type/{ruleType}` (v3:
 //!   `/crm/v3/property-validations/...`), see [`SandboxConfig::property_validation`].
@@ -126,9 +140,9 @@ mod account;
 mod api;
 mod error;
 mod limits;
-mod property_validations;
 mod owners;
 mod pipelines;
+mod property_validations;
 mod rules;
 mod schema;
 mod store;

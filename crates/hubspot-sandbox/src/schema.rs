@@ -107,42 +107,65 @@ pub(crate) fn upper_singular(plural: &str) -> String {
     singular(plural).to_ascii_uppercase()
 }
 
+/// One option of an enumeration.
+#[derive(Debug, Clone)]
+pub(crate) struct PropOption {
+    pub value: String,
+    pub label: String,
+    pub hidden: bool,
+    pub display_order: i64,
+    pub description: Option<String>,
+}
+
+/// What the account sent for a property it created or changed through the Properties API,
+/// which the answers echo, and when.
+#[derive(Debug, Clone)]
+pub(crate) struct Written {
+    pub created_at: String,
+    pub updated_at: String,
+    pub archived_at: Option<String>,
+    /// Fields kept as sent (`description`, `displayOrder`, `formField`, display hints...).
+    pub echo: serde_json::Map<String, Value>,
+}
+
 /// One property definition.
 #[derive(Debug, Clone)]
 pub(crate) struct PropDef {
-    pub name: &'static str,
-    pub label: &'static str,
+    pub name: String,
+    pub label: String,
     pub ptype: &'static str,
     pub field_type: &'static str,
-    pub group: &'static str,
-    pub options: &'static [(&'static str, &'static str)],
+    pub group: String,
+    pub options: Vec<PropOption>,
     pub read_only: bool,
     pub calculated: bool,
     pub unique: bool,
     pub hidden: bool,
     pub external_options: bool,
-    /// Defined by the account (configured), not by HubSpot.
+    /// Defined by the account (configured or created), not by HubSpot.
     pub custom: bool,
     /// Holds an email address, checked as HubSpot checks a contact's `email` (the
     /// Properties API has no email type: this is the sandbox's own mark).
     pub email: bool,
+    /// Set for properties created through the Properties API.
+    pub written: Option<Box<Written>>,
 }
 
 impl PropDef {
-    const fn new(
-        name: &'static str,
-        label: &'static str,
+    pub(crate) fn new(
+        name: &str,
+        label: &str,
         ptype: &'static str,
         field_type: &'static str,
-        group: &'static str,
+        group: &str,
     ) -> Self {
         PropDef {
-            name,
-            label,
+            name: name.to_string(),
+            label: label.to_string(),
             ptype,
             field_type,
-            group,
-            options: &[],
+            group: group.to_string(),
+            options: Vec::new(),
             read_only: false,
             calculated: false,
             unique: false,
@@ -150,34 +173,45 @@ impl PropDef {
             external_options: false,
             custom: false,
             email: false,
+            written: None,
         }
     }
-    const fn options(mut self, options: &'static [(&'static str, &'static str)]) -> Self {
-        self.options = options;
+    fn options(mut self, options: &[(&str, &str)]) -> Self {
+        self.options = options
+            .iter()
+            .zip(0..)
+            .map(|((value, label), i)| PropOption {
+                value: (*value).to_string(),
+                label: (*label).to_string(),
+                hidden: false,
+                display_order: i,
+                description: None,
+            })
+            .collect();
         self
     }
-    const fn read_only(mut self) -> Self {
+    fn read_only(mut self) -> Self {
         self.read_only = true;
         self
     }
-    const fn calculated(mut self) -> Self {
+    fn calculated(mut self) -> Self {
         self.calculated = true;
         self.read_only = true;
         self
     }
-    const fn unique(mut self) -> Self {
+    fn unique(mut self) -> Self {
         self.unique = true;
         self
     }
-    const fn hidden(mut self) -> Self {
+    fn hidden(mut self) -> Self {
         self.hidden = true;
         self
     }
-    const fn external(mut self) -> Self {
+    fn external(mut self) -> Self {
         self.external_options = true;
         self
     }
-    const fn email(mut self) -> Self {
+    fn email(mut self) -> Self {
         self.email = true;
         self
     }
@@ -192,14 +226,29 @@ impl PropDef {
         self.ptype == "datetime" || self.ptype == "date"
     }
 
+    /// Whether HubSpot defines it (`modificationMetadata.readOnlyDefinition`): its type and
+    /// field type cannot be changed.
+    pub fn read_only_definition(&self) -> bool {
+        !self.custom && self.name != "external_lead_id"
+    }
+
+    /// Whether it can be archived (`modificationMetadata.archivable`): only the account's own
+    /// writable properties can.
+    pub fn archivable(&self) -> bool {
+        !self.read_only_definition() && !self.read_only
+    }
+
     /// JSON in the Properties API shape.
     pub fn to_json(&self, display_order: usize, created_at: &str) -> Value {
         let options: Vec<Value> = self
             .options
             .iter()
-            .enumerate()
-            .map(|(i, (value, label))| {
-                json!({"label": label, "value": value, "hidden": false, "displayOrder": i})
+            .map(|o| {
+                let mut v = json!({"label": o.label, "value": o.value, "hidden": o.hidden, "displayOrder": o.display_order});
+                if let Some(d) = &o.description {
+                    v["description"] = json!(d);
+                }
+                v
             })
             .collect();
         let mut v = json!({
@@ -221,31 +270,27 @@ impl PropDef {
             "createdAt": created_at,
             "updatedAt": created_at,
             "modificationMetadata": {
-                "archivable": !self.read_only && self.name != "hs_lead_name",
-                "readOnlyDefinition": !self.custom && self.name != "external_lead_id",
+                "archivable": self.archivable(),
+                "readOnlyDefinition": self.read_only_definition(),
                 "readOnlyValue": self.read_only,
             },
         });
         if self.name == "hubspot_owner_id" {
             v["referencedObjectType"] = json!("OWNER");
         }
+        if let Some(w) = &self.written {
+            for (k, value) in &w.echo {
+                v[k] = value.clone();
+            }
+            v["createdAt"] = json!(w.created_at);
+            v["updatedAt"] = json!(w.updated_at);
+            if let Some(at) = &w.archived_at {
+                v["archived"] = json!(true);
+                v["archivedAt"] = json!(at);
+            }
+        }
         v
     }
-}
-
-/// A name with a `'static` lifetime, for definitions configured at run time. Each distinct
-/// name is allocated once per process, so starting many sandboxes does not grow memory.
-fn intern(name: &str) -> &'static str {
-    use std::collections::HashSet;
-    use std::sync::{LazyLock, Mutex};
-    static NAMES: LazyLock<Mutex<HashSet<&'static str>>> = LazyLock::new(Mutex::default);
-    let mut names = crate::lock(&NAMES);
-    if let Some(n) = names.get(name) {
-        return n;
-    }
-    let n: &'static str = Box::leak(name.to_string().into_boxed_str());
-    names.insert(n);
-    n
 }
 
 /// Makes `name` a unique-value property of `defs`: an existing definition is marked unique,
@@ -255,9 +300,10 @@ pub(crate) fn add_unique(defs: &mut Vec<PropDef>, name: &str) {
         d.unique = true;
         return;
     }
-    let group = defs.first().map_or("objectinformation", |d| d.group);
-    let name = intern(name);
-    let mut def = PropDef::new(name, name, "string", "text", group).unique();
+    let group = defs
+        .first()
+        .map_or_else(|| "objectinformation".to_string(), |d| d.group.clone());
+    let mut def = PropDef::new(name, name, "string", "text", &group).unique();
     def.custom = true;
     defs.push(def);
 }
@@ -328,7 +374,7 @@ const TICKET_PRIORITIES: &[(&str, &str)] = &[
     ("URGENT", "Urgent"),
 ];
 
-fn common(group: &'static str) -> Vec<PropDef> {
+fn common(group: &str) -> Vec<PropDef> {
     vec![
         PropDef::new("hs_object_id", "Record ID", "number", "number", group).read_only(),
         PropDef::new("hs_createdate", "Create Date", "datetime", "date", group).read_only(),

@@ -81,6 +81,10 @@ impl Object {
     }
 }
 
+mod defs;
+
+pub(crate) use defs::Group;
+
 /// Objects of one type plus its property definitions.
 #[derive(Debug)]
 pub(crate) struct TypeStore {
@@ -90,12 +94,16 @@ pub(crate) struct TypeStore {
     /// free-form type): read-only checks and date handling in search.
     defs: Vec<PropDef>,
     /// Position of each definition in `defs`, by name.
-    def_index: HashMap<&'static str, usize>,
+    def_index: HashMap<String, usize>,
     /// Names reads may ask for; `None` for free-form types, which answer any name.
-    known: Option<Arc<HashSet<&'static str>>>,
+    known: Option<Arc<HashSet<String>>>,
     pub objects: BTreeMap<u64, Arc<Object>>,
     /// property -> value -> id, for unique properties; only live objects.
     unique: HashMap<String, HashMap<String, u64>>,
+    /// Properties archived through the Properties API, oldest first.
+    archived_defs: Vec<PropDef>,
+    /// Property groups, live and archived, in display order.
+    groups: Vec<Group>,
 }
 
 impl TypeStore {
@@ -117,17 +125,23 @@ impl TypeStore {
             .filter(|p| p.unique)
             .map(|p| (p.name.to_string(), HashMap::new()))
             .collect();
-        let def_index = defs.iter().enumerate().map(|(i, p)| (p.name, i)).collect();
+        let def_index = defs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), i))
+            .collect();
         let known = schema
             .as_ref()
-            .map(|s| Arc::new(s.iter().map(|p| p.name).collect()));
+            .map(|s| Arc::new(s.iter().map(|p| p.name.clone()).collect()));
         TypeStore {
             schema,
+            groups: defs::initial_groups(&defs),
             defs,
             def_index,
             known,
             objects: BTreeMap::new(),
             unique,
+            archived_defs: Vec::new(),
         }
     }
 
@@ -231,7 +245,7 @@ pub(crate) struct Fields {
     pub otype: String,
     props: PropSel,
     /// Names the type knows; `None` for free-form types.
-    known: Option<Arc<HashSet<&'static str>>>,
+    known: Option<Arc<HashSet<String>>>,
     history: Vec<String>,
     associations: Vec<String>,
 }
@@ -886,9 +900,8 @@ impl Store {
         let ts = self.types.get(otype);
         let known = match ts {
             Some(t) => t.known.clone(),
-            None => {
-                schema::properties_for(otype).map(|s| Arc::new(s.iter().map(|p| p.name).collect()))
-            }
+            None => schema::properties_for(otype)
+                .map(|s| Arc::new(s.into_iter().map(|p| p.name).collect())),
         };
         let knows = |n: &str| known.as_ref().is_none_or(|k| k.contains(n));
         let props = match &opts.properties {

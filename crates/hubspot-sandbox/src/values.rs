@@ -72,11 +72,11 @@ fn check_options(def: &PropDef, value: &str) -> Result<(), Refusal> {
     };
     match parts
         .iter()
-        .find(|v| !def.options.iter().any(|(o, _)| o == *v))
+        .find(|v| !def.options.iter().any(|o| o.value == **v))
     {
         None => Ok(()),
         Some(wrong) => {
-            let allowed: Vec<&str> = def.options.iter().map(|(o, _)| *o).collect();
+            let allowed: Vec<&str> = def.options.iter().map(|o| o.value.as_str()).collect();
             Err(Refusal::new(
                 format!(
                     "{wrong} was not one of the allowed options: [{}]",

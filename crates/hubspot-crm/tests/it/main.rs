@@ -22,6 +22,7 @@ mod oauth_refresh;
 mod owners_api;
 mod pipelines_api;
 mod properties_definitions;
+mod properties_writes;
 mod property_validations;
 mod retry_connect;
 mod retry_statuses;

@@ -1,63 +1,19 @@
-//! Properties API and OAuth token endpoint.
+//! The OAuth token endpoint.
 
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::{AppState, json, object_type};
-use crate::error::{ApiError, ApiResult, correlation_id};
-use crate::{Shared, lock};
+use super::{AppState, json};
+use crate::error::correlation_id;
+use crate::lock;
 
 /// HubSpot's access token lifetime.
 const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(1800);
-/// Fixed creation stamp for built-in definitions.
-const DEFINED_AT: &str = "2019-08-06T02:41:52.000Z";
-
-/// The type's definitions in the Properties API shape, configured unique ones included.
-fn definitions(s: &Shared, otype: &str) -> Vec<Value> {
-    let mut store = lock(&s.store);
-    let mut defs: Vec<Value> = store
-        .type_store(otype)
-        .defs()
-        .iter()
-        .enumerate()
-        .map(|(i, p)| p.to_json(i, DEFINED_AT))
-        .collect();
-    crate::pipelines::list_options(&store.pipelines, otype, &mut defs);
-    defs
-}
-
-pub(crate) async fn properties(
-    State(s): State<AppState>,
-    Path(otype): Path<String>,
-) -> ApiResult<Response> {
-    let otype = object_type(&s, &otype)?;
-    Ok(json(
-        StatusCode::OK,
-        json!({"results": definitions(&s, &otype)}),
-    ))
-}
-
-pub(crate) async fn property(
-    State(s): State<AppState>,
-    Path((otype, name)): Path<(String, String)>,
-) -> ApiResult<Response> {
-    let otype = object_type(&s, &otype)?;
-    definitions(&s, &otype)
-        .into_iter()
-        .find(|p| p["name"] == name.as_str())
-        .map(|p| json(StatusCode::OK, p))
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "Unable to find property {name} for object type {otype}"
-            ))
-        })
-}
-
 fn oauth_error(status: &str, message: &str) -> Response {
     json(
         StatusCode::BAD_REQUEST,

@@ -4,9 +4,11 @@ mod assoc;
 mod batch;
 mod misc;
 mod objects;
-mod property_validations;
 mod owners;
 mod pipelines;
+mod properties;
+mod property_input;
+mod property_validations;
 mod search;
 #[cfg(test)]
 mod tests_2026_09;
@@ -137,8 +139,30 @@ fn versioned_routes(v: Version) -> Router<AppState> {
             &format!("{assocs}/{{from}}/{{to}}/batch/associate/default"),
             post(assoc::batch_default),
         )
-        .route(&format!("{props}/{{otype}}"), get(misc::properties))
-        .route(&format!("{props}/{{otype}}/{{name}}"), get(misc::property))
+        .route(
+            &format!("{props}/{{otype}}"),
+            get(properties::list).post(properties::create),
+        )
+        .route(
+            &format!("{props}/{{otype}}/batch/{{op}}"),
+            post(properties::batch),
+        )
+        .route(
+            &format!("{props}/{{otype}}/groups"),
+            get(properties::groups).post(properties::create_group),
+        )
+        .route(
+            &format!("{props}/{{otype}}/groups/{{name}}"),
+            get(properties::group)
+                .patch(properties::update_group)
+                .delete(properties::archive_group),
+        )
+        .route(
+            &format!("{props}/{{otype}}/{{name}}"),
+            get(properties::get)
+                .patch(properties::update)
+                .delete(properties::archive),
+        )
         .merge(property_validations::routes(v.property_validations()))
         .merge(pipelines::routes(v))
         .merge(owners::routes(v))

@@ -1,11 +1,24 @@
 //! Property definitions (`/crm/v3/properties`, or `/crm/properties/2026-09`), cached per
-//! client, and checks of values against them before a record is written.
+//! client, and checks of values against them before a record is written; property and
+//! group writes, and `ensure`.
 //!
 //! Dropdown options such as those of `hs_lead_type` or `hs_lead_label` differ per account:
 //! they are read from HubSpot, never assumed.
 
+mod bodies;
+mod check;
+mod ensure;
+mod groups;
+mod new_property;
+mod writes;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+pub use ensure::Ensured;
+pub use groups::PropertyGroup;
+pub use new_property::NewProperty;
+pub use writes::PropertyBatch;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
@@ -24,8 +37,10 @@ impl Client {
     }
 }
 
-/// HubSpot's properties API: definitions of an object type's properties, and checks of
-/// values against them. Get one with [`Client::properties`].
+/// HubSpot's properties API: definitions of an object type's properties, checks of values
+/// against them, and writes of properties and property groups (each write makes
+/// [`Self::definitions`] read the type's definitions again). Get one with
+/// [`Client::properties`].
 ///
 /// Dropdown options (such as those of `hs_lead_type` and `hs_lead_label`) differ per account,
 /// so they are read from HubSpot here rather than assumed.
@@ -109,6 +124,15 @@ impl Properties {
         check_object_type("objectType", object_type)?;
         let list = self.fetch(object_type).await?;
         Ok(self.store(object_type, list))
+    }
+
+    /// Drops the cached definitions of `object_type` after a write, so the next
+    /// [`Self::definitions`] reads them again.
+    fn forget(&self, object_type: &str) {
+        self.client
+            .caches()
+            .definitions
+            .forget(&cache_key(object_type));
     }
 
     fn store(&self, object_type: &str, list: Vec<PropertyDefinition>) -> Arc<PropertyDefinitions> {
