@@ -11,6 +11,8 @@ use std::sync::Arc;
 use crate::error::{Result, ValidationError};
 use crate::model::PropertyDefinitions;
 use crate::objects::{CrmObject, Objects};
+use crate::owners::AccountOwners;
+use crate::pipelines::AccountPipelines;
 use crate::property_validations::ValidationRules;
 
 /// Whether a write makes a record or changes one: a new record's stage belongs to the
@@ -24,11 +26,20 @@ pub(crate) enum Write {
     Change,
 }
 
+/// The property holding a record's owner: an owner id, or `""` to clear it.
+const OWNER_PROPERTY: &str = "hubspot_owner_id";
+
 /// What one call checks its writes against, read (or taken from the client's caches) once
 /// before its first request.
 pub(crate) struct AccountChecks {
     definitions: Arc<PropertyDefinitions>,
     rules: Arc<ValidationRules>,
+    /// Read only when a write names a pipeline or a stage.
+    pipelines: Option<Arc<AccountPipelines>>,
+    /// Read only when a write names an owner.
+    owners: Option<Arc<AccountOwners>>,
+    pipeline_property: &'static str,
+    stage_property: &'static str,
 }
 
 impl AccountChecks {
@@ -38,10 +49,63 @@ impl AccountChecks {
         write: Write,
         values: &BTreeMap<String, String>,
     ) -> std::result::Result<(), ValidationError> {
-        let _ = write;
         self.definitions.check_values(values)?;
-        self.rules.check_values(values)
+        self.rules.check_values(values)?;
+        self.check_pipeline_and_stage(write, values)?;
+        self.check_owner(values)
     }
+
+    fn check_pipeline_and_stage(
+        &self,
+        write: Write,
+        values: &BTreeMap<String, String>,
+    ) -> std::result::Result<(), ValidationError> {
+        let Some(pipelines) = &self.pipelines else {
+            return Ok(());
+        };
+        let pipeline = set_value(values, self.pipeline_property);
+        if let Some(pipeline) = pipeline {
+            pipelines
+                .check_pipeline(pipeline)
+                .map_err(|why| ValidationError::new(self.pipeline_property, why))?;
+        }
+        let Some(stage) = set_value(values, self.stage_property) else {
+            return Ok(());
+        };
+        // A new record without a pipeline goes to the default one; a changed record may be
+        // in any pipeline, which only HubSpot knows.
+        let pipeline = pipeline.or_else(|| match write {
+            Write::New => pipelines.default_pipeline().map(|p| p.id.as_str()),
+            Write::Change => None,
+        });
+        pipelines
+            .check_stage(pipeline, stage)
+            .map_err(|why| ValidationError::new(self.stage_property, why))
+    }
+
+    fn check_owner(
+        &self,
+        values: &BTreeMap<String, String>,
+    ) -> std::result::Result<(), ValidationError> {
+        match (&self.owners, set_value(values, OWNER_PROPERTY)) {
+            (Some(owners), Some(owner)) if !owners.contains(owner) => Err(ValidationError::new(
+                OWNER_PROPERTY,
+                format!(
+                    "`{owner}` is not the id of one of the account's {} active owners",
+                    owners.len()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The value a write sets `property` to; `None` when it leaves it alone or clears it.
+fn set_value<'v>(values: &'v BTreeMap<String, String>, property: &str) -> Option<&'v str> {
+    values
+        .get(property)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
 }
 
 impl<O: CrmObject> Objects<O> {
@@ -84,14 +148,34 @@ impl<O: CrmObject> Objects<O> {
         if !self.account_checks() {
             return Ok(None);
         }
-        let _ = writes.into_iter();
+        let (mut names_stage, mut names_owner) = (false, false);
+        for values in writes {
+            names_stage |= set_value(values, O::PIPELINE_PROPERTY).is_some()
+                || set_value(values, O::STAGE_PROPERTY).is_some();
+            names_owner |= set_value(values, OWNER_PROPERTY).is_some();
+        }
         let client = self.client();
         let definitions = client.properties().definitions(self.object_type()).await?;
         let rules = client
             .property_validations()
             .of(self.object_type_id())
             .await?;
-        Ok(Some(AccountChecks { definitions, rules }))
+        let pipelines = match names_stage {
+            true => Some(client.pipelines().of(self.object_type()).await?),
+            false => None,
+        };
+        let owners = match names_owner {
+            true => Some(client.owners().all().await?),
+            false => None,
+        };
+        Ok(Some(AccountChecks {
+            definitions,
+            rules,
+            pipelines,
+            owners,
+            pipeline_property: O::PIPELINE_PROPERTY,
+            stage_property: O::STAGE_PROPERTY,
+        }))
     }
 }
 

@@ -9,6 +9,7 @@
 //! so a binary of its own runs it alone with no lock every other test would have to take
 //! (libtest has no way to run some tests of a binary alone); it shares [`common`] by path.
 
+mod account_checks;
 mod account_properties;
 mod api_versions;
 mod batch;
