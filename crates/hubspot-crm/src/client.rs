@@ -10,6 +10,7 @@ use crate::http::{DEFAULT_MAX_BODY_BYTES, check_url, tls_backend};
 use crate::limit::{Limiter, RateLimits};
 use crate::model::{AssociationLabel, PropertyDefinitions};
 use crate::retry::RetryPolicy;
+use crate::schemas::SchemaIndex;
 use crate::transport::{Call, Shared};
 use crate::version::ApiVersion;
 
@@ -49,11 +50,13 @@ pub struct Client {
 }
 
 /// What a client learns of its account and keeps: association labels per pair of object
-/// types, property definitions per object type.
+/// types, property definitions per object type, and the custom object types by name (one
+/// entry: the whole list of schemas is read at once).
 #[derive(Debug, Default)]
 pub(crate) struct Caches {
     pub(crate) labels: KeyedCache<(String, String), Arc<[AssociationLabel]>>,
     pub(crate) definitions: KeyedCache<String, Arc<PropertyDefinitions>>,
+    pub(crate) schemas: KeyedCache<(), Arc<SchemaIndex>>,
 }
 
 impl Client {

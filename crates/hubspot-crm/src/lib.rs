@@ -147,6 +147,7 @@ mod properties;
 mod query_budget;
 mod retry;
 mod route;
+mod schemas;
 mod search;
 mod stream;
 mod transport;
@@ -183,6 +184,11 @@ pub use model::{
 pub use objects::{AnyObject, Company, Contact, CrmObject, Objects};
 pub use properties::Properties;
 pub use retry::RetryPolicy;
+pub use schemas::{
+    AssociationDefinition, AssociationDefinitionEgg, CustomObjectDefinition, CustomObjectSchema,
+    ObjectSchemaEgg, ObjectTypeDefinitionLabels, ObjectTypeDefinitionPatch,
+    ObjectTypePropertyCreate, ObjectTypePropertyCreateType, Schemas,
+};
 pub use search::{
     Direction, Filter, FilterGroup, Operator, SearchRequest, Sort, limits as search_limits,
 };

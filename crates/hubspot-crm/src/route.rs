@@ -1,5 +1,5 @@
 //! How a call finds its generated module: each API family (objects, properties, associations,
-//! association labels) has one generated module per [`ApiVersion`], and [`Client::start`]
+//! association labels, schemas) has one generated module per [`ApiVersion`], and [`Client::start`]
 //! builds the one of the client's version as a [`Versioned`] value. Handles then write each
 //! operation once with [`on_version!`], checked against every version's module; where the
 //! versions really behave differently, they `match` on [`Versioned`] instead.
@@ -105,5 +105,7 @@ pub(crate) mod family {
         Associations => associations, associations_2026_09;
         /// Association types and labels between two object types.
         AssociationLabels => association_labels, association_labels_2026_09;
+        /// Custom object schemas and their association definitions.
+        Schemas => schemas, schemas_2026_09;
     }
 }

@@ -22,6 +22,7 @@ mod oauth_refresh;
 mod properties_definitions;
 mod retry_connect;
 mod retry_statuses;
+mod schemas;
 mod smoke;
 mod stream_list;
 mod stream_prefetch;
