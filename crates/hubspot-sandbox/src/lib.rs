@@ -72,6 +72,24 @@
 //! - Single writes answer a unique conflict with the same 409 message (plus the sandbox's
 //!   `context.id`).
 //!
+//! # Custom object schemas
+//!
+//! The schemas API (`/crm-object-schemas/v3/schemas` and `/crm-object-schemas/2026-09/schemas`,
+//! served alike) lists, reads, creates, updates and deletes custom object schemas. A created
+//! schema is a new custom object type with the next free id `2-N` (one above every custom
+//! type number the sandbox knows, from `2-3000001`) and the fully qualified name
+//! `p<portal id>_<name>` ([`webhook::PORTAL_ID`]); the objects, search, properties and
+//! associations APIs serve it at once by id, name, `p_<name>` or fully qualified name. Its
+//! properties (after HubSpot's defaults `hs_object_id`, `hs_createdate` and
+//! `hs_lastmodifieddate`) are its definitions, so writes are checked against them, and its
+//! `requiredProperties` must have values when records are created (400 `VALIDATION_ERROR`,
+//! each missing property a `REQUIRED_FIELD`). A name held already (by a schema, a registered
+//! type or a standard type) is a 409 `CONFLICT`. Deleting a schema is refused while the type
+//! has live records; after it the type is gone from every API, its name held until
+//! `DELETE ...?archived=true` purges it. Association definitions (`POST .../associations`)
+//! get new ids, listed by the labels API for the pair. Types registered with
+//! [`SandboxConfig::custom_object_type`] are listed as schemas too, with free-form properties.
+//!
 //! # API versions
 //!
 //! Besides the legacy v3/v4 paths, the sandbox serves HubSpot's date-versioned 2026-09 API
@@ -103,6 +121,7 @@
 //! failure (so a resent removal succeeds). Without failures v4 answers 204 and 2026-09 200.
 
 mod api;
+mod custom;
 mod error;
 mod limits;
 mod rules;
@@ -977,14 +996,18 @@ impl Sandbox {
         let unique = config.resolved_unique_properties()?;
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let mut store = Store::new(
+            config
+                .max_custom_types
+                .unwrap_or(store::DEFAULT_MAX_CUSTOM_TYPES),
+            &unique,
+        );
+        store
+            .schemas
+            .register_configured(&config.custom_types, chrono::Utc::now());
         let shared = Arc::new(Shared {
             limits: limits::Limits::new(&config),
-            store: Mutex::new(Store::new(
-                config
-                    .max_custom_types
-                    .unwrap_or(store::DEFAULT_MAX_CUSTOM_TYPES),
-                &unique,
-            )),
+            store: Mutex::new(store),
             base_url: format!("http://{addr}"),
             request_count: AtomicU64::new(0),
             rate_limited_count: AtomicU64::new(0),

@@ -129,7 +129,7 @@ pub(crate) struct PropDef {
 }
 
 impl PropDef {
-    const fn new(
+    pub(crate) const fn new(
         name: &'static str,
         label: &'static str,
         ptype: &'static str,
@@ -152,7 +152,10 @@ impl PropDef {
             email: false,
         }
     }
-    const fn options(mut self, options: &'static [(&'static str, &'static str)]) -> Self {
+    pub(crate) const fn options(
+        mut self,
+        options: &'static [(&'static str, &'static str)],
+    ) -> Self {
         self.options = options;
         self
     }
@@ -165,11 +168,11 @@ impl PropDef {
         self.read_only = true;
         self
     }
-    const fn unique(mut self) -> Self {
+    pub(crate) const fn unique(mut self) -> Self {
         self.unique = true;
         self
     }
-    const fn hidden(mut self) -> Self {
+    pub(crate) const fn hidden(mut self) -> Self {
         self.hidden = true;
         self
     }
@@ -235,7 +238,7 @@ impl PropDef {
 
 /// A name with a `'static` lifetime, for definitions configured at run time. Each distinct
 /// name is allocated once per process, so starting many sandboxes does not grow memory.
-fn intern(name: &str) -> &'static str {
+pub(crate) fn intern(name: &str) -> &'static str {
     use std::collections::HashSet;
     use std::sync::{LazyLock, Mutex};
     static NAMES: LazyLock<Mutex<HashSet<&'static str>>> = LazyLock::new(Mutex::default);
@@ -246,6 +249,28 @@ fn intern(name: &str) -> &'static str {
     let n: &'static str = Box::leak(name.to_string().into_boxed_str());
     names.insert(n);
     n
+}
+
+/// Options with a `'static` lifetime, for enumerations defined at run time (custom object
+/// schemas); each distinct list is allocated once per process, as [`intern`] does names.
+pub(crate) fn intern_options(
+    options: &[(String, String)],
+) -> &'static [(&'static str, &'static str)] {
+    use std::collections::HashSet;
+    use std::sync::{LazyLock, Mutex};
+    type Options = &'static [(&'static str, &'static str)];
+    static LISTS: LazyLock<Mutex<HashSet<Options>>> = LazyLock::new(Mutex::default);
+    let interned: Vec<(&'static str, &'static str)> = options
+        .iter()
+        .map(|(value, label)| (intern(value), intern(label)))
+        .collect();
+    let mut lists = crate::lock(&LISTS);
+    if let Some(list) = lists.get(interned.as_slice()) {
+        return list;
+    }
+    let list: Options = Box::leak(interned.into_boxed_slice());
+    lists.insert(list);
+    list
 }
 
 /// Makes `name` a unique-value property of `defs`: an existing definition is marked unique,
@@ -328,7 +353,8 @@ const TICKET_PRIORITIES: &[(&str, &str)] = &[
     ("URGENT", "Urgent"),
 ];
 
-fn common(group: &'static str) -> Vec<PropDef> {
+/// HubSpot's default properties of every object type, custom ones included.
+pub(crate) fn common(group: &'static str) -> Vec<PropDef> {
     vec![
         PropDef::new("hs_object_id", "Record ID", "number", "number", group).read_only(),
         PropDef::new("hs_createdate", "Create Date", "datetime", "date", group).read_only(),

@@ -6,4 +6,5 @@ mod common;
 mod limits;
 mod object_types;
 mod objects;
+mod schemas;
 mod search;
