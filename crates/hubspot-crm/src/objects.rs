@@ -231,7 +231,8 @@ macro_rules! batch_answer {
 
 /// The operations every CRM object type has, for one type `O`: validated single-record calls
 /// here, bulk operations of any size and streams in their own modules. Get one from
-/// [`Client::objects`], [`Client::objects_of`], [`Client::leads`], [`Client::contacts`] or
+/// [`Client::objects`], [`Client::objects_as`] or [`Client::objects_named`] (a type given at
+/// run time), [`Client::objects_of`], [`Client::leads`], [`Client::contacts`] or
 /// [`Client::companies`].
 #[derive(Debug)]
 pub struct Objects<O> {
