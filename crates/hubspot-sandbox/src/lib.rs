@@ -1032,6 +1032,14 @@ impl Sandbox {
         })
     }
 
+    /// The canonical type `raw` names: as configured, or a created schema's name.
+    fn resolve_type(&self, raw: &str) -> Option<String> {
+        self.shared
+            .config
+            .resolve_type(raw)
+            .or_else(|| lock(&self.shared.store).schemas.resolve(raw))
+    }
+
     /// Base URL to point a client at, e.g. `http://127.0.0.1:41234`.
     pub fn base_url(&self) -> String {
         self.shared.base_url.clone()
@@ -1095,8 +1103,6 @@ impl Sandbox {
     /// seeding bypasses the custom type cap. Non-string values are stored as their JSON text.
     pub fn seed_object(&self, object_type: &str, properties: Value) -> String {
         let otype = self
-            .shared
-            .config
             .resolve_type(object_type)
             .unwrap_or_else(|| object_type.to_string());
         let props = match properties {
@@ -1122,7 +1128,7 @@ impl Sandbox {
     /// a path. Returns `false`, changing nothing, when there is no such archived object or
     /// a live record has taken one of its unique values meanwhile.
     pub fn restore(&self, object_type: &str, id: &str) -> bool {
-        let Some(otype) = self.shared.config.resolve_type(object_type.trim()) else {
+        let Some(otype) = self.resolve_type(object_type.trim()) else {
             return false;
         };
         let Ok(id) = id.trim().parse() else {
@@ -1134,7 +1140,7 @@ impl Sandbox {
     /// How many live (not archived) objects of `object_type` (a type name or id as in a
     /// path) the store holds; 0 for an unknown type.
     pub fn live_count(&self, object_type: &str) -> usize {
-        let Some(otype) = self.shared.config.resolve_type(object_type.trim()) else {
+        let Some(otype) = self.resolve_type(object_type.trim()) else {
             return 0;
         };
         lock(&self.shared.store)

@@ -146,6 +146,11 @@ async fn values_of_a_created_type_are_checked_against_its_properties() {
     assert_eq!(status, 409, "{body}");
     assert_error(&body, "CONFLICT");
     assert_eq!(api.sandbox.live_count(&id), 1);
+    // The sandbox's own helpers take the schema's names too.
+    let seeded = api.sandbox.seed_object("p_cars", json!({"vin": "V2"}));
+    let (status, _) = api.get(&format!("{path}/{seeded}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(api.sandbox.live_count("cars"), 2);
 }
 
 #[tokio::test]
