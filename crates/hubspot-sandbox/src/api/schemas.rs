@@ -242,7 +242,7 @@ fn lists(body: &Value, known: Option<&HashSet<&str>>) -> ApiResult<Lists> {
 }
 
 /// Refuses a name another schema holds (deleted ones too, until purged) or a standard
-/// type's: 409 `CONFLICT`.
+/// type's: 409 `CONFLICT` (HubSpot's schemas guide: a schema's name is unique).
 fn check_name_free(store: &Store, name: &str) -> ApiResult<()> {
     let taken =
         schema::canonical_type(name).is_some() || store.schemas.holding_name(name).is_some();
