@@ -23,9 +23,9 @@ mod common;
 use std::error::Error;
 
 use hubspot_crm::{
-    Client, CrmObject, Error as CrmError, LeadAssociation, NewProperty, NewRecord,
-    ObjectSchemaEgg, ObjectTypeDefinitionLabels, ObjectTypePropertyCreate,
-    ObjectTypePropertyCreateType, ReadOptions, RecordUpdate, UniqueOutcome, ValidationError,
+    Client, CrmObject, Error as CrmError, LeadAssociation, NewProperty, NewRecord, ObjectSchemaEgg,
+    ObjectTypeDefinitionLabels, ObjectTypePropertyCreate, ObjectTypePropertyCreateType,
+    ReadOptions, RecordUpdate, UniqueOutcome, ValidationError,
 };
 use hubspot_sandbox::SandboxConfig;
 
@@ -45,7 +45,10 @@ impl CrmObject for Car {
     fn validate_new(input: &NewRecord) -> Result<(), ValidationError> {
         match input.properties.get("vin") {
             Some(vin) if vin.chars().count() == 17 => Ok(()),
-            _ => Err(ValidationError::new("vin", "a car needs its 17-character VIN")),
+            _ => Err(ValidationError::new(
+                "vin",
+                "a car needs its 17-character VIN",
+            )),
         }
     }
 
@@ -107,7 +110,10 @@ async fn leads_by_external_id(
             NewRecord::new()
                 .property("hs_lead_name", format!("Setup lead {i} {run_id}"))
                 .property(EXTERNAL_ID, format!("{run_id}-{i}"))
-                .associate(contact_id, LeadAssociation::PrimaryContact.association_type())
+                .associate(
+                    contact_id,
+                    LeadAssociation::PrimaryContact.association_type(),
+                )
         })
         .collect();
     let leads = client.leads();
@@ -134,17 +140,18 @@ async fn leads_by_external_id(
 }
 
 fn text_property(name: &str, label: &str) -> Result<ObjectTypePropertyCreate, String> {
-    ObjectTypePropertyCreate::builder()
+    let property: Result<ObjectTypePropertyCreate, _> = ObjectTypePropertyCreate::builder()
         .name(name)
         .label(label)
         .type_(ObjectTypePropertyCreateType::String)
         .field_type("text")
-        .try_into()
+        .try_into();
+    property.map_err(|e| e.to_string())
 }
 
 /// `cars`: a required VIN and a model, associable with contacts.
 fn cars_schema() -> Result<ObjectSchemaEgg, String> {
-    ObjectSchemaEgg::builder()
+    let schema: Result<ObjectSchemaEgg, _> = ObjectSchemaEgg::builder()
         .name("cars")
         .labels(ObjectTypeDefinitionLabels {
             singular: Some("Car".into()),
@@ -157,7 +164,8 @@ fn cars_schema() -> Result<ObjectSchemaEgg, String> {
         .required_properties(vec!["vin".to_owned()])
         .primary_display_property(Some("vin".to_owned()))
         .associated_objects(vec!["CONTACT".to_owned()])
-        .try_into()
+        .try_into();
+    schema.map_err(|e| e.to_string())
 }
 
 /// Creates `cars` if the account lacks it, then writes cars through the typed handle.
@@ -195,7 +203,7 @@ async fn cars(client: &Client, run_id: &str) -> Result<Vec<String>, Box<dyn Erro
         .await?
         .into_result()?;
     println!("created {} cars", created.len());
-    Ok(created.into_iter().map(|car| car.id).collect())
+    Ok(created.into_iter().map(|car| car.id.clone()).collect())
 }
 
 /// Moves a lead through every stage of its pipeline, reading it back each time.
@@ -214,13 +222,20 @@ async fn move_through_pipeline(client: &Client, lead_id: &str) -> Result<(), Box
             )
             .await?;
         let read = leads
-            .get_with(lead_id, &ReadOptions::new().properties(["hs_pipeline_stage"]))
+            .get_with(
+                lead_id,
+                &ReadOptions::new().properties(["hs_pipeline_stage"]),
+            )
             .await?;
         let now = read.property("hs_pipeline_stage").unwrap_or("?");
         if now != stage.id {
             return Err(format!("lead {lead_id} is in stage {now}, not {}", stage.id).into());
         }
-        println!("lead {lead_id}: {} ({})", stage.label, stage.id);
+        println!(
+            "lead {lead_id}: {} ({})",
+            stage.label.as_deref().unwrap_or("unlabelled"),
+            stage.id
+        );
     }
     match leads
         .update(RecordUpdate::new(lead_id).property("hs_pipeline_stage", "no-such-stage"))

@@ -187,6 +187,13 @@ impl<K: Eq + Hash + Clone, V: Clone> KeyedCache<K, V> {
         cells.trim(self.capacity);
     }
 
+    /// The value for `key` if one is held and fresh; nothing is fetched.
+    pub(crate) fn peek(&self, key: &K) -> Option<V> {
+        let cells = self.cells();
+        let filled = cells.by_key.get(key)?.cell.get()?;
+        (filled.at.elapsed() < self.ttl).then(|| filled.value.clone())
+    }
+
     /// Drops the value for `key`, so the next use fetches it again.
     pub(crate) fn forget(&self, key: &K) {
         self.cells().remove(key);
@@ -322,6 +329,17 @@ mod tests {
             assert_eq!(task.await.unwrap(), Ok(70));
         }
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn peek_reads_a_fresh_value_and_fetches_nothing() {
+        let cache = KeyedCache::new(4, Duration::from_secs(60));
+        assert_eq!(cache.peek(&1), None);
+        assert_eq!(cache.len(), 0, "peeking made no cell");
+        cache.store(1, 10);
+        assert_eq!(cache.peek(&1), Some(10));
+        tokio::time::advance(Duration::from_secs(60)).await;
+        assert_eq!(cache.peek(&1), None, "expired");
     }
 
     #[tokio::test]

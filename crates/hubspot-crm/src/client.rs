@@ -13,6 +13,7 @@ use crate::owners::AccountOwners;
 use crate::pipelines::AccountPipelines;
 use crate::property_validations::ValidationRules;
 use crate::retry::RetryPolicy;
+use crate::schemas::SchemaIndex;
 use crate::transport::{Call, Shared};
 use crate::version::ApiVersion;
 
@@ -53,8 +54,9 @@ pub struct Client {
 }
 
 /// What a client learns of its account and keeps: association labels per pair of object
-/// types, and property definitions, property validation rules and pipelines per object type,
-/// and the owners.
+/// types, property definitions, property validation rules and pipelines per object type,
+/// the owners, and the custom object types by name (one entry: the whole list of schemas is
+/// read at once).
 #[derive(Debug, Default)]
 pub(crate) struct Caches {
     pub(crate) labels: KeyedCache<(String, String), Arc<[AssociationLabel]>>,
@@ -62,6 +64,7 @@ pub(crate) struct Caches {
     pub(crate) validation_rules: KeyedCache<String, Arc<ValidationRules>>,
     pub(crate) pipelines: KeyedCache<String, Arc<AccountPipelines>>,
     pub(crate) owners: KeyedCache<(), Arc<AccountOwners>>,
+    pub(crate) schemas: KeyedCache<(), Arc<SchemaIndex>>,
 }
 
 impl Client {

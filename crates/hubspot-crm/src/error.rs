@@ -141,6 +141,16 @@ pub enum Error {
         /// How the existing property differs, at least one.
         differences: Vec<PropertyDifference>,
     },
+    /// No custom object schema of the account answers to `name` ([`Schemas::type_id`](crate::Schemas::type_id)):
+    /// neither the cached list of schemas nor a fresh read of it has a schema of that
+    /// `name`, `p_<name>` or fully qualified name (`p<portal id>_<name>`).
+    #[error(
+        "no custom object schema of the account is named `{name}` (looked up as a schema's name, `p_<name>` and fully qualified name `p<portal id>_<name>`)"
+    )]
+    UnknownObjectType {
+        /// The name looked up, as given.
+        name: String,
+    },
     /// The shared rate-limit store could not be reached (and
     /// [`OnUnreachable`](crate::OnUnreachable) said to fail, or to wait and the call's budget
     /// ran out), or did not answer within the call's budget: the request was not sent.

@@ -151,6 +151,7 @@ mod property_validations;
 mod query_budget;
 mod retry;
 mod route;
+mod schemas;
 mod search;
 mod stream;
 mod transport;
@@ -201,6 +202,11 @@ pub use property_validations::{
     ValidationRules,
 };
 pub use retry::RetryPolicy;
+pub use schemas::{
+    AssociationDefinition, AssociationDefinitionEgg, CustomObjectDefinition, CustomObjectSchema,
+    ObjectSchemaEgg, ObjectTypeDefinitionLabels, ObjectTypeDefinitionPatch,
+    ObjectTypePropertyCreate, ObjectTypePropertyCreateType, Schemas,
+};
 pub use search::{
     Direction, Filter, FilterGroup, Operator, SearchRequest, Sort, limits as search_limits,
 };

@@ -66,10 +66,58 @@ use crate::validate::{
 /// }
 /// # let _ = Deal::association_type("contacts");
 /// ```
+///
+/// # A custom object whose type id the account decides
+///
+/// Each account numbers its custom object types itself (`2-1234567` in one, `2-7654321` in
+/// another), so the id cannot be a constant of the impl. Write the impl once, for every
+/// account: `OBJECT_TYPE` is `p_<name>`, which HubSpot takes in paths in any account (so
+/// [`Client::objects`] works with it too), and `OBJECT_TYPE_ID` is `""`, as the id is known
+/// only at run time (nothing in this crate reads it to address records). Then get the handle
+/// from [`Client::objects_named`], which finds the account's id by the schema's name (cached
+/// per client), or from [`Client::objects_as`] with an id from configuration. Either handle
+/// addresses that id and keeps every rule of the impl: a car without a valid VIN below is
+/// refused before anything is sent.
+///
+/// ```no_run
+/// use hubspot_crm::{CrmObject, NewRecord, ValidationError};
+///
+/// /// The account's `cars` custom object, whatever its type id there.
+/// pub struct Car;
+///
+/// impl CrmObject for Car {
+///     const OBJECT_TYPE: &'static str = "p_cars";
+///     const OBJECT_TYPE_ID: &'static str = "";
+///     const DEFAULT_PROPERTIES: &'static [&'static str] = &["vin", "model"];
+///
+///     fn validate_new(input: &NewRecord) -> Result<(), ValidationError> {
+///         match input.properties.get("vin") {
+///             Some(vin) if vin.len() == 17 => Ok(()),
+///             _ => Err(ValidationError::new("vin", "a VIN has 17 characters")),
+///         }
+///     }
+/// }
+///
+/// # async fn run(client: hubspot_crm::Client) -> hubspot_crm::Result<()> {
+/// // The id looked up by name: `2-...`, whichever the account gave `cars`.
+/// let cars = client.objects_named::<Car>("cars").await?;
+/// let car = cars.create(NewRecord::new().property("vin", "1HGCM82633A004352")).await?;
+/// println!("car {} of type {}", car.id, cars.object_type());
+///
+/// // The id from configuration.
+/// let type_id = std::env::var("CARS_TYPE_ID").unwrap_or_else(|_| "2-1234567".into());
+/// let cars = client.objects_as::<Car>(&type_id)?;
+/// assert!(cars.create(NewRecord::new().property("vin", "too short")).await.is_err());
+/// # Ok(()) }
+/// ```
 pub trait CrmObject: Send + Sync + 'static {
-    /// HubSpot's object type name (e.g. `deals`), or a custom object's type id (`2-1234567`).
+    /// HubSpot's object type name (e.g. `deals`), or a custom object's type id (`2-1234567`)
+    /// or `p_<name>`; the type [`Client::objects`] addresses. Handles from
+    /// [`Client::objects_as`] and [`Client::objects_named`] address the type given there
+    /// instead.
     const OBJECT_TYPE: &'static str;
-    /// HubSpot's object type id, e.g. `0-3`.
+    /// HubSpot's object type id, e.g. `0-3`; `""` for a custom object whose id is known only
+    /// at run time. Informational: records are addressed by the handle's type.
     const OBJECT_TYPE_ID: &'static str;
     /// Properties read when a read names none (HubSpot's own defaults when empty).
     const DEFAULT_PROPERTIES: &'static [&'static str] = &[];
@@ -150,6 +198,26 @@ impl Client {
         Ok(Objects::new(self.clone(), object_type))
     }
 
+    /// The operations of object type `O` on a type given at run time: a type id from
+    /// configuration (`2-1234567`) or any name HubSpot takes in a path (`p_cars`). `O`'s
+    /// rules ([`CrmObject::validate_new`], its default properties, association types) apply
+    /// as with [`Self::objects`]; only the type addressed differs. A malformed type is
+    /// refused as [`Self::objects_of`] refuses it.
+    pub fn objects_as<O: CrmObject>(&self, object_type: &str) -> Result<Objects<O>> {
+        check_object_type("objectType", object_type)?;
+        Ok(Objects::new(self.clone(), object_type))
+    }
+
+    /// The operations of object type `O` on the custom object type `name` stands for in
+    /// this account (a schema's name, `p_<name>` or fully qualified name, see
+    /// [`Schemas::type_id`](crate::Schemas::type_id)): [`Self::objects_as`] with the type id
+    /// found by name, so records are addressed by `2-N` with `O`'s rules. Fails with
+    /// [`Error::UnknownObjectType`] if no schema has that name.
+    pub async fn objects_named<O: CrmObject>(&self, name: &str) -> Result<Objects<O>> {
+        let type_id = self.schemas().type_id(name).await?;
+        self.objects_as(&type_id)
+    }
+
     /// Contacts.
     pub fn contacts(&self) -> Objects<Contact> {
         self.objects()
@@ -191,7 +259,8 @@ macro_rules! batch_answer {
 
 /// The operations every CRM object type has, for one type `O`: validated single-record calls
 /// here, bulk operations of any size and streams in their own modules. Get one from
-/// [`Client::objects`], [`Client::objects_of`], [`Client::leads`], [`Client::contacts`] or
+/// [`Client::objects`], [`Client::objects_as`] or [`Client::objects_named`] (a type given at
+/// run time), [`Client::objects_of`], [`Client::leads`], [`Client::contacts`] or
 /// [`Client::companies`].
 #[derive(Debug)]
 pub struct Objects<O> {

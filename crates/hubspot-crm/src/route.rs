@@ -1,5 +1,5 @@
 //! How a call finds its generated module: each API family (objects, properties, associations,
-//! association labels) has one generated module per [`ApiVersion`], and [`Client::start`]
+//! association labels, schemas) has one generated module per [`ApiVersion`], and [`Client::start`]
 //! builds the one of the client's version as a [`Versioned`] value. Handles then write each
 //! operation once with [`on_version!`], checked against every version's module; where the
 //! versions really behave differently, they `match` on [`Versioned`] instead.
@@ -111,5 +111,7 @@ pub(crate) mod family {
         Pipelines => pipelines, pipelines_2026_09;
         /// The users and queues records can be assigned to.
         Owners => owners, owners_2026_09;
+        /// Custom object schemas and their association definitions.
+        Schemas => schemas, schemas_2026_09;
     }
 }

@@ -272,7 +272,7 @@ pub(crate) fn validate_address(id: &str, id_property: Option<&str>) -> Result<()
 
 /// Whether `name` has the shape of an object type id: `0-N` (HubSpot's types) or `2-N`
 /// (custom objects), N a positive integer.
-fn is_object_type_id(name: &str) -> bool {
+pub(crate) fn is_object_type_id(name: &str) -> bool {
     match name.split_once('-') {
         Some(("0" | "2", number)) => validate_record_id("", number).is_ok(),
         _ => false,

@@ -85,6 +85,24 @@
 //! - Single writes answer a unique conflict with the same 409 message (plus the sandbox's
 //!   `context.id`).
 //!
+//! # Custom object schemas
+//!
+//! The schemas API (`/crm-object-schemas/v3/schemas` and `/crm-object-schemas/2026-09/schemas`,
+//! served alike) lists, reads, creates, updates and deletes custom object schemas. A created
+//! schema is a new custom object type with the next free id `2-N` (one above every custom
+//! type number the sandbox knows, from `2-3000001`) and the fully qualified name
+//! `p<portal id>_<name>` ([`webhook::PORTAL_ID`]); the objects, search, properties and
+//! associations APIs serve it at once by id, name, `p_<name>` or fully qualified name. Its
+//! properties (after HubSpot's defaults `hs_object_id`, `hs_createdate` and
+//! `hs_lastmodifieddate`) are its definitions, so writes are checked against them, and its
+//! `requiredProperties` must have values when records are created (400 `VALIDATION_ERROR`,
+//! each missing property a `REQUIRED_FIELD`). A name held already (by a schema, a registered
+//! type or a standard type) is a 409 `CONFLICT`. Deleting a schema is refused while the type
+//! has live records; after it the type is gone from every API, its name held until
+//! `DELETE ...?archived=true` purges it. Association definitions (`POST .../associations`)
+//! get new ids, listed by the labels API for the pair. Types registered with
+//! [`SandboxConfig::custom_object_type`] are listed as schemas too, with free-form properties.
+//!
 //! # API versions
 //!
 //! Besides the legacy v3/v4 paths, the sandbox serves HubSpot's date-versioned 2026-09 API
@@ -138,6 +156,7 @@
 
 mod account;
 mod api;
+mod custom;
 mod error;
 mod limits;
 mod owners;
@@ -1080,6 +1099,15 @@ impl Sandbox {
         store.owners = Arc::new(owners);
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let mut store = Store::new(
+            config
+                .max_custom_types
+                .unwrap_or(store::DEFAULT_MAX_CUSTOM_TYPES),
+            &unique,
+        );
+        store
+            .schemas
+            .register_configured(&config.custom_types, chrono::Utc::now());
         let shared = Arc::new(Shared {
             limits: limits::Limits::new(&config),
             store: Mutex::new(store),
@@ -1106,6 +1134,14 @@ impl Sandbox {
             stop,
             task: Some(task),
         })
+    }
+
+    /// The canonical type `raw` names: as configured, or a created schema's name.
+    fn resolve_type(&self, raw: &str) -> Option<String> {
+        self.shared
+            .config
+            .resolve_type(raw)
+            .or_else(|| lock(&self.shared.store).schemas.resolve(raw))
     }
 
     /// Base URL to point a client at, e.g. `http://127.0.0.1:41234`.
@@ -1171,8 +1207,6 @@ impl Sandbox {
     /// seeding bypasses the custom type cap. Non-string values are stored as their JSON text.
     pub fn seed_object(&self, object_type: &str, properties: Value) -> String {
         let otype = self
-            .shared
-            .config
             .resolve_type(object_type)
             .unwrap_or_else(|| object_type.to_string());
         let props = match properties {
@@ -1198,7 +1232,7 @@ impl Sandbox {
     /// a path. Returns `false`, changing nothing, when there is no such archived object or
     /// a live record has taken one of its unique values meanwhile.
     pub fn restore(&self, object_type: &str, id: &str) -> bool {
-        let Some(otype) = self.shared.config.resolve_type(object_type.trim()) else {
+        let Some(otype) = self.resolve_type(object_type.trim()) else {
             return false;
         };
         let Ok(id) = id.trim().parse() else {
@@ -1210,7 +1244,7 @@ impl Sandbox {
     /// How many live (not archived) objects of `object_type` (a type name or id as in a
     /// path) the store holds; 0 for an unknown type.
     pub fn live_count(&self, object_type: &str) -> usize {
-        let Some(otype) = self.shared.config.resolve_type(object_type.trim()) else {
+        let Some(otype) = self.resolve_type(object_type.trim()) else {
             return 0;
         };
         lock(&self.shared.store)

@@ -10,7 +10,7 @@ use crate::schema;
 use crate::store::Object;
 
 /// Error code of a property a validation rule requires.
-const REQUIRED_FIELD: &str = "REQUIRED_FIELD";
+pub(crate) const REQUIRED_FIELD: &str = "REQUIRED_FIELD";
 
 /// A validation rule of the account, applied to writes on the 2026-09 paths only (register
 /// it with [`SandboxConfig::validation_rule`](crate::SandboxConfig::validation_rule)).

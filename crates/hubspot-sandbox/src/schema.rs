@@ -176,7 +176,7 @@ impl PropDef {
             written: None,
         }
     }
-    fn options(mut self, options: &[(&str, &str)]) -> Self {
+    pub(crate) fn options(mut self, options: &[(&str, &str)]) -> Self {
         self.options = options
             .iter()
             .zip(0..)
@@ -199,11 +199,11 @@ impl PropDef {
         self.read_only = true;
         self
     }
-    fn unique(mut self) -> Self {
+    pub(crate) fn unique(mut self) -> Self {
         self.unique = true;
         self
     }
-    fn hidden(mut self) -> Self {
+    pub(crate) fn hidden(mut self) -> Self {
         self.hidden = true;
         self
     }
@@ -374,7 +374,8 @@ const TICKET_PRIORITIES: &[(&str, &str)] = &[
     ("URGENT", "Urgent"),
 ];
 
-fn common(group: &str) -> Vec<PropDef> {
+/// HubSpot's default properties of every object type, custom ones included.
+pub(crate) fn common(group: &str) -> Vec<PropDef> {
     vec![
         PropDef::new("hs_object_id", "Record ID", "number", "number", group).read_only(),
         PropDef::new("hs_createdate", "Create Date", "datetime", "date", group).read_only(),

@@ -120,6 +120,16 @@ impl TypeStore {
                 schema::add_unique(s, p);
             }
         }
+        TypeStore::of(schema, defs)
+    }
+
+    /// The store of a type the account defined (schemas API): writes are checked against
+    /// `defs`, which are also what it is described with.
+    pub fn defined(defs: Vec<PropDef>) -> Self {
+        TypeStore::of(Some(defs.clone()), defs)
+    }
+
+    fn of(schema: Option<Vec<PropDef>>, defs: Vec<PropDef>) -> Self {
         let unique = defs
             .iter()
             .filter(|p| p.unique)
@@ -328,6 +338,8 @@ pub(crate) struct Store {
     pub pipelines: crate::pipelines::Pipelines,
     /// The account's owners.
     pub owners: Arc<crate::owners::AccountOwners>,
+    /// Custom object schemas (schemas API), created or registered.
+    pub schemas: crate::custom::Registry,
 }
 
 impl Default for Store {
@@ -362,6 +374,7 @@ impl Store {
             clock: DateTime::<Utc>::MIN_UTC,
             pipelines: crate::pipelines::Pipelines::default(),
             owners: Arc::default(),
+            schemas: crate::custom::Registry::default(),
         }
     }
 
@@ -408,6 +421,26 @@ impl Store {
         self.types
             .entry(otype.to_string())
             .or_insert_with(|| TypeStore::new(otype, &[]))
+    }
+
+    /// Makes `otype` a type the account defined, with the store `ts` (no records yet).
+    pub fn define_type(&mut self, otype: &str, ts: TypeStore) {
+        self.types.insert(otype.to_string(), ts);
+    }
+
+    /// Custom object type ids (`2-N`) that have a store: registered, defined or admitted.
+    pub fn custom_type_ids(&self) -> impl Iterator<Item = &str> {
+        self.types
+            .keys()
+            .map(String::as_str)
+            .filter(|t| schema::is_custom(t))
+    }
+
+    /// How many live records of `otype` there are.
+    pub fn live_records(&self, otype: &str) -> usize {
+        self.types.get(otype).map_or(0, |ts| {
+            ts.objects.values().filter(|o| !o.archived()).count()
+        })
     }
 
     pub fn type_store_ref(&self, otype: &str) -> Option<&TypeStore> {

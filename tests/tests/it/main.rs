@@ -15,6 +15,7 @@ mod api_versions;
 mod batch;
 mod common;
 mod custom_objects;
+mod custom_schemas;
 mod faults;
 mod lead_lifecycle;
 mod lead_rules;

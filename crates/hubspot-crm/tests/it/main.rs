@@ -26,6 +26,7 @@ mod properties_writes;
 mod property_validations;
 mod retry_connect;
 mod retry_statuses;
+mod schemas;
 mod smoke;
 mod stream_list;
 mod stream_prefetch;

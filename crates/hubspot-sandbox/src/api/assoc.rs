@@ -295,6 +295,13 @@ pub(crate) async fn labels(
         let (cat, tid) = schema::default_assoc(&from, &to);
         results.push(json!({"category": cat.as_str(), "typeId": tid, "label": null}));
     }
+    // Association definitions of custom object schemas (see `custom::Registry`).
+    let defined = lock(&s.store)
+        .schemas
+        .associations_between(&from, &to)
+        .map(|d| json!({"category": Category::User.as_str(), "typeId": d.id, "label": null}))
+        .collect::<Vec<_>>();
+    results.extend(defined);
     Ok(json(StatusCode::OK, json!({"results": results})))
 }
 

@@ -9,6 +9,7 @@ mod pipelines;
 mod properties;
 mod property_input;
 mod property_validations;
+mod schemas;
 mod search;
 #[cfg(test)]
 mod tests_2026_09;
@@ -174,6 +175,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .merge(versioned_routes(Version::Legacy))
         .merge(versioned_routes(Version::V2026_09))
+        .merge(schemas::routes("/crm-object-schemas/v3/schemas"))
+        .merge(schemas::routes("/crm-object-schemas/2026-09/schemas"))
         // Only the legacy line lists associations per object and has v3 association paths.
         .route(
             "/crm/v3/objects/{otype}/{id}/associations/{to_type}",
@@ -207,6 +210,8 @@ const TYPED_PREFIXES: &[&str] = &[
     "/crm/associations/2026-09/",
     "/crm/v3/property-validations/",
     "/crm/property-validations/2026-09/",
+    "/crm-object-schemas/v3/schemas/",
+    "/crm-object-schemas/2026-09/schemas/",
 ];
 
 /// Whether a request is a search, which has its own rate limit.
@@ -255,15 +260,27 @@ pub(crate) fn json(status: StatusCode, v: Value) -> Response {
 }
 
 /// Canonical object type from a path segment: a standard type by name or id, or a custom
-/// object type by id (or registered name). Unregistered custom types are admitted on first
-/// use, up to the configured cap. Must not be called with the store locked.
+/// object type by id, registered name, or a created schema's name, `p_<name>` or fully
+/// qualified name. A deleted schema's type is gone. Unregistered custom types are admitted
+/// on first use, up to the configured cap. Must not be called with the store locked.
 pub(crate) fn object_type(s: &Shared, raw: &str) -> ApiResult<String> {
-    let otype = s
-        .config
-        .resolve_type(raw)
-        .ok_or_else(|| ApiError::validation(format!("Unable to infer object type from: {raw}")))?;
-    if schema::is_custom(&otype) && !s.config.is_registered(&otype) {
-        crate::lock(&s.store).admit_custom(&otype)?;
+    let unknown = || ApiError::validation(format!("Unable to infer object type from: {raw}"));
+    let configured = s.config.resolve_type(raw);
+    if let Some(otype) = &configured
+        && !schema::is_custom(otype)
+    {
+        return Ok(otype.clone());
+    }
+    let mut store = crate::lock(&s.store);
+    let otype = match configured {
+        Some(otype) => otype,
+        None => store.schemas.resolve(raw).ok_or_else(unknown)?,
+    };
+    if store.schemas.is_gone(&otype) {
+        return Err(unknown());
+    }
+    if !s.config.is_registered(&otype) {
+        store.admit_custom(&otype)?;
     }
     Ok(otype)
 }

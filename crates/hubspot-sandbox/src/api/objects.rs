@@ -51,6 +51,7 @@ pub(crate) fn create_one(
             }]));
         }
     }
+    crate::custom::check_required(store, otype, &props)?;
     rules.check(otype, &props, None)?;
     let assocs = store.validate_assocs(otype, input.get("associations"))?;
     let id = store.insert(otype, props);

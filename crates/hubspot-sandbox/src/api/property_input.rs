@@ -150,6 +150,11 @@ fn one_of(key: &str, raw: &str, allowed: &[&'static str]) -> ApiResult<&'static 
     })
 }
 
+/// `raw` as a field type HubSpot knows, with the `'static` lifetime definitions hold.
+pub(crate) fn known_field_type(raw: &str) -> Option<&'static str> {
+    ALL_FIELD_TYPES.iter().copied().find(|f| *f == raw)
+}
+
 fn property_type(raw: &str) -> ApiResult<&'static str> {
     let types: Vec<&'static str> = FIELD_TYPES.iter().map(|(t, _)| *t).collect();
     one_of("type", raw, &types)

@@ -10,4 +10,5 @@ mod owners;
 mod pipelines;
 mod properties;
 mod property_validations;
+mod schemas;
 mod search;
