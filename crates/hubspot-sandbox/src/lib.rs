@@ -1097,17 +1097,11 @@ impl Sandbox {
             &unique,
         );
         store.owners = Arc::new(owners);
-        let listener = TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
-        let mut store = Store::new(
-            config
-                .max_custom_types
-                .unwrap_or(store::DEFAULT_MAX_CUSTOM_TYPES),
-            &unique,
-        );
         store
             .schemas
             .register_configured(&config.custom_types, chrono::Utc::now());
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             limits: limits::Limits::new(&config),
             store: Mutex::new(store),
