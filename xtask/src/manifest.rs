@@ -304,6 +304,14 @@ mod tests {
                 "associations_2026_09",
                 "association_labels_2026_09",
                 "properties_2026_09",
+                "schemas",
+                "schemas_2026_09",
+                "pipelines",
+                "pipelines_2026_09",
+                "owners",
+                "owners_2026_09",
+                "property_validations",
+                "property_validations_2026_09",
             ]
         );
     }
