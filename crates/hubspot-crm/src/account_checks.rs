@@ -14,17 +14,8 @@ use crate::objects::{CrmObject, Objects};
 use crate::owners::AccountOwners;
 use crate::pipelines::AccountPipelines;
 use crate::property_validations::ValidationRules;
-
-/// Whether a write makes a record or changes one: a new record's stage belongs to the
-/// pipeline it names, else to the type's default pipeline; a change without a pipeline may
-/// be to a record of any pipeline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Write {
-    /// A create.
-    New,
-    /// An update or an upsert.
-    Change,
-}
+use crate::validate::is_object_type_id;
+use crate::version::ApiVersion;
 
 /// The property holding a record's owner: an owner id, or `""` to clear it.
 const OWNER_PROPERTY: &str = "hubspot_owner_id";
@@ -33,7 +24,9 @@ const OWNER_PROPERTY: &str = "hubspot_owner_id";
 /// before its first request.
 pub(crate) struct AccountChecks {
     definitions: Arc<PropertyDefinitions>,
-    rules: Arc<ValidationRules>,
+    /// The account's validation rules, on 2026-09: the version whose writes HubSpot checks
+    /// against the account's admin-configured rules (hubspot-facts.md, "API versions").
+    rules: Option<Arc<ValidationRules>>,
     /// Read only when a write names a pipeline or a stage.
     pipelines: Option<Arc<AccountPipelines>>,
     /// Read only when a write names an owner.
@@ -46,18 +39,18 @@ impl AccountChecks {
     /// Checks the values of one write; the error names the property.
     pub(crate) fn check(
         &self,
-        write: Write,
         values: &BTreeMap<String, String>,
     ) -> std::result::Result<(), ValidationError> {
         self.definitions.check_values(values)?;
-        self.rules.check_values(values)?;
-        self.check_pipeline_and_stage(write, values)?;
+        if let Some(rules) = &self.rules {
+            rules.check_values(values)?;
+        }
+        self.check_pipeline_and_stage(values)?;
         self.check_owner(values)
     }
 
     fn check_pipeline_and_stage(
         &self,
-        write: Write,
         values: &BTreeMap<String, String>,
     ) -> std::result::Result<(), ValidationError> {
         let Some(pipelines) = &self.pipelines else {
@@ -72,12 +65,9 @@ impl AccountChecks {
         let Some(stage) = set_value(values, self.stage_property) else {
             return Ok(());
         };
-        // A new record without a pipeline goes to the default one; a changed record may be
-        // in any pipeline, which only HubSpot knows.
-        let pipeline = pipeline.or_else(|| match write {
-            Write::New => pipelines.default_pipeline().map(|p| p.id.as_str()),
-            Write::Change => None,
-        });
+        // Without a pipeline in the write, the record's is unknown here (a new record's is
+        // the account's default, which HubSpot's answers do not mark): any pipeline's stage
+        // passes, and HubSpot checks the rest.
         pipelines
             .check_stage(pipeline, stage)
             .map_err(|why| ValidationError::new(self.stage_property, why))
@@ -148,18 +138,22 @@ impl<O: CrmObject> Objects<O> {
         if !self.account_checks() {
             return Ok(None);
         }
+        let (pipeline_property, stage_property) = self.stage_properties();
         let (mut names_stage, mut names_owner) = (false, false);
         for values in writes {
-            names_stage |= set_value(values, O::PIPELINE_PROPERTY).is_some()
-                || set_value(values, O::STAGE_PROPERTY).is_some();
+            names_stage |= set_value(values, pipeline_property).is_some()
+                || set_value(values, stage_property).is_some();
             names_owner |= set_value(values, OWNER_PROPERTY).is_some();
         }
         let client = self.client();
         let definitions = client.properties().definitions(self.object_type()).await?;
-        let rules = client
-            .property_validations()
-            .of(self.object_type_id())
-            .await?;
+        let rules = match client.api_version() {
+            ApiVersion::V2026_09 => {
+                let type_id = self.type_id_for_rules().await?;
+                Some(client.property_validations().of(&type_id).await?)
+            }
+            ApiVersion::V3 => None,
+        };
         let pipelines = match names_stage {
             true => Some(client.pipelines().of(self.object_type()).await?),
             false => None,
@@ -173,17 +167,59 @@ impl<O: CrmObject> Objects<O> {
             rules,
             pipelines,
             owners,
-            pipeline_property: O::PIPELINE_PROPERTY,
-            stage_property: O::STAGE_PROPERTY,
+            pipeline_property,
+            stage_property,
         }))
+    }
+}
+
+/// The standard object types' ids, by name (hubspot-facts.md, "API versions").
+const STANDARD_TYPE_IDS: &[(&str, &str)] = &[
+    ("contacts", "0-1"),
+    ("companies", "0-2"),
+    ("deals", "0-3"),
+    ("tickets", "0-5"),
+    ("leads", "0-136"),
+];
+
+impl<O: CrmObject> Objects<O> {
+    /// The id of the handle's type (`0-136`, `2-N`), which the property validations API
+    /// takes in its path: the handle's type when it is an id, `O`'s id, a standard type's,
+    /// else a custom type's found by name.
+    async fn type_id_for_rules(&self) -> Result<String> {
+        let object_type = self.object_type();
+        if is_object_type_id(object_type) {
+            return Ok(object_type.to_owned());
+        }
+        if object_type == O::OBJECT_TYPE && !O::OBJECT_TYPE_ID.is_empty() {
+            return Ok(O::OBJECT_TYPE_ID.to_owned());
+        }
+        if let Some((_, id)) = STANDARD_TYPE_IDS
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(object_type))
+        {
+            return Ok((*id).to_owned());
+        }
+        self.client().schemas().type_id(object_type).await
+    }
+
+    /// The properties naming a record's pipeline and stage: `O`'s, and for a type named at
+    /// run time ([`AnyObject`](crate::AnyObject)), deals' own (`pipeline`, `dealstage`).
+    fn stage_properties(&self) -> (&'static str, &'static str) {
+        let object_type = self.object_type();
+        let deals = object_type.eq_ignore_ascii_case("deals") || object_type == "0-3";
+        if O::OBJECT_TYPE.is_empty() && deals {
+            ("pipeline", "dealstage")
+        } else {
+            (O::PIPELINE_PROPERTY, O::STAGE_PROPERTY)
+        }
     }
 }
 
 /// Checks one write when `checks` is some.
 pub(crate) fn check_write(
     checks: Option<&AccountChecks>,
-    write: Write,
     values: &BTreeMap<String, String>,
 ) -> std::result::Result<(), ValidationError> {
-    checks.map_or(Ok(()), |checks| checks.check(write, values))
+    checks.map_or(Ok(()), |checks| checks.check(values))
 }

@@ -320,11 +320,15 @@ impl ClientBuilder {
 
     /// Checks every create, update and upsert (single and bulk, `unique_by` too) against
     /// what the account defines before sending it (default off): dropdown values among
-    /// their options, a pipeline stage in its record's pipeline, an owner among the
-    /// account's owners, and the property validation rules that can be checked here. A
-    /// failure is [`Error::Validation`] naming the item and the property, before the first
-    /// request; HubSpot would refuse the whole batch for it. The account's data is read
-    /// once and cached per client (see [`Objects::with_account_checks`] for one handle).
+    /// their options, a pipeline stage in the pipeline the write names (else in any of the
+    /// type's pipelines), an owner among the account's active owners, and, on 2026-09 (whose
+    /// writes HubSpot checks against the account's admin-configured rules), the property
+    /// validation rules that can be checked here. A failure is [`Error::Validation`] naming
+    /// the item and the property, before the first request; HubSpot would refuse the whole
+    /// batch for it. The account's data is read once and cached per client (see
+    /// [`Objects::with_account_checks`] for one handle); pipelines and owners only when a
+    /// write names them. The token then needs the scopes to read them (schemas, owners and
+    /// the object type's read scope): a read that fails fails the write, unsent.
     ///
     /// [`Objects::with_account_checks`]: crate::Objects::with_account_checks
     pub fn account_checks(mut self, on: bool) -> Self {

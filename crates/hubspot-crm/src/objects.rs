@@ -15,7 +15,7 @@ use hubspot_crm_api::shared::{
     SimplePublicObjectInputForCreate,
 };
 
-use crate::account_checks::{Write, check_write};
+use crate::account_checks::check_write;
 use crate::client::Client;
 use crate::error::{Error, Result, ValidationError};
 use crate::model::{
@@ -73,7 +73,8 @@ use crate::validate::{
 /// another), so the id cannot be a constant of the impl. Write the impl once, for every
 /// account: `OBJECT_TYPE` is `p_<name>`, which HubSpot takes in paths in any account (so
 /// [`Client::objects`] works with it too), and `OBJECT_TYPE_ID` is `""`, as the id is known
-/// only at run time (nothing in this crate reads it to address records). Then get the handle
+/// only at run time (records are addressed by the handle's type, and the account checks find
+/// the id by the schema's name where they need it). Then get the handle
 /// from [`Client::objects_named`], which finds the account's id by the schema's name (cached
 /// per client), or from [`Client::objects_as`] with an id from configuration. Either handle
 /// addresses that id and keeps every rule of the impl: a car without a valid VIN below is
@@ -117,7 +118,8 @@ pub trait CrmObject: Send + Sync + 'static {
     /// instead.
     const OBJECT_TYPE: &'static str;
     /// HubSpot's object type id, e.g. `0-3`; `""` for a custom object whose id is known only
-    /// at run time. Informational: records are addressed by the handle's type.
+    /// at run time. Records are addressed by the handle's type; the id names the type where
+    /// HubSpot takes only ids (the property validation rules the account checks read).
     const OBJECT_TYPE_ID: &'static str;
     /// Properties read when a read names none (HubSpot's own defaults when empty).
     const DEFAULT_PROPERTIES: &'static [&'static str] = &[];
@@ -308,16 +310,6 @@ impl<O: CrmObject> Objects<O> {
 
     pub(crate) fn account_checks_choice(&self) -> Option<bool> {
         self.account_checks
-    }
-
-    /// The object type's id where the handle is `O`'s own (`0-136` for leads), else the type
-    /// the handle names: the property validations API takes type ids.
-    pub(crate) fn object_type_id(&self) -> &str {
-        if *self.object_type == *O::OBJECT_TYPE && !O::OBJECT_TYPE_ID.is_empty() {
-            O::OBJECT_TYPE_ID
-        } else {
-            &self.object_type
-        }
     }
 
     /// Checks the handle's object type, which goes into every path.
@@ -684,7 +676,7 @@ impl<O: CrmObject> Objects<O> {
         validate_new_common(&input)?;
         O::validate_new(&input)?;
         let checks = self.account_checks_for([&input.properties]).await?;
-        check_write(checks.as_ref(), Write::New, &input.properties)?;
+        check_write(checks.as_ref(), &input.properties)?;
         self.send_create(input).await
     }
 
@@ -697,7 +689,7 @@ impl<O: CrmObject> Objects<O> {
         property_map_names(&update.properties)?;
         O::validate_update(&update)?;
         let checks = self.account_checks_for([&update.properties]).await?;
-        check_write(checks.as_ref(), Write::Change, &update.properties)?;
+        check_write(checks.as_ref(), &update.properties)?;
         self.send_update(update).await
     }
 

@@ -453,7 +453,7 @@ impl PropertyValidations {
         let name = sendable(&rule_type)?;
         check_arguments(&rule_type, &update.rule_arguments)?;
         let (call, api) = self.client.start::<family::PropertyValidations>().await?;
-        on_version!(api, |api| {
+        let outcome = on_version!(api, |api| {
             let result = api
                 .put_rule()
                 .object_type_id(object_type)
@@ -463,9 +463,10 @@ impl PropertyValidations {
                 .send()
                 .await;
             call.finish(result, Vec::new)
-        })?;
+        });
+        // Whatever the outcome: an error may come after HubSpot made the change.
         self.client.caches().validation_rules.clear();
-        Ok(())
+        outcome.map(|_| ())
     }
 
     /// The rules of an object type, read from HubSpot once per client (clones share them)
@@ -487,6 +488,8 @@ impl PropertyValidations {
     pub async fn refresh(&self, object_type: &str) -> Result<Arc<ValidationRules>> {
         check_object_type("objectTypeId", object_type)?;
         let list = self.fetch(object_type).await?;
+        // Other spellings of the type would keep the old copy.
+        self.client.caches().validation_rules.clear();
         Ok(self.store(object_type, list))
     }
 
@@ -530,14 +533,19 @@ fn sendable(rule_type: &RuleType) -> std::result::Result<&str, ValidationError> 
     }
 }
 
-/// Refuses arguments a rule type this client checks could not take. A pattern that does not
-/// compile here is sent anyway: HubSpot's regular expressions are not Rust's.
+/// Refuses arguments a length or number rule could not take (one number). Other rules' are
+/// sent as given: HubSpot's forms for domains and patterns are not documented, and a pattern
+/// that does not compile here may in HubSpot's dialect.
 fn check_arguments(
     rule_type: &RuleType,
     args: &[String],
 ) -> std::result::Result<(), ValidationError> {
+    let numeric = matches!(
+        rule_type,
+        RuleType::MinLength | RuleType::MaxLength | RuleType::MinNumber | RuleType::MaxNumber
+    );
     match check::parse(rule_type, args) {
-        Err(Unchecked::Arguments(reason)) => Err(ValidationError::new(
+        Err(Unchecked::Arguments(reason)) if numeric => Err(ValidationError::new(
             "ruleArguments",
             format!("{rule_type}: {reason}"),
         )),

@@ -2,6 +2,12 @@
 //! definitions: its pipelines (a stage must belong to the record's pipeline) and its owners
 //! (`hubspot_owner_id` must be an active owner). A refusal is a refused value like any other
 //! (`values`), answered the same way, single or batch.
+//!
+//! Sources: the pipelines spec (a record's stage is one of its pipeline's stages; a deal's
+//! `dealstage` follows its `pipeline`), and hubspot-facts.md ("Leads": `hubspot_owner_id`
+//! names a user of the account) and "Batch writes as HubSpot answers them" for the refusal's
+//! shape. Which pipeline a record naming none goes to, and the error code of an unknown
+//! owner, are the sandbox's own readings: HubSpot's answers name neither.
 
 use std::sync::Arc;
 
@@ -15,7 +21,8 @@ use crate::values::Refusal;
 /// The owner property of every object type.
 const OWNER_PROPERTY: &str = "hubspot_owner_id";
 
-/// HubSpot's error code for a `hubspot_owner_id` that names no active owner.
+/// The error code of a `hubspot_owner_id` that names no active owner (the sandbox's reading:
+/// the code HubSpot's integrators quote; no published source gives it).
 const INVALID_OWNER_ID: &str = "INVALID_OWNER_ID";
 
 /// The code of a value that is not among a property's options (values.rs).
@@ -53,7 +60,7 @@ impl AccountCheck {
     /// The checks of a write of `input` (its `properties`) to a record of `otype`: a create,
     /// or an update of the record `existing`. The stage must be one of the record's
     /// pipeline: the one the write gives, else the one the record is in, else the type's
-    /// default (the live pipeline first in display order).
+    /// default (the sandbox's reading: the live pipeline first in display order).
     pub fn new(
         store: &Store,
         otype: &str,

@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 use super::keys::{TieKey, address_key, check_free, check_unique, create_keys, update_keys};
 use super::send::{Batches, ConflictLocator, Outcomes, fail_all, run_chunks};
 use super::*;
-use crate::account_checks::{Write, check_write};
+use crate::account_checks::check_write;
 use crate::error::{Result, ValidationError};
 use crate::model::{BatchResponse, NewRecord, ReadOptions, RecordUpdate};
 use crate::objects::{CrmObject, Objects};
@@ -73,7 +73,7 @@ impl<O: CrmObject> Bulk<'_, O> {
         let mut traces = HashMap::new();
         let (mut inputs, done) = screen(inputs, self.options.invalid_inputs, |i, input| {
             validate_new_common(input).and_then(|()| O::validate_new(input))?;
-            check_write(checks.as_ref(), Write::New, &input.properties)?;
+            check_write(checks.as_ref(), &input.properties)?;
             check_trace(&mut traces, input.object_write_trace_id.as_deref(), i)
         })?;
         // A trace id per input is what lets HubSpot's answer be tied back to it.
@@ -217,7 +217,7 @@ impl<O: CrmObject> Bulk<'_, O> {
             }
             property_map_names(&update.properties)?;
             O::validate_update(update)?;
-            check_write(checks.as_ref(), Write::Change, &update.properties)?;
+            check_write(checks.as_ref(), &update.properties)?;
             // Both keys are checked before either is taken: a refused input holds none.
             let address = address_key(&update.id, update.id_property.as_deref());
             check_free(&seen, &address, i, "id")?;

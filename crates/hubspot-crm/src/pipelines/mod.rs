@@ -130,6 +130,8 @@ impl Pipelines {
     pub async fn refresh(&self, object_type: &str) -> Result<Arc<AccountPipelines>> {
         check_object_type("objectType", object_type)?;
         let list = self.fetch(object_type).await?;
+        // Other spellings of the type would keep the old copy.
+        self.client.caches().pipelines.clear();
         Ok(self.store(object_type, list))
     }
 
@@ -142,13 +144,15 @@ impl Pipelines {
         pipelines
     }
 
-    /// Drops the cached pipelines of `object_type` after a write, whatever its outcome: an
-    /// error may come after HubSpot made the change.
+    /// Drops the cached pipelines after a write, whatever its outcome (an error may come
+    /// after HubSpot made the change): every type's, since one type may be cached under
+    /// several spellings, and the property definitions too, whose pipeline and stage
+    /// properties list the pipelines and stages as options.
     fn written<T>(&self, object_type: &str, outcome: Result<T>) -> Result<T> {
-        self.client
-            .caches()
-            .pipelines
-            .forget(&cache_key(object_type));
+        let _ = object_type;
+        let caches = self.client.caches();
+        caches.pipelines.clear();
+        caches.definitions.clear();
         outcome
     }
 

@@ -123,16 +123,17 @@ impl Properties {
     pub async fn refresh(&self, object_type: &str) -> Result<Arc<PropertyDefinitions>> {
         check_object_type("objectType", object_type)?;
         let list = self.fetch(object_type).await?;
+        // Other spellings of the type would keep the old copy.
+        self.client.caches().definitions.clear();
         Ok(self.store(object_type, list))
     }
 
-    /// Drops the cached definitions of `object_type` after a write, so the next
-    /// [`Self::definitions`] reads them again.
+    /// Drops the cached definitions after a write, so the next [`Self::definitions`] reads
+    /// them again: every type's, since one type may be cached under several spellings
+    /// (`deals`, `0-3`).
     fn forget(&self, object_type: &str) {
-        self.client
-            .caches()
-            .definitions
-            .forget(&cache_key(object_type));
+        let _ = object_type;
+        self.client.caches().definitions.clear();
     }
 
     fn store(&self, object_type: &str, list: Vec<PropertyDefinition>) -> Arc<PropertyDefinitions> {
