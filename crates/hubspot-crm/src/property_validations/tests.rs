@@ -372,16 +372,18 @@ fn rule_types_read_and_print_as_hubspot_names_them() {
 }
 
 #[test]
-fn arguments_to_send_are_checked_for_the_rule_types_read_here() {
+fn arguments_to_send_are_checked_for_length_and_number_rules_only() {
     let args = |list: &[&str]| list.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>();
     let e = check_arguments(&RuleType::MaxLength, &args(&["ten"])).unwrap_err();
     assert_eq!(e.field, "ruleArguments");
     assert_eq!(e.reason, "MAX_LENGTH: `ten` is not a number of characters");
     let e = check_arguments(&RuleType::MinNumber, &args(&["1", "2"])).unwrap_err();
     assert_eq!(e.reason, "MIN_NUMBER: takes one argument, not 2");
-    assert!(check_arguments(&RuleType::Alphanumeric, &args(&["DIGITS"])).is_err());
-    assert!(check_arguments(&RuleType::EmailBlockedDomains, &args(&[])).is_err());
-    // Sent as given: a Java pattern, and rule types HubSpot alone reads.
+    assert!(check_arguments(&RuleType::MaxNumber, &args(&["many"])).is_err());
+    // Sent as given: what HubSpot does not document the form of (a domain list, a
+    // character class), a Java pattern, and rule types HubSpot alone reads.
+    assert!(check_arguments(&RuleType::Alphanumeric, &args(&["DIGITS"])).is_ok());
+    assert!(check_arguments(&RuleType::EmailAllowedDomains, &args(&["*.example.com"])).is_ok());
     assert!(check_arguments(&RuleType::Regex, &args(&[r"^(?=.*\d).+$"])).is_ok());
     assert!(check_arguments(&RuleType::Decimal, &args(&["anything"])).is_ok());
     assert!(check_arguments(&RuleType::MaxLength, &args(&["80"])).is_ok());

@@ -413,8 +413,8 @@ async fn bad_input_is_refused_before_anything_is_sent() {
             .put_rule(
                 "contacts",
                 "zip",
-                RuleType::Alphanumeric,
-                update(&["DIGITS"], None),
+                RuleType::MinNumber,
+                update(&["1", "2"], None),
             )
             .await,
     );
