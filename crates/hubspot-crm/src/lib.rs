@@ -155,6 +155,7 @@ mod schemas;
 mod search;
 mod stream;
 mod transport;
+pub mod typed;
 mod unique;
 mod v2026_09;
 mod validate;
@@ -211,6 +212,11 @@ pub use search::{
     Direction, Filter, FilterGroup, Operator, SearchRequest, Sort, limits as search_limits,
 };
 pub use stream::{MAX_LIST_PAGE_SIZE, OBJECT_ID_PROPERTY, RecordStream, StreamOptions};
+pub use typed::{
+    NoneMeans, TypedChange, TypedChangeInput, TypedChangeStream, TypedNew, TypedObjects,
+    TypedRecord, TypedRecordStream, TypedUniqueCreates, TypedUniqueOutcome, TypedUniqueResult,
+    from_properties, property_names, to_properties,
+};
 pub use unique::{UniqueCreates, UniqueFailure, UniqueOptions, UniqueOutcome, UniqueResult};
 pub use validate::validate_record_id;
 pub use version::ApiVersion;
