@@ -507,27 +507,27 @@ impl<O: CrmObject, T: Serialize + DeserializeOwned> TypedUniqueCreates<O, T> {
     }
 }
 
+/// How a decoded record becomes its outcome again.
+type Wrap<T> = fn(TypedRecord<T>) -> TypedUniqueOutcome<T>;
+
 fn typed_unique<T: DeserializeOwned>(
     outcome: UniqueOutcome,
     index: usize,
     inputs: &[NewRecord],
 ) -> TypedUniqueOutcome<T> {
-    let decode = |record: &Record| {
-        TypedRecord::from_record(record).map_err(|error| UniqueFailure {
+    let (record, wrap): (Record, Wrap<T>) = match outcome {
+        UniqueOutcome::Created(record) => (record, TypedUniqueOutcome::Created),
+        UniqueOutcome::AlreadyExisted(record) => (record, TypedUniqueOutcome::AlreadyExisted),
+        UniqueOutcome::Failed(failure) => return TypedUniqueOutcome::Failed(failure),
+    };
+    match TypedRecord::from_record(&record) {
+        Ok(typed) => wrap(typed),
+        // The record exists; it only does not read into `T`.
+        Err(error) => TypedUniqueOutcome::Failed(UniqueFailure {
             index,
             input: inputs[index].clone(),
             may_exist: true,
             cause: FailureCause::RequestFailed(Arc::new(error)),
-        })
-    };
-    match outcome {
-        UniqueOutcome::Created(record) => {
-            decode(&record).map_or_else(TypedUniqueOutcome::Failed, TypedUniqueOutcome::Created)
-        }
-        UniqueOutcome::AlreadyExisted(record) => decode(&record).map_or_else(
-            TypedUniqueOutcome::Failed,
-            TypedUniqueOutcome::AlreadyExisted,
-        ),
-        UniqueOutcome::Failed(failure) => TypedUniqueOutcome::Failed(failure),
+        }),
     }
 }
