@@ -2,6 +2,8 @@
 //!
 //! - every lead operation HubSpot documents, with lead-specific validation before sending;
 //! - batches of any size, each input accounted for; streaming list and search past 10,000;
+//! - typed records: your own `serde` struct read from HubSpot's string values and written as
+//!   them, on every read and write ([`Objects::typed`], the [`typed`] module);
 //! - association types by name, and label lookups;
 //! - rate limiting (in process, or shared by every process of an app in Redis with the
 //!   `redis` feature), retries that never duplicate a create, OAuth refresh, tracing;

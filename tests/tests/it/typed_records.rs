@@ -364,3 +364,101 @@ async fn typed_unique_creates_create_once_and_find_what_exists() {
         }
     }
 }
+
+#[tokio::test]
+async fn typed_upserts_bulk_updates_and_single_pages_round_trip() {
+    for &version in ApiVersion::ALL {
+        let (_sandbox, client) = account(version).await;
+        let (_, typed) = deals(&client);
+        let keyed = DealRow {
+            typed_ext: Some("ext-9".to_owned()),
+            ..row("Upserted", 1.0)
+        };
+        let by_ext = |value: &DealRow| {
+            typed
+                .record_update("ext-9", value)
+                .expect("convertible")
+                .id_property("typed_ext")
+        };
+        let created = typed.upsert(by_ext(&keyed)).await.expect("upsert creates");
+        assert_eq!(created.properties, keyed, "{version:?}");
+        let changed = DealRow {
+            amount: Some(2.5),
+            ..keyed.clone()
+        };
+        let updated = typed
+            .upsert(by_ext(&changed))
+            .await
+            .expect("upsert updates");
+        assert_eq!(updated.id, created.id);
+        assert_eq!(updated.properties.amount, Some(2.5));
+
+        let many = typed
+            .upsert_many([by_ext(&DealRow {
+                amount: Some(3.0),
+                ..keyed.clone()
+            })])
+            .await
+            .expect("upsert many")
+            .into_result()
+            .expect("all upserted");
+        assert_eq!(
+            (many[0].id.as_str(), many[0].properties.amount),
+            (created.id.as_str(), Some(3.0))
+        );
+
+        let renamed = DealRow {
+            dealname: "Renamed".to_owned(),
+            ..keyed.clone()
+        };
+        let result = typed
+            .update_many([(created.id.as_str(), &renamed)])
+            .await
+            .expect("update many")
+            .into_result()
+            .expect("all updated");
+        assert_eq!(result[0].properties.dealname, "Renamed");
+
+        let page = typed
+            .list_page(&ReadOptions::new(), Some(10), None)
+            .await
+            .expect("list page");
+        assert_eq!(page.results.len(), 1);
+        assert_eq!(page.results[0].properties, renamed);
+        let page = typed
+            .search_page(&SearchRequest::new().filter(Filter::eq("typed_ext", "ext-9")))
+            .await
+            .expect("search page");
+        assert_eq!(page.total, Some(1));
+        assert_eq!(page.results[0].properties, renamed);
+    }
+}
+
+#[tokio::test]
+async fn none_means_clear_clears_a_property_where_unset_keeps_it() {
+    let (_sandbox, client) = account(ApiVersion::V3).await;
+    let (_, typed) = deals(&client);
+    let created = typed.create(&row("Kept", 7.0)).await.unwrap();
+    let without_amount = DealRow {
+        amount: None,
+        ..row("Kept", 7.0)
+    };
+    let kept = typed
+        .update((created.id.as_str(), &without_amount))
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.properties.amount,
+        Some(7.0),
+        "None left the amount unset"
+    );
+    let cleared = typed
+        .clone()
+        .none_means(hubspot_crm::NoneMeans::Clear)
+        .update((created.id.as_str(), &without_amount))
+        .await
+        .unwrap();
+    assert_eq!(cleared.properties.amount, None, "None cleared the amount");
+    let read = typed.get(&created.id).await.unwrap();
+    assert_eq!(read.properties, without_amount);
+}
