@@ -15,7 +15,7 @@
 //! | unit enum variants | by name (`#[serde(rename)]` for HubSpot's values) |
 //! | `Option<_>` | null, and `""` (HubSpot's answer for a cleared value), are `None` |
 //!
-//! A value that does not fit is [`Error::PropertyDecode`](crate::Error::PropertyDecode),
+//! A value that does not fit is [`Error::PropertyDecode`],
 //! naming the record and the property; nothing panics. A required (non-`Option`) field that
 //! HubSpot left null, or did not return, is such an error too.
 //!
