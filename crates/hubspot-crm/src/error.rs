@@ -87,6 +87,18 @@ pub enum Error {
         /// The body, truncated to a few KiB.
         body: String,
     },
+    /// A record's property did not read into the caller's type (see
+    /// [`Objects::typed`](crate::Objects::typed)): `"n/a"` where a number was asked for, a
+    /// required field HubSpot left null. Nothing was wrong with HubSpot's answer as JSON.
+    #[error("{}: {reason}", describe_decoded(.record_id, .property))]
+    PropertyDecode {
+        /// The record's id, when the value came from a record.
+        record_id: Option<String>,
+        /// The property, when the failure is about one (not about the type as a whole).
+        property: Option<String>,
+        /// Why it did not fit, with the value.
+        reason: String,
+    },
     /// An answer's body was longer than the client accepts
     /// ([`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)): reading
     /// stopped at the cap and the connection was dropped. A create or batch create answered
@@ -246,6 +258,18 @@ impl fmt::Display for PropertyDifference {
                 write!(f, "{field} lack {}", values.join(", "))
             }
         }
+    }
+}
+
+/// Where a [`Error::PropertyDecode`] happened: `record 7: property `amount``.
+fn describe_decoded(record_id: &Option<String>, property: &Option<String>) -> String {
+    let property = match property {
+        Some(name) => format!("property `{name}`"),
+        None => "properties".to_owned(),
+    };
+    match record_id {
+        Some(id) => format!("record {id}: {property}"),
+        None => property,
     }
 }
 

@@ -2,6 +2,8 @@
 //!
 //! - every lead operation HubSpot documents, with lead-specific validation before sending;
 //! - batches of any size, each input accounted for; streaming list and search past 10,000;
+//! - typed records: your own `serde` struct read from HubSpot's string values and written as
+//!   them, on every read and write ([`Objects::typed`], the [`typed`] module);
 //! - association types by name, and label lookups;
 //! - rate limiting (in process, or shared by every process of an app in Redis with the
 //!   `redis` feature), retries that never duplicate a create, OAuth refresh, tracing;
@@ -155,6 +157,7 @@ mod schemas;
 mod search;
 mod stream;
 mod transport;
+pub mod typed;
 mod unique;
 mod v2026_09;
 mod validate;
@@ -211,6 +214,11 @@ pub use search::{
     Direction, Filter, FilterGroup, Operator, SearchRequest, Sort, limits as search_limits,
 };
 pub use stream::{MAX_LIST_PAGE_SIZE, OBJECT_ID_PROPERTY, RecordStream, StreamOptions};
+pub use typed::{
+    NoneMeans, TypedChange, TypedChangeInput, TypedChangeStream, TypedNew, TypedObjects,
+    TypedRecord, TypedRecordStream, TypedUniqueCreates, TypedUniqueOutcome, TypedUniqueResult,
+    from_properties, property_names, to_properties,
+};
 pub use unique::{UniqueCreates, UniqueFailure, UniqueOptions, UniqueOutcome, UniqueResult};
 pub use validate::validate_record_id;
 pub use version::ApiVersion;

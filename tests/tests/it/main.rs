@@ -26,3 +26,4 @@ mod property_validations;
 mod refused_batches;
 mod streams;
 mod sync;
+mod typed_records;

@@ -176,6 +176,8 @@ impl<I> ItemError<I> {
             FailureCause::NotConfirmed { .. } => true,
             FailureCause::RequestFailed(error) => match error.as_ref() {
                 Error::OutcomeUnknown { .. } | Error::Transport(_) | Error::Decode { .. } => true,
+                // A typed write's answer that did not decode: HubSpot applied it.
+                Error::PropertyDecode { .. } => true,
                 Error::Api(api) => api.status >= 500,
                 // An answer cut at the cap: a success or a server error may hide done work.
                 Error::BodyTooLarge { status, .. } => (200..300).contains(status) || *status >= 500,
