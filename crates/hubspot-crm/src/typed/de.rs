@@ -156,11 +156,16 @@ fn for_chrono(expected: &str, text: &str) -> Option<String> {
     if !expected.contains("date") {
         return None;
     }
+    // chrono's own descriptions of what its visitors parse: a date, a naive date and
+    // time, and a date and time with an offset (which takes ISO 8601 as it is).
+    let naive = matches!(
+        expected,
+        "a formatted date string" | "a formatted date and time string"
+    );
     let instant = match epoch_millis(text) {
         Some(ms) => DateTime::from_timestamp_millis(ms)?,
-        None if expected == "a formatted date string" && text.len() > 10 => {
-            DateTime::parse_from_rfc3339(text).ok()?.to_utc()
-        }
+        // An instant with its offset (HubSpot's `...Z`) for a type without one.
+        None if naive && text.len() > 10 => DateTime::parse_from_rfc3339(text).ok()?.to_utc(),
         None => return None,
     };
     Some(match expected {
@@ -264,7 +269,16 @@ impl<'de, 'a> de::Deserializer<'de> for ValueDeserializer<'a> {
     }
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        visitor.visit_f32(self.float("a number")? as f32)
+        let value = self.float("a number")?;
+        let narrow = value as f32;
+        if narrow.is_finite() {
+            visitor.visit_f32(narrow)
+        } else {
+            Err(DecodeError::of(
+                self.name,
+                format!("`{value}` does not fit in an f32"),
+            ))
+        }
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {

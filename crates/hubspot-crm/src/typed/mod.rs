@@ -20,8 +20,8 @@
 //! HubSpot left null, or did not return, is such an error too.
 //!
 //! Writing ([`Serialize`]), numbers are written as Rust prints them, booleans `true`/`false`,
-//! date-times (any string that is an RFC 3339 instant, as chrono writes them) as ISO 8601
-//! in UTC with milliseconds (`2026-03-01T09:30:00.000Z`), `NaiveDate`s as `YYYY-MM-DD`,
+//! chrono's date-times as chrono writes them, ISO 8601 (`2026-03-01T09:30:00Z`), which
+//! HubSpot takes; strings exactly as they are; `NaiveDate`s as `YYYY-MM-DD`,
 //! sequences joined with `;` (an empty one as `""`, which clears a multi-select), unit enum
 //! variants by name. A `None` leaves the property out ([`NoneMeans::Unset`], the default) or
 //! clears it with `""` ([`NoneMeans::Clear`]).

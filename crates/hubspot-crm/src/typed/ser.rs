@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, SecondsFormat};
 use serde::ser::{self, Impossible, Serialize};
 
 use super::NoneMeans;
@@ -204,17 +203,6 @@ impl ser::SerializeMap for PropertiesSerializer {
 /// One property's value: its text, or `None` for an unset `Option`.
 struct ValueSerializer;
 
-/// A string chrono wrote for a date and time becomes ISO 8601 in UTC with milliseconds,
-/// the form HubSpot answers with; any other string stays as it is.
-fn normalised(text: &str) -> String {
-    match DateTime::parse_from_rfc3339(text) {
-        Ok(instant) if text.len() > 10 => instant
-            .to_utc()
-            .to_rfc3339_opts(SecondsFormat::Millis, true),
-        _ => text.to_owned(),
-    }
-}
-
 macro_rules! displayed {
     ($($method:ident($ty:ty);)*) => {$(
         fn $method(self, value: $ty) -> Result<Option<String>, EncodeError> {
@@ -259,15 +247,21 @@ impl ser::Serializer for ValueSerializer {
     }
 
     fn serialize_f32(self, value: f32) -> Result<Option<String>, EncodeError> {
-        finite(f64::from(value))
+        // Its own digits: widened to f64 first, 0.1 would be sent as 0.10000000149011612.
+        match value.is_finite() {
+            true => Ok(Some(value.to_string())),
+            false => finite(f64::from(value)),
+        }
     }
 
     fn serialize_f64(self, value: f64) -> Result<Option<String>, EncodeError> {
         finite(value)
     }
 
+    // Strings are sent as they are: a text property's value is never rewritten. chrono's
+    // dates and times arrive here already in ISO 8601, which HubSpot takes.
     fn serialize_str(self, value: &str) -> Result<Option<String>, EncodeError> {
-        Ok(Some(normalised(value)))
+        Ok(Some(value.to_owned()))
     }
 
     fn serialize_bytes(self, _value: &[u8]) -> Result<Option<String>, EncodeError> {

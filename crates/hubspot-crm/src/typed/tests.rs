@@ -220,7 +220,7 @@ fn values_are_written_in_hubspot_formats_and_none_is_left_out() {
         ("name", "Acme"),
         ("amount", "1200.5"),
         ("priority", "false"),
-        ("close", "2026-03-01T09:30:00.000Z"),
+        ("close", "2026-03-01T09:30:00Z"),
         ("day", "2026-03-01"),
         ("tags", "a;b"),
         ("channels", "PHONE"),
@@ -229,6 +229,41 @@ fn values_are_written_in_hubspot_formats_and_none_is_left_out() {
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
     assert_eq!(written, expected);
+}
+
+#[derive(Debug, serde::Deserialize, serde::Serialize, PartialEq)]
+struct Exact {
+    note: String,
+    share: f32,
+    at: Option<chrono::NaiveDateTime>,
+}
+
+#[test]
+fn a_text_that_looks_like_a_time_is_written_as_it_is_and_f32_keeps_its_digits() {
+    let exact = Exact {
+        note: "2026-03-01T09:30:00+02:00".into(),
+        share: 0.1,
+        at: None,
+    };
+    let written = to_properties(&exact, NoneMeans::Unset).unwrap();
+    assert_eq!(written["note"], "2026-03-01T09:30:00+02:00");
+    assert_eq!(written["share"], "0.1");
+}
+
+#[test]
+fn a_naive_date_time_reads_hubspots_utc_instants_and_an_f32_out_of_range_is_an_error() {
+    let read: Exact = from_properties(&props(&[
+        ("note", Some("n")),
+        ("share", Some("0.25")),
+        ("at", Some("2026-03-01T09:30:00.000Z")),
+    ]))
+    .unwrap();
+    assert_eq!(
+        read.at,
+        NaiveDate::from_ymd_opt(2026, 3, 1).and_then(|d| d.and_hms_opt(9, 30, 0))
+    );
+    let (property, reason) = decode_error::<Exact>(&[("note", Some("n")), ("share", Some("1e39"))]);
+    assert_eq!(property.as_deref(), Some("share"), "{reason}");
 }
 
 #[test]
