@@ -13,7 +13,9 @@
 //! `cargo bench -p hubspot-crm-benches` runs it in full; `HUBSPOT_BENCH_QUICK=1` or
 //! `-- --quick` (or `cargo test -p hubspot-crm-benches --benches`, which does not pass
 //! `--bench`) runs a short version of each figure. `HUBSPOT_BENCH_ONLY=bulk,latency` runs
-//! only the figures named.
+//! only the figures named. `HUBSPOT_BENCH_PROFILE=client` (or `baseline`) makes the overhead
+//! figure run that reader alone, `HUBSPOT_BENCH_PROFILE_PASSES` times, for a profiler
+//! (`perf record`, `valgrind --tool=callgrind`) to look at.
 
 mod bulk;
 mod codegen;

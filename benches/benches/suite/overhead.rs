@@ -82,6 +82,14 @@ pub fn run(quick: bool) -> Figure {
                 "client read {expected:?}, baseline {warm:?}, of {total} leads"
             ));
         }
+        if let Some(only) = profile_only() {
+            let passes = std::env::var("HUBSPOT_BENCH_PROFILE_PASSES")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(rounds * 10);
+            profile_passes(only, &client, &baseline, passes, &expected).await;
+            return Vec::new();
+        }
         let mut passes = Vec::new();
         for round in 0..rounds {
             // Alternate which goes first, so that neither always runs on a warmer machine.
@@ -113,6 +121,9 @@ pub fn run(quick: bool) -> Figure {
         passes
     });
     drop(server);
+    if passes.is_empty() {
+        return figure;
+    }
 
     let secs = |f: fn(&Pass) -> Duration, of_client: bool| -> Vec<f64> {
         passes
@@ -153,6 +164,35 @@ pub fn run(quick: bool) -> Figure {
         });
     }
     figure
+}
+
+/// `HUBSPOT_BENCH_PROFILE=client` (or `baseline`): the overhead figure runs only that reader,
+/// pass after pass (`HUBSPOT_BENCH_PROFILE_PASSES`, by default ten per round), for a profiler
+/// to look at; no ratio is made.
+fn profile_only() -> Option<String> {
+    std::env::var("HUBSPOT_BENCH_PROFILE").ok()
+}
+
+async fn profile_passes(
+    only: String,
+    client: &Client,
+    baseline: &Baseline,
+    passes: usize,
+    expected: &Summary,
+) {
+    let started = Instant::now();
+    for _ in 0..passes {
+        let summary = match only.as_str() {
+            "client" => client_pass(client).await,
+            "baseline" => baseline.pass().await,
+            other => panic!("HUBSPOT_BENCH_PROFILE is `client` or `baseline`, not `{other}`"),
+        };
+        assert_eq!(&summary, expected, "a {only} pass read something else");
+    }
+    println!(
+        "   {passes} passes of the {only} only, for profiling: {:.3} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 /// What a reader saw: the same for both readers when both read every lead.

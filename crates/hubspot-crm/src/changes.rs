@@ -8,13 +8,14 @@
 //! with a delay, so a feed (re)starts a small overlap before its checkpoint and drops what it
 //! already delivered, by record id and modification time: delivery is at least once.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use futures::StreamExt;
+use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +23,7 @@ use crate::error::{Error, Result, ValidationError};
 use crate::model::{Page, Record};
 use crate::objects::{CrmObject, Objects};
 use crate::search::{Filter, FilterGroup, Operator, SearchRequest, Sort, limits};
-use crate::stream::{DEFAULT_PREFETCH, Next, OBJECT_ID_PROPERTY, Pager, Prefetch};
+use crate::stream::{DEFAULT_PREFETCH, Next, OBJECT_ID_PROPERTY, PageItems, Pager, Prefetch};
 use crate::validate::property_name;
 
 /// Where a change feed is: the modification time of the last record handled. Store it after
@@ -486,10 +487,10 @@ impl<O: CrmObject> Feed<O> {
 
     /// Delivers the records not delivered before at the same time (a page overlaps the one
     /// before it, and the overlap is read again).
-    fn deliver_new(&mut self, results: Vec<(Record, i64)>, out: &mut VecDeque<Result<Change>>) {
+    fn deliver_new(&mut self, results: Vec<(Record, i64)>, out: &mut PageItems<Change>) {
         for (record, at) in results {
             if self.delivered.get(&record.id) != Some(&at) {
-                out.push_back(Ok(self.deliver(record, at)));
+                out.push(self.deliver(record, at));
             }
         }
     }
@@ -520,8 +521,9 @@ impl<O: CrmObject> Feed<O> {
 impl<O: CrmObject> Pager for Feed<O> {
     type Item = Change;
     type Answer = Result<Page<Record>>;
+    type Fetch = BoxFuture<'static, Self::Answer>;
 
-    fn next(&mut self) -> Next<Self::Answer> {
+    fn next(&mut self) -> Next<Self::Fetch> {
         if self.failed {
             return Next::Done;
         }
@@ -551,12 +553,12 @@ impl<O: CrmObject> Pager for Feed<O> {
         }))
     }
 
-    fn take(&mut self, answer: Self::Answer, out: &mut VecDeque<Result<Change>>) {
+    fn take(&mut self, answer: Self::Answer, out: &mut PageItems<Change>) {
         let page = match answer {
             Ok(page) => page,
             Err(error) => {
                 self.failed = true;
-                out.push_back(Err(error));
+                out.end_with(error);
                 return;
             }
         };
@@ -565,7 +567,7 @@ impl<O: CrmObject> Pager for Feed<O> {
             // The records before it are in order; past it, neither order nor checkpoint holds.
             self.deliver_new(results, out);
             self.failed = true;
-            out.push_back(Err(error));
+            out.end_with(error);
             return;
         }
         let more = self.follow(&results, page.next_after.is_some());
@@ -575,7 +577,7 @@ impl<O: CrmObject> Pager for Feed<O> {
             // The answer leads back to where this search started (a server ignoring the
             // filter): asking again would bring the same, forever.
             self.failed = true;
-            out.push_back(Err(self.stalled()));
+            out.end_with(self.stalled());
         }
     }
 }

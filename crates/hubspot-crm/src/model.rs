@@ -142,11 +142,15 @@ pub(crate) use record_fields;
 
 impl From<SimplePublicObjectWithAssociations> for Record {
     fn from(o: SimplePublicObjectWithAssociations) -> Self {
-        let associations = o
-            .associations
-            .into_iter()
-            .map(|(object_type, list)| (object_type, list.results))
-            .collect();
+        // Most reads ask for no associations: no map to rebuild then.
+        let associations = if o.associations.is_empty() {
+            BTreeMap::new()
+        } else {
+            o.associations
+                .into_iter()
+                .map(|(object_type, list)| (object_type, list.results))
+                .collect()
+        };
         let object = record_fields!(o);
         Record {
             object,

@@ -1,14 +1,14 @@
 //! The pager of a search: by keyset (ids above the last one seen) when sorted by id, else by
 //! HubSpot's offsets up to its 10,000-result window.
 
-use std::collections::VecDeque;
+use futures::future::BoxFuture;
 
 use crate::error::{Error, Result, ValidationError};
 use crate::model::{OBJECT_ID_PROPERTY, Page, Record};
 use crate::objects::{CrmObject, Objects};
 use crate::search::{Direction, Filter, SearchRequest, Sort, limits};
 use crate::stream::pages::Pages;
-use crate::stream::{Next, Pager};
+use crate::stream::{Next, PageItems, Pager};
 
 pub(super) struct SearchPager<O> {
     objects: Objects<O>,
@@ -129,8 +129,9 @@ fn restart_after(base: &SearchRequest, last_id: u64) -> SearchRequest {
 impl<O: CrmObject> Pager for SearchPager<O> {
     type Item = Record;
     type Answer = Result<Page<Record>>;
+    type Fetch = BoxFuture<'static, Self::Answer>;
 
-    fn next(&mut self) -> Next<Self::Answer> {
+    fn next(&mut self) -> Next<Self::Fetch> {
         if !self.pages.wants_more() {
             return Next::Done;
         }
@@ -183,7 +184,7 @@ impl<O: CrmObject> Pager for SearchPager<O> {
         Next::Fetch(Box::pin(async move { objects.send_search(&request).await }))
     }
 
-    fn take(&mut self, answer: Self::Answer, out: &mut VecDeque<Result<Record>>) {
+    fn take(&mut self, answer: Self::Answer, out: &mut PageItems<Record>) {
         let page = match answer {
             Ok(page) => page,
             Err(error) => return self.pages.end_with(error, out),

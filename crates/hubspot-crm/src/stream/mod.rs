@@ -30,7 +30,7 @@ use crate::search::{SearchRequest, limits};
 
 use keyset::SearchPager;
 pub(crate) use pages::cursor_stream;
-pub(crate) use prefetch::{Next, Pager, Prefetch};
+pub(crate) use prefetch::{Next, PageItems, Pager, Prefetch};
 
 pub use crate::model::OBJECT_ID_PROPERTY;
 

@@ -10,7 +10,7 @@ use futures::stream::BoxStream;
 
 use crate::error::{Error, Result};
 use crate::model::Page;
-use crate::stream::{Next, Pager, Prefetch};
+use crate::stream::{Next, PageItems, Pager, Prefetch};
 
 /// What is left to read, and the cursors followed: what every paged read (lists, searches,
 /// association lists) keeps between pages.
@@ -57,36 +57,24 @@ impl Pages {
         }
     }
 
-    /// Counts an item against the cap; `false` when the cap is reached and it is dropped.
-    fn count_one(&mut self) -> bool {
-        match &mut self.remaining {
-            Some(0) => false,
-            Some(left) => {
-                *left -= 1;
-                true
-            }
-            None => true,
-        }
-    }
-
-    pub(super) fn end_with<T>(&mut self, error: Error, out: &mut VecDeque<Result<T>>) {
+    pub(super) fn end_with<T>(&mut self, error: Error, out: &mut PageItems<T>) {
         self.more = false;
-        out.push_back(Err(error));
+        out.end_with(error);
     }
 
     /// Appends `items` up to the cap, then `error` unless the cap ended the read first.
     pub(super) fn deliver<T>(
         &mut self,
-        items: Vec<T>,
+        mut items: Vec<T>,
         error: Option<Error>,
-        out: &mut VecDeque<Result<T>>,
+        out: &mut PageItems<T>,
     ) {
-        for item in items {
-            if !self.count_one() {
-                return;
-            }
-            out.push_back(Ok(item));
+        if let Some(left) = &mut self.remaining {
+            // Past the cap, the items are dropped, and the error after them.
+            items.truncate(*left);
+            *left -= items.len();
         }
+        out.extend(items);
         if let Some(error) = error
             && self.remaining != Some(0)
         {
@@ -151,16 +139,17 @@ where
 {
     type Item = T;
     type Answer = Result<Page<T>>;
+    type Fetch = Fut;
 
-    fn next(&mut self) -> Next<Self::Answer> {
+    fn next(&mut self) -> Next<Fut> {
         if !self.pages.wants_more() {
             return Next::Done;
         }
         let limit = self.pages.limit(self.page_size);
-        Next::Fetch(Box::pin((self.fetch)(limit, self.after.clone())))
+        Next::Fetch((self.fetch)(limit, self.after.clone()))
     }
 
-    fn take(&mut self, answer: Self::Answer, out: &mut VecDeque<Result<T>>) {
+    fn take(&mut self, answer: Self::Answer, out: &mut PageItems<T>) {
         match answer {
             Ok(page) => {
                 let (items, error) = self.pages.advance(&mut self.after, page);
@@ -200,7 +189,52 @@ mod tests {
 
     use futures::StreamExt;
 
+    use crate::error::Error;
+    use crate::model::Page;
+    use crate::stream::cursor_stream;
     use crate::stream::fake::{Asked, numbers};
+
+    /// Two pages of five numbers, both naming the cursor `again`: the second page goes in a
+    /// circle, so its items are followed by a paging error.
+    async fn circling(max_items: Option<usize>) -> Vec<Result<usize, String>> {
+        cursor_stream(5, max_items, 1, |_, after: Option<String>| async move {
+            let from = if after.is_some() { 5 } else { 0 };
+            Ok(Page {
+                results: (from..from + 5).collect(),
+                next_after: Some("again".to_owned()),
+                total: None,
+            })
+        })
+        .map(|item| {
+            item.map_err(|e| match e {
+                Error::Paging(message) => message,
+                other => panic!("expected a paging error, got {other:?}"),
+            })
+        })
+        .collect()
+        .await
+    }
+
+    #[tokio::test]
+    async fn the_error_after_a_pages_items_comes_unless_max_items_ends_the_read_first() {
+        let read = circling(None).await;
+        assert_eq!(read.len(), 11);
+        let numbers: Vec<usize> = read[..10].iter().map(|r| *r.as_ref().unwrap()).collect();
+        assert_eq!(numbers, (0..10).collect::<Vec<_>>());
+        assert_eq!(
+            read[10],
+            Err("paging went in a circle: the cursor `again` was returned again".to_owned())
+        );
+        // The cap reached inside the page, or at its last item: no error after it.
+        for max in [8, 10] {
+            let read = circling(Some(max)).await;
+            let numbers: Vec<usize> = read.into_iter().map(Result::unwrap).collect();
+            assert_eq!(numbers, (0..max).collect::<Vec<_>>(), "max_items {max}");
+        }
+        let read = circling(Some(11)).await;
+        assert_eq!(read.len(), 11);
+        assert!(read[10].is_err());
+    }
 
     #[tokio::test]
     async fn max_items_asks_for_no_page_past_it() {

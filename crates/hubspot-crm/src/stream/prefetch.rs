@@ -1,23 +1,21 @@
 //! Running a [`Pager`]'s fetches in a task of their own, up to `prefetch` pages ahead of
 //! the reader.
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
 use futures::Stream;
-use futures::future::BoxFuture;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::error::{Error, Result};
 
 /// What a paged read does next.
-pub(crate) enum Next<A> {
-    /// Fetch a page; its answer goes to [`Pager::take`].
-    Fetch(BoxFuture<'static, A>),
+pub(crate) enum Next<F> {
+    /// Fetch a page with this future; its answer goes to [`Pager::take`].
+    Fetch(F),
     /// Nothing more to read.
     Done,
     /// End with this error, sending nothing more.
@@ -32,22 +30,92 @@ pub(crate) trait Pager: Send + 'static {
     type Item: Send + 'static;
     /// A page's answer.
     type Answer: Send + 'static;
+    /// The future fetching one page. Named rather than boxed, so that a page costs no
+    /// allocation of its own: the fetching task holds it in place.
+    type Fetch: Future<Output = Self::Answer> + Send + 'static;
 
     /// The page to fetch next; called once the answer before it is taken, never while a fetch
     /// is under way.
-    fn next(&mut self) -> Next<Self::Answer>;
+    fn next(&mut self) -> Next<Self::Fetch>;
 
-    /// Takes a page's answer, appending what it yields to `out` in order. An error comes last
-    /// and ends the read.
-    fn take(&mut self, answer: Self::Answer, out: &mut VecDeque<Result<Self::Item>>);
+    /// Takes a page's answer, adding what it yields to `out` in order, and the error that
+    /// ends the read, if any.
+    fn take(&mut self, answer: Self::Answer, out: &mut PageItems<Self::Item>);
 }
 
 /// The most pages a fetching task's channel holds (tokio caps a channel's capacity; an
 /// absurd `prefetch` must not reach it).
 const MAX_WAITING_PAGES: usize = 1024;
 
-/// A page's items in order; an error, if any, comes last and ends the read.
-type PageItems<T> = VecDeque<Result<T>>;
+/// A page's items in order, and the error after them that ends the read, if any. The items
+/// are the page's own vector, moved along whole and read out in place: a record is not
+/// copied from queue to queue.
+pub(crate) struct PageItems<T> {
+    items: Vec<T>,
+    end: Option<Error>,
+}
+
+impl<T> PageItems<T> {
+    pub(crate) fn new() -> Self {
+        PageItems {
+            items: Vec::new(),
+            end: None,
+        }
+    }
+
+    pub(crate) fn push(&mut self, item: T) {
+        self.items.push(item);
+    }
+
+    /// Adds `items` after those already in; the first batch is taken over as it is.
+    pub(crate) fn extend(&mut self, mut items: Vec<T>) {
+        if self.items.is_empty() {
+            self.items = items;
+        } else {
+            self.items.append(&mut items);
+        }
+    }
+
+    /// Ends the read with `error`, after the items.
+    pub(crate) fn end_with(&mut self, error: Error) {
+        self.end = Some(error);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.items.is_empty() && self.end.is_none()
+    }
+}
+
+/// The page being read: its items one after another, then its error.
+struct Reading<T> {
+    items: std::vec::IntoIter<T>,
+    end: Option<Error>,
+}
+
+impl<T> Reading<T> {
+    fn empty() -> Self {
+        Reading {
+            items: Vec::new().into_iter(),
+            end: None,
+        }
+    }
+
+    fn next(&mut self) -> Option<Result<T>> {
+        match self.items.next() {
+            Some(item) => Some(Ok(item)),
+            None => self.end.take().map(Err),
+        }
+    }
+}
+
+impl<T> From<PageItems<T>> for Reading<T> {
+    fn from(page: PageItems<T>) -> Self {
+        Reading {
+            items: page.items.into_iter(),
+            end: page.end,
+        }
+    }
+}
 
 /// A stream over a [`Pager`]'s items that keeps up to `prefetch` pages fetched, or being
 /// fetched, ahead of the one being read. The fetching runs in a task of its own, spawned at
@@ -58,7 +126,7 @@ pub(crate) struct Prefetch<P: Pager> {
     pager: Option<P>,
     prefetch: usize,
     /// The page being read.
-    reading: PageItems<P::Item>,
+    reading: Reading<P::Item>,
     /// Pages taken from the task so far, the one being read included.
     taken: usize,
     fetcher: Option<Fetcher<P::Item>>,
@@ -72,7 +140,7 @@ impl<P: Pager> Prefetch<P> {
         Prefetch {
             pager: Some(pager),
             prefetch,
-            reading: VecDeque::new(),
+            reading: Reading::empty(),
             taken: 0,
             fetcher: None,
         }
@@ -85,7 +153,7 @@ impl<P: Pager> Stream for Prefetch<P> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
-            if let Some(item) = this.reading.pop_front() {
+            if let Some(item) = this.reading.next() {
                 return Poll::Ready(Some(item));
             }
             let fetcher = match (&mut this.fetcher, this.pager.take()) {
@@ -98,7 +166,7 @@ impl<P: Pager> Stream for Prefetch<P> {
             match fetcher.pages.poll_recv(cx) {
                 Poll::Ready(Some(page)) => {
                     this.taken += 1;
-                    this.reading = page;
+                    this.reading = Reading::from(page);
                     fetcher.allow(this.taken.saturating_add(this.prefetch));
                 }
                 Poll::Ready(None) => {
@@ -201,17 +269,21 @@ async fn fetch_pages<P: Pager>(
         let page = match pager.next() {
             Next::Fetch(fetch) => {
                 let answer = fetch.await;
-                let mut page = VecDeque::new();
+                let mut page = PageItems::new();
                 pager.take(answer, &mut page);
                 page
             }
             Next::Done => return,
-            Next::Fail(error) => VecDeque::from([Err(error)]),
+            Next::Fail(error) => {
+                let mut page = PageItems::new();
+                page.end_with(error);
+                page
+            }
         };
         if page.is_empty() {
             continue;
         }
-        let ends = matches!(page.back(), Some(Err(_)));
+        let ends = page.end.is_some();
         if pages.send(page).await.is_err() || ends {
             return;
         }
