@@ -8,13 +8,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::associations::{standard_object_type, standard_type_id};
 use crate::error::{Result, ValidationError};
 use crate::model::PropertyDefinitions;
 use crate::objects::{CrmObject, Objects};
 use crate::owners::AccountOwners;
 use crate::pipelines::AccountPipelines;
 use crate::property_validations::ValidationRules;
-use crate::validate::is_object_type_id;
 use crate::version::ApiVersion;
 
 /// The property holding a record's owner: an owner id, or `""` to clear it.
@@ -173,32 +173,17 @@ impl<O: CrmObject> Objects<O> {
     }
 }
 
-/// The standard object types' ids, by name (hubspot-facts.md, "API versions").
-const STANDARD_TYPE_IDS: &[(&str, &str)] = &[
-    ("contacts", "0-1"),
-    ("companies", "0-2"),
-    ("deals", "0-3"),
-    ("tickets", "0-5"),
-    ("leads", "0-136"),
-];
-
 impl<O: CrmObject> Objects<O> {
     /// The id of the handle's type (`0-136`, `2-N`), which the property validations API
-    /// takes in its path: the handle's type when it is an id, `O`'s id, a standard type's,
-    /// else a custom type's found by name.
+    /// takes in its path: `O`'s id, a standard type's, else what the schemas give (an id as
+    /// it is, a custom type's found by name).
     async fn type_id_for_rules(&self) -> Result<String> {
         let object_type = self.object_type();
-        if is_object_type_id(object_type) {
-            return Ok(object_type.to_owned());
-        }
         if object_type == O::OBJECT_TYPE && !O::OBJECT_TYPE_ID.is_empty() {
             return Ok(O::OBJECT_TYPE_ID.to_owned());
         }
-        if let Some((_, id)) = STANDARD_TYPE_IDS
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(object_type))
-        {
-            return Ok((*id).to_owned());
+        if let Some(id) = standard_type_id(object_type) {
+            return Ok(id.to_owned());
         }
         self.client().schemas().type_id(object_type).await
     }
@@ -206,8 +191,7 @@ impl<O: CrmObject> Objects<O> {
     /// The properties naming a record's pipeline and stage: `O`'s, and for a type named at
     /// run time ([`AnyObject`](crate::AnyObject)), deals' own (`pipeline`, `dealstage`).
     fn stage_properties(&self) -> (&'static str, &'static str) {
-        let object_type = self.object_type();
-        let deals = object_type.eq_ignore_ascii_case("deals") || object_type == "0-3";
+        let deals = standard_object_type(self.object_type()) == Some("deals");
         if O::OBJECT_TYPE.is_empty() && deals {
             ("pipeline", "dealstage")
         } else {

@@ -327,7 +327,9 @@ impl ValidationRules {
     }
 }
 
-fn cache_key(object_type: &str) -> String {
+/// The key a type's rules are cached under: the type as the path names it (the property
+/// validations API takes type ids, which the account checks always send), without case.
+fn rules_key(object_type: &str) -> String {
     object_type.trim().to_ascii_lowercase()
 }
 
@@ -477,7 +479,7 @@ impl PropertyValidations {
         self.client
             .caches()
             .validation_rules
-            .get_or_try_fetch(cache_key(object_type), || async {
+            .get_or_try_fetch(rules_key(object_type), || async {
                 let list = self.fetch(object_type).await?;
                 Ok::<_, Error>(Arc::new(ValidationRules::new(object_type, list)))
             })
@@ -498,7 +500,7 @@ impl PropertyValidations {
         self.client
             .caches()
             .validation_rules
-            .store(cache_key(object_type), rules.clone());
+            .store(rules_key(object_type), rules.clone());
         rules
     }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::Associations;
-use super::types::standard_object_type;
+use super::types::object_type_key;
 use crate::error::{Error, Result, ValidationError};
 use crate::model::{AssociationLabel, AssociationType};
 use crate::route::{family, on_version};
@@ -90,12 +90,7 @@ impl Associations {
 /// The cache key of a pair of object types: standard types by plural name, whichever way
 /// the caller named them.
 fn label_key(from: &str, to: &str) -> (String, String) {
-    let name = |t: &str| {
-        standard_object_type(t)
-            .map(str::to_owned)
-            .unwrap_or_else(|| t.trim().to_ascii_lowercase())
-    };
-    (name(from), name(to))
+    (object_type_key(from), object_type_key(to))
 }
 
 fn find_label(

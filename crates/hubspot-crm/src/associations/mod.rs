@@ -16,6 +16,7 @@ pub use model::{
     DefaultAssociation, RecordAssociations,
 };
 pub use types::{LeadAssociation, ToLeadAssociation, hubspot_defined};
+pub(crate) use types::{object_type_key, standard_object_type, standard_type_id};
 
 /// Limits of HubSpot's associations API (v4 and 2026-09 alike).
 pub mod limits {

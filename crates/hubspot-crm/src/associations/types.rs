@@ -8,6 +8,7 @@ const STANDARD_OBJECT_TYPES: &[(&str, &str, &str)] = &[
     ("contacts", "contact", "0-1"),
     ("companies", "company", "0-2"),
     ("deals", "deal", "0-3"),
+    ("tickets", "ticket", "0-5"),
     ("calls", "call", "0-48"),
     ("emails", "email", "0-49"),
     ("meetings", "meeting", "0-47"),
@@ -17,15 +18,34 @@ const STANDARD_OBJECT_TYPES: &[(&str, &str, &str)] = &[
     ("feedback_submissions", "feedback_submission", "0-19"),
 ];
 
-/// The plural name of a standard object type given by plural name, singular name or type id.
-pub(super) fn standard_object_type(name: &str) -> Option<&'static str> {
+/// A standard object type given by plural name, singular name or type id, as its plural
+/// name and its type id.
+fn standard(name: &str) -> Option<(&'static str, &'static str)> {
     let name = name.trim();
     STANDARD_OBJECT_TYPES
         .iter()
         .find(|(plural, singular, id)| {
             name.eq_ignore_ascii_case(plural) || name.eq_ignore_ascii_case(singular) || name == *id
         })
-        .map(|(plural, _, _)| *plural)
+        .map(|(plural, _, id)| (*plural, *id))
+}
+
+/// The plural name of a standard object type given by plural name, singular name or type id.
+pub(crate) fn standard_object_type(name: &str) -> Option<&'static str> {
+    standard(name).map(|(plural, _)| plural)
+}
+
+/// The type id of a standard object type given by plural name, singular name or type id.
+pub(crate) fn standard_type_id(name: &str) -> Option<&'static str> {
+    standard(name).map(|(_, id)| id)
+}
+
+/// The key a per-type cache keeps an object type under: a standard type by its plural name
+/// however it was named (`deals`, `Deal`, `0-3`), any other as given, without case.
+pub(crate) fn object_type_key(name: &str) -> String {
+    standard_object_type(name)
+        .map(str::to_owned)
+        .unwrap_or_else(|| name.trim().to_ascii_lowercase())
 }
 
 /// Declares an enum of HubSpot-defined association types, one line per type: its id, this

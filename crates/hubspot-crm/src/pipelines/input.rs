@@ -13,6 +13,7 @@ use hubspot_crm_api::shared::{
     PipelineStagePatchInput, PipelineStageReplaceInput,
 };
 
+use crate::associations::standard_object_type;
 use crate::error::ValidationError;
 use crate::validate::path_segment;
 
@@ -30,9 +31,9 @@ enum StageRules {
 
 impl StageRules {
     fn of(object_type: &str) -> Self {
-        match object_type.trim().to_ascii_lowercase().as_str() {
-            "deals" | "deal" | "0-3" => StageRules::Deals,
-            "tickets" | "ticket" | "0-5" => StageRules::Tickets,
+        match standard_object_type(object_type) {
+            Some("deals") => StageRules::Deals,
+            Some("tickets") => StageRules::Tickets,
             _ => StageRules::Other,
         }
     }

@@ -17,14 +17,11 @@ use hubspot_crm_api::shared::{
 
 pub use model::{AccountPipelines, Pipeline, PipelineStage};
 
+use crate::associations::object_type_key;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::route::{family, on_version};
 use crate::validate::{check_object_type, path_segment};
-
-fn cache_key(object_type: &str) -> String {
-    object_type.trim().to_ascii_lowercase()
-}
 
 impl Client {
     /// Pipelines and their stages, of any object type.
@@ -119,7 +116,7 @@ impl Pipelines {
         self.client
             .caches()
             .pipelines
-            .get_or_try_fetch(cache_key(object_type), || async {
+            .get_or_try_fetch(object_type_key(object_type), || async {
                 let list = self.fetch(object_type).await?;
                 Ok::<_, Error>(Arc::new(AccountPipelines::new(object_type, list)))
             })
@@ -140,7 +137,7 @@ impl Pipelines {
         self.client
             .caches()
             .pipelines
-            .store(cache_key(object_type), pipelines.clone());
+            .store(object_type_key(object_type), pipelines.clone());
         pipelines
     }
 

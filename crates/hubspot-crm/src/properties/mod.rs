@@ -20,15 +20,12 @@ pub use groups::PropertyGroup;
 pub use new_property::NewProperty;
 pub use writes::PropertyBatch;
 
+use crate::associations::object_type_key;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::model::{NewRecord, PropertyDefinition, PropertyDefinitions, RecordUpdate};
 use crate::route::{family, on_version};
 use crate::validate::{check_object_type, path_segment, property_name};
-
-fn cache_key(object_type: &str) -> String {
-    object_type.trim().to_ascii_lowercase()
-}
 
 impl Client {
     /// Property definitions, and checks of values against them.
@@ -112,7 +109,7 @@ impl Properties {
         self.client
             .caches()
             .definitions
-            .get_or_try_fetch(cache_key(object_type), || async {
+            .get_or_try_fetch(object_type_key(object_type), || async {
                 let list = self.fetch(object_type).await?;
                 Ok::<_, Error>(Arc::new(PropertyDefinitions::new(object_type, list)))
             })
@@ -141,7 +138,7 @@ impl Properties {
         self.client
             .caches()
             .definitions
-            .store(cache_key(object_type), definitions.clone());
+            .store(object_type_key(object_type), definitions.clone());
         definitions
     }
 
